@@ -1,0 +1,56 @@
+# The two commands a newcomer needs:  `make run`  and  `make test`.
+# Both create .venv and install the pinned dependencies first (only when they changed).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PIP_FLAGS := --quiet --disable-pip-version-check --no-input
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint format typecheck unit bench lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ilpnode needs Python 3.11 or newer (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) -c requirements/constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv with the pinned dependencies
+
+run: $(STAMP)  ## run a node on the embedded default (SQLite file ./ilpnode.sqlite3)
+	$(BIN)/ilpnode run
+
+test: $(STAMP) lint  ## set up and run everything CI runs: lint, types, import rules, all tests
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+unit: $(STAMP)  ## only the tests that need no database, network or browser
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff (lint + format check), mypy strict, import-linter contracts
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: $(STAMP)  ## run the benchmarks (they print numbers; see docs/benchmarks.md)
+	$(BIN)/python bench/codec.py
+
+lock:  ## re-resolve dependencies into requirements/constraints.txt (fresh venv)
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	{ echo "# Exact pins for every install of ilpnode (runtime and dev tools)."; \
+	  echo "# Regenerate with: make lock"; \
+	  .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^ilpnode'; } \
+	  > requirements/constraints.txt
+	rm -rf .venv-lock
+
+clean:  ## remove the virtualenv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage

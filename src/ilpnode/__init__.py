@@ -1,0 +1,10 @@
+"""ilpnode: an Interledger (ILPv4) connector with peering, compatible with Rafiki."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("ilpnode")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

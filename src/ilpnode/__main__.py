@@ -1,0 +1,5 @@
+"""`python -m ilpnode` is the `ilpnode` command."""
+
+from ilpnode.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""ilpnode.admin"""

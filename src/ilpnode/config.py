@@ -1,0 +1,166 @@
+"""Settings: one typed object, loaded once from environment variables (and an optional `.env`).
+
+Variable names are Rafiki's (`ILP_ADDRESS`, `ADMIN_PORT`, …) so an operator's environment works
+unchanged; every variable has a safe default for a local start except secrets. As in Rafiki an
+empty string counts as unset. `load_settings` turns pydantic's validation errors into one
+`SettingsError` whose message names each variable and the rule it broke.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ilpnode.ilp import is_valid_address
+
+__all__ = ["DEFAULT_ILP_ADDRESS", "Settings", "SettingsError", "load_settings"]
+
+# Used when ILP_ADDRESS is unset: a test-network address, so a node started without
+# configuration can never be mistaken for one on the live (g.) network.
+DEFAULT_ILP_ADDRESS = "test.ilpnode"
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+class SettingsError(Exception):
+    """The configuration is invalid; the message names every offending variable."""
+
+
+class Settings(BaseSettings):
+    """Everything the node reads from its environment. Built once in `load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+    )
+
+    ilp_address: str | None = Field(
+        default=None, description="This node's static ILP address; triggeredBy of its rejects."
+    )
+    ilp_connector_url: str | None = Field(
+        default=None, description="Public URL of our ILP-over-HTTP endpoint (for auto-peering)."
+    )
+    instance_name: str | None = Field(
+        default=None, max_length=255, description="Name announced to peers in auto-peering."
+    )
+
+    admin_host: str = Field(default="0.0.0.0", description="Admin API and dashboard bind address.")
+    admin_port: Port = Field(default=3001, description="Admin API (GraphQL), dashboard, health.")
+    connector_host: str = Field(default="0.0.0.0", description="ILP connector bind address.")
+    connector_port: Port = Field(default=3002, description="ILP-over-HTTP connector.")
+    open_payments_port: Port = Field(default=3003, description="SPSP / Open Payments (later).")
+    auto_peering_server_port: Port = Field(default=3005, description="Auto-peering server.")
+    enable_auto_peering: bool = Field(default=False, description="Start the auto-peering server.")
+
+    admin_api_secret: SecretStr | None = Field(
+        default=None, description="HMAC secret for signed Admin API requests."
+    )
+    admin_api_signature_ttl_seconds: int = Field(default=30, ge=1, le=3600)
+
+    database_url: str = Field(
+        default="sqlite:///ilpnode.sqlite3",
+        description="sqlite:///PATH (embedded default) or postgresql://USER@HOST:PORT/DB.",
+    )
+    redis_url: str | None = Field(default=None, description="Optional Redis for multi-process.")
+    exchange_rates_url: str | None = Field(default=None, description="Rafiki-format rates URL.")
+    exchange_rates_lifetime_ms: int = Field(
+        default=15_000, ge=0, validation_alias="EXCHANGE_RATES_LIFETIME"
+    )
+    log_level: LogLevel = Field(default="info")
+    shutdown_grace_seconds: float = Field(
+        default=10.0, ge=0, le=300, description="How long in-flight requests get at shutdown."
+    )
+
+    @field_validator("ilp_address")
+    @classmethod
+    def _valid_ilp_address(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_address(value):
+            raise ValueError(
+                f"{value!r} is not a valid ILP address (RFC 0015: a scheme g, private, example, "
+                "peer, self, test, test1-3 or local, then one or more '.'-separated segments of "
+                "A-Z a-z 0-9 _ ~ -, e.g. g.mywallet)"
+            )
+        return value
+
+    @field_validator("ilp_connector_url", "exchange_rates_url")
+    @classmethod
+    def _valid_http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_http_url(value)
+        return value
+
+    @field_validator("admin_host", "connector_host")
+    @classmethod
+    def _valid_host(cls, value: str) -> str:
+        if value != "localhost":
+            try:
+                ipaddress.ip_address(value)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not an IP address to bind to (e.g. 0.0.0.0 or 127.0.0.1)"
+                ) from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].split("+", 1)[0]
+        if "://" not in value or scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(
+                f"unsupported database URL {value!r}: use sqlite:///path/to/file.sqlite3 "
+                "or postgresql://user@host:port/database"
+            )
+        return value
+
+    @field_validator("admin_api_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters long")
+        return value
+
+    @property
+    def node_address(self) -> str:
+        """The ILP address the node uses: ILP_ADDRESS, or the test-network default."""
+        return self.ilp_address or DEFAULT_ILP_ADDRESS
+
+    @property
+    def admin_bind_host(self) -> str:
+        """Without a secret the Admin API is unauthenticated, so it only listens on loopback."""
+        return self.admin_host if self.admin_api_secret is not None else "127.0.0.1"
+
+
+def _require_http_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL with a host")
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    """Read the environment (and `env_file` if it exists) into a `Settings`.
+
+    Raises:
+        SettingsError: one line per invalid variable, naming it and the rule it broke.
+    """
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            name = str(problem["loc"][0]).upper() if problem["loc"] else "?"
+            field = Settings.model_fields.get(name.lower())
+            if field is not None and isinstance(field.validation_alias, str):
+                name = field.validation_alias
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,62 @@
+"""ilpnode.ledger: a pure, in-memory, two-phase double-entry ledger with TigerBeetle semantics.
+
+No I/O, no clock, no logging: time is an argument (`now`, ns since the Unix epoch). Start with
+`engine.py` (theory of operation), `statuses.py` (precedence) and `ports.py` (the `Ledger` port).
+"""
+
+from ilpnode.ledger.engine import JournalError, LedgerEngine, LedgerSnapshot
+from ilpnode.ledger.invariants import check_invariants
+from ilpnode.ledger.limits import credits_exceed_debits, debits_exceed_credits, exceeds_limit
+from ilpnode.ledger.memory import MemoryLedger
+from ilpnode.ledger.model import (
+    AMOUNT_MAX,
+    ID_INT_MAX,
+    NANOSECONDS_PER_SECOND,
+    TIMESTAMP_MAX,
+    Account,
+    AccountFlags,
+    AccountId,
+    ExpiredTransfer,
+    JournalEntry,
+    Transfer,
+    TransferFlags,
+    TransferId,
+)
+from ilpnode.ledger.ports import Clock, Ledger
+from ilpnode.ledger.statuses import (
+    CreateAccountResult,
+    CreateAccountStatus,
+    CreateTransferResult,
+    CreateTransferStatus,
+    TransferPendingStatus,
+)
+
+__all__ = [
+    "AMOUNT_MAX",
+    "ID_INT_MAX",
+    "NANOSECONDS_PER_SECOND",
+    "TIMESTAMP_MAX",
+    "Account",
+    "AccountFlags",
+    "AccountId",
+    "Clock",
+    "CreateAccountResult",
+    "CreateAccountStatus",
+    "CreateTransferResult",
+    "CreateTransferStatus",
+    "ExpiredTransfer",
+    "JournalEntry",
+    "JournalError",
+    "Ledger",
+    "LedgerEngine",
+    "LedgerSnapshot",
+    "MemoryLedger",
+    "Transfer",
+    "TransferFlags",
+    "TransferId",
+    "TransferPendingStatus",
+    "check_invariants",
+    "credits_exceed_debits",
+    "debits_exceed_credits",
+    "exceeds_limit",
+]

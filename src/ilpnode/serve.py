@@ -1,0 +1,163 @@
+"""Run a built `Node`: bind its sockets, serve the admin and connector surfaces, stop cleanly.
+
+Theory of operation: both surfaces are uvicorn servers in one asyncio loop. Sockets are bound up
+front, so a port that is taken stops the start with a clear message before anything is served. One
+SIGINT/SIGTERM handler asks every server to stop: each stops accepting, lets in-flight requests
+finish (up to `SHUTDOWN_GRACE_SECONDS`), and then the node closes its database. A second SIGINT
+forces the exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from ilpnode.bootstrap import Node
+
+__all__ = ["PortInUseError", "serve_node"]
+
+logger = logging.getLogger("ilpnode")
+
+# Pending connections the kernel queues per listening socket before refusing new ones.
+LISTEN_BACKLOG = 2048
+# Peers reuse connections between packets; keep idle ones longer than uvicorn's 5 s default.
+CONNECTOR_KEEP_ALIVE_SECONDS = 30
+
+
+class PortInUseError(OSError):
+    """A listening port could not be bound."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Surface:
+    name: str
+    host: str
+    port: int
+    app: Any
+    description: str
+    keep_alive_seconds: int = 5
+
+
+class _NodeServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The node installs one handler for all its servers (see `serve_node`).
+        yield
+
+
+async def serve_node(node: Node) -> None:
+    """Serve until SIGINT/SIGTERM, then shut down gracefully and close the node."""
+    settings = node.settings
+    surfaces = [
+        _Surface(
+            "admin API",
+            settings.admin_bind_host,
+            settings.admin_port,
+            node.admin_app,
+            "health /healthz",
+        ),
+        _Surface(
+            "ILP connector",
+            settings.connector_host,
+            settings.connector_port,
+            node.connector_app,
+            "ILP-over-HTTP, POST with Authorization: Bearer <token>",
+            keep_alive_seconds=CONNECTOR_KEEP_ALIVE_SECONDS,
+        ),
+    ]
+    sockets = [_bind(surface) for surface in surfaces]
+    servers = [_server(surface, settings.shutdown_grace_seconds) for surface in surfaces]
+    _install_signal_handlers(servers)
+    if settings.admin_api_secret is None:
+        logger.warning(
+            "ADMIN_API_SECRET is not set: the admin API is unauthenticated and listens on "
+            "127.0.0.1 only"
+        )
+    try:
+        tasks = [
+            asyncio.create_task(server.serve(sockets=[sock]))
+            for server, sock in zip(servers, sockets, strict=True)
+        ]
+        announce = asyncio.create_task(_announce_when_started(servers, surfaces, node))
+        await asyncio.gather(*tasks)
+        announce.cancel()
+    finally:
+        for sock in sockets:
+            sock.close()
+        await node.close()
+        logger.info("ilpnode stopped")
+
+
+def _bind(surface: _Surface) -> socket.socket:
+    family = socket.AF_INET6 if ":" in surface.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((surface.host, surface.port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUseError(
+                error.errno,
+                f"{surface.name}: port {surface.port} on {surface.host} is already in use",
+            ) from None
+        raise
+    sock.listen(LISTEN_BACKLOG)
+    sock.setblocking(False)
+    return sock
+
+
+def _server(surface: _Surface, grace_seconds: float) -> _NodeServer:
+    config = uvicorn.Config(
+        surface.app,
+        http="httptools",
+        loop="none",
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=surface.keep_alive_seconds,
+        timeout_graceful_shutdown=max(1, round(grace_seconds)),
+    )
+    return _NodeServer(config)
+
+
+def _install_signal_handlers(servers: list[_NodeServer]) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop(signum: int) -> None:
+        first = not any(server.should_exit for server in servers)
+        for server in servers:
+            if server.should_exit and signum == signal.SIGINT:
+                server.force_exit = True
+            server.should_exit = True
+        if first:
+            logger.info("%s received: finishing in-flight requests", signal.Signals(signum).name)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop, signum)
+
+
+async def _announce_when_started(
+    servers: list[_NodeServer], surfaces: list[_Surface], node: Node
+) -> None:
+    while not all(server.started for server in servers):
+        await asyncio.sleep(0.01)
+    for surface in surfaces:
+        logger.info(
+            "%s listening on http://%s:%d (%s)",
+            surface.name,
+            surface.host,
+            surface.port,
+            surface.description,
+        )
+    logger.info("ilpnode ready: ILP address %s", node.settings.node_address)

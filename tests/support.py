@@ -1,0 +1,25 @@
+"""Helpers shared by the test suites."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from ilpnode.config import Settings
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def make_settings(**values: Any) -> Settings:
+    """Settings from keyword arguments only: no `.env` file, explicit values win over the env."""
+    return Settings(_env_file=None, **values)
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

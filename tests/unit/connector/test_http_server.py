@@ -1,0 +1,122 @@
+"""The connector port's HTTP surface: bad requests get a clear status, never reach the handler."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from ilpnode.connector.http_server import MAX_BODY_BYTES, IlpHttpApp
+from ilpnode.ilp import (
+    Fulfill,
+    Prepare,
+    decode_fulfill,
+    encode_fulfill,
+    encode_prepare,
+)
+
+TOKEN = "secret-token-of-peer-a"
+PREPARE = Prepare(
+    amount=10,
+    expires_at=datetime.now(UTC) + timedelta(seconds=30),
+    execution_condition=bytes(32),
+    destination="test.b.alice",
+)
+FULFILL = Fulfill(fulfillment=bytes(range(32)), data=b"ok")
+
+
+class RecordingHandler:
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, Prepare, bytes]] = []
+
+    async def __call__(self, peer: object, prepare: Prepare, raw: bytes) -> bytes:
+        self.calls.append((peer, prepare, raw))
+        return encode_fulfill(FULFILL)
+
+
+@pytest.fixture
+def handler() -> RecordingHandler:
+    return RecordingHandler()
+
+
+@pytest.fixture
+def client(handler: RecordingHandler) -> httpx.AsyncClient:
+    app = IlpHttpApp(authenticate={TOKEN: "peer-a"}.get, handle=handler)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://connector")
+
+
+def auth(token: str = TOKEN) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}", "content-type": "application/octet-stream"}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/octet-stream", "application/ilp+octet-stream"]
+)
+async def test_authenticated_prepare_reaches_handler_and_reply_is_the_body(
+    client: httpx.AsyncClient, handler: RecordingHandler, content_type: str
+) -> None:
+    raw = encode_prepare(PREPARE)
+    headers = {"authorization": f"Bearer {TOKEN}", "content-type": content_type}
+
+    response = await client.post("/", content=raw, headers=headers)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert decode_fulfill(response.content) == FULFILL
+    assert handler.calls == [("peer-a", PREPARE, raw)]
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, "Bearer token required"),
+        ({"authorization": "Bearer wrong"}, "unknown token"),
+        ({"authorization": "Basic " + TOKEN}, "unknown token"),
+        ({"authorization": "Bearer "}, "unknown token"),
+    ],
+)
+async def test_missing_or_wrong_token_is_401(
+    client: httpx.AsyncClient, handler: RecordingHandler, headers: dict[str, str], reason: str
+) -> None:
+    response = await client.post("/", content=encode_prepare(PREPARE), headers=headers)
+
+    assert response.status_code == 401
+    assert reason in response.text
+    assert handler.calls == []
+
+
+async def test_other_methods_are_405(client: httpx.AsyncClient) -> None:
+    response = await client.get("/", headers=auth())
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+async def test_foreign_content_type_is_415(
+    client: httpx.AsyncClient, handler: RecordingHandler
+) -> None:
+    headers = {**auth(), "content-type": "application/json"}
+
+    response = await client.post("/", content=b"{}", headers=headers)
+
+    assert response.status_code == 415
+    assert handler.calls == []
+
+
+@pytest.mark.parametrize("body", [b"", b"garbage", b"\x0c\x05\x00", b"\x0d" + bytes(40)])
+async def test_body_that_is_not_a_prepare_is_400_with_reason(
+    client: httpx.AsyncClient, handler: RecordingHandler, body: bytes
+) -> None:
+    response = await client.post("/", content=body, headers=auth())
+
+    assert response.status_code == 400
+    assert response.text.startswith("invalid ILP Prepare: ")
+    assert handler.calls == []
+
+
+async def test_oversized_body_is_413(client: httpx.AsyncClient, handler: RecordingHandler) -> None:
+    response = await client.post("/", content=bytes(MAX_BODY_BYTES + 1), headers=auth())
+
+    assert response.status_code == 413
+    assert handler.calls == []

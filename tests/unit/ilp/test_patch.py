@@ -1,0 +1,84 @@
+"""In-place rewrite of amount and expiry in an encoded Prepare (RFC 0027 lifecycle)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from ilpnode.ilp import (
+    MAX_AMOUNT,
+    IlpCodecError,
+    Prepare,
+    TruncatedPacket,
+    UnknownPacketType,
+    decode_prepare,
+    encode_fulfill,
+    encode_prepare,
+    read_prepare_amount_and_expiry,
+    rewrite_prepare,
+)
+from ilpnode.ilp import Fulfill as FulfillPacket
+
+EXPIRY = datetime(2030, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+NEW_EXPIRY = datetime(2031, 6, 7, 8, 9, 10, 111000, tzinfo=UTC)
+
+
+def prepare(data: bytes) -> Prepare:
+    return Prepare(
+        amount=1000,
+        expires_at=EXPIRY,
+        execution_condition=bytes(range(32)),
+        destination="g.example.alice",
+        data=data,
+    )
+
+
+@pytest.mark.parametrize("size", [0, 5, 200, 32767], ids=lambda n: f"data{n}")
+def test_only_the_25_bytes_change(size: int) -> None:
+    original = encode_prepare(prepare(bytes(range(256)) * (size // 256) + bytes(size % 256)))
+    rewritten = rewrite_prepare(original, amount=MAX_AMOUNT, expires_at=NEW_EXPIRY)
+    assert len(rewritten) == len(original)
+    changed = [i for i, (a, b) in enumerate(zip(original, rewritten, strict=True)) if a != b]
+    offset = 2 if original[1] < 128 else 2 + (original[1] & 0x7F)
+    assert changed
+    assert all(offset <= i < offset + 25 for i in changed)
+    assert rewritten[offset : offset + 8] == b"\xff" * 8
+    assert rewritten[offset + 8 : offset + 25] == b"20310607080910111"
+    decoded = decode_prepare(rewritten)
+    assert decoded.amount == MAX_AMOUNT
+    assert decoded.expires_at == NEW_EXPIRY
+    assert read_prepare_amount_and_expiry(rewritten) == (MAX_AMOUNT, NEW_EXPIRY)
+
+
+def test_expiry_is_converted_to_utc_milliseconds() -> None:
+    original = encode_prepare(prepare(b""))
+    local = datetime(2031, 6, 7, 10, 9, 10, 111999, tzinfo=timezone(timedelta(hours=2)))
+    assert decode_prepare(rewrite_prepare(original, amount=0, expires_at=local)).expires_at == (
+        NEW_EXPIRY
+    )
+
+
+def test_inputs_are_validated() -> None:
+    original = encode_prepare(prepare(b""))
+    for bad in (-1, MAX_AMOUNT + 1):
+        with pytest.raises(ValueError, match="UInt64"):
+            rewrite_prepare(original, amount=bad, expires_at=NEW_EXPIRY)
+    with pytest.raises(TypeError):
+        rewrite_prepare(original, amount=True, expires_at=NEW_EXPIRY)
+    with pytest.raises(ValueError, match="naive"):
+        rewrite_prepare(original, amount=1, expires_at=datetime(2030, 1, 1))
+
+
+def test_encoded_packet_is_checked() -> None:
+    fulfill = encode_fulfill(FulfillPacket(fulfillment=bytes(32)))
+    with pytest.raises(UnknownPacketType):
+        rewrite_prepare(fulfill, amount=1, expires_at=NEW_EXPIRY)
+    original = encode_prepare(prepare(b""))
+    for cut in range(len(original) - 1):
+        with pytest.raises(IlpCodecError):
+            rewrite_prepare(original[:cut], amount=1, expires_at=NEW_EXPIRY)
+    with pytest.raises(TruncatedPacket):
+        rewrite_prepare(b"\x0c\x05abcde", amount=1, expires_at=NEW_EXPIRY)
+    with pytest.raises(TruncatedPacket):
+        read_prepare_amount_and_expiry(b"\x0c")

@@ -1,0 +1,131 @@
+"""Settings: Rafiki's variable names, safe defaults, and errors that name the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ilpnode.config import DEFAULT_ILP_ADDRESS, Settings, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.delenv("EXCHANGE_RATES_LIFETIME", raising=False)
+
+
+def load(tmp_path: Path) -> Settings:
+    return load_settings(env_file=tmp_path / ".env")
+
+
+def test_defaults_allow_a_local_start(tmp_path: Path) -> None:
+    settings = load(tmp_path)
+
+    assert settings.admin_port == 3001
+    assert settings.connector_port == 3002
+    assert settings.auto_peering_server_port == 3005
+    assert settings.enable_auto_peering is False
+    assert settings.database_url == "sqlite:///ilpnode.sqlite3"
+    assert settings.node_address == DEFAULT_ILP_ADDRESS
+    assert settings.admin_api_secret is None
+
+
+def test_rafiki_variable_names_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ILP_ADDRESS", "g.mywallet")
+    monkeypatch.setenv("ILP_CONNECTOR_URL", "https://ilp.mywallet.example/")
+    monkeypatch.setenv("INSTANCE_NAME", "My Wallet")
+    monkeypatch.setenv("ENABLE_AUTO_PEERING", "true")
+    monkeypatch.setenv("AUTO_PEERING_SERVER_PORT", "4005")
+    monkeypatch.setenv("EXCHANGE_RATES_LIFETIME", "1000")
+
+    settings = load(tmp_path)
+
+    assert settings.node_address == "g.mywallet"
+    assert settings.ilp_connector_url == "https://ilp.mywallet.example/"
+    assert settings.instance_name == "My Wallet"
+    assert settings.enable_auto_peering is True
+    assert settings.auto_peering_server_port == 4005
+    assert settings.exchange_rates_lifetime_ms == 1000
+
+
+def test_empty_string_counts_as_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ILP_ADDRESS", "")
+    monkeypatch.setenv("ADMIN_PORT", "")
+
+    settings = load(tmp_path)
+
+    assert settings.ilp_address is None
+    assert settings.admin_port == 3001
+
+
+def test_dotenv_file_is_read_and_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("ILP_ADDRESS=test.from-file\nCONNECTOR_PORT=4002\n")
+    monkeypatch.setenv("CONNECTOR_PORT", "5002")
+
+    settings = load(tmp_path)
+
+    assert settings.ilp_address == "test.from-file"
+    assert settings.connector_port == 5002
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        ("ILP_ADDRESS", "mywallet", "not a valid ILP address"),
+        ("ILP_ADDRESS", "g.", "not a valid ILP address"),
+        ("ILP_ADDRESS", "g.wallet\n", "not a valid ILP address"),
+        ("ADMIN_PORT", "abc", "valid integer"),
+        ("CONNECTOR_PORT", "70000", "less than or equal to 65535"),
+        ("ENABLE_AUTO_PEERING", "maybe", "valid boolean"),
+        ("ILP_CONNECTOR_URL", "ftp://x.example", "not an http(s) URL"),
+        ("DATABASE_URL", "mysql://localhost/x", "unsupported database URL"),
+        ("ADMIN_API_SECRET", "short", "at least 16 characters"),
+        ("ADMIN_HOST", "my host", "not an IP address"),
+        ("EXCHANGE_RATES_LIFETIME", "-5", "greater than or equal to 0"),
+        ("LOG_LEVEL", "loud", "debug"),
+    ],
+)
+def test_invalid_value_names_variable_and_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, rule: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    message = str(raised.value)
+    assert f"{variable}: " in message
+    assert rule in message
+
+
+def test_every_invalid_variable_is_reported_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ILP_ADDRESS", "nope")
+    monkeypatch.setenv("ADMIN_PORT", "0")
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    assert "ILP_ADDRESS: " in str(raised.value)
+    assert "ADMIN_PORT: " in str(raised.value)
+
+
+def test_admin_api_binds_to_loopback_without_a_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMIN_HOST", "0.0.0.0")
+    assert load(tmp_path).admin_bind_host == "127.0.0.1"
+
+    monkeypatch.setenv("ADMIN_API_SECRET", "a-long-enough-secret")
+    assert load(tmp_path).admin_bind_host == "0.0.0.0"
+
+
+def test_secret_is_not_shown_in_repr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_API_SECRET", "a-long-enough-secret")
+
+    assert "a-long-enough-secret" not in repr(load(tmp_path))

@@ -23,3 +23,16 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class ManualClock:
+    """A clock that moves only when told to (satisfies `ilpnode.ledger.ports.Clock`)."""
+
+    def __init__(self, start_ns: int = 1_800_000_000 * 10**9) -> None:
+        self.value_ns = start_ns
+
+    def now_ns(self) -> int:
+        return self.value_ns
+
+    def advance(self, seconds: float) -> None:
+        self.value_ns += round(seconds * 10**9)

@@ -15,9 +15,11 @@ from typing import NewType
 from ._errors import InvalidAddress
 
 __all__ = [
+    "ADDRESS_PATTERN",
     "MAX_ADDRESS_LENGTH",
     "SCHEMES",
     "IlpAddress",
+    "address_fullmatch",
     "address_scheme",
     "is_valid_address",
     "parse_address",
@@ -32,9 +34,12 @@ MAX_ADDRESS_LENGTH = 1023
 SCHEMES = frozenset({"g", "private", "example", "peer", "self", "test", "test1", "test2",
                      "test3", "local"})  # fmt: skip
 
-_PATTERN = r"(?:g|private|example|peer|self|test[1-3]?|local)(?:[.][a-zA-Z0-9_~-]+)+"
-# The length limit is checked with len() rather than the RFC's lookahead: same set, faster.
-_match_str = re.compile(_PATTERN).fullmatch
+#: RFC 0015's pattern without its length lookahead: callers check ``len() <= 1023``
+#: separately (same set of addresses, faster) and must use ``fullmatch``.
+ADDRESS_PATTERN = r"(?:g|private|example|peer|self|test[1-3]?|local)(?:[.][a-zA-Z0-9_~-]+)+"
+_match_str = re.compile(ADDRESS_PATTERN).fullmatch
+#: ``fullmatch`` of the RFC 0015 pattern on a str (no length check); for hot paths.
+address_fullmatch = _match_str
 _SEGMENT = re.compile(r"[a-zA-Z0-9_~-]+").fullmatch
 
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from ._address import MAX_ADDRESS_LENGTH, IlpAddress, is_valid_address, parse_address
+from ._address import MAX_ADDRESS_LENGTH, IlpAddress, parse_address
+from ._address import address_fullmatch as _is_address
+from ._codes import IlpErrorCode
 from ._oer import MAX_UINT64
 from ._timestamp import to_wire_datetime
 
@@ -44,6 +46,8 @@ MAX_TRIGGERED_BY_BYTES: Final = MAX_ADDRESS_LENGTH
 CONDITION_BYTES: Final = 32
 
 _is_error_code = re.compile(r"[\x20-\x7e]{3}").fullmatch
+# Plain-str values of the RFC 0027 codes: the common case skips the regex.
+_RFC_CODES: Final = frozenset(code.value for code in IlpErrorCode)
 
 
 def _as_bytes(value: object, name: str) -> bytes:
@@ -99,7 +103,7 @@ class Prepare:
             _check_32(cond, "execution_condition")
             object.__setattr__(self, "execution_condition", cond)
         dest = self.destination
-        if type(dest) is not str or not is_valid_address(dest):
+        if type(dest) is not str or len(dest) > MAX_ADDRESS_LENGTH or _is_address(dest) is None:
             # parse_address raises InvalidAddress (a ValueError) saying what is wrong.
             object.__setattr__(self, "destination", str.__str__(parse_address(dest)))
         data = self.data
@@ -156,7 +160,7 @@ class Reject:
 
     def __post_init__(self) -> None:
         code = self.code
-        if type(code) is not str or _is_error_code(code) is None:
+        if type(code) is not str or (code not in _RFC_CODES and _is_error_code(code) is None):
             if not isinstance(code, str):
                 raise TypeError(f"code must be a str, not {type(code).__name__}")
             code = str.__str__(code)  # an IlpErrorCode member (or other str subclass) -> str

@@ -8,11 +8,11 @@ Rafiki (``modifySerializedIlpPrepare``) and interledger-rs (``Prepare::set_amoun
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ._errors import TruncatedPacket, UnknownPacketType
 from ._oer import MAX_UINT64, read_long_length
-from ._timestamp import encode_timestamp, parse_digits
+from ._timestamp import parse_digits, to_wire_datetime
 
 __all__ = ["read_prepare_amount_and_expiry", "rewrite_prepare"]
 
@@ -39,7 +39,8 @@ def rewrite_prepare(encoded: bytes, *, amount: int, expires_at: datetime) -> byt
     """Return ``encoded`` with its amount and expiry replaced; every other byte is identical.
 
     Only the envelope and the two fixed fields are looked at; the rest of the packet is not
-    validated (decode it first if you have not).
+    validated (decode it first if you have not).  ``expires_at`` is written in UTC, truncated
+    to whole milliseconds.  This is on a connector's forwarding hot path, hence the fast paths.
 
     Raises:
         IlpCodecError: ``encoded`` is not a Prepare or too short to hold amount and expiry.
@@ -47,13 +48,25 @@ def rewrite_prepare(encoded: bytes, *, amount: int, expires_at: datetime) -> byt
             years 1..9999 in UTC.
         TypeError: ``amount`` is not an int or ``expires_at`` not a datetime.
     """
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise TypeError(f"amount must be an int, not {type(amount).__name__}")
-    if not 0 <= amount <= MAX_UINT64:
-        raise ValueError(f"amount {amount} is outside the UInt64 range 0..2**64-1")
-    ts = encode_timestamp(expires_at)
-    encoded = bytes(encoded)
-    pos = _amount_offset(encoded)
+    if type(amount) is not int or not 0 <= amount <= MAX_UINT64:
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise TypeError(f"amount must be an int, not {type(amount).__name__}")
+        if not 0 <= amount <= MAX_UINT64:
+            raise ValueError(f"amount {amount} is outside the UInt64 range 0..2**64-1")
+    exp = expires_at
+    if not (type(exp) is datetime and exp.tzinfo is UTC and exp.microsecond % 1000 == 0):
+        exp = to_wire_datetime(exp)
+    if type(encoded) is not bytes:
+        encoded = bytes(encoded)
+    size = len(encoded)
+    if size > 26 and encoded[0] == 12 and 25 <= encoded[1] <= 127 and encoded[1] + 2 <= size:
+        pos = 2
+    else:
+        pos = _amount_offset(encoded)
+    ts = b"%08d%09d" % (
+        exp.year * 10000 + exp.month * 100 + exp.day,
+        exp.hour * 10000000 + exp.minute * 100000 + exp.second * 1000 + exp.microsecond // 1000,
+    )
     return b"".join((encoded[:pos], amount.to_bytes(8, "big"), ts, encoded[pos + 25 :]))
 
 

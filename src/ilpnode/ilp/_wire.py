@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from ._address import ADDRESS_PATTERN
 from ._errors import InvalidField, TruncatedPacket, UnknownPacketType
 from ._oer import read_long_length
 from ._packet import MAX_DATA_BYTES
@@ -37,9 +38,7 @@ TYPE_FULFILL: Final = 13
 TYPE_REJECT: Final = 14
 
 #: The RFC 0015 address pattern over bytes (the length limit is checked separately).
-match_address: Final = re.compile(
-    rb"(?:g|private|example|peer|self|test[1-3]?|local)(?:[.][a-zA-Z0-9_~-]+)+"
-).fullmatch
+match_address: Final = re.compile(ADDRESS_PATTERN.encode("ascii")).fullmatch
 #: An error code: three printable ASCII characters (IA5String, minus control characters).
 match_code: Final = re.compile(rb"[\x20-\x7e]{3}").fullmatch
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -96,9 +97,37 @@ def decodes_or_codec_error(raw: bytes) -> None:
         assert decode_packet(encode_packet(result)) == result
 
 
+# RFC 0015's regex, verbatim; fullmatch so "$" cannot match before a trailing newline.
+RFC_0015 = re.compile(
+    r"(?=^.{1,1023}$)^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$"
+)
+address_like = st.one_of(
+    addresses,
+    st.text(alphabet="gtes123lo.aAz_~-/ \n\u00e9", max_size=24),
+    st.builds(lambda a, t: a + t, addresses, st.sampled_from(["\n", ".", "..x", " ", "\u00e9"])),
+)
+
+
 @given(addresses)
 def test_generated_addresses_are_valid(address: str) -> None:
     assert is_valid_address(address)
+
+
+@given(address_like)
+def test_address_validation_agrees_with_rfc_0015_regex(candidate: str) -> None:
+    expected = RFC_0015.fullmatch(candidate) is not None
+    assert is_valid_address(candidate) is expected
+    # The decoder validates the destination as bytes: it must agree.
+    dest = candidate.encode("utf-8")
+    content = bytes(8) + b"20300101000000000" + bytes(32) + encode_length(len(dest)) + dest
+    wire = b"\x0c" + encode_length(len(content) + 1) + content + b"\x00"
+    try:
+        decoded = decode_prepare(wire)
+    except IlpCodecError:
+        assert not expected
+    else:
+        assert expected
+        assert decoded.destination == candidate
 
 
 @given(prepares)

@@ -1,0 +1,315 @@
+"""The embedded ledger: balances in memory, every change group-committed to the database.
+
+Theory of operation
+===================
+
+One process owns the ledger. A `LedgerEngine` (pure, in memory) decides every batch at once, in
+the event loop, with no I/O; the entries it accepted are appended to an in-memory buffer in the
+same synchronous step. A single writer task turns the buffer into durable rows:
+
+    callers ──▶ engine (decide) ──▶ buffer ──▶ writer: one transaction per group ──▶ database
+                      ▲                                     │
+                      └──── results ◀── wait until durable ◀┘
+
+- **Group commit.** While the writer commits one group, new entries gather in the buffer; the
+  next transaction takes all of them. Under load a group holds everything from the last few
+  milliseconds, so the cost of a commit (an fsync) is shared; when idle a group is one batch.
+- **Consistent balance snapshot.** The writer cuts a group synchronously, when the buffer holds
+  every entry the engine has produced so far, so the engine's balances at that instant are exactly
+  the balances after the group's last entry. They are written to `ledger_accounts` in the same
+  transaction as the entries: the stored balances always match the stored journal.
+- **Durability.** Mutating calls return only once everything enqueued before they returned is
+  committed (that covers an `EXISTS` answer for an entry still in flight). `seq` = the entry's
+  engine timestamp, which is unique and increasing.
+- **Start.** `open` replays the journal (`LedgerEngine.replay` re-validates every entry), checks
+  the rebuilt balances against the stored ones (a mismatch refuses to start:
+  `LedgerCorruptionError`), then expires the pending transfers whose timeout passed while the
+  node was down, durably, before serving.
+- **Expiry.** A sweeper task wakes at the next pending deadline (at least once a second) and calls
+  `expire_due`, which releases due reservations and journals the expiries.
+- **Failure.** If a commit fails, the engine is ahead of the database. The ledger fails closed:
+  every waiting and later call raises `LedgerUnavailableError`, and a recovery task rebuilds the
+  engine from the database (with back-off) and resumes. Entries that were never committed are
+  gone, and their callers were told so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Sequence
+
+from ilpnode.ledger import (
+    Account,
+    AccountId,
+    Clock,
+    CreateAccountResult,
+    CreateTransferResult,
+    JournalEntry,
+    JournalError,
+    LedgerEngine,
+    Transfer,
+    TransferId,
+)
+from ilpnode.storage.database import Database
+from ilpnode.storage.ledger_rows import insert_entries, load_balances, load_journal, update_balances
+
+__all__ = ["EmbeddedLedger", "LedgerCorruptionError", "LedgerUnavailableError"]
+
+logger = logging.getLogger(__name__)
+
+# The sweeper looks at least this often, so a deadline added while it sleeps is not missed long.
+SWEEP_INTERVAL_SECONDS_MAX = 1.0
+# Recovery after a failed commit retries with back-off between these bounds.
+RECOVERY_DELAY_SECONDS_MIN = 0.5
+RECOVERY_DELAY_SECONDS_MAX = 30.0
+# At most this many mismatching accounts are named in a corruption error.
+MISMATCHES_REPORTED_MAX = 10
+
+
+class LedgerUnavailableError(RuntimeError):
+    """A commit failed; the ledger refuses work until it has rebuilt itself from the database."""
+
+
+class LedgerCorruptionError(RuntimeError):
+    """The stored journal cannot be replayed, or it disagrees with the stored balances."""
+
+
+class EmbeddedLedger:
+    """The `Ledger` port over an in-memory engine and a group-committed journal."""
+
+    def __init__(self, database: Database, *, clock: Clock, engine: LedgerEngine) -> None:
+        self._database = database
+        self._clock = clock
+        self._engine = engine
+        self._buffer: list[JournalEntry] = []
+        self._enqueued = 0
+        self._durable = 0
+        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
+        self._wake = asyncio.Event()
+        self._failure: BaseException | None = None
+        self._closing = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def open(cls, database: Database, *, clock: Clock) -> EmbeddedLedger:
+        """Rebuild from a migrated database, expire what fell due while down, start serving.
+
+        Raises:
+            LedgerCorruptionError: the journal cannot be replayed or disagrees with the balances.
+        """
+        ledger = cls(database, clock=clock, engine=await _rebuild(database))
+        ledger._start_tasks()
+        expired = await ledger.expire_due()
+        if expired:
+            logger.info("expired %d pending transfers whose timeout passed while down", expired)
+        return ledger
+
+    # -- the Ledger port ------------------------------------------------------------------------
+
+    async def create_accounts(self, accounts: Sequence[Account]) -> list[CreateAccountResult]:
+        self._check_available()
+        results = self._engine.create_accounts(accounts, now=self._clock.now_ns())
+        await self._wait_durable(self._enqueue())
+        return results
+
+    async def create_transfers(self, transfers: Sequence[Transfer]) -> list[CreateTransferResult]:
+        self._check_available()
+        results = self._engine.create_transfers(transfers, now=self._clock.now_ns())
+        await self._wait_durable(self._enqueue())
+        return results
+
+    async def lookup_accounts(self, ids: Sequence[AccountId]) -> list[Account]:
+        self._check_available()
+        return self._engine.lookup_accounts(ids)
+
+    async def lookup_transfers(self, ids: Sequence[TransferId]) -> list[Transfer]:
+        self._check_available()
+        return self._engine.lookup_transfers(ids)
+
+    # -- operations -----------------------------------------------------------------------------
+
+    async def expire_due(self) -> int:
+        """Release every pending transfer whose timeout has passed; durable on return.
+
+        Returns:
+            How many pending transfers were expired.
+        """
+        self._check_available()
+        expired = self._engine.expire_pending(now=self._clock.now_ns())
+        await self._wait_durable(self._enqueue())
+        return len(expired)
+
+    async def flush(self) -> None:
+        """Wait until everything accepted so far is durable."""
+        await self._wait_durable(self._enqueued)
+
+    async def close(self) -> None:
+        """Commit what is buffered, then stop the writer and the sweeper."""
+        if self._closing:
+            return
+        if self._failure is None:
+            with contextlib.suppress(LedgerUnavailableError):
+                await self.flush()
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    @property
+    def engine(self) -> LedgerEngine:
+        """The live engine, for read-only checks (invariants, snapshots) in tests and tools."""
+        return self._engine
+
+    # -- group commit ---------------------------------------------------------------------------
+
+    def _check_available(self) -> None:
+        if self._closing:
+            raise LedgerUnavailableError("the ledger is closed")
+        if self._failure is not None:
+            raise LedgerUnavailableError(f"the ledger is recovering from: {self._failure!r}")
+
+    def _enqueue(self) -> int:
+        # Called in the same synchronous step as the engine call that produced the entries, so
+        # the buffer order is the engine's order.
+        entries = self._engine.drain_journal()
+        if entries:
+            self._buffer.extend(entries)
+            self._enqueued += len(entries)
+            self._wake.set()
+        return self._enqueued
+
+    async def _wait_durable(self, target: int) -> None:
+        if self._durable >= target:
+            return
+        if self._failure is not None:
+            raise LedgerUnavailableError(f"commit failed: {self._failure!r}")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((target, future))
+        await future
+
+    def _start_tasks(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._write_groups(), name="ledger-writer"),
+            asyncio.create_task(self._sweep(), name="ledger-sweeper"),
+        ]
+
+    async def _write_groups(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._buffer:
+                entries, self._buffer = self._buffer, []
+                balances = self._engine.lookup_accounts(self._touched_accounts(entries))
+                try:
+                    await self._commit(entries, balances)
+                except Exception as error:
+                    self._fail(error)
+                    return
+                self._durable += len(entries)
+                while self._waiters and self._waiters[0][0] <= self._durable:
+                    _, future = self._waiters.popleft()
+                    if not future.done():
+                        future.set_result(None)
+
+    def _touched_accounts(self, entries: list[JournalEntry]) -> list[AccountId]:
+        touched: dict[AccountId, None] = {}
+        for entry in entries:
+            if isinstance(entry, Transfer):
+                touched[entry.debit_account_id] = None
+                touched[entry.credit_account_id] = None
+            elif isinstance(entry, Account):
+                touched[entry.id] = None
+            else:
+                for pending in self._engine.lookup_transfers([entry.pending_id]):
+                    touched[pending.debit_account_id] = None
+                    touched[pending.credit_account_id] = None
+        return list(touched)
+
+    async def _commit(self, entries: list[JournalEntry], balances: list[Account]) -> None:
+        created = {entry.id for entry in entries if isinstance(entry, Account)}
+        new_accounts = {account.id: account for account in balances if account.id in created}
+        async with self._database.engine.begin() as connection:
+            await insert_entries(
+                connection, ((entry.timestamp, entry) for entry in entries), new_accounts
+            )
+            await update_balances(connection, [a for a in balances if a.id not in created])
+
+    def _fail(self, error: Exception) -> None:
+        logger.critical(
+            "ledger commit failed; refusing ledger operations until rebuilt from the database",
+            exc_info=error,
+        )
+        self._failure = error
+        self._buffer.clear()
+        while self._waiters:
+            _, future = self._waiters.popleft()
+            if not future.done():
+                future.set_exception(LedgerUnavailableError(f"commit failed: {error!r}"))
+        self._tasks.append(asyncio.create_task(self._recover(), name="ledger-recovery"))
+
+    async def _recover(self) -> None:
+        delay = RECOVERY_DELAY_SECONDS_MIN
+        for task in self._tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                engine = await _rebuild(self._database)
+            except Exception as error:
+                logger.error("ledger recovery failed, retrying in %.1f s: %r", delay, error)
+                delay = min(delay * 2, RECOVERY_DELAY_SECONDS_MAX)
+                continue
+            self._engine = engine
+            self._enqueued = self._durable = 0
+            self._failure = None
+            current = asyncio.current_task()
+            self._tasks = [task for task in self._tasks if task is current]
+            self._start_tasks()
+            logger.warning("ledger rebuilt from the database; serving again")
+            return
+
+    async def _sweep(self) -> None:
+        while True:
+            next_deadline = self._engine.next_expires_at()
+            delay = SWEEP_INTERVAL_SECONDS_MAX
+            if next_deadline is not None:
+                delay = max(0.0, min(delay, (next_deadline - self._clock.now_ns()) / 1e9))
+            await asyncio.sleep(delay)
+            try:
+                await self.expire_due()
+            except LedgerUnavailableError:
+                return  # recovery restarts the sweeper
+
+
+async def _rebuild(database: Database) -> LedgerEngine:
+    async with database.engine.connect() as connection:
+        entries = await load_journal(connection)
+        stored = await load_balances(connection)
+    try:
+        engine = LedgerEngine.replay(entries)
+    except JournalError as error:
+        raise LedgerCorruptionError(f"the ledger journal cannot be replayed: {error}") from error
+    mismatches = []
+    for account in engine.lookup_accounts([AccountId(account_id) for account_id in stored]):
+        live = (
+            account.debits_pending,
+            account.debits_posted,
+            account.credits_pending,
+            account.credits_posted,
+        )
+        if live != stored[account.id]:
+            mismatches.append(f"account {account.id}: journal {live}, stored {stored[account.id]}")
+    if mismatches:
+        raise LedgerCorruptionError(
+            "stored balances disagree with the journal: "
+            + "; ".join(mismatches[:MISMATCHES_REPORTED_MAX])
+        )
+    logger.info("ledger rebuilt: %d journal entries, %d accounts", len(entries), len(stored))
+    return engine

@@ -1,0 +1,108 @@
+"""Child process for the crash test: applies transfers under load until it is killed.
+
+Usage: python -m tests.e2e.ledger_crash_worker DATABASE_URL ID_BASE
+
+After each transfer is durable (the ledger call returned) it prints `durable <id>` and flushes,
+so the parent knows exactly which transfers a crash must not lose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+
+from ilpnode.clock import SystemClock
+from ilpnode.ledger import Account, AccountFlags, AccountId, Transfer, TransferFlags, TransferId
+from ilpnode.storage.database import Database
+from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.migrate import migrate
+
+SETTLEMENT = AccountId(1)
+PEERS = [AccountId(10 + i) for i in range(4)]
+WORKERS = 16
+
+
+def report(transfer_id: int) -> None:
+    sys.stdout.write(f"durable {transfer_id}\n")
+    sys.stdout.flush()
+
+
+async def work(ledger: EmbeddedLedger, next_id: list[int], rng: random.Random) -> None:
+    while True:
+        next_id[0] += 2
+        first = TransferId(next_id[0])
+        source, destination = rng.sample(PEERS, 2)
+        choice = rng.random()
+        if choice < 0.3:  # deposit
+            batch = [
+                Transfer(
+                    id=first,
+                    debit_account_id=SETTLEMENT,
+                    credit_account_id=source,
+                    amount=rng.randint(1, 50),
+                    ledger=1,
+                    code=2,
+                )
+            ]
+        elif choice < 0.6:  # a packet: pending, then post or void
+            batch = [
+                Transfer(
+                    id=first,
+                    debit_account_id=source,
+                    credit_account_id=destination,
+                    amount=rng.randint(1, 20),
+                    ledger=1,
+                    code=1,
+                    flags=TransferFlags.PENDING,
+                    timeout=rng.choice([0, 1, 30]),
+                )
+            ]
+        else:  # a plain transfer that may exceed the credit line
+            batch = [
+                Transfer(
+                    id=first,
+                    debit_account_id=source,
+                    credit_account_id=destination,
+                    amount=rng.randint(1, 30),
+                    ledger=1,
+                    code=1,
+                )
+            ]
+        [result] = await ledger.create_transfers(batch)
+        if result.ok:
+            report(first)
+        if result.ok and batch[0].flags & TransferFlags.PENDING:
+            flag = rng.choice(
+                [TransferFlags.POST_PENDING_TRANSFER, TransferFlags.VOID_PENDING_TRANSFER]
+            )
+            resolve = Transfer(id=TransferId(first + 1), pending_id=first, flags=flag)
+            [resolved] = await ledger.create_transfers([resolve])
+            if resolved.ok:
+                report(first + 1)
+
+
+async def main(url: str, id_base: int) -> None:
+    database = Database(url)
+    await migrate(database)
+    ledger = await EmbeddedLedger.open(database, clock=SystemClock())
+    await ledger.create_accounts(
+        [
+            Account(
+                id=SETTLEMENT, ledger=1, code=101, flags=AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
+            )
+        ]
+        + [
+            Account(id=peer, ledger=1, code=3, flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
+            for peer in PEERS
+        ]
+    )
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    rng = random.Random(id_base)
+    counters = [[id_base + worker * 1_000_000] for worker in range(WORKERS)]
+    await asyncio.gather(*(work(ledger, counters[i], rng) for i in range(WORKERS)))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], int(sys.argv[2])))

@@ -1,0 +1,70 @@
+"""Crash safety: SIGKILL the embedded ledger under load; nothing reported durable is lost."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ilpnode.ledger import TransferId, check_invariants
+from ilpnode.storage.database import Database
+from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from tests.support import ManualClock
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+KILLS = 20
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_until_killed(url: str, id_base: int, rng: random.Random, log: Path) -> list[int]:
+    """Start the worker, let it run for a random while under load, SIGKILL it."""
+    with log.open("w") as sink:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.ledger_crash_worker", url, str(id_base)],
+            cwd=PROJECT_ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        )
+        deadline = time.monotonic() + 30
+        while "ready" not in log.read_text():
+            if child.poll() is not None or time.monotonic() > deadline:
+                child.kill()
+                pytest.fail(f"worker did not start:\n{log.read_text()}")
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.05, 0.6))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    output = log.read_text()
+    assert "Traceback" not in output, output
+    return [int(line.split()[1]) for line in output.splitlines() if line.startswith("durable ")]
+
+
+async def test_sigkill_under_load_loses_nothing_reported_durable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
+    rng = random.Random(20261125)
+    durable: list[int] = []
+    for kill in range(KILLS):
+        reported = run_until_killed(url, (kill + 1) * 10**9, rng, tmp_path / f"worker{kill}.log")
+        assert reported, "the worker made no progress before it was killed"
+        durable.extend(reported)
+
+        database = Database(url)
+        try:
+            # Opening replays the journal and checks it against the stored balances.
+            ledger = await EmbeddedLedger.open(database, clock=ManualClock(time.time_ns()))
+            try:
+                found = await ledger.lookup_transfers([TransferId(i) for i in durable])
+                assert {t.id for t in found} == set(durable), f"lost after kill {kill + 1}"
+                assert check_invariants(ledger.engine) == []
+            finally:
+                await ledger.close()
+        finally:
+            await database.close()

@@ -14,6 +14,7 @@ from ilpnode.ledger import (
     AccountFlags,
     AccountId,
     CreateTransferStatus,
+    JournalEntry,
     Transfer,
     TransferFlags,
     TransferId,
@@ -131,10 +132,10 @@ async def test_concurrent_callers_share_group_commits(
     commits = 0
     original = ledger._commit
 
-    async def counting_commit(*args: object) -> None:
+    async def counting_commit(entries: list[JournalEntry], balances: list[Account]) -> None:
         nonlocal commits
         commits += 1
-        await original(*args)  # type: ignore[arg-type]
+        await original(entries, balances)
 
     ledger._commit = counting_commit  # type: ignore[method-assign]
     try:
@@ -215,12 +216,12 @@ async def test_failed_commit_fails_closed_then_recovers_from_the_database(
     original = ledger._commit
     failures = 1
 
-    async def failing_once(*args: object) -> None:
+    async def failing_once(entries: list[JournalEntry], balances: list[Account]) -> None:
         nonlocal failures
         if failures:
             failures -= 1
             raise OSError("disk full")
-        await original(*args)  # type: ignore[arg-type]
+        await original(entries, balances)
 
     ledger._commit = failing_once  # type: ignore[method-assign]
     try:

@@ -8,7 +8,7 @@ the engine journaled them (accounts with zero balances, transfers as stored, exp
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -114,17 +114,17 @@ def transfer_from_row(row: Any) -> Transfer:
 
 async def load_journal(connection: AsyncConnection) -> list[JournalEntry]:
     """Every journaled record, in the order the ledger applied them (`seq`)."""
-    accounts = [
+    accounts: list[tuple[int, JournalEntry]] = [
         (row.seq, account_from_row(row, with_balances=False))
         for row in await connection.execute(select(ledger_accounts).order_by(ledger_accounts.c.seq))
     ]
-    transfers = [
+    transfers: list[tuple[int, JournalEntry]] = [
         (row.seq, transfer_from_row(row))
         for row in await connection.execute(
             select(ledger_transfers).order_by(ledger_transfers.c.seq)
         )
     ]
-    expiries = [
+    expiries: list[tuple[int, JournalEntry]] = [
         (row.seq, ExpiredTransfer(pending_id=TransferId(row.pending_id), timestamp=row.timestamp))
         for row in await connection.execute(select(ledger_expiries).order_by(ledger_expiries.c.seq))
     ]
@@ -152,7 +152,7 @@ async def load_balances(connection: AsyncConnection) -> dict[int, Balances]:
 async def insert_entries(
     connection: AsyncConnection,
     entries: Iterable[tuple[int, JournalEntry]],
-    new_account_balances: dict[int, Account],
+    new_account_balances: Mapping[AccountId, Account],
 ) -> None:
     """INSERT journal entries with their `seq`; new accounts get their current balances."""
     accounts: list[dict[str, Any]] = []

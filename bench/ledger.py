@@ -1,0 +1,151 @@
+"""Benchmark: the ledger under packet-shaped load (a pending transfer, then its post).
+
+Run from the project root::
+
+    python bench/ledger.py [--packets N] [--concurrency 1,10,100]
+
+Prints, for the pure in-memory engine and for the durable embedded ledger on a SQLite file
+(WAL, synchronous=FULL: every acknowledged change is on disk), packets per second (one packet =
+one pending transfer + one post, each acknowledged only once durable), the latency of one packet
+(p50/p99), and how many group commits the durable run took. Exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from itertools import count
+from pathlib import Path
+
+from ilpnode.clock import SystemClock
+from ilpnode.ledger import (
+    Account,
+    AccountFlags,
+    AccountId,
+    CreateTransferStatus,
+    JournalEntry,
+    LedgerEngine,
+    Transfer,
+    TransferFlags,
+    TransferId,
+)
+from ilpnode.storage.database import Database
+from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.migrate import migrate
+
+SETTLEMENT, SOURCE, DESTINATION = AccountId(1), AccountId(2), AccountId(3)
+ACCOUNTS = [
+    Account(id=SETTLEMENT, ledger=1, code=101, flags=AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS),
+    Account(id=SOURCE, ledger=1, code=3, flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS),
+    Account(id=DESTINATION, ledger=1, code=3, flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS),
+]
+FUNDING = Transfer(
+    id=TransferId(1),
+    debit_account_id=SETTLEMENT,
+    credit_account_id=SOURCE,
+    amount=10**15,
+    ledger=1,
+    code=2,
+)
+
+
+def pending(transfer_id: int) -> Transfer:
+    return Transfer(
+        id=TransferId(transfer_id),
+        debit_account_id=SOURCE,
+        credit_account_id=DESTINATION,
+        amount=1,
+        ledger=1,
+        code=1,
+        flags=TransferFlags.PENDING,
+        timeout=35,
+    )
+
+
+def post(transfer_id: int, pending_id: int) -> Transfer:
+    return Transfer(
+        id=TransferId(transfer_id),
+        pending_id=TransferId(pending_id),
+        flags=TransferFlags.POST_PENDING_TRANSFER,
+    )
+
+
+def bench_engine(packets: int) -> float:
+    engine = LedgerEngine()
+    clock = SystemClock()
+    engine.create_accounts(ACCOUNTS, now=clock.now_ns())
+    engine.create_transfers([FUNDING], now=clock.now_ns())
+    started = time.perf_counter()
+    for i in range(packets):
+        engine.create_transfers([pending(10 + 2 * i)], now=clock.now_ns())
+        engine.create_transfers([post(11 + 2 * i, 10 + 2 * i)], now=clock.now_ns())
+        engine.drain_journal()
+    return packets / (time.perf_counter() - started)
+
+
+async def bench_durable(packets: int, concurrency: int, directory: Path) -> dict[str, float]:
+    database = Database(f"sqlite:///{directory / f'bench-{concurrency}.sqlite3'}")
+    await migrate(database)
+    ledger = await EmbeddedLedger.open(database, clock=SystemClock())
+    await ledger.create_accounts(ACCOUNTS)
+    await ledger.create_transfers([FUNDING])
+    commits = 0
+    original = ledger._commit
+
+    async def counted(entries: list[JournalEntry], balances: list[Account]) -> None:
+        nonlocal commits
+        commits += 1
+        await original(entries, balances)
+
+    ledger._commit = counted  # type: ignore[method-assign]
+    ids = count(1000, 2)
+    latencies: list[float] = []
+
+    async def worker(share: int) -> None:
+        for _ in range(share):
+            first = next(ids)
+            began = time.perf_counter()
+            [held] = await ledger.create_transfers([pending(first)])
+            [done] = await ledger.create_transfers([post(first + 1, first)])
+            latencies.append(time.perf_counter() - began)
+            assert held.status is done.status is CreateTransferStatus.CREATED
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(packets // concurrency) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    await ledger.close()
+    await database.close()
+    latencies.sort()
+    return {
+        "packets_per_second": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "commits": commits,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--packets", type=int, default=5000)
+    parser.add_argument("--concurrency", default="1,10,100")
+    args = parser.parse_args()
+    levels = [int(level) for level in args.concurrency.split(",")]
+
+    print(f"pure engine (no I/O): {bench_engine(args.packets * 4):,.0f} packets/s")
+    print()
+    print(f"durable embedded ledger, SQLite WAL synchronous=FULL, {args.packets} packets")
+    print(f"{'concurrency':>11} {'packets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'commits':>8}")
+    with tempfile.TemporaryDirectory() as directory:
+        for level in levels:
+            result = asyncio.run(bench_durable(args.packets, level, Path(directory)))
+            print(
+                f"{level:>11} {result['packets_per_second']:>10,.0f} {result['p50_ms']:>8.2f} "
+                f"{result['p99_ms']:>8.2f} {result['commits']:>8,.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

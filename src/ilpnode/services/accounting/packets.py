@@ -1,0 +1,267 @@
+"""Packet transfers: the ledger side of one forwarded ILP packet (rafiki-peering §6.3).
+
+This is the connector's hot path, called once per Prepare: one `create_transfers` call reserves
+the money (all legs pending, linked: all or nothing), and one more posts or voids every leg when
+the outcome is known. No lookups: the connector already holds the `PeerAccount`s.
+
+Legs (source = the incoming peer, destination = the outgoing peer; every leg code TRANSFER):
+
+- same asset (same ledger): source -> destination for min(src, dst); if dst < src, the excess
+  source -> source's asset account; if dst > src, the shortfall destination's asset account ->
+  destination. (This is how Rafiki books a fee or a rounding difference.)
+- cross asset: source -> source's asset account (source amount, source ledger), and destination's
+  asset account -> destination (destination amount, destination ledger).
+
+Every leg but the last carries LINKED; all share one timeout and carry the first leg's id in
+`user_data_128`, so the legs of one packet can be found together. Ids are random u128s (UUIDv4).
+
+Timeout (DESIGN §3): a Fulfill that arrives before the packet expires must always be accountable,
+so the reservation must outlive the packet. `timeout_seconds_for` rounds the time left up to whole
+seconds and adds `PACKET_TIMEOUT_MARGIN_SECONDS` (Rafiki's fixed 5 s pending timeout vs its 30 s
+packet hold is a bug we do not copy). A reservation is normally resolved at once by post/void;
+the timeout only releases it if the connector dies in between.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+from uuid import uuid4
+
+from ilpnode.ledger import (
+    AMOUNT_MAX,
+    NANOSECONDS_PER_SECOND,
+    AccountId,
+    CreateTransferStatus,
+    Ledger,
+    Transfer,
+    TransferFlags,
+    TransferId,
+)
+from ilpnode.services.accounting.accounts import PeerAccount, TransferCode
+from ilpnode.services.accounting.errors import TransferError, first_failure, transfer_error
+
+__all__ = [
+    "PACKET_TIMEOUT_MARGIN_SECONDS",
+    "PACKET_TIMEOUT_SECONDS_MAX",
+    "PacketAccounting",
+    "PacketTransfer",
+    "timeout_seconds_for",
+]
+
+PACKET_TIMEOUT_MARGIN_SECONDS: Final = 5
+"""Added to the packet's remaining lifetime: covers the post's own latency (a durable commit under
+load) and clock skew between the connector and a shared ledger (the ledger stamps the transfer
+with its own clock)."""
+
+PACKET_TIMEOUT_SECONDS_MAX: Final = 24 * 60 * 60
+"""A day. The connector holds a packet for 30 s at most (DESIGN §2); a longer timeout means the
+caller forgot to cap the expiry, and would tie up liquidity for that long after a crash."""
+
+_PENDING = TransferFlags.PENDING
+_PENDING_LINKED = TransferFlags.PENDING | TransferFlags.LINKED
+_POST = TransferFlags.POST_PENDING_TRANSFER
+_VOID = TransferFlags.VOID_PENDING_TRANSFER
+_CODE = int(TransferCode.TRANSFER)
+
+
+def timeout_seconds_for(*, expires_at_ns: int, now_ns: int) -> int:
+    """The pending timeout for a packet that expires at `expires_at_ns`.
+
+    Args:
+        expires_at_ns: the packet's expiry (the one the connector waits for), ns since the epoch.
+        now_ns: the current time, same clock.
+
+    Returns:
+        ceil((expires_at_ns - now_ns) / 1 s) + PACKET_TIMEOUT_MARGIN_SECONDS, at least 1 (an
+        already expired packet gets the margin alone). Never raises; the result may exceed
+        PACKET_TIMEOUT_SECONDS_MAX, which `create_packet_transfer` refuses (InvalidTimeout).
+    """
+    remaining = expires_at_ns - now_ns
+    seconds = -(-remaining // NANOSECONDS_PER_SECOND) if remaining > 0 else 0
+    return max(1, seconds + PACKET_TIMEOUT_MARGIN_SECONDS)
+
+
+class PacketTransfer:
+    """The pending legs of one packet; `post()` or `void()` them once the outcome is known.
+
+    Both are all or nothing (one linked batch), and final: the first definitive answer is kept,
+    so a second post/void answers AlreadyPosted/AlreadyVoided/TransferExpired without touching
+    the ledger, and the ledger itself refuses to resolve a leg twice (concurrent calls).
+    """
+
+    __slots__ = ("_final", "_ledger", "destination_amount", "source_amount", "transfer_ids")
+
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        transfer_ids: tuple[TransferId, ...],
+        source_amount: int,
+        destination_amount: int,
+    ) -> None:
+        self._ledger = ledger
+        self._final: TransferError | None = None
+        self.transfer_ids = transfer_ids
+        """The pending legs' ids, in batch order (the first is the packet's correlation id)."""
+        self.source_amount = source_amount
+        self.destination_amount = destination_amount
+
+    async def post(self) -> TransferError | None:
+        """Post every leg for its full amount.
+
+        Returns:
+            None once posted; AlreadyPosted, AlreadyVoided, TransferExpired (the timeout passed:
+            the reservation is released, the packet must not be fulfilled upstream). Any other
+            error (UnknownError) is a bug: log it. Raises only on infrastructure faults; the
+            call may then be retried.
+        """
+        return await self._resolve(_POST, TransferError.AlreadyPosted)
+
+    async def void(self) -> TransferError | None:
+        """Void every leg: the reserved amounts are available again at once.
+
+        Returns:
+            None once voided, or the errors of `post`. Raises only on infrastructure faults.
+        """
+        return await self._resolve(_VOID, TransferError.AlreadyVoided)
+
+    async def _resolve(self, flag: TransferFlags, done: TransferError) -> TransferError | None:
+        if self._final is not None:
+            return self._final
+        ids = self.transfer_ids
+        last = len(ids) - 1
+        batch = [
+            Transfer(
+                id=TransferId(uuid4().int),
+                pending_id=pending_id,
+                flags=flag if index == last else flag | TransferFlags.LINKED,
+            )
+            for index, pending_id in enumerate(ids)
+        ]
+        failure = first_failure(await self._ledger.create_transfers(batch))
+        if failure is None:
+            self._final = done
+            return None
+        error = transfer_error(failure.status) or TransferError.UnknownError
+        if error in _FINAL:
+            self._final = error
+        return error
+
+
+_FINAL: Final = frozenset(
+    {TransferError.AlreadyPosted, TransferError.AlreadyVoided, TransferError.TransferExpired}
+)
+
+
+class PacketAccounting:
+    """Creates the pending transfers of forwarded packets over a `Ledger`."""
+
+    __slots__ = ("_ledger",)
+
+    def __init__(self, *, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    async def create_packet_transfer(
+        self,
+        *,
+        source: PeerAccount,
+        destination: PeerAccount,
+        source_amount: int,
+        destination_amount: int,
+        timeout_seconds: int,
+    ) -> PacketTransfer | TransferError:
+        """Reserve a packet's amounts: the legs of the module docstring, all pending.
+
+        Args:
+            source: the incoming peer's account (debited).
+            destination: the outgoing peer's account (credited).
+            source_amount: the Prepare's amount, source asset units, 1..2**64-1.
+            destination_amount: the forwarded amount, destination asset units, 1..2**64-1.
+            timeout_seconds: 1..PACKET_TIMEOUT_SECONDS_MAX; see `timeout_seconds_for`.
+
+        Returns:
+            A `PacketTransfer` to post or void, or nothing reserved and: SameAccounts,
+            InvalidSourceAmount, InvalidDestinationAmount, InvalidTimeout,
+            InsufficientBalance (the source's credit line is too small: ILP T04),
+            InsufficientLiquidity (the destination asset's account is too low: T04),
+            UnknownSourceAccount/UnknownDestinationAccount, InvalidAmount (a balance would pass
+            u64), UnknownError (a bug). Raises only on infrastructure faults.
+        """
+        if source.account_id == destination.account_id:
+            return TransferError.SameAccounts
+        if not _is_amount(source_amount):
+            return TransferError.InvalidSourceAmount
+        if not _is_amount(destination_amount):
+            return TransferError.InvalidDestinationAmount
+        if (
+            type(timeout_seconds) is not int
+            or not 0 < timeout_seconds <= PACKET_TIMEOUT_SECONDS_MAX
+        ):
+            return TransferError.InvalidTimeout
+
+        legs: list[tuple[AccountId, AccountId, int, int]]  # debit, credit, amount, ledger
+        if source.ledger == destination.ledger:
+            ledger = source.ledger
+            legs = [
+                (
+                    source.account_id,
+                    destination.account_id,
+                    min(source_amount, destination_amount),
+                    ledger,
+                )
+            ]
+            if destination_amount < source_amount:
+                excess = source_amount - destination_amount
+                legs.append((source.account_id, source.asset_account_id, excess, ledger))
+            elif destination_amount > source_amount:
+                shortfall = destination_amount - source_amount
+                legs.append(
+                    (destination.asset_account_id, destination.account_id, shortfall, ledger)
+                )
+        else:
+            legs = [
+                (source.account_id, source.asset_account_id, source_amount, source.ledger),
+                (
+                    destination.asset_account_id,
+                    destination.account_id,
+                    destination_amount,
+                    destination.ledger,
+                ),
+            ]
+
+        ids = tuple(TransferId(uuid4().int) for _ in legs)
+        last = len(legs) - 1
+        batch = [
+            Transfer(
+                id=id_,
+                debit_account_id=debit,
+                credit_account_id=credit,
+                amount=amount,
+                user_data_128=ids[0],
+                timeout=timeout_seconds,
+                ledger=ledger_,
+                code=_CODE,
+                flags=_PENDING if index == last else _PENDING_LINKED,
+            )
+            for index, (id_, (debit, credit, amount, ledger_)) in enumerate(
+                zip(ids, legs, strict=True)
+            )
+        ]
+        failure = first_failure(await self._ledger.create_transfers(batch))
+        if failure is None:
+            return PacketTransfer(
+                ledger=self._ledger,
+                transfer_ids=ids,
+                source_amount=source_amount,
+                destination_amount=destination_amount,
+            )
+        if (
+            failure.status is CreateTransferStatus.EXCEEDS_CREDITS
+            and batch[failure.index].debit_account_id == destination.asset_account_id
+        ):
+            return TransferError.InsufficientLiquidity
+        return transfer_error(failure.status) or TransferError.UnknownError
+
+
+def _is_amount(value: int) -> bool:
+    return type(value) is int and 0 < value <= AMOUNT_MAX

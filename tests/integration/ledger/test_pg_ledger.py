@@ -1,0 +1,401 @@
+"""The shared PostgreSQL ledger's own promises: several processes, one database, no overspend.
+
+Races are forced where they can be: a raw transaction holds the locks (or an uncommitted row)
+that a ledger call then has to wait for, so the interleaving the test is about really happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
+
+from ilpnode.clock import SystemClock
+from ilpnode.ledger import Account, AccountId, Clock, CreateTransferStatus, TransferId
+from ilpnode.storage.database import Database
+from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.pg_ledger import SWEEP_BATCH_MAX, PostgresLedger
+from tests.integration.ledger import (
+    LEDGER,
+    OTHER,
+    PEER,
+    SETTLEMENT,
+    available,
+    deposit,
+    one,
+    open_chart,
+    stored_ledger_problems,
+)
+from tests.support import ManualClock
+from tests.unit.ledger.builders import pending, post, transfer, void
+
+pytestmark = pytest.mark.postgres
+
+S = CreateTransferStatus
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+WORKER_START_TIMEOUT_SECONDS = 60
+A4, A5 = AccountId(4), AccountId(5)
+
+OpenLedger = Callable[..., Awaitable[PostgresLedger]]
+
+
+@pytest.fixture
+async def database(pg_url: str) -> AsyncIterator[Database]:
+    """A separate engine on the test database, for direct SQL."""
+    db = Database(pg_url)
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def open_ledger(pg_url: str) -> AsyncIterator[OpenLedger]:
+    """Opens ledgers on the test database, each on its own engine (its own connections)."""
+    opened: list[tuple[Database, PostgresLedger]] = []
+
+    async def open_one(
+        clock: Clock, *, sweep_interval_seconds: float | None = None
+    ) -> PostgresLedger:
+        db = Database(pg_url)
+        try:
+            ledger = await PostgresLedger.open(
+                db, clock=clock, sweep_interval_seconds=sweep_interval_seconds
+            )
+        except BaseException:
+            await db.close()
+            raise
+        opened.append((db, ledger))
+        return ledger
+
+    yield open_one
+    for db, ledger in reversed(opened):
+        await ledger.close()
+        await db.close()
+
+
+async def scalar(database: Database, sql: str, **params: Any) -> Any:
+    async with database.engine.connect() as connection:
+        return (await connection.execute(text(sql), params)).scalar_one()
+
+
+async def test_two_processes_spend_one_credit_line_exactly(
+    pg_url: str, open_ledger: OpenLedger, database: Database
+) -> None:
+    ledger = await open_ledger(SystemClock())
+    await open_chart(ledger, credit_line=100)
+    per_worker = 150
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.integration.ledger.pg_worker",
+            pg_url,
+            str(id_base),
+            str(per_worker),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        )
+        for id_base in (10_000, 20_000)
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            ready = await asyncio.wait_for(worker.stdout.readline(), WORKER_START_TIMEOUT_SECONDS)
+            assert ready == b"ready\n", ready
+        runs = [asyncio.create_task(worker.communicate(b"go\n")) for worker in workers]
+        lowest = available(await one(ledger, PEER))
+        while not all(run.done() for run in runs):
+            lowest = min(lowest, available(await one(ledger, PEER)))
+            await asyncio.sleep(0.002)
+        outputs = [await run for run in runs]
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+
+    counts = []
+    for worker, (stdout, stderr) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, stderr.decode()
+        counts.append(json.loads(stdout.decode().splitlines()[-1]))
+    assert sum(c.get("CREATED", 0) for c in counts) == 100
+    assert sum(c.get("EXCEEDS_CREDITS", 0) for c in counts) == 2 * per_worker - 100
+    assert lowest >= 0
+    peer = await one(ledger, PEER)
+    assert (available(peer), peer.debits_posted + peer.debits_pending) == (0, 100)
+    assert await stored_ledger_problems(database) == []
+
+
+async def test_post_and_void_from_two_connections_one_wins(
+    open_ledger: OpenLedger, database: Database
+) -> None:
+    clock = ManualClock()
+    first, second = await open_ledger(clock), await open_ledger(clock)
+    await open_chart(first, credit_line=1_000)
+    pendings = range(100, 120)
+    created = await first.create_transfers([pending(p, PEER, OTHER, 10) for p in pendings])
+    assert all(r.ok for r in created)
+
+    races = []
+    for p in pendings:  # alternate which connection posts and which voids
+        poster, voider = (first, second) if p % 2 else (second, first)
+        races += [poster.create_transfers([post(p + 1_000, p)])]
+        races += [voider.create_transfers([void(p + 2_000, p)])]
+    results = await asyncio.gather(*races)
+
+    posted = 0
+    for index in range(0, len(results), 2):
+        [post_result], [void_result] = results[index], results[index + 1]
+        outcome = (post_result.status, void_result.status)
+        assert outcome in (
+            (S.CREATED, S.PENDING_TRANSFER_ALREADY_POSTED),
+            (S.PENDING_TRANSFER_ALREADY_VOIDED, S.CREATED),
+        )
+        posted += post_result.status is S.CREATED
+    peer = await one(first, PEER)
+    assert (peer.debits_pending, peer.debits_posted) == (0, 10 * posted)
+    assert await stored_ledger_problems(database) == []
+
+
+async def test_a_post_waits_for_a_concurrent_expiry_and_sees_it(
+    open_ledger: OpenLedger, database: Database
+) -> None:
+    """The pending transfer's state is read after the account locks, never before."""
+    clock = ManualClock()
+    ledger = await open_ledger(clock)
+    await open_chart(ledger, credit_line=100)
+    [created] = await ledger.create_transfers([pending(10, PEER, OTHER, 30, timeout=1)])
+    assert created.timestamp is not None
+
+    # Another process, whose clock is 1 s ahead of ours, is sweeping pending 10 right now.
+    async with database.engine.connect() as sweeper:
+        await sweeper.execute(
+            text("SELECT id FROM ledger_accounts WHERE id IN (2, 3) ORDER BY id FOR UPDATE")
+        )
+        await sweeper.execute(
+            text(
+                "INSERT INTO ledger_expiries (pending_id, timestamp, seq) "
+                "VALUES (10, :ts, nextval('ledger_journal_seq'))"
+            ),
+            {"ts": created.timestamp + 10**9},
+        )
+        for sql in (
+            "UPDATE ledger_accounts SET debits_pending = debits_pending - 30 WHERE id = 2",
+            "UPDATE ledger_accounts SET credits_pending = credits_pending - 30 WHERE id = 3",
+        ):
+            await sweeper.execute(text(sql))
+        posting = asyncio.create_task(ledger.create_transfers([post(11, 10)]))
+        await asyncio.sleep(0.2)
+        assert not posting.done(), "the post must wait for the account locks"
+        await sweeper.commit()
+    [result] = await posting
+    assert result.status is S.PENDING_TRANSFER_EXPIRED
+    peer = await one(ledger, PEER)
+    assert (peer.debits_pending, peer.debits_posted) == (0, 0)
+    assert await stored_ledger_problems(database) == []
+
+
+async def test_an_id_taken_meanwhile_is_retried_into_exists(
+    open_ledger: OpenLedger, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Disjoint accounts do not serialise: the unique key catches the race, the retry answers."""
+    caplog.set_level(logging.DEBUG, logger="ilpnode.storage.pg_ledger")
+    ledger = await open_ledger(ManualClock())
+    await open_chart(ledger, credit_line=100)
+    extra = [Account(id=A4, ledger=LEDGER, code=3), Account(id=A5, ledger=LEDGER, code=3)]
+    assert all(r.ok for r in await ledger.create_accounts(extra))
+
+    async with database.engine.connect() as other_process:
+        for sql in (
+            "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, "
+            "user_data_128, user_data_64, user_data_32, timeout, ledger, code, flags, "
+            "timestamp, seq) VALUES (50, 4, 5, 9, 0, 0, 0, 0, 1, 1, 0, 1, "
+            "nextval('ledger_journal_seq'))",
+            "UPDATE ledger_accounts SET debits_posted = 9 WHERE id = 4",
+            "UPDATE ledger_accounts SET credits_posted = 9 WHERE id = 5",
+        ):
+            await other_process.execute(text(sql))
+        racing = asyncio.create_task(ledger.create_transfers([transfer(50, PEER, OTHER, 9)]))
+        await asyncio.sleep(0.2)
+        assert not racing.done(), "the insert must wait for the uncommitted row with its id"
+        await other_process.commit()
+    [result] = await racing
+    assert result.status is S.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID
+    assert "lost a race (23505)" in caplog.text
+    assert (await one(ledger, PEER)).debits_posted == 0
+    assert await stored_ledger_problems(database) == []
+
+
+async def test_check_constraints_refuse_an_overspend_written_directly(
+    open_ledger: OpenLedger, database: Database
+) -> None:
+    ledger = await open_ledger(ManualClock())
+    await open_chart(ledger, credit_line=100)
+    await ledger.create_transfers([pending(10, PEER, OTHER, 40)])
+    overspends = {
+        "debits_must_not": "UPDATE ledger_accounts "
+        "SET debits_posted = credits_posted - debits_pending + 1 WHERE id = 2",
+        "credits_must_not": "UPDATE ledger_accounts "
+        "SET credits_posted = debits_posted + 1 WHERE id = 1",
+        "balances_not_negative": "UPDATE ledger_accounts SET debits_pending = -1 WHERE id = 3",
+    }
+    for constraint, sql in overspends.items():
+        async with database.engine.begin() as connection:
+            with pytest.raises(IntegrityError) as refused:
+                await connection.execute(text(sql))
+            await connection.rollback()
+        assert getattr(refused.value.orig, "sqlstate", None) == "23514"  # check_violation
+        assert constraint in str(refused.value)
+    # Exactly at the limit is allowed: the constraint is the same boundary as the engine's.
+    async with database.engine.begin() as connection:
+        await connection.execute(text("UPDATE ledger_accounts SET debits_posted = 60 WHERE id = 2"))
+        await connection.rollback()
+    peer = await one(ledger, PEER)
+    assert (peer.debits_posted, peer.debits_pending, available(peer)) == (0, 40, 60)
+
+
+async def test_two_sweepers_expire_each_transfer_once(
+    open_ledger: OpenLedger, database: Database
+) -> None:
+    clock = ManualClock()
+    first, second = await open_ledger(clock), await open_ledger(clock)
+    await open_chart(first, credit_line=10_000)
+    count = 2 * SWEEP_BATCH_MAX + 50  # several chunks each
+    results = await first.create_transfers(
+        [pending(100 + i, PEER, OTHER, 3, timeout=1) for i in range(count)]
+    )
+    assert all(r.ok for r in results)
+    assert await first.expire_due() == 0  # nothing due yet
+    clock.advance(2)
+
+    expired = await asyncio.gather(first.expire_due(), second.expire_due())
+    assert sum(expired) == count
+    assert await scalar(database, "SELECT count(*) FROM ledger_expiries") == count
+    assert await scalar(database, "SELECT count(*) FROM ledger_pending_deadlines") == 0
+    peer, other = await first.lookup_accounts([PEER, OTHER])
+    assert (peer.debits_pending, other.credits_pending, available(peer)) == (0, 0, 10_000)
+    late = await second.create_transfers([post(99_999, 100)])
+    assert late[0].status is S.PENDING_TRANSFER_EXPIRED
+    assert await stored_ledger_problems(database) == []
+
+
+async def test_the_background_sweeper_releases_due_reservations(open_ledger: OpenLedger) -> None:
+    clock = ManualClock()
+    ledger = await open_ledger(clock, sweep_interval_seconds=0.05)
+    await open_chart(ledger, credit_line=100)
+    await ledger.create_transfers([pending(10, PEER, OTHER, 60, timeout=1)])
+    clock.advance(2)
+    deadline = time.monotonic() + 5
+    while (await one(ledger, PEER)).debits_pending and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert available(await one(ledger, PEER)) == 100
+
+
+async def test_a_batch_is_three_statements_in_one_transaction(pg_url: str) -> None:
+    database = Database(pg_url)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    ledger = await PostgresLedger.open(database, clock=ManualClock(), sweep_interval_seconds=None)
+    try:
+        statements.clear()
+        await open_chart(ledger)
+        assert len(statements) == 2  # read existing, insert
+        statements.clear()
+        await ledger.create_transfers([deposit(1, 100), pending(2, PEER, OTHER, 5), post(3, 2)])
+        assert len(statements) == 3
+        assert statements[0].endswith("ORDER BY id FOR UPDATE")
+        assert statements[1].startswith("SELECT t.id")
+        assert statements[2].startswith("WITH inserted AS (INSERT INTO ledger_transfers")
+        statements.clear()
+        await ledger.lookup_accounts([PEER, OTHER])
+        await ledger.lookup_transfers([TransferId(1)])
+        assert len(statements) == 2
+    finally:
+        await ledger.close()
+        await database.close()
+
+
+async def test_timestamps_increase_per_account_when_clocks_disagree(
+    open_ledger: OpenLedger, database: Database
+) -> None:
+    ahead = ManualClock()
+    behind = ManualClock(ahead.now_ns() - 60 * 10**9)
+    fast, slow = await open_ledger(ahead), await open_ledger(behind)
+    await open_chart(fast, credit_line=100)
+    [reserved] = await fast.create_transfers([pending(10, PEER, OTHER, 50, timeout=30)])
+    [spent] = await slow.create_transfers([transfer(11, PEER, OTHER, 5)])
+    [posted] = await slow.create_transfers([post(12, 10)])
+    [topped_up] = await slow.create_transfers([deposit(13, 1, to=OTHER)])
+    assert [r.status for r in (reserved, spent, posted, topped_up)] == [S.CREATED] * 4
+    stamps = [r.timestamp or 0 for r in (reserved, spent, posted)]
+    assert stamps == sorted(stamps)
+    assert len(set(stamps)) == 3
+    [first_deposit] = await fast.lookup_transfers([TransferId(1)])
+    assert (topped_up.timestamp or 0) > first_deposit.timestamp  # SETTLEMENT's previous event
+
+    # `seq` (the journal order) agrees with the timestamps on every account.
+    async with database.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT seq, timestamp FROM ledger_transfers "
+                    "WHERE debit_account_id = 2 OR credit_account_id = 2 ORDER BY seq"
+                )
+            )
+        ).all()
+    assert [row.timestamp for row in rows] == sorted(row.timestamp for row in rows)
+
+
+async def test_shared_mode_continues_a_database_written_by_the_embedded_ledger(
+    pg_url: str, open_ledger: OpenLedger, database: Database
+) -> None:
+    clock = ManualClock()
+    embedded_db = Database(pg_url)
+    embedded = await EmbeddedLedger.open(embedded_db, clock=clock)
+    try:
+        await open_chart(embedded, credit_line=100)
+        await embedded.create_transfers([pending(10, PEER, OTHER, 40, timeout=5)])
+    finally:
+        await embedded.close()
+        await embedded_db.close()
+    embedded_seq = await scalar(database, "SELECT max(seq) FROM ledger_transfers")
+
+    clock.advance(10)  # pending 10 fell due while no process was running
+    shared = await open_ledger(clock, sweep_interval_seconds=60)  # sweeps once in `open`
+    peer = await one(shared, PEER)
+    assert (peer.debits_pending, available(peer)) == (0, 100)
+    [result] = await shared.create_transfers([transfer(11, PEER, OTHER, 100)])
+    assert result.status is S.CREATED
+    assert await scalar(database, "SELECT seq FROM ledger_transfers WHERE id = 11") > embedded_seq
+    assert await stored_ledger_problems(database) == []
+
+
+async def test_open_needs_postgresql_and_close_ends_service(
+    tmp_path: Path, open_ledger: OpenLedger
+) -> None:
+    sqlite = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    try:
+        with pytest.raises(ValueError, match="PostgreSQL"):
+            await PostgresLedger.open(sqlite, clock=ManualClock())
+    finally:
+        await sqlite.close()
+    ledger = await open_ledger(ManualClock(), sweep_interval_seconds=1.0)
+    await ledger.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await ledger.lookup_accounts([SETTLEMENT])

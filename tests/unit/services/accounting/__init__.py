@@ -1,0 +1,1 @@
+"""Unit tests of ilpnode.services.accounting, over MemoryLedger with a manual clock."""

@@ -36,3 +36,29 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.value_ns += round(seconds * 10**9)
+
+
+async def run_on_server(sql: str) -> None:
+    """One statement outside a transaction (CREATE/DROP DATABASE) on the test PostgreSQL."""
+    from sqlalchemy import text
+
+    from ilpnode.storage.database import Database
+
+    server = Database(TEST_DATABASE_URL)
+    try:
+        async with server.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(sql))
+    finally:
+        await server.close()
+
+
+def throwaway_database_url() -> tuple[str, str]:
+    """(name, url) of a PostgreSQL database that does not exist yet, on the test server."""
+    import secrets
+
+    from sqlalchemy.engine import make_url
+
+    name = f"ilpnode_test_{secrets.token_hex(6)}"
+    url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    return name, url

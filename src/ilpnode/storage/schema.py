@@ -11,6 +11,9 @@ Ledger tables are shared by both ledger backends:
 - `ledger_expiries`: one row per pending transfer released by its timeout.
 
 `seq` orders every row across the three tables the way the ledger applied them (journal order).
+
+On PostgreSQL, migration 0002 adds `ledger_pending_deadlines`, a cache of unresolved pending
+transfers' deadlines kept by triggers (not by application code), so it is not declared here.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ ledger_accounts = Table(
     Column("user_data_32", BigInteger, nullable=False),
     Column("timestamp", BigInteger, nullable=False),
     Column("seq", BigInteger, nullable=False, unique=True),
+    # The timestamp of the last event that changed the balances (shared ledger's clock seed).
+    Column("last_timestamp", BigInteger, nullable=False, server_default="0"),
     Column("debits_pending", UInt64(), nullable=False),
     Column("debits_posted", UInt64(), nullable=False),
     Column("credits_pending", UInt64(), nullable=False),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import Protocol
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ilpnode.ledger import Ledger
@@ -26,7 +24,7 @@ from ilpnode.storage.database import Database, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.migrate import migrate
 from ilpnode.storage.pg_ledger import PostgresLedger
-from tests.support import TEST_DATABASE_URL, ManualClock
+from tests.support import TEST_DATABASE_URL, ManualClock, run_on_server, throwaway_database_url
 
 LEDGER_TABLES = "ledger_accounts, ledger_transfers, ledger_expiries, ledger_pending_deadlines"
 
@@ -104,19 +102,8 @@ class LedgerUnderTest:
 # -- PostgreSQL: one throwaway database per session --------------------------------------------
 
 
-async def _maintenance(sql: str) -> None:
-    """Run one statement outside a transaction (CREATE/DROP DATABASE) on the test server."""
-    server = Database(TEST_DATABASE_URL)
-    try:
-        async with server.engine.connect() as connection:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(sql))
-    finally:
-        await server.close()
-
-
 async def _create_and_migrate(url: str, name: str) -> None:
-    await _maintenance(f'CREATE DATABASE "{name}"')
+    await run_on_server(f'CREATE DATABASE "{name}"')
     database = Database(url)
     try:
         await migrate(database)
@@ -127,8 +114,7 @@ async def _create_and_migrate(url: str, name: str) -> None:
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """The URL of a migrated PostgreSQL database that lives as long as the test session."""
-    name = f"ilpnode_test_{secrets.token_hex(6)}"
-    url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    name, url = throwaway_database_url()
     try:
         asyncio.run(_create_and_migrate(url, name))
     except (OSError, DBAPIError) as error:
@@ -138,7 +124,7 @@ def pg_database_url() -> Iterator[str]:
     try:
         yield url
     finally:
-        asyncio.run(_maintenance(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(run_on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def truncate_ledger(url: str) -> None:

@@ -18,6 +18,10 @@ branch_labels = None
 depends_on = None
 
 
+# Constraint names are given without their table prefix: the metadata's naming convention
+# (`ilpnode.storage.schema`) adds `ck_<table>_`.
+
+
 def upgrade() -> None:
     op.create_table(
         "ledger_accounts",
@@ -38,16 +42,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("seq", name="uq_ledger_accounts_seq"),
         sa.CheckConstraint(
             "(flags & 2) = 0 OR debits_pending + debits_posted <= credits_posted",
-            name="ck_ledger_accounts_debits_must_not_exceed_credits",
+            name="debits_must_not_exceed_credits",
         ).ddl_if(dialect="postgresql"),
         sa.CheckConstraint(
             "(flags & 4) = 0 OR credits_pending + credits_posted <= debits_posted",
-            name="ck_ledger_accounts_credits_must_not_exceed_debits",
+            name="credits_must_not_exceed_debits",
         ).ddl_if(dialect="postgresql"),
         sa.CheckConstraint(
             "debits_pending >= 0 AND debits_posted >= 0 AND credits_pending >= 0 "
             "AND credits_posted >= 0",
-            name="ck_ledger_accounts_balances_not_negative",
+            name="balances_not_negative",
         ).ddl_if(dialect="postgresql"),
     )
     op.create_table(
@@ -68,9 +72,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_ledger_transfers"),
         sa.UniqueConstraint("seq", name="uq_ledger_transfers_seq"),
-        sa.CheckConstraint(
-            "debit_account_id <> credit_account_id", name="ck_ledger_transfers_accounts_differ"
-        ),
+        sa.CheckConstraint("debit_account_id <> credit_account_id", name="accounts_differ"),
     )
     op.create_index(
         "ix_ledger_transfers_debit_account_id", "ledger_transfers", ["debit_account_id"]

@@ -1,0 +1,223 @@
+"""The SQL of the shared PostgreSQL ledger (`ilpnode.storage.pg_ledger`), kept apart so that
+the state machine there reads on its own. Internal to that module: the names stay private.
+
+Statements take arrays (`= ANY(:ids)`, `unnest`) so that one statement serves a whole batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import TextualSelect
+from sqlalchemy.types import TypeEngine
+
+from ilpnode.storage.types import UInt64, UInt128
+
+_IDS = ARRAY(UInt128())
+
+_ACCOUNT_COLUMNS = (
+    'id, ledger, code, flags, user_data_128, user_data_64, user_data_32, "timestamp", '
+    "debits_pending, debits_posted, credits_pending, credits_posted, last_timestamp"
+)
+_ACCOUNT_TYPES: dict[str, TypeEngine[Any]] = {
+    "id": UInt128(),
+    "user_data_128": UInt128(),
+    "user_data_64": UInt64(),
+    "debits_pending": UInt64(),
+    "debits_posted": UInt64(),
+    "credits_pending": UInt64(),
+    "credits_posted": UInt64(),
+}
+_TRANSFER_COLUMNS = (
+    "id, debit_account_id, credit_account_id, amount, pending_id, user_data_128, "
+    'user_data_64, user_data_32, timeout, ledger, code, flags, "timestamp"'
+)
+_TRANSFER_TYPES: dict[str, TypeEngine[Any]] = {
+    "id": UInt128(),
+    "debit_account_id": UInt128(),
+    "credit_account_id": UInt128(),
+    "amount": UInt64(),
+    "pending_id": UInt128(),
+    "user_data_128": UInt128(),
+    "user_data_64": UInt64(),
+}
+
+
+def _statement(sql: str, **binds: TypeEngine[Any]) -> TextClause:
+    return text(sql).bindparams(*(bindparam(name, type_=type_) for name, type_ in binds.items()))
+
+
+def _query(sql: str, types: dict[str, TypeEngine[Any]], **binds: TypeEngine[Any]) -> TextualSelect:
+    return _statement(sql, **binds).columns(**types)
+
+
+_LOCK_ACCOUNTS = _query(
+    f"""
+    SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts
+    WHERE id = ANY(ARRAY(
+        SELECT unnest(CAST(:account_ids AS NUMERIC[]))
+        UNION SELECT debit_account_id FROM ledger_transfers
+              WHERE id = ANY(CAST(:pending_ids AS NUMERIC[]))
+        UNION SELECT credit_account_id FROM ledger_transfers
+              WHERE id = ANY(CAST(:pending_ids AS NUMERIC[]))
+    ))
+    ORDER BY id
+    FOR UPDATE
+    """,
+    _ACCOUNT_TYPES,
+    account_ids=_IDS,
+    pending_ids=_IDS,
+)
+
+_READ_ACCOUNTS = _query(
+    f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY(CAST(:ids AS NUMERIC[]))",
+    _ACCOUNT_TYPES,
+    ids=_IDS,
+)
+
+# The transfers with these ids, every post/void naming one of them, and their expiries.
+_READ_TRANSFERS = _query(
+    f"""
+    SELECT {", ".join(f"t.{c.strip()}" for c in _TRANSFER_COLUMNS.split(","))},
+           e."timestamp" AS expired_at
+    FROM ledger_transfers AS t
+    LEFT JOIN ledger_expiries AS e ON e.pending_id = t.id
+    WHERE t.id = ANY(CAST(:ids AS NUMERIC[])) OR t.pending_id = ANY(CAST(:ids AS NUMERIC[]))
+    """,
+    _TRANSFER_TYPES,
+    ids=_IDS,
+)
+
+_LOOKUP_TRANSFERS = _query(
+    f"SELECT {_TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY(CAST(:ids AS NUMERIC[]))",
+    _TRANSFER_TYPES,
+    ids=_IDS,
+)
+
+# Rows are written as one array per column, unpacked by `unnest … WITH ORDINALITY`, so a batch
+# of any size is one statement; `seq` is drawn in array (journal) order.
+_ID = (ARRAY(UInt128()), "NUMERIC[]")
+_U64 = (ARRAY(UInt64()), "NUMERIC[]")
+_I64 = (ARRAY(BigInteger()), "BIGINT[]")
+_I32 = (ARRAY(Integer()), "INTEGER[]")
+_Columns = dict[str, tuple[TypeEngine[Any], str]]
+_NEXT_SEQ = "nextval('ledger_journal_seq')"
+
+_ACCOUNT_ROW: _Columns = {
+    "id": _ID,
+    "ledger": _I64,
+    "code": _I32,
+    "flags": _I32,
+    "user_data_128": _ID,
+    "user_data_64": _U64,
+    "user_data_32": _I64,
+    "timestamp": _I64,
+}
+_TRANSFER_ROW: _Columns = {
+    "id": _ID,
+    "debit_account_id": _ID,
+    "credit_account_id": _ID,
+    "amount": _U64,
+    "pending_id": _ID,
+    "user_data_128": _ID,
+    "user_data_64": _U64,
+    "user_data_32": _I64,
+    "timeout": _I64,
+    "ledger": _I64,
+    "code": _I32,
+    "flags": _I32,
+    "timestamp": _I64,
+}
+_EXPIRY_ROW: _Columns = {"pending_id": _ID, "timestamp": _I64}
+_BALANCE_ROW: _Columns = {
+    "id": _ID,
+    "debits_pending": _U64,
+    "debits_posted": _U64,
+    "credits_pending": _U64,
+    "credits_posted": _U64,
+    "last_timestamp": _I64,
+}
+
+
+def _unnest(columns: _Columns, prefix: str = "") -> str:
+    return ", ".join(f"CAST(:{prefix}{name} AS {sql})" for name, (_, sql) in columns.items())
+
+
+def _binds(columns: _Columns, prefix: str = "") -> dict[str, TypeEngine[Any]]:
+    return {prefix + name: array for name, (array, _) in columns.items()}
+
+
+def _insert(table: str, columns: _Columns, constants: dict[str, str] | None = None) -> str:
+    """INSERT INTO table (columns…, seq, constants…) from one array per column."""
+    constants = constants or {}
+    names = [f'"{name}"' for name in columns]
+    targets = ", ".join([*names, "seq", *constants])
+    values = ", ".join([*(f"u.{name}" for name in names), _NEXT_SEQ, *constants.values()])
+    aliases = ", ".join([*names, "ord"])
+    return (
+        f"INSERT INTO {table} ({targets}) SELECT {values} "
+        f"FROM unnest({_unnest(columns)}) WITH ORDINALITY AS u({aliases}) ORDER BY u.ord"
+    )
+
+
+_UPDATE_BALANCES = f"""
+    UPDATE ledger_accounts AS a
+    SET debits_pending = b.debits_pending, debits_posted = b.debits_posted,
+        credits_pending = b.credits_pending, credits_posted = b.credits_posted,
+        last_timestamp = b.last_timestamp
+    FROM unnest({_unnest(_BALANCE_ROW, "b_")}) AS b({", ".join(_BALANCE_ROW)})
+    WHERE a.id = b.id
+"""
+
+_INSERT_ACCOUNTS = _statement(
+    _insert(
+        "ledger_accounts",
+        _ACCOUNT_ROW,
+        {
+            "debits_pending": "0",
+            "debits_posted": "0",
+            "credits_pending": "0",
+            "credits_posted": "0",
+            "last_timestamp": 'u."timestamp"',
+        },
+    ),
+    **_binds(_ACCOUNT_ROW),
+)
+_WRITE_TRANSFERS = _statement(
+    f"WITH inserted AS ({_insert('ledger_transfers', _TRANSFER_ROW)}) {_UPDATE_BALANCES}",
+    **_binds(_TRANSFER_ROW),
+    **_binds(_BALANCE_ROW, "b_"),
+)
+_WRITE_EXPIRIES = _statement(
+    f"WITH inserted AS ({_insert('ledger_expiries', _EXPIRY_ROW)}) {_UPDATE_BALANCES}",
+    **_binds(_EXPIRY_ROW),
+    **_binds(_BALANCE_ROW, "b_"),
+)
+
+_DUE = _query(
+    """
+    SELECT pending_id FROM ledger_pending_deadlines
+    WHERE expires_at <= :now ORDER BY expires_at LIMIT :limit
+    """,
+    {"pending_id": UInt128()},
+    now=BigInteger(),
+    limit=Integer(),
+)
+
+_NEXT_DEADLINE = text("SELECT min(expires_at) FROM ledger_pending_deadlines")
+
+# Rows written by the embedded ledger use timestamps as `seq`: continue after them.
+_ADVANCE_SEQUENCE = text(
+    """
+    SELECT setval('ledger_journal_seq', m.seq)
+    FROM (SELECT GREATEST(
+            (SELECT max(seq) FROM ledger_accounts),
+            (SELECT max(seq) FROM ledger_transfers),
+            (SELECT max(seq) FROM ledger_expiries)) AS seq) AS m,
+         ledger_journal_seq AS s
+    WHERE m.seq > s.last_value OR (m.seq = s.last_value AND NOT s.is_called)
+    """
+)

@@ -1,48 +1,104 @@
 """The composition root: the only place that builds and wires the node's objects (STYLE rule 18).
 
-`build_node(settings)` calls plain constructors with explicit arguments; tests build the same graph
-with their own settings. Nothing here runs at import time.
+`build_node(settings)` calls plain constructors with explicit arguments and does no I/O;
+`await node.start()` migrates the database and opens the ledger; `await node.close()` releases
+everything. Tests build the same graph with their own settings. Nothing runs at import time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from typing import Protocol
 
 from starlette.applications import Starlette
 
 from ilpnode import __version__
 from ilpnode.admin.app import create_admin_app
+from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.connector.http_server import HandlePrepare, IlpHttpApp
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
-from ilpnode.storage.database import Database
+from ilpnode.ledger import Ledger
+from ilpnode.storage.database import Database, redacted_url
+from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.migrate import current_revision, migrate
+from ilpnode.storage.pg_ledger import PostgresLedger
 
-__all__ = ["Node", "build_node"]
+__all__ = ["Node", "StartupError", "build_node"]
+
+logger = logging.getLogger("ilpnode")
 
 
-@dataclass(frozen=True, slots=True)
+class StartupError(Exception):
+    """The node cannot start; the message says why in an operator's words."""
+
+
+class OpenLedger(Ledger, Protocol):
+    """A ledger backend as the node holds it: the port plus its lifecycle."""
+
+    async def expire_due(self) -> int: ...
+
+    async def close(self) -> None: ...
+
+
 class Node:
-    """Everything a running node consists of; `serve` runs it, `close` releases it."""
+    """Everything a running node consists of; `start`, then serve its apps, then `close`."""
 
-    settings: Settings
-    database: Database
-    admin_app: Starlette
-    connector_app: IlpHttpApp
+    def __init__(self, settings: Settings, *, database: Database, clock: SystemClock) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+        self.ledger: OpenLedger | None = None
+        self.admin_app: Starlette = create_admin_app(
+            health=self.health, version=__version__, ilp_address=settings.node_address
+        )
+        self.connector_app = IlpHttpApp(
+            authenticate=_no_peers, handle=_unreachable(settings.node_address)
+        )
+
+    async def start(self) -> None:
+        """Migrate the database and open the ledger.
+
+        Raises:
+            StartupError: the database is unreachable, or the ledger cannot be rebuilt.
+        """
+        where = redacted_url(self.settings.database_url)
+        try:
+            await migrate(self.database)
+        except Exception as error:
+            raise StartupError(f"cannot migrate the database at {where}: {error}") from error
+        logger.info(
+            "database %s at schema revision %s", where, await current_revision(self.database)
+        )
+        try:
+            if self.settings.ledger_backend == "postgres":
+                self.ledger = await PostgresLedger.open(self.database, clock=self.clock)
+            else:
+                self.ledger = await EmbeddedLedger.open(self.database, clock=self.clock)
+        except Exception as error:
+            raise StartupError(f"cannot open the ledger: {error}") from error
+        logger.info("ledger ready (%s backend)", self.settings.ledger_backend)
+
+    async def health(self) -> dict[str, str]:
+        """The state of each dependency: "ok" or what is wrong with it. Never raises."""
+        database = "ok" if await self.database.ping() else "unreachable"
+        if self.ledger is None:
+            ledger = "starting"
+        elif isinstance(self.ledger, EmbeddedLedger) and not self.ledger.available:
+            ledger = "recovering"
+        else:
+            ledger = "ok"
+        return {"database": database, "ledger": ledger}
 
     async def close(self) -> None:
+        if self.ledger is not None:
+            await self.ledger.close()
+            self.ledger = None
         await self.database.close()
 
 
 def build_node(settings: Settings) -> Node:
-    database = Database(settings.database_url)
-    admin_app = create_admin_app(
-        database_ok=database.ping, version=__version__, ilp_address=settings.node_address
-    )
-    no_route = _unreachable(settings.node_address)
-    connector_app = IlpHttpApp(authenticate=_no_peers, handle=no_route)
-    return Node(
-        settings=settings, database=database, admin_app=admin_app, connector_app=connector_app
-    )
+    return Node(settings, database=Database(settings.database_url), clock=SystemClock())
 
 
 def _no_peers(_token: str) -> object | None:

@@ -41,7 +41,7 @@ def run() -> None:
     logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
 
     # Imported here so that `ilpnode --help` stays fast and free of server imports.
-    from ilpnode.bootstrap import build_node
+    from ilpnode.bootstrap import StartupError, build_node
     from ilpnode.serve import PortInUseError, serve_node
     from ilpnode.storage.database import redacted_url
 
@@ -53,6 +53,9 @@ def run() -> None:
             runner.run(serve_node(build_node(settings)))
     except PortInUseError as error:
         click.echo(f"ilpnode: {error.strerror}", err=True)
+        sys.exit(1)
+    except StartupError as error:
+        click.echo(f"ilpnode: {error}", err=True)
         sys.exit(1)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ilpnode.ilp import is_valid_address
@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite:///ilpnode.sqlite3",
         description="sqlite:///PATH (embedded default) or postgresql://USER@HOST:PORT/DB.",
+    )
+    ledger_backend: Literal["embedded", "postgres"] = Field(
+        default="embedded",
+        description="embedded: balances in memory, journal in the database (one process); "
+        "postgres: state only in PostgreSQL, for several processes sharing DATABASE_URL.",
     )
     redis_url: str | None = Field(default=None, description="Optional Redis for multi-process.")
     exchange_rates_url: str | None = Field(default=None, description="Rafiki-format rates URL.")
@@ -129,6 +134,15 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 16 characters long")
         return value
 
+    @model_validator(mode="after")
+    def _shared_ledger_needs_postgres(self) -> Settings:
+        if self.ledger_backend == "postgres" and not self.database_url.startswith("postgres"):
+            raise ValueError(
+                "LEDGER_BACKEND=postgres needs DATABASE_URL=postgresql://… (it keeps the ledger "
+                "in the shared database)"
+            )
+        return self
+
     @property
     def node_address(self) -> str:
         """The ILP address the node uses: ILP_ADDRESS, or the test-network default."""
@@ -157,10 +171,13 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
     except ValidationError as error:
         lines = []
         for problem in error.errors():
-            name = str(problem["loc"][0]).upper() if problem["loc"] else "?"
+            message = problem["msg"].removeprefix("Value error, ")
+            if not problem["loc"]:  # a rule across variables: its message names them
+                lines.append(message)
+                continue
+            name = str(problem["loc"][0]).upper()
             field = Settings.model_fields.get(name.lower())
             if field is not None and isinstance(field.validation_alias, str):
                 name = field.validation_alias
-            message = problem["msg"].removeprefix("Value error, ")
             lines.append(f"{name}: {message}")
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,9 +1,11 @@
 """Run a built `Node`: bind its sockets, serve the admin and connector surfaces, stop cleanly.
 
 Theory of operation: both surfaces are uvicorn servers in one asyncio loop. Sockets are bound up
-front, so a port that is taken stops the start with a clear message before anything is served. One
+front, so a port that is taken stops the start with a clear message before anything is served;
+then the node starts (migrates the database, rebuilds the ledger) and only then serves. One
 SIGINT/SIGTERM handler asks every server to stop: each stops accepting, lets in-flight requests
-finish (up to `SHUTDOWN_GRACE_SECONDS`), and then the node closes its database. A second SIGINT
+finish (up to `SHUTDOWN_GRACE_SECONDS`), and then the node flushes its ledger and closes its
+database. A second SIGINT
 forces the exit.
 """
 
@@ -75,6 +77,13 @@ async def serve_node(node: Node) -> None:
         ),
     ]
     sockets = [_bind(surface) for surface in surfaces]
+    try:
+        await node.start()
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        await node.close()
+        raise
     servers = [_server(surface, settings.shutdown_grace_seconds) for surface in surfaces]
     _install_signal_handlers(servers)
     if settings.admin_api_secret is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -172,3 +173,30 @@ def test_help_lists_run() -> None:
     assert result.returncode == 0
     assert "run" in result.stdout
     assert "Interledger" in result.stdout
+
+
+def test_tampered_ledger_stops_the_start_with_a_clear_message(tmp_path: Path) -> None:
+    env = node_environment(tmp_path)
+    first = start(tmp_path, env)
+    first.process.send_signal(signal.SIGTERM)
+    assert first.process.wait(timeout=15) == 0
+    database = tmp_path / "node.sqlite3"
+    with sqlite3.connect(database) as connection:  # a journal entry whose account vanished
+        connection.execute(
+            "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount,"
+            " user_data_128, user_data_64, user_data_32, timeout, ledger, code, flags,"
+            " timestamp, seq) VALUES ('01', '02', '03', 5, '00', 0, 0, 0, 1, 1, 0, 1, 1)"
+        )
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ilpnode", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert "ilpnode: cannot open the ledger: the ledger journal cannot be replayed" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""`GET /healthz` on the admin server reports the database state."""
+"""`GET /healthz` on the admin server reports the database and the ledger."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ilpnode.bootstrap import Node, build_node
-from tests.support import TEST_DATABASE_URL, make_settings
+from ilpnode.bootstrap import Node, StartupError, build_node
+from tests.support import make_settings, run_on_server, throwaway_database_url
 
 
 async def health(node: Node) -> httpx.Response:
@@ -17,43 +17,51 @@ async def health(node: Node) -> httpx.Response:
         return await client.get("/healthz")
 
 
-async def test_healthy_with_sqlite(tmp_path: Path) -> None:
+async def test_healthy_once_started_with_sqlite(tmp_path: Path) -> None:
     node = build_node(make_settings(database_url=f"sqlite:///{tmp_path / 'node.sqlite3'}"))
     try:
-        response = await health(node)
+        before = await health(node)
+        await node.start()
+        after = await health(node)
     finally:
         await node.close()
 
-    assert response.status_code == 200
-    assert response.json()["status"] == "ok"
-    assert response.json()["database"] == "ok"
-    assert response.json()["ilpAddress"] == "test.ilpnode"
+    assert before.status_code == 503
+    assert before.json()["ledger"] == "starting"
+    assert after.status_code == 200
+    assert after.json()["status"] == "ok"
+    assert after.json()["database"] == "ok"
+    assert after.json()["ledger"] == "ok"
+    assert after.json()["ilpAddress"] == "test.ilpnode"
 
 
 @pytest.mark.postgres
-async def test_healthy_with_postgres() -> None:
-    node = build_node(make_settings(database_url=TEST_DATABASE_URL))
+@pytest.mark.parametrize("backend", ["embedded", "postgres"])
+async def test_healthy_with_postgres(backend: str) -> None:
+    name, url = throwaway_database_url()
+    await run_on_server(f'CREATE DATABASE "{name}"')
+    node = build_node(make_settings(database_url=url, ledger_backend=backend))
     try:
+        await node.start()
         response = await health(node)
     finally:
         await node.close()
+        await run_on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     assert response.status_code == 200
-    assert response.json()["database"] == "ok"
+    assert response.json()["database"] == response.json()["ledger"] == "ok"
 
 
-async def test_unreachable_database_is_503() -> None:
+async def test_unreachable_database_is_503_and_refuses_to_start() -> None:
     # Port 9 (discard) on loopback has no PostgreSQL: connecting fails at once.
     node = build_node(make_settings(database_url="postgresql://postgres@127.0.0.1:9/none"))
     try:
         response = await health(node)
+        with pytest.raises(StartupError, match="cannot migrate the database at postgresql://"):
+            await node.start()
     finally:
         await node.close()
 
     assert response.status_code == 503
-    assert response.json() == {
-        "status": "unavailable",
-        "database": "unreachable",
-        "version": response.json()["version"],
-        "ilpAddress": "test.ilpnode",
-    }
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["database"] == "unreachable"

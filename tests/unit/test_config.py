@@ -129,3 +129,14 @@ def test_secret_is_not_shown_in_repr(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("ADMIN_API_SECRET", "a-long-enough-secret")
 
     assert "a-long-enough-secret" not in repr(load(tmp_path))
+
+
+def test_shared_ledger_needs_postgresql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_BACKEND", "postgres")
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    assert "LEDGER_BACKEND=postgres needs DATABASE_URL=postgresql://" in str(raised.value)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+    assert load(tmp_path).ledger_backend == "postgres"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -11,16 +11,17 @@ from starlette.routing import Route
 
 __all__ = ["HealthCheck", "create_admin_app"]
 
-# Answers whether the database is reachable; must not raise.
-HealthCheck = Callable[[], Awaitable[bool]]
+# The state of each dependency ("ok" or what is wrong); must not raise.
+HealthCheck = Callable[[], Awaitable[Mapping[str, str]]]
 
 
-def create_admin_app(*, database_ok: HealthCheck, version: str, ilp_address: str) -> Starlette:
+def create_admin_app(*, health: HealthCheck, version: str, ilp_address: str) -> Starlette:
     async def healthz(_request: Request) -> JSONResponse:
-        healthy = await database_ok()
+        components = dict(await health())
+        healthy = all(state == "ok" for state in components.values())
         body = {
             "status": "ok" if healthy else "unavailable",
-            "database": "ok" if healthy else "unreachable",
+            **components,
             "version": version,
             "ilpAddress": ilp_address,
         }

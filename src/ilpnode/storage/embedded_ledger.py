@@ -162,6 +162,11 @@ class EmbeddedLedger:
         self._tasks.clear()
 
     @property
+    def available(self) -> bool:
+        """False while closed or recovering from a failed commit."""
+        return self._failure is None and not self._closing
+
+    @property
     def engine(self) -> LedgerEngine:
         """The live engine, for read-only checks (invariants, snapshots) in tests and tools."""
         return self._engine

@@ -100,6 +100,8 @@ async def serve_node(node: Node) -> None:
         await asyncio.gather(*tasks)
         announce.cancel()
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().remove_signal_handler(signum)
         for sock in sockets:
             sock.close()
         await node.close()

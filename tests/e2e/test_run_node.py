@@ -73,6 +73,18 @@ def start(tmp_path: Path, env: dict[str, str]) -> RunningNode:
     return node
 
 
+def run_to_exit(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`ilpnode run` that is expected to stop by itself (a refused start)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ilpnode", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[RunningNode]:
     running = start(tmp_path, node_environment(tmp_path))
@@ -121,14 +133,7 @@ def test_keep_alive_connection_is_reused(node: RunningNode) -> None:
 def test_invalid_configuration_stops_the_start_with_the_variable_named(tmp_path: Path) -> None:
     env = node_environment(tmp_path, ILP_ADDRESS="not-an-address", CONNECTOR_PORT="99999")
 
-    result = subprocess.run(
-        [sys.executable, "-m", "ilpnode", "run"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_to_exit(tmp_path, env)
 
     assert result.returncode == 2
     assert "ILP_ADDRESS: 'not-an-address' is not a valid ILP address" in result.stderr
@@ -141,14 +146,7 @@ def test_port_in_use_stops_the_start_with_a_clear_message(tmp_path: Path) -> Non
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", int(env["CONNECTOR_PORT"])))
         taken.listen()
-        result = subprocess.run(
-            [sys.executable, "-m", "ilpnode", "run"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        result = run_to_exit(tmp_path, env)
 
     assert result.returncode == 1
     assert f"port {env['CONNECTOR_PORT']} on 127.0.0.1 is already in use" in result.stderr
@@ -188,14 +186,7 @@ def test_tampered_ledger_stops_the_start_with_a_clear_message(tmp_path: Path) ->
             " timestamp, seq) VALUES ('01', '02', '03', 5, '00', 0, 0, 0, 1, 1, 0, 1, 1)"
         )
 
-    result = subprocess.run(
-        [sys.executable, "-m", "ilpnode", "run"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_to_exit(tmp_path, env)
 
     assert result.returncode == 1
     assert "ilpnode: cannot open the ledger: the ledger journal cannot be replayed" in result.stderr

@@ -260,6 +260,13 @@ class LedgerEngine:
         return entries
 
     @classmethod
+    def from_state(cls, state: LedgerState) -> LedgerEngine:
+        """An engine over an existing state (built by `seed.seeded_engine`), journal empty."""
+        engine = cls()
+        engine._state = state
+        return engine
+
+    @classmethod
     def replay(cls, entries: Iterable[JournalEntry]) -> LedgerEngine:
         """Rebuild an engine from a journal (everything ever drained, in order).
 

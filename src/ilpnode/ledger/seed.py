@@ -111,9 +111,7 @@ def seeded_engine(
                 heapq.heappush(state.expiry_queue, (expires_at, transfer.timestamp, transfer.id))
 
     state.last_timestamp = clock
-    engine = LedgerEngine()
-    engine._state = state  # the engine's own state type, filled in by the same package
-    return engine
+    return LedgerEngine.from_state(state)
 
 
 def _resolve(state: LedgerState, pending_id: int, status: TransferPendingStatus) -> None:

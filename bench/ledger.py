@@ -2,23 +2,29 @@
 
 Run from the project root::
 
-    python bench/ledger.py [--packets N] [--concurrency 1,10,100]
+    python bench/ledger.py [--packets N] [--concurrency 1,10,100] [--postgres SERVER_URL]
 
 Prints, for the pure in-memory engine and for the durable embedded ledger on a SQLite file
 (WAL, synchronous=FULL: every acknowledged change is on disk), packets per second (one packet =
 one pending transfer + one post, each acknowledged only once durable), the latency of one packet
-(p50/p99), and how many group commits the durable run took. Exits 0.
+(p50/p99), and how many group commits the durable run took. With `--postgres`, the same for the
+shared PostgreSQL ledger, in a throwaway database created on that server and dropped after (the
+database named in the URL is only used to connect). Exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import statistics
 import tempfile
 import time
 from itertools import count
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from ilpnode.clock import SystemClock
 from ilpnode.ledger import (
@@ -35,6 +41,7 @@ from ilpnode.ledger import (
 from ilpnode.storage.database import Database
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.migrate import migrate
+from ilpnode.storage.pg_ledger import PostgresLedger
 
 SETTLEMENT, SOURCE, DESTINATION = AccountId(1), AccountId(2), AccountId(3)
 ACCOUNTS = [
@@ -86,21 +93,26 @@ def bench_engine(packets: int) -> float:
     return packets / (time.perf_counter() - started)
 
 
-async def bench_durable(packets: int, concurrency: int, directory: Path) -> dict[str, float]:
-    database = Database(f"sqlite:///{directory / f'bench-{concurrency}.sqlite3'}")
+async def bench_durable(packets: int, concurrency: int, url: str) -> dict[str, float]:
+    database = Database(url)
     await migrate(database)
-    ledger = await EmbeddedLedger.open(database, clock=SystemClock())
+    ledger: EmbeddedLedger | PostgresLedger
+    if url.startswith("postgresql"):
+        ledger = await PostgresLedger.open(database, clock=SystemClock())
+    else:
+        ledger = await EmbeddedLedger.open(database, clock=SystemClock())
     await ledger.create_accounts(ACCOUNTS)
     await ledger.create_transfers([FUNDING])
     commits = 0
-    original = ledger._commit
+    if isinstance(ledger, EmbeddedLedger):
+        original = ledger._commit
 
-    async def counted(entries: list[JournalEntry], balances: list[Account]) -> None:
-        nonlocal commits
-        commits += 1
-        await original(entries, balances)
+        async def counted(entries: list[JournalEntry], balances: list[Account]) -> None:
+            nonlocal commits
+            commits += 1
+            await original(entries, balances)
 
-    ledger._commit = counted  # type: ignore[method-assign]
+        ledger._commit = counted  # type: ignore[method-assign]
     ids = count(1000, 2)
     latencies: list[float] = []
 
@@ -131,6 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--packets", type=int, default=5000)
     parser.add_argument("--concurrency", default="1,10,100")
+    parser.add_argument("--postgres", metavar="SERVER_URL", help="also bench the shared ledger")
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",")]
 
@@ -140,11 +153,42 @@ def main() -> None:
     print(f"{'concurrency':>11} {'packets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'commits':>8}")
     with tempfile.TemporaryDirectory() as directory:
         for level in levels:
-            result = asyncio.run(bench_durable(args.packets, level, Path(directory)))
-            print(
-                f"{level:>11} {result['packets_per_second']:>10,.0f} {result['p50_ms']:>8.2f} "
-                f"{result['p99_ms']:>8.2f} {result['commits']:>8,.0f}"
-            )
+            url = f"sqlite:///{Path(directory) / f'bench-{level}.sqlite3'}"
+            print_row(level, asyncio.run(bench_durable(args.packets, level, url)))
+    if args.postgres:
+        print()
+        print(f"shared PostgreSQL ledger (LEDGER_BACKEND=postgres), {args.packets} packets")
+        print(f"{'concurrency':>11} {'packets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'commits':>8}")
+        for level in levels:
+            print_row(level, asyncio.run(bench_postgres(args.packets, level, args.postgres)))
+
+
+def print_row(level: int, result: dict[str, float]) -> None:
+    commits = f"{result['commits']:>8,.0f}" if result["commits"] else f"{'-':>8}"
+    print(
+        f"{level:>11} {result['packets_per_second']:>10,.0f} {result['p50_ms']:>8.2f} "
+        f"{result['p99_ms']:>8.2f} {commits}"
+    )
+
+
+async def bench_postgres(packets: int, concurrency: int, server_url: str) -> dict[str, float]:
+    name = f"ilpnode_bench_{secrets.token_hex(4)}"
+    await on_server(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        return await bench_durable(packets, concurrency, url)
+    finally:
+        await on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def on_server(server_url: str, sql: str) -> None:
+    server = Database(server_url)
+    try:
+        async with server.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(sql))
+    finally:
+        await server.close()
 
 
 if __name__ == "__main__":

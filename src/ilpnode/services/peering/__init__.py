@@ -1,0 +1,52 @@
+"""ilpnode.services.peering: assets and peers (rafiki-peering §2.7-2.9, §3, §4).
+
+`AssetService` and `PeerService` are what the Admin API and the dashboard call. They keep the
+database (through the `PeeringStore` port), the ledger accounts (`LiquidityService`), the routing
+table and the peer index in step. Business failures are returned as `AssetError`/`PeerError`
+values carrying Rafiki's message and GraphQL code; exceptions mean a bug or an infrastructure
+fault.
+"""
+
+from ilpnode.services.peering.assets import AssetService, CreateAsset, UpdateAsset
+from ilpnode.services.peering.errors import AssetError, PeerError
+from ilpnode.services.peering.model import UNSET, Asset, HttpOutgoing, Patch, Peer, Unset
+from ilpnode.services.peering.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    PageRequest,
+    PaginationError,
+    SortOrder,
+    page_request,
+    paginate,
+)
+from ilpnode.services.peering.peers import CreatePeer, PeerService, UpdatePeer
+from ilpnode.services.peering.ports import PeeringStore, PeeringTransaction, WallClock
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "UNSET",
+    "Asset",
+    "AssetError",
+    "AssetService",
+    "CreateAsset",
+    "CreatePeer",
+    "HttpOutgoing",
+    "Page",
+    "PageRequest",
+    "PaginationError",
+    "Patch",
+    "Peer",
+    "PeerError",
+    "PeerService",
+    "PeeringStore",
+    "PeeringTransaction",
+    "SortOrder",
+    "Unset",
+    "UpdateAsset",
+    "UpdatePeer",
+    "WallClock",
+    "page_request",
+    "paginate",
+]

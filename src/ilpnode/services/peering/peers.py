@@ -1,0 +1,333 @@
+"""The peer service: create, update, delete, read, route (rafiki-peering §2.7, §2.8, §4).
+
+Order of `create` (§2.8): static address -> endpoint -> other input -> the asset exists ->
+in one database transaction: insert the peer and its token digests, create its ledger account,
+deposit `initial_liquidity` -> commit -> routes into the routing table, tokens into the peer
+index. A failed deposit rolls the transaction back, so no peer row is left behind (the unused,
+empty ledger account stays: ledger accounts cannot be deleted, and its id is a fresh UUID that
+nothing will ever name). In-memory state changes only after the commit.
+
+Decisions where Rafiki is quirky:
+
+- [quirk fixed] `update` with a new static address and no `routes` keeps the extra routes and
+  moves element 0 to the new address (Rafiki keeps routing the old one).
+- [quirk fixed] `load_all` loads *every* peer (Rafiki loads the newest 20).
+- Incoming tokens are stored and indexed as sha256 hex digests only (Rafiki stores them).
+- Empty incoming tokens, malformed routes and out-of-range amounts are refused (ilpnode errors).
+- No tenants: ilpnode is single-tenant, so Rafiki's tenant checks and their quirks do not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+from ilpnode.connector.peer_index import PeerIndex, token_hash
+from ilpnode.connector.routing import RoutingTable
+from ilpnode.ledger import AccountId
+from ilpnode.services.accounting import (
+    LiquidityError,
+    LiquidityService,
+    PeerAccount,
+    UnknownAccount,
+)
+from ilpnode.services.peering.errors import PeerError
+from ilpnode.services.peering.model import UNSET, HttpOutgoing, Patch, Peer, Unset
+from ilpnode.services.peering.pagination import Page, PageRequest
+from ilpnode.services.peering.ports import PeeringStore, WallClock
+from ilpnode.services.peering.validation import (
+    is_valid_http_endpoint,
+    is_valid_ilp_address,
+    is_valid_route,
+    is_valid_uint64,
+    parse_uuid,
+)
+
+__all__ = ["CreatePeer", "PeerService", "UpdatePeer"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreatePeer:
+    """`createPeer` input. `routes` are the extra prefixes (element 0 is added by the service);
+    `initial_liquidity` None or 0 deposits nothing."""
+
+    asset_id: UUID | str
+    static_ilp_address: str
+    http_outgoing: HttpOutgoing
+    incoming_tokens: Sequence[str] = ()
+    max_packet_amount: int | None = None
+    name: str | None = None
+    liquidity_threshold: int | None = None
+    initial_liquidity: int | None = None
+    routes: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdatePeer:
+    """`updatePeer` input: `UNSET` keeps a field, None clears a nullable one.
+    `incoming_tokens` given replaces all tokens; `routes` given (even empty) replaces the extra
+    routes."""
+
+    id: UUID | str
+    static_ilp_address: Patch[str] = UNSET
+    http_outgoing: Patch[HttpOutgoing] = UNSET
+    incoming_tokens: Patch[Sequence[str]] = UNSET
+    max_packet_amount: Patch[int | None] = UNSET
+    name: Patch[str | None] = UNSET
+    liquidity_threshold: Patch[int | None] = UNSET
+    routes: Patch[Sequence[str]] = UNSET
+
+
+class _Rollback(Exception):
+    """Ends a transaction block with a rollback, carrying the error to return."""
+
+    def __init__(self, error: PeerError) -> None:
+        super().__init__(error.name)
+        self.error = error
+
+
+class PeerService:
+    """Peers in the database, mirrored in the routing table and the peer index."""
+
+    def __init__(
+        self,
+        *,
+        store: PeeringStore,
+        liquidity: LiquidityService,
+        routing: RoutingTable,
+        peer_index: PeerIndex,
+        clock: WallClock,
+    ) -> None:
+        self._store = store
+        self._liquidity = liquidity
+        self._routing = routing
+        self._index = peer_index
+        self._clock = clock
+
+    async def create(self, request: CreatePeer) -> Peer | PeerError:
+        """Create a peer (see the module docstring for the order of checks and effects).
+
+        Returns:
+            The peer, or InvalidStaticIlpAddress, InvalidHTTPEndpoint, InvalidRoute,
+            InvalidIncomingToken, InvalidAmount, InvalidInitialLiquidity, UnknownAsset,
+            DuplicateIncomingToken, DuplicatePeer. Nothing is written on error. Raises only on
+            infrastructure faults.
+        """
+        error = _check_fields(
+            address=request.static_ilp_address,
+            outgoing=request.http_outgoing,
+            routes=request.routes,
+            tokens=request.incoming_tokens,
+            amounts=(request.max_packet_amount, request.liquidity_threshold),
+        )
+        if error is not None:
+            return error
+        deposit = request.initial_liquidity
+        if deposit is not None and not is_valid_uint64(deposit):
+            return PeerError.InvalidInitialLiquidity
+        asset_id = parse_uuid(request.asset_id)
+        if asset_id is None:
+            return PeerError.UnknownAsset
+        now = self._clock.now()
+        peer = Peer(
+            id=uuid4(),
+            asset_id=asset_id,
+            static_ilp_address=request.static_ilp_address,
+            routes=(request.static_ilp_address, *request.routes),
+            http_outgoing=request.http_outgoing,
+            max_packet_amount=request.max_packet_amount,
+            name=request.name,
+            liquidity_threshold=request.liquidity_threshold,
+            created_at=now,
+            updated_at=now,
+        )
+        hashes = [token_hash(token) for token in request.incoming_tokens]
+        try:
+            async with self._store.transaction() as tx:
+                asset = await tx.asset_by_id(asset_id)
+                if asset is None:
+                    return PeerError.UnknownAsset
+                if len(set(hashes)) != len(hashes):
+                    return PeerError.DuplicateIncomingToken
+                error = await tx.insert_peer(peer, hashes)
+                if error is not None:
+                    raise _Rollback(error)
+                account = PeerAccount.for_peer(
+                    peer_id=peer.id, asset_id=asset.id, ledger=asset.ledger
+                )
+                await self._liquidity.create_peer_account(account)
+                if deposit:
+                    result = await self._liquidity.deposit(
+                        transfer_id=uuid4(), account=account, amount=deposit
+                    )
+                    if isinstance(result, LiquidityError):
+                        raise _Rollback(PeerError.InvalidInitialLiquidity)
+        except _Rollback as rollback:
+            return rollback.error
+        self._add_routes(peer)
+        self._index.set_tokens(peer.id, hashes)
+        return peer
+
+    async def update(self, request: UpdatePeer) -> Peer | PeerError:
+        """Patch a peer; the routing table and the peer index follow exactly.
+
+        Returns:
+            The updated peer, or UnknownPeer, InvalidStaticIlpAddress, InvalidHTTPEndpoint,
+            InvalidRoute, InvalidIncomingToken, InvalidAmount, DuplicateIncomingToken,
+            DuplicatePeer. Nothing changes on error. Raises only on infrastructure faults.
+        """
+        error = _check_fields(
+            address=_or(request.static_ilp_address, None),
+            outgoing=_or(request.http_outgoing, None),
+            routes=_or(request.routes, ()),
+            tokens=_or(request.incoming_tokens, ()),
+            amounts=(_or(request.max_packet_amount, None), _or(request.liquidity_threshold, None)),
+        )
+        if error is not None:
+            return error
+        peer_id = parse_uuid(request.id)
+        if peer_id is None:
+            return PeerError.UnknownPeer
+        hashes: list[str] | None = None
+        if not isinstance(request.incoming_tokens, Unset):
+            hashes = [token_hash(token) for token in request.incoming_tokens]
+            if len(set(hashes)) != len(hashes):
+                return PeerError.DuplicateIncomingToken
+        try:
+            async with self._store.transaction() as tx:
+                old = await tx.peer_by_id(peer_id)
+                if old is None:
+                    return PeerError.UnknownPeer
+                new = _patched(old, request, now=self._clock.now())
+                error = await tx.update_peer(new, hashes)
+                if error is not None:
+                    raise _Rollback(error)
+        except _Rollback as rollback:
+            return rollback.error
+        self._remove_routes(old)
+        self._add_routes(new)
+        if hashes is not None:
+            self._index.set_tokens(new.id, hashes)
+        return new
+
+    async def delete(self, peer_id: UUID | str) -> PeerError | None:
+        """Delete a peer, its tokens and its routes (its ledger account stays).
+
+        Returns:
+            None, or UnknownPeer. Raises only on infrastructure faults.
+        """
+        id_ = parse_uuid(peer_id)
+        if id_ is None:
+            return PeerError.UnknownPeer
+        async with self._store.transaction() as tx:
+            peer = await tx.peer_by_id(id_)
+            if peer is None or not await tx.delete_peer(id_):
+                return PeerError.UnknownPeer
+        self._remove_routes(peer)
+        self._index.remove_peer(id_)
+        return None
+
+    async def get(self, peer_id: UUID | str) -> Peer | PeerError:
+        """The peer, or UnknownPeer (missing or not a UUID)."""
+        id_ = parse_uuid(peer_id)
+        if id_ is None:
+            return PeerError.UnknownPeer
+        async with self._store.transaction() as tx:
+            peer = await tx.peer_by_id(id_)
+        return PeerError.UnknownPeer if peer is None else peer
+
+    async def page(self, request: PageRequest) -> Page[Peer]:
+        """A page of peers (validate the request with `pagination.page_request`)."""
+        async with self._store.transaction() as tx:
+            return await tx.peer_page(request)
+
+    async def peer_by_address_and_asset(self, address: str, asset_id: UUID | str) -> Peer | None:
+        """Rafiki's `peerByAddressAndAsset`: the routing lookup (longest prefix, this asset
+        only), not an exact match; None if no route matches."""
+        id_ = parse_uuid(asset_id)
+        if id_ is None:
+            return None
+        peer_id = self._routing.next_hop(address, asset_id=id_)
+        if peer_id is None:
+            return None
+        peer = await self.get(peer_id)
+        return None if isinstance(peer, PeerError) else peer
+
+    async def liquidity(self, peer: Peer) -> int | None:
+        """The balance of the peer's liquidity account, or None if the account is missing."""
+        result = await self._liquidity.balance(AccountId(peer.id.int))
+        return None if isinstance(result, UnknownAccount) else result.balance
+
+    async def load_all(self) -> int:
+        """Put every peer's routes and tokens in memory (start-up). Returns the peer count."""
+        async with self._store.transaction() as tx:
+            peers = await tx.all_peers()
+        for peer, hashes in peers:
+            self._add_routes(peer)
+            self._index.set_tokens(peer.id, hashes)
+        return len(peers)
+
+    def _add_routes(self, peer: Peer) -> None:
+        for prefix in _routes_of(peer):
+            self._routing.add(prefix, peer.id, peer.asset_id)
+
+    def _remove_routes(self, peer: Peer) -> None:
+        for prefix in _routes_of(peer):
+            self._routing.remove(prefix, peer.id, peer.asset_id)
+
+
+def _routes_of(peer: Peer) -> tuple[str, ...]:
+    """Stored routes, or the static address for legacy rows without any (Rafiki)."""
+    return peer.routes or (peer.static_ilp_address,)
+
+
+def _or(value: Patch[T], default: T) -> T:
+    return default if isinstance(value, Unset) else value
+
+
+def _check_fields(
+    *,
+    address: str | None,
+    outgoing: HttpOutgoing | None,
+    routes: Sequence[str],
+    tokens: Sequence[str],
+    amounts: tuple[int | None, int | None],
+) -> PeerError | None:
+    """Input checks in Rafiki's order (address, endpoint), then ilpnode's own. None skips."""
+    if address is not None and not is_valid_ilp_address(address):
+        return PeerError.InvalidStaticIlpAddress
+    if outgoing is not None and not is_valid_http_endpoint(outgoing.endpoint):
+        return PeerError.InvalidHTTPEndpoint
+    if isinstance(routes, str) or not all(is_valid_route(route) for route in routes):
+        return PeerError.InvalidRoute
+    if isinstance(tokens, str) or not all(isinstance(t, str) and t for t in tokens):
+        return PeerError.InvalidIncomingToken
+    if any(amount is not None and not is_valid_uint64(amount) for amount in amounts):
+        return PeerError.InvalidAmount
+    return None
+
+
+def _patched(old: Peer, request: UpdatePeer, *, now: datetime) -> Peer:
+    """`old` with the request's given fields; routes follow the static address (quirk fixed)."""
+    address = _or(request.static_ilp_address, old.static_ilp_address)
+    if not isinstance(request.routes, Unset):
+        routes: tuple[str, ...] = (address, *request.routes)
+    elif old.routes:
+        routes = (address, *old.routes[1:])
+    else:
+        routes = ()  # a legacy row stays legacy: it routes its (new) static address
+    return replace(
+        old,
+        static_ilp_address=address,
+        routes=routes,
+        http_outgoing=_or(request.http_outgoing, old.http_outgoing),
+        max_packet_amount=_or(request.max_packet_amount, old.max_packet_amount),
+        name=_or(request.name, old.name),
+        liquidity_threshold=_or(request.liquidity_threshold, old.liquidity_threshold),
+        updated_at=now,
+    )

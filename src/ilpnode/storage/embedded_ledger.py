@@ -92,6 +92,8 @@ class EmbeddedLedger:
         self._failure: BaseException | None = None
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
+        self.group_commits = 0
+        """Transactions the writer has committed (each carries one group of changes)."""
 
     @classmethod
     async def open(cls, database: Database, *, clock: Clock) -> EmbeddedLedger:
@@ -217,6 +219,7 @@ class EmbeddedLedger:
                     self._fail(error)
                     return
                 self._durable += len(entries)
+                self.group_commits += 1
                 while self._waiters and self._waiters[0][0] <= self._durable:
                     _, future = self._waiters.popleft()
                     if not future.done():

@@ -1,8 +1,10 @@
 """The composition root: the only place that builds and wires the node's objects (STYLE rule 18).
 
 `build_node(settings)` calls plain constructors with explicit arguments and does no I/O;
-`await node.start()` migrates the database and opens the ledger; `await node.close()` releases
-everything. Tests build the same graph with their own settings. Nothing runs at import time.
+`await node.start()` migrates the database, opens the ledger, builds the services over it, loads
+every peer's routes and tokens into memory and builds the Admin API; `await node.close()`
+releases everything. Tests build the same graph with their own settings. Nothing runs at import
+time.
 """
 
 from __future__ import annotations
@@ -11,17 +13,31 @@ import logging
 from typing import Protocol
 
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from ilpnode import __version__
 from ilpnode.admin.app import create_admin_app
+from ilpnode.admin.graphql import AdminServices, create_graphql_app
+from ilpnode.admin.signature import SignedRequests
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.connector.http_server import HandlePrepare, IlpHttpApp
+from ilpnode.connector.peer_index import PeerIndex
+from ilpnode.connector.routing import RoutingTable
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
 from ilpnode.ledger import Ledger
+from ilpnode.services.accounting import LiquidityService
+from ilpnode.services.peering import (
+    AssetService,
+    PeeringLiquidity,
+    PeerService,
+    ensure_ledger_accounts,
+)
 from ilpnode.storage.database import Database, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.idempotency_store import SqlIdempotencyStore
 from ilpnode.storage.migrate import current_revision, migrate
+from ilpnode.storage.peering_repository import SqlPeeringStore
 from ilpnode.storage.pg_ledger import PostgresLedger
 
 __all__ = ["Node", "StartupError", "build_node"]
@@ -49,11 +65,19 @@ class Node:
         self.database = database
         self.clock = clock
         self.ledger: OpenLedger | None = None
+        self.routing = RoutingTable()
+        self.peer_index = PeerIndex()
+        self.peering_store = SqlPeeringStore(database)
+        self.services: AdminServices | None = None
+        self.graphql_app: ASGIApp | None = None
         self.admin_app: Starlette = create_admin_app(
-            health=self.health, version=__version__, ilp_address=settings.node_address
+            health=self.health,
+            version=__version__,
+            ilp_address=settings.node_address,
+            graphql=lambda: self.graphql_app,
         )
         self.connector_app = IlpHttpApp(
-            authenticate=_no_peers, handle=_unreachable(settings.node_address)
+            authenticate=self.peer_index.peer_for_token, handle=_unreachable(settings.node_address)
         )
 
     async def start(self) -> None:
@@ -78,6 +102,48 @@ class Node:
         except Exception as error:
             raise StartupError(f"cannot open the ledger: {error}") from error
         logger.info("ledger ready (%s backend)", self.settings.ledger_backend)
+        self.services = self._services(self.ledger)
+        repaired = await ensure_ledger_accounts(
+            store=self.peering_store, liquidity=LiquidityService(ledger=self.ledger)
+        )
+        if repaired:
+            logger.warning("created the missing ledger accounts of %d assets/peers", repaired)
+        peers = await self.services.peers.load_all()
+        logger.info("%d peers loaded (%d routes)", peers, len(self.routing))
+        self.graphql_app = self._admin_api(self.services)
+
+    def _services(self, ledger: Ledger) -> AdminServices:
+        liquidity = LiquidityService(ledger=ledger)
+        store = self.peering_store
+        return AdminServices(
+            assets=AssetService(store=store, liquidity=liquidity, clock=self.clock),
+            peers=PeerService(
+                store=store,
+                liquidity=liquidity,
+                routing=self.routing,
+                peer_index=self.peer_index,
+                clock=self.clock,
+            ),
+            money=PeeringLiquidity(store=store, liquidity=liquidity),
+            idempotency=SqlIdempotencyStore(self.database),
+            clock=self.clock,
+            tenant_id=self.settings.operator_tenant_id,
+            instance_name=self.settings.instance_name,
+        )
+
+    def _admin_api(self, services: AdminServices) -> ASGIApp:
+        graphql: ASGIApp = create_graphql_app(services)
+        secret = self.settings.admin_api_secret
+        if secret is None:
+            return graphql
+        return SignedRequests(
+            graphql,
+            secret=secret.get_secret_value(),
+            ttl_seconds=self.settings.admin_api_signature_ttl_seconds,
+            version=self.settings.admin_api_signature_version,
+            operator_tenant_id=self.settings.operator_tenant_id,
+            clock=self.clock.now_ms,
+        )
 
     async def health(self) -> dict[str, str]:
         """The state of each dependency: "ok" or what is wrong with it. Never raises."""
@@ -91,6 +157,7 @@ class Node:
         return {"database": database, "ledger": ledger}
 
     async def close(self) -> None:
+        self.graphql_app = None
         if self.ledger is not None:
             await self.ledger.close()
             self.ledger = None
@@ -99,11 +166,6 @@ class Node:
 
 def build_node(settings: Settings) -> Node:
     return Node(settings, database=Database(settings.database_url), clock=SystemClock())
-
-
-def _no_peers(_token: str) -> object | None:
-    # Until peers exist (the Admin API issue), no token belongs to anyone.
-    return None
 
 
 def _unreachable(own_address: str) -> HandlePrepare:

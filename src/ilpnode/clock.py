@@ -16,3 +16,7 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def now_ms(self) -> int:
+        """Unix time in milliseconds (Admin API signatures)."""
+        return time.time_ns() // 1_000_000

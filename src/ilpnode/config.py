@@ -12,17 +12,27 @@ import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ilpnode.ilp import is_valid_address
 
-__all__ = ["DEFAULT_ILP_ADDRESS", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "DEFAULT_ILP_ADDRESS",
+    "RAFIKI_LOCALENV_OPERATOR_TENANT_ID",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
 
 # Used when ILP_ADDRESS is unset: a test-network address, so a node started without
 # configuration can never be mistaken for one on the live (g.) network.
 DEFAULT_ILP_ADDRESS = "test.ilpnode"
+
+# Rafiki's local playground operator tenant (see `Settings.operator_tenant_id`).
+RAFIKI_LOCALENV_OPERATOR_TENANT_ID = UUID("438fa74a-fa7d-4317-9ced-dde32ece1787")
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -66,6 +76,16 @@ class Settings(BaseSettings):
         default=None, description="HMAC secret for signed Admin API requests."
     )
     admin_api_signature_ttl_seconds: int = Field(default=30, ge=1, le=3600)
+    admin_api_signature_version: int = Field(
+        default=1, ge=1, description="The N a request's `signature: t=…, vN=…` header must carry."
+    )
+    # Rafiki has no default (OPERATOR_TENANT_ID is required there). Ours is the operator tenant of
+    # Rafiki's local playground (Cloud Nine Wallet: its Bruno collection's `senderTenantId`), so
+    # Rafiki's own tools and scripts work against a node started without configuration.
+    operator_tenant_id: UUID = Field(
+        default=RAFIKI_LOCALENV_OPERATOR_TENANT_ID,
+        description="The one tenant this node has; an Admin API `tenant-id` header must name it.",
+    )
 
     database_url: str = Field(
         default="sqlite:///ilpnode.sqlite3",

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
-from ilpnode.config import DEFAULT_ILP_ADDRESS, Settings, SettingsError, load_settings
+from ilpnode.config import (
+    DEFAULT_ILP_ADDRESS,
+    RAFIKI_LOCALENV_OPERATOR_TENANT_ID,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -140,3 +147,44 @@ def test_shared_ledger_needs_postgresql(tmp_path: Path, monkeypatch: pytest.Monk
     assert "LEDGER_BACKEND=postgres needs DATABASE_URL=postgresql://" in str(raised.value)
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
     assert load(tmp_path).ledger_backend == "postgres"
+
+
+def test_admin_api_signature_defaults_match_rafikis_local_playground(tmp_path: Path) -> None:
+    settings = load(tmp_path)
+
+    assert settings.admin_api_signature_version == 1
+    assert settings.admin_api_signature_ttl_seconds == 30
+    assert settings.operator_tenant_id == RAFIKI_LOCALENV_OPERATOR_TENANT_ID
+    assert str(settings.operator_tenant_id) == "438fa74a-fa7d-4317-9ced-dde32ece1787"
+
+
+def test_admin_api_signature_variables_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMIN_API_SIGNATURE_VERSION", "2")
+    monkeypatch.setenv("OPERATOR_TENANT_ID", "CF5FD7D3-1EB1-4041-8E43-BA45747E9E5D")
+
+    settings = load(tmp_path)
+
+    assert settings.admin_api_signature_version == 2
+    assert settings.operator_tenant_id == UUID("cf5fd7d3-1eb1-4041-8e43-ba45747e9e5d")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        ("ADMIN_API_SIGNATURE_VERSION", "0", "greater than or equal to 1"),
+        ("ADMIN_API_SIGNATURE_VERSION", "v1", "valid integer"),
+        ("OPERATOR_TENANT_ID", "operator", "valid UUID"),
+    ],
+)
+def test_invalid_signature_settings_name_variable_and_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, rule: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    assert f"{variable}: " in str(raised.value)
+    assert rule in str(raised.value)

@@ -1,4 +1,8 @@
-"""The admin server's ASGI app: health (and, as they land, GraphQL, metrics and the dashboard)."""
+"""The admin server's ASGI app: `/healthz` and the Admin GraphQL API on `/graphql`.
+
+The app exists before the node has started (so health can say "starting"); the GraphQL app is
+built once the ledger is open, and `/graphql` answers 503 until then.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["HealthCheck", "create_admin_app"]
 
@@ -15,7 +20,28 @@ __all__ = ["HealthCheck", "create_admin_app"]
 HealthCheck = Callable[[], Awaitable[Mapping[str, str]]]
 
 
-def create_admin_app(*, health: HealthCheck, version: str, ilp_address: str) -> Starlette:
+class _WhenReady:
+    """Serves the app that `current()` returns, or 503 while there is none."""
+
+    def __init__(self, current: Callable[[], ASGIApp | None]) -> None:
+        self._current = current
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self._current()
+        if app is None:
+            response = JSONResponse({"error": "the node is starting"}, status_code=503)
+            await response(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+
+def create_admin_app(
+    *,
+    health: HealthCheck,
+    version: str,
+    ilp_address: str,
+    graphql: Callable[[], ASGIApp | None] = lambda: None,
+) -> Starlette:
     async def healthz(_request: Request) -> JSONResponse:
         components = dict(await health())
         healthy = all(state == "ok" for state in components.values())
@@ -27,4 +53,9 @@ def create_admin_app(*, health: HealthCheck, version: str, ilp_address: str) -> 
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/graphql", _WhenReady(graphql), methods=["GET", "POST"]),
+        ]
+    )

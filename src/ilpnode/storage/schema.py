@@ -14,6 +14,21 @@ Ledger tables are shared by both ledger backends:
 
 On PostgreSQL, migration 0002 adds `ledger_pending_deadlines`, a cache of unresolved pending
 transfers' deadlines kept by triggers (not by application code), so it is not declared here.
+
+Peering tables (migration 0003), read and written by `peering_repository` and
+`idempotency_store`:
+
+- `assets`: one row per asset, soft-deleted by `deleted_at`. `ledger` is the asset's ledger
+  number, assigned max + 1 and never reused (deleted rows keep theirs); (code, scale) is unique
+  over all rows, deleted ones included.
+- `peers`: one row per peer; `routes` is a JSON array of ILP address prefixes (text, so both
+  dialects store it alike); (asset_id, static_ilp_address) is unique.
+- `peer_incoming_tokens`: sha256 hex digests of the peers' incoming tokens, globally unique
+  (a token authenticates exactly one peer); deleted with their peer.
+- `idempotency_keys`: the Admin API's idempotency records (`ilpnode.services.idempotency`).
+
+`(created_at, id)` indexes serve keyset paging. Constraint names are part of the contract:
+`peering_repository` tells which constraint a violation hit by its name.
 """
 
 from __future__ import annotations
@@ -22,16 +37,31 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
+    String,
     Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
     text,
 )
 
-from ilpnode.storage.types import UInt64, UInt128
+from ilpnode.storage.types import UInt64, UInt128, UtcDateTime
 
-__all__ = ["ledger_accounts", "ledger_expiries", "ledger_transfers", "metadata"]
+__all__ = [
+    "assets",
+    "idempotency_keys",
+    "ledger_accounts",
+    "ledger_expiries",
+    "ledger_transfers",
+    "metadata",
+    "peer_incoming_tokens",
+    "peers",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -116,4 +146,74 @@ ledger_expiries = Table(
     Column("pending_id", UInt128(), primary_key=True),
     Column("timestamp", BigInteger, nullable=False),
     Column("seq", BigInteger, nullable=False, unique=True),
+)
+
+# -- peering -----------------------------------------------------------------------------------
+
+# Rafiki's limit on asset codes (`validation.is_valid_asset_code` enforces it).
+ASSET_CODE_LENGTH_MAX = 64
+# A sha256 hex digest.
+TOKEN_HASH_LENGTH = 64
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("ledger", Integer, nullable=False, unique=True),
+    Column("code", String(ASSET_CODE_LENGTH_MAX), nullable=False),
+    Column("scale", SmallInteger, nullable=False),
+    Column("withdrawal_threshold", UInt64(), nullable=True),
+    Column("liquidity_threshold", UInt64(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("deleted_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("code", "scale"),
+    Index("ix_assets_created_at_id", "created_at", "id"),
+)
+
+peers = Table(
+    "peers",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "asset_id",
+        Uuid(),
+        ForeignKey("assets.id", name="fk_peers_asset_id_assets"),
+        nullable=False,
+    ),
+    Column("static_ilp_address", Text, nullable=False, index=True),
+    Column("routes", Text, nullable=False),  # JSON array of strings
+    Column("outgoing_token", Text, nullable=False),
+    Column("outgoing_endpoint", Text, nullable=False),
+    Column("max_packet_amount", UInt64(), nullable=True),
+    Column("name", Text, nullable=True),
+    Column("liquidity_threshold", UInt64(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("asset_id", "static_ilp_address"),
+    Index("ix_peers_created_at_id", "created_at", "id"),
+)
+
+peer_incoming_tokens = Table(
+    "peer_incoming_tokens",
+    metadata,
+    Column("token_hash", String(TOKEN_HASH_LENGTH), primary_key=True),
+    Column(
+        "peer_id",
+        Uuid(),
+        ForeignKey("peers.id", name="fk_peer_incoming_tokens_peer_id_peers", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("operation", Text, nullable=False),
+    Column("arguments", Text, nullable=False),  # canonical JSON
+    Column("result", Text, nullable=True),  # JSON, once the mutation succeeded
+    Column("locked_until", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )

@@ -8,17 +8,21 @@ Money and ids are exact integers wider than SQLite's signed 64-bit INTEGER:
   exact over the whole range.
 - `UInt128` (account and transfer ids): PostgreSQL `NUMERIC(39,0)`; SQLite 32 lowercase hex digits,
   fixed width so that text order is numeric order.
+
+`UtcDateTime` (timestamps) is here too: `DateTime(timezone=True)` is `timestamptz` on PostgreSQL
+but drops the offset on SQLite (it stores the wall-clock digits and reads them back naive).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Dialect, Numeric, String
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["UInt64", "UInt128"]
+__all__ = ["UInt64", "UInt128", "UtcDateTime"]
 
 _U64 = 2**64
 _I64_MAX = 2**63 - 1
@@ -69,3 +73,30 @@ class UInt128(TypeDecorator[int]):
         if isinstance(value, str):
             return int(value, 16)
         return int(value)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware instant, read back as a UTC `datetime` with its microseconds.
+
+    PostgreSQL: `timestamptz`. SQLite: SQLAlchemy's fixed-width text form of the UTC wall-clock
+    time (`YYYY-MM-DD HH:MM:SS.ffffff`), so text order is time order and keyset paging works.
+    A naive `datetime` is refused (ValueError): its meaning would depend on the server's zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: timestamps must be timezone-aware")
+        utc = value.astimezone(UTC)
+        return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -9,6 +9,7 @@ fault.
 
 from ilpnode.services.peering.assets import AssetService, CreateAsset, UpdateAsset
 from ilpnode.services.peering.errors import AssetError, PeerError
+from ilpnode.services.peering.liquidity import PeeringLiquidity
 from ilpnode.services.peering.model import UNSET, Asset, HttpOutgoing, Patch, Peer, Unset
 from ilpnode.services.peering.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -22,6 +23,7 @@ from ilpnode.services.peering.pagination import (
 )
 from ilpnode.services.peering.peers import CreatePeer, PeerService, UpdatePeer
 from ilpnode.services.peering.ports import PeeringStore, PeeringTransaction, WallClock
+from ilpnode.services.peering.repair import ensure_ledger_accounts
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -40,6 +42,7 @@ __all__ = [
     "Peer",
     "PeerError",
     "PeerService",
+    "PeeringLiquidity",
     "PeeringStore",
     "PeeringTransaction",
     "SortOrder",
@@ -47,6 +50,7 @@ __all__ = [
     "UpdateAsset",
     "UpdatePeer",
     "WallClock",
+    "ensure_ledger_accounts",
     "page_request",
     "paginate",
 ]

@@ -115,9 +115,12 @@ class AssetService:
                 if isinstance(inserted, AssetError):
                     return inserted  # a concurrent create won: the block ends, nothing written
                 asset = inserted
-            await self._liquidity.create_asset_accounts(
-                AssetAccounts(asset_id=asset.id, ledger=asset.ledger)
-            )
+        # After the commit: never call the ledger inside a transaction (see `PeerService`). If
+        # this fails, the node creates the missing accounts at its next start
+        # (`ensure_ledger_accounts`); creating existing ones again is a no-op.
+        await self._liquidity.create_asset_accounts(
+            AssetAccounts(asset_id=asset.id, ledger=asset.ledger)
+        )
         return asset
 
     async def update(self, request: UpdateAsset) -> Asset | AssetError:

@@ -1,11 +1,16 @@
 """The peer service: create, update, delete, read, route (rafiki-peering §2.7, §2.8, §4).
 
 Order of `create` (§2.8): static address -> endpoint -> other input -> the asset exists ->
-in one database transaction: insert the peer and its token digests, create its ledger account,
-deposit `initial_liquidity` -> commit -> routes into the routing table, tokens into the peer
-index. A failed deposit rolls the transaction back, so no peer row is left behind (the unused,
-empty ledger account stays: ledger accounts cannot be deleted, and its id is a fresh UUID that
-nothing will ever name). In-memory state changes only after the commit.
+create the peer's ledger account -> insert the peer and its token digests (one transaction) ->
+deposit `initial_liquidity` -> routes into the routing table, tokens into the peer index.
+
+Ledger calls never run inside a database transaction: on SQLite the ledger commits to the same
+file, and a transaction holding the write lock while it waits for the ledger would deadlock.
+So the account is created first (if the insert then fails, an empty account remains whose id is
+a fresh UUID that nothing will ever name: ledger accounts cannot be deleted), and a failed
+initial deposit deletes the new peer again (InvalidInitialLiquidity), so no peer is left
+behind. The peer is in the routing table and the peer index only once everything succeeded, so
+the connector never sees a half-made peer.
 
 Decisions where Rafiki is quirky:
 
@@ -147,31 +152,46 @@ class PeerService:
             updated_at=now,
         )
         hashes = [token_hash(token) for token in request.incoming_tokens]
-        try:
-            async with self._store.transaction() as tx:
-                asset = await tx.asset_by_id(asset_id)
-                if asset is None:
-                    return PeerError.UnknownAsset
-                if len(set(hashes)) != len(hashes):
-                    return PeerError.DuplicateIncomingToken
-                error = await tx.insert_peer(peer, hashes)
-                if error is not None:
-                    raise _Rollback(error)
-                account = PeerAccount.for_peer(
-                    peer_id=peer.id, asset_id=asset.id, ledger=asset.ledger
-                )
-                await self._liquidity.create_peer_account(account)
-                if deposit:
-                    result = await self._liquidity.deposit(
-                        transfer_id=uuid4(), account=account, amount=deposit
-                    )
-                    if isinstance(result, LiquidityError):
-                        raise _Rollback(PeerError.InvalidInitialLiquidity)
-        except _Rollback as rollback:
-            return rollback.error
+        if len(set(hashes)) != len(hashes):
+            return PeerError.DuplicateIncomingToken
+        async with self._store.transaction() as tx:
+            asset = await tx.asset_by_id(asset_id)
+        if asset is None:
+            return PeerError.UnknownAsset
+        account = PeerAccount.for_peer(peer_id=peer.id, asset_id=asset.id, ledger=asset.ledger)
+        # The account first, outside any database transaction (see the module docstring).
+        await self._liquidity.create_peer_account(account)
+        async with self._store.transaction() as tx:
+            error = await tx.insert_peer(peer, hashes)
+        if error is not None:
+            return error
+        if deposit:
+            error = await self._initial_deposit(peer, account, deposit)
+            if error is not None:
+                return error
         self._add_routes(peer)
         self._index.set_tokens(peer.id, hashes)
         return peer
+
+    async def _initial_deposit(
+        self, peer: Peer, account: PeerAccount, amount: int
+    ) -> PeerError | None:
+        """Deposit `initial_liquidity`; if that fails, delete the new peer again."""
+        try:
+            result = await self._liquidity.deposit(
+                transfer_id=uuid4(), account=account, amount=amount
+            )
+        except BaseException:
+            await self._forget(peer.id)
+            raise
+        if isinstance(result, LiquidityError):
+            await self._forget(peer.id)
+            return PeerError.InvalidInitialLiquidity
+        return None
+
+    async def _forget(self, peer_id: UUID) -> None:
+        async with self._store.transaction() as tx:
+            await tx.delete_peer(peer_id)
 
     async def update(self, request: UpdatePeer) -> Peer | PeerError:
         """Patch a peer; the routing table and the peer index follow exactly.

@@ -21,6 +21,7 @@ from ilpnode.services.peering import (
     PageRequest,
     Peer,
     PeerError,
+    PeeringLiquidity,
     PeerService,
     paginate,
 )
@@ -157,6 +158,7 @@ class Peering:
     index: PeerIndex
     assets: AssetService
     peers: PeerService
+    money: PeeringLiquidity
 
     def fresh_peer_service(self) -> PeerService:
         """A new process over the same database: empty routing table and index."""
@@ -185,4 +187,5 @@ def make_peering() -> Peering:
         peers=PeerService(
             store=store, liquidity=liquidity, routing=routing, peer_index=index, clock=clock
         ),
+        money=PeeringLiquidity(store=store, liquidity=liquidity),
     )

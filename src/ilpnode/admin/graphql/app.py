@@ -1,0 +1,61 @@
+"""The GraphQL ASGI app: schema from `schema.graphql`, resolvers bound, Rafiki-style errors."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Final
+
+from ariadne import EnumType, load_schema_from_path, make_executable_schema
+from ariadne.asgi import GraphQL
+from graphql import GraphQLSchema
+from starlette.requests import Request
+
+from ilpnode.admin.graphql.context import AdminServices, RequestContext
+from ilpnode.admin.graphql.errors import format_admin_error
+from ilpnode.admin.graphql.mutations import mutation
+from ilpnode.admin.graphql.objects import OBJECT_TYPES
+from ilpnode.admin.graphql.queries import query
+from ilpnode.admin.graphql.scalars import uint8, uint64
+from ilpnode.services.peering import SortOrder
+
+__all__ = ["SCHEMA_PATH", "build_schema", "create_graphql_app"]
+
+SCHEMA_PATH: Final = Path(__file__).with_name("schema.graphql")
+
+
+class _Silent(logging.LoggerAdapter[logging.Logger]):
+    """Ariadne logs every error, the caller's mistakes included; `format_admin_error` logs the
+    ones that are ours (unexpected exceptions), once, so Ariadne's own logging is off."""
+
+    def log(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+def build_schema() -> GraphQLSchema:
+    """The executable schema (no I/O but reading the SDL file)."""
+    return make_executable_schema(
+        load_schema_from_path(str(SCHEMA_PATH)),
+        query,
+        mutation,
+        *OBJECT_TYPES,
+        uint64,
+        uint8,
+        EnumType("SortOrder", SortOrder),
+        convert_names_case=True,
+    )
+
+
+def create_graphql_app(services: AdminServices, *, schema: GraphQLSchema | None = None) -> GraphQL:
+    """The app serving POST /graphql (and GET for the explorer page)."""
+
+    def context(_request: Request, _data: Any) -> RequestContext:
+        return RequestContext(services=services)
+
+    return GraphQL(
+        schema or build_schema(),
+        context_value=context,
+        error_formatter=format_admin_error,
+        debug=False,
+        logger=_Silent(logging.getLogger("ilpnode.admin"), {}),
+    )

@@ -1,0 +1,46 @@
+"""What resolvers work with: the long-lived services, and a per-request context over them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeAlias
+from uuid import UUID
+
+from graphql import GraphQLResolveInfo
+
+from ilpnode.services.idempotency import IdempotencyStore
+from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
+
+__all__ = ["AdminServices", "Info", "RequestContext", "context_of"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdminServices:
+    """Built once by the composition root."""
+
+    assets: AssetService
+    peers: PeerService
+    money: PeeringLiquidity
+    idempotency: IdempotencyStore
+    clock: WallClock
+    tenant_id: UUID
+    instance_name: str | None
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """One request's view: the services and a cache of the assets it has read (so a page of
+    peers reads each asset once)."""
+
+    services: AdminServices
+    assets_seen: dict[UUID, Asset] = field(default_factory=dict)
+
+
+Info: TypeAlias = "GraphQLResolveInfo[RequestContext]"
+"""What resolvers receive as `info`."""
+
+
+def context_of(info: Info) -> RequestContext:
+    context = info.context
+    assert isinstance(context, RequestContext)
+    return context

@@ -1,0 +1,65 @@
+"""Hostile or malformed requests get a clear error and change nothing."""
+
+from __future__ import annotations
+
+import httpx
+
+from .conftest import GraphQLClient
+from .queries import ASSETS, CREATE_ASSET, CREATE_PEER
+from .test_assets import create_asset
+
+
+async def _raw(api: GraphQLClient, content: bytes) -> httpx.Response:
+    transport = httpx.ASGITransport(app=api.node.admin_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://admin") as client:
+        return await client.post(
+            "/graphql", content=content, headers={"content-type": "application/json"}
+        )
+
+
+async def _no_assets(api: GraphQLClient) -> bool:
+    edges: list[object] = (await api.data(ASSETS))["assets"]["edges"]
+    return edges == []
+
+
+async def test_syntax_and_validation_errors_have_apollo_codes(api: GraphQLClient) -> None:
+    assert (await api.error("mutation { createAsset(input: {code: "))[0] == ("GRAPHQL_PARSE_FAILED")
+    code, _ = await api.error("{ assets { edges { node { secretField } } } }")
+    assert code == "GRAPHQL_VALIDATION_FAILED"
+    code, message = await api.error(CREATE_ASSET, {"input": {"code": "USD"}})
+    assert code == "BAD_USER_INPUT"
+    assert "scale" in message
+    assert await _no_assets(api)
+
+
+async def test_malformed_bodies_are_refused(api: GraphQLClient) -> None:
+    for content in (b"{not json", b"[]", b'"a string"', b"{}", b'{"query": 5}'):
+        response = await _raw(api, content)
+        assert 400 <= response.status_code < 500, content
+    assert await _no_assets(api)
+
+
+async def test_wrong_types_in_nested_input(api: GraphQLClient) -> None:
+    asset = await create_asset(api)
+    variables = {
+        "input": {
+            "assetId": asset["id"],
+            "staticIlpAddress": "test.bob",
+            "http": {"outgoing": {"authToken": 5, "endpoint": ["x"]}},
+        }
+    }
+    errors = (await api.query(CREATE_PEER, variables))["errors"]
+    assert len(errors) == 2  # one per wrong field
+    assert {error["extensions"]["code"] for error in errors} == {"BAD_USER_INPUT"}
+    code, _ = await api.error(
+        CREATE_PEER,
+        {
+            "input": {
+                **variables["input"],
+                "http": {"outgoing": {"authToken": "t", "endpoint": "ftp://x"}},
+            }
+        },
+    )
+    assert code == "BAD_USER_INPUT"
+    peers = await api.data("{ peers { edges { node { id } } } }")
+    assert peers["peers"]["edges"] == []

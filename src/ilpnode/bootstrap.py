@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+import aiohttp
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
@@ -21,12 +23,18 @@ from ilpnode.admin.graphql import AdminServices, create_graphql_app
 from ilpnode.admin.signature import SignedRequests
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
-from ilpnode.connector.http_server import HandlePrepare, IlpHttpApp
+from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
+from ilpnode.connector.http_server import IlpHttpApp
+from ilpnode.connector.metrics import PacketMetrics
+from ilpnode.connector.peer_client import PeerClient, create_session
 from ilpnode.connector.peer_index import PeerIndex
+from ilpnode.connector.pipeline import Connector, ConnectorOptions
+from ilpnode.connector.rates import ExchangeRates, parse_static_rates
+from ilpnode.connector.rates_http import HttpRatesSource
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
 from ilpnode.ledger import Ledger
-from ilpnode.services.accounting import LiquidityService
+from ilpnode.services.accounting import AccountBalance, LiquidityService, PacketAccounting
 from ilpnode.services.peering import (
     AssetService,
     PeeringLiquidity,
@@ -67,6 +75,18 @@ class Node:
         self.ledger: OpenLedger | None = None
         self.routing = RoutingTable()
         self.peer_index = PeerIndex()
+        self.directory = PeerDirectory()
+        self.packet_metrics = PacketMetrics()
+        self.metrics_registry = CollectorRegistry(auto_describe=True)
+        self.metrics_registry.register(self.packet_metrics)
+        self._liquidity_gauge = Gauge(
+            "ilpnode_peer_liquidity",
+            "Each peer's liquidity (the credit left on its line), smallest unit of its asset.",
+            ["peer", "peer_id", "asset"],
+            registry=self.metrics_registry,
+        )
+        self.connector: Connector | None = None
+        self._http_session: aiohttp.ClientSession | None = None
         self.peering_store = SqlPeeringStore(database)
         self.services: AdminServices | None = None
         self.graphql_app: ASGIApp | None = None
@@ -75,10 +95,9 @@ class Node:
             version=__version__,
             ilp_address=settings.node_address,
             graphql=lambda: self.graphql_app,
+            metrics=self.metrics,
         )
-        self.connector_app = IlpHttpApp(
-            authenticate=self.peer_index.peer_for_token, handle=_unreachable(settings.node_address)
-        )
+        self.connector_app = IlpHttpApp(authenticate=self._authenticate, handle=self._handle)
 
     async def start(self) -> None:
         """Migrate the database and open the ledger.
@@ -110,7 +129,66 @@ class Node:
             logger.warning("created the missing ledger accounts of %d assets/peers", repaired)
         peers = await self.services.peers.load_all()
         logger.info("%d peers loaded (%d routes)", peers, len(self.routing))
+        self.connector = self._connector(self.ledger)
         self.graphql_app = self._admin_api(self.services)
+
+    def _connector(self, ledger: Ledger) -> Connector:
+        settings = self.settings
+        self._http_session = session = create_session()
+        static = parse_static_rates(settings.exchange_rates) if settings.exchange_rates else {}
+        url = settings.exchange_rates_url
+        return Connector(
+            own_address=settings.node_address,
+            routing=self.routing,
+            directory=self.directory,
+            rates=ExchangeRates(
+                static=static,
+                source=HttpRatesSource(url=url, session=session) if url else None,
+                lifetime_ms=settings.exchange_rates_lifetime_ms,
+                clock=self.clock,
+            ),
+            accounting=PacketAccounting(ledger=ledger),
+            client=PeerClient(session=session),
+            clock=self.clock,
+            metrics=self.packet_metrics,
+            options=ConnectorOptions(
+                min_expiry_window_ms=settings.connector_min_expiry_window_ms,
+                max_hold_ms=settings.connector_max_hold_ms,
+                rate_limit_packets_per_second=settings.connector_rate_limit_packets_per_second,
+                rate_limit_burst=settings.connector_rate_limit_burst,
+            ),
+        )
+
+    def _authenticate(self, token: str) -> ForwardingPeer | None:
+        return self.directory.get(self.peer_index.peer_for_token(token))
+
+    async def _handle(self, peer: object, prepare: Prepare, raw: bytes) -> bytes:
+        connector = self.connector
+        if connector is None or not isinstance(peer, ForwardingPeer):
+            # Not started yet, or closing: say so in ILP terms (retry later).
+            return encode_reject(
+                Reject(
+                    code=IlpErrorCode.T03_CONNECTOR_BUSY,
+                    triggered_by=self.settings.node_address,
+                    message="the node is not ready",
+                )
+            )
+        return await connector.handle(peer, prepare, raw)
+
+    async def metrics(self) -> bytes:
+        """The Prometheus text exposition: connector counters and each peer's liquidity."""
+        self._liquidity_gauge.clear()
+        if self.ledger is not None:
+            peers = self.directory.all()
+            accounts = await self.ledger.lookup_accounts([p.account.account_id for p in peers])
+            balances = {a.id: AccountBalance.of(a).balance for a in accounts}
+            for peer in peers:
+                balance = balances.get(peer.account.account_id)
+                if balance is not None:
+                    self._liquidity_gauge.labels(
+                        peer.label, str(peer.id), f"{peer.asset_code}/{peer.asset_scale}"
+                    ).set(balance)
+        return generate_latest(self.metrics_registry)
 
     def _services(self, ledger: Ledger) -> AdminServices:
         liquidity = LiquidityService(ledger=ledger)
@@ -122,6 +200,7 @@ class Node:
                 liquidity=liquidity,
                 routing=self.routing,
                 peer_index=self.peer_index,
+                directory=self.directory,
                 clock=self.clock,
             ),
             money=PeeringLiquidity(store=store, liquidity=liquidity),
@@ -158,6 +237,10 @@ class Node:
 
     async def close(self) -> None:
         self.graphql_app = None
+        self.connector = None
+        if self._http_session is not None:
+            await self._http_session.close()
+            self._http_session = None
         if self.ledger is not None:
             await self.ledger.close()
             self.ledger = None
@@ -166,17 +249,3 @@ class Node:
 
 def build_node(settings: Settings) -> Node:
     return Node(settings, database=Database(settings.database_url), clock=SystemClock())
-
-
-def _unreachable(own_address: str) -> HandlePrepare:
-    # Until routing exists (the connector issue), there is nowhere to forward a packet.
-    async def reject(_peer: object, prepare: Prepare, _raw: bytes) -> bytes:
-        return encode_reject(
-            Reject(
-                code=IlpErrorCode.F02_UNREACHABLE.value,
-                triggered_by=own_address,
-                message=f"no route to {prepare.destination}",
-            )
-        )
-
-    return reject

@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ilpnode.connector.rates import parse_static_rates
 from ilpnode.ilp import is_valid_address
 
 __all__ = [
@@ -101,6 +102,22 @@ class Settings(BaseSettings):
     exchange_rates_lifetime_ms: int = Field(
         default=15_000, ge=0, validation_alias="EXCHANGE_RATES_LIFETIME"
     )
+    exchange_rates: str | None = Field(
+        default=None,
+        description='Static rates, JSON {"USD": {"EUR": 0.91}}; used before EXCHANGE_RATES_URL.',
+    )
+    connector_min_expiry_window_ms: int = Field(
+        default=1_000, ge=0, le=60_000, description="Taken off each packet's expiry per hop."
+    )
+    connector_max_hold_ms: int = Field(
+        default=30_000, ge=100, le=120_000, description="Longest wait for a next hop."
+    )
+    connector_rate_limit_packets_per_second: float | None = Field(
+        default=None, gt=0, description="Packets/s per incoming peer (unset: no limit)."
+    )
+    connector_rate_limit_burst: int = Field(
+        default=10_000, ge=1, description="Packets a peer may send at once before the limit."
+    )
     log_level: LogLevel = Field(default="info")
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, le=300, description="How long in-flight requests get at shutdown."
@@ -122,6 +139,13 @@ class Settings(BaseSettings):
     def _valid_http_url(cls, value: str | None) -> str | None:
         if value is not None:
             _require_http_url(value)
+        return value
+
+    @field_validator("exchange_rates")
+    @classmethod
+    def _valid_static_rates(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_static_rates(value)
         return value
 
     @field_validator("admin_host", "connector_host")

@@ -141,6 +141,66 @@ async def test_concurrent_callers_share_group_commits(
         await ledger.close()
 
 
+async def _stored_transfers(database: Database) -> int:
+    async with database.engine.connect() as connection:
+        count = await connection.execute(select(func.count()).select_from(ledger_transfers))
+        return int(count.scalar_one())
+
+
+async def test_deferred_changes_ride_in_the_next_durable_group(
+    database: Database, clock: ManualClock
+) -> None:
+    ledger = await open_with_accounts(database, clock)
+    try:
+        await ledger.create_transfers([deposit(700, 50)])
+        stored = await _stored_transfers(database)
+        commits = ledger.group_commits
+        pending = Transfer(
+            id=TransferId(701),
+            debit_account_id=PEER,
+            credit_account_id=OTHER,
+            amount=20,
+            ledger=1,
+            code=1,
+            flags=TransferFlags.PENDING,
+            timeout=60,
+        )
+        [reserved] = await ledger.create_transfers([pending], durable=False)
+        assert reserved.status is CreateTransferStatus.CREATED
+        # Decided at once (the balance shows it) but not yet on disk, and no commit was started.
+        [peer] = await ledger.lookup_accounts([PEER])
+        assert peer.debits_pending == 20
+        assert await _stored_transfers(database) == stored
+        assert ledger.group_commits == commits
+        post = Transfer(
+            id=TransferId(702),
+            pending_id=TransferId(701),
+            flags=TransferFlags.POST_PENDING_TRANSFER,
+        )
+        [posted] = await ledger.create_transfers([post])
+        assert posted.status is CreateTransferStatus.CREATED
+        assert await _stored_transfers(database) == stored + 2
+        assert ledger.group_commits == commits + 1  # the reservation and the post, one commit
+    finally:
+        await ledger.close()
+
+
+async def test_deferred_changes_reach_the_disk_on_their_own(
+    database: Database, clock: ManualClock
+) -> None:
+    ledger = await open_with_accounts(database, clock)
+    try:
+        stored = await _stored_transfers(database)
+        await ledger.create_transfers([deposit(710, 5)], durable=False)
+        for _ in range(100):
+            if await _stored_transfers(database) == stored + 1:
+                break
+            await asyncio.sleep(0.01)
+        assert await _stored_transfers(database) == stored + 1
+    finally:
+        await ledger.close()
+
+
 async def test_tampered_balance_refuses_to_start(database: Database, clock: ManualClock) -> None:
     ledger = await open_with_accounts(database, clock)
     await ledger.create_transfers([deposit(10, 1_000)])

@@ -1,4 +1,4 @@
-"""The admin server's ASGI app: `/healthz` and the Admin GraphQL API on `/graphql`.
+"""The admin server's ASGI app: `/healthz`, `/metrics` and the Admin GraphQL API on `/graphql`.
 
 The app exists before the node has started (so health can say "starting"); the GraphQL app is
 built once the ledger is open, and `/graphql` answers 503 until then.
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -41,6 +42,7 @@ def create_admin_app(
     version: str,
     ilp_address: str,
     graphql: Callable[[], ASGIApp | None] = lambda: None,
+    metrics: Callable[[], Awaitable[bytes]] | None = None,
 ) -> Starlette:
     async def healthz(_request: Request) -> JSONResponse:
         components = dict(await health())
@@ -53,9 +55,14 @@ def create_admin_app(
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
+    async def prometheus(_request: Request) -> Response:
+        body = await metrics() if metrics is not None else b""
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", prometheus, methods=["GET"]),
             Route("/graphql", _WhenReady(graphql), methods=["GET", "POST"]),
         ]
     )

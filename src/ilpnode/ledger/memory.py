@@ -29,7 +29,10 @@ class MemoryLedger:
         self.engine.drain_journal()
         return results
 
-    async def create_transfers(self, transfers: Sequence[Transfer]) -> list[CreateTransferResult]:
+    async def create_transfers(
+        self, transfers: Sequence[Transfer], *, durable: bool = True
+    ) -> list[CreateTransferResult]:
+        del durable  # nothing here is durable
         now = self._clock.now_ns()
         self.engine.expire_pending(now=now)
         results = self.engine.create_transfers(transfers, now=now)

@@ -35,8 +35,18 @@ class Ledger(Protocol):
         """Create accounts; one result per account, in order. Returns only once durable."""
         ...
 
-    async def create_transfers(self, transfers: Sequence[Transfer]) -> list[CreateTransferResult]:
-        """Create transfers; one result per transfer, in order. Returns only once durable."""
+    async def create_transfers(
+        self, transfers: Sequence[Transfer], *, durable: bool = True
+    ) -> list[CreateTransferResult]:
+        """Create transfers; one result per transfer, in order.
+
+        With `durable` (the default) it returns only once the changes are durable. With
+        `durable=False` it may return as soon as they are decided; they become durable with the
+        next durable call (which waits for everything decided before it) or shortly after. Only
+        changes whose loss a restart repairs by itself may skip the wait: a packet's
+        reservation or its void (a lost reservation is simply absent, a lost void leaves a
+        reservation that expires), never a post or a deposit.
+        """
         ...
 
     async def lookup_accounts(self, ids: Sequence[AccountId]) -> list[Account]:

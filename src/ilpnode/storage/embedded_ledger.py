@@ -20,7 +20,9 @@ same synchronous step. A single writer task turns the buffer into durable rows:
   transaction as the entries: the stored balances always match the stored journal.
 - **Durability.** Mutating calls return only once everything enqueued before they returned is
   committed (that covers an `EXISTS` answer for an entry still in flight). `seq` = the entry's
-  engine timestamp, which is unique and increasing.
+  engine timestamp, which is unique and increasing. `create_transfers(..., durable=False)` (a
+  packet's reservation and its void) returns at once and does not wake the writer: its entries
+  ride in the next group, or a timer flushes them within `DEFERRED_FLUSH_SECONDS`.
 - **Start.** `open` replays the journal (`LedgerEngine.replay` re-validates every entry), checks
   the rebuilt balances against the stored ones (a mismatch refuses to start:
   `LedgerCorruptionError`), then expires the pending transfers whose timeout passed while the
@@ -65,6 +67,8 @@ SWEEP_INTERVAL_SECONDS_MAX = 1.0
 # Recovery after a failed commit retries with back-off between these bounds.
 RECOVERY_DELAY_SECONDS_MIN = 0.5
 RECOVERY_DELAY_SECONDS_MAX = 30.0
+# Changes made with `durable=False` reach the disk at the latest this long after they were made.
+DEFERRED_FLUSH_SECONDS = 0.05
 # At most this many mismatching accounts are named in a corruption error.
 MISMATCHES_REPORTED_MAX = 10
 
@@ -92,6 +96,7 @@ class EmbeddedLedger:
         self._failure: BaseException | None = None
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._deferred_flush: asyncio.TimerHandle | None = None
         self.group_commits = 0
         """Transactions the writer has committed (each carries one group of changes)."""
 
@@ -117,10 +122,15 @@ class EmbeddedLedger:
         await self._wait_durable(self._enqueue())
         return results
 
-    async def create_transfers(self, transfers: Sequence[Transfer]) -> list[CreateTransferResult]:
+    async def create_transfers(
+        self, transfers: Sequence[Transfer], *, durable: bool = True
+    ) -> list[CreateTransferResult]:
         self._check_available()
         results = self._engine.create_transfers(transfers, now=self._clock.now_ns())
-        await self._wait_durable(self._enqueue())
+        if durable:
+            await self._wait_durable(self._enqueue())
+        else:
+            self._enqueue_deferred()
         return results
 
     async def lookup_accounts(self, ids: Sequence[AccountId]) -> list[Account]:
@@ -156,6 +166,9 @@ class EmbeddedLedger:
             with contextlib.suppress(LedgerUnavailableError):
                 await self.flush()
         self._closing = True
+        if self._deferred_flush is not None:
+            self._deferred_flush.cancel()
+            self._deferred_flush = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -181,6 +194,23 @@ class EmbeddedLedger:
         if self._failure is not None:
             raise LedgerUnavailableError(f"the ledger is recovering from: {self._failure!r}")
 
+    def _enqueue_deferred(self) -> None:
+        # Buffered without waking the writer: the next durable call's group carries it (one
+        # fsync per forwarded packet instead of two), or the timer below flushes it.
+        entries = self._engine.drain_journal()
+        if not entries:
+            return
+        self._buffer.extend(entries)
+        self._enqueued += len(entries)
+        if self._deferred_flush is None:
+            self._deferred_flush = asyncio.get_running_loop().call_later(
+                DEFERRED_FLUSH_SECONDS, self._flush_deferred
+            )
+
+    def _flush_deferred(self) -> None:
+        self._deferred_flush = None
+        self._wake.set()
+
     def _enqueue(self) -> int:
         # Called in the same synchronous step as the engine call that produced the entries, so
         # the buffer order is the engine's order.
@@ -198,6 +228,7 @@ class EmbeddedLedger:
             raise LedgerUnavailableError(f"commit failed: {self._failure!r}")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append((target, future))
+        self._wake.set()  # deferred entries may be all that is left to commit
         await future
 
     def _start_tasks(self) -> None:

@@ -2,7 +2,9 @@
 
 This is the connector's hot path, called once per Prepare: one `create_transfers` call reserves
 the money (all legs pending, linked: all or nothing), and one more posts or voids every leg when
-the outcome is known. No lookups: the connector already holds the `PeerAccount`s.
+the outcome is known. No lookups: the connector already holds the `PeerAccount`s. Only the post
+waits for the disk (one fsync per fulfilled packet, shared by group commit); the reservation and
+the void do not, since a restart repairs their loss by itself.
 
 Legs (source = the incoming peer, destination = the outgoing peer; every leg code TRANSFER):
 
@@ -138,7 +140,10 @@ class PacketTransfer:
             )
             for index, pending_id in enumerate(ids)
         ]
-        failure = first_failure(await self._ledger.create_transfers(batch))
+        # Only a post must be on disk before its answer is acted on (the Fulfill goes upstream);
+        # a lost void leaves a reservation that expires by itself (Ledger.create_transfers).
+        durable = flag is _POST
+        failure = first_failure(await self._ledger.create_transfers(batch, durable=durable))
         if failure is None:
             self._final = done
             return None
@@ -247,7 +252,9 @@ class PacketAccounting:
                 zip(ids, legs, strict=True)
             )
         ]
-        failure = first_failure(await self._ledger.create_transfers(batch))
+        # Not waiting for the disk: if the node dies before the post, a restart has no
+        # reservation to honour either way (see Ledger.create_transfers).
+        failure = first_failure(await self._ledger.create_transfers(batch, durable=False))
         if failure is None:
             return PacketTransfer(
                 ledger=self._ledger,

@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
+from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.peer_index import PeerIndex, token_hash
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.ledger import AccountId
@@ -40,7 +41,7 @@ from ilpnode.services.accounting import (
     UnknownAccount,
 )
 from ilpnode.services.peering.errors import PeerError
-from ilpnode.services.peering.model import UNSET, HttpOutgoing, Patch, Peer, Unset
+from ilpnode.services.peering.model import UNSET, Asset, HttpOutgoing, Patch, Peer, Unset
 from ilpnode.services.peering.pagination import Page, PageRequest
 from ilpnode.services.peering.ports import PeeringStore, WallClock
 from ilpnode.services.peering.validation import (
@@ -97,7 +98,7 @@ class _Rollback(Exception):
 
 
 class PeerService:
-    """Peers in the database, mirrored in the routing table and the peer index."""
+    """Peers in the database, mirrored in the routing table, the peer index and the directory."""
 
     def __init__(
         self,
@@ -106,12 +107,14 @@ class PeerService:
         liquidity: LiquidityService,
         routing: RoutingTable,
         peer_index: PeerIndex,
+        directory: PeerDirectory,
         clock: WallClock,
     ) -> None:
         self._store = store
         self._liquidity = liquidity
         self._routing = routing
         self._index = peer_index
+        self._directory = directory
         self._clock = clock
 
     async def create(self, request: CreatePeer) -> Peer | PeerError:
@@ -169,6 +172,7 @@ class PeerService:
             error = await self._initial_deposit(peer, account, deposit)
             if error is not None:
                 return error
+        self._directory.put(_forwarding(peer, asset))
         self._add_routes(peer)
         self._index.set_tokens(peer.id, hashes)
         return peer
@@ -227,8 +231,11 @@ class PeerService:
                 error = await tx.update_peer(new, hashes)
                 if error is not None:
                     raise _Rollback(error)
+                asset = await tx.asset_by_id(new.asset_id)
         except _Rollback as rollback:
             return rollback.error
+        if asset is not None:  # always: a used asset cannot be deleted
+            self._directory.put(_forwarding(new, asset))
         self._remove_routes(old)
         self._add_routes(new)
         if hashes is not None:
@@ -250,6 +257,7 @@ class PeerService:
                 return PeerError.UnknownPeer
         self._remove_routes(peer)
         self._index.remove_peer(id_)
+        self._directory.remove(id_)
         return None
 
     async def get(self, peer_id: UUID | str) -> Peer | PeerError:
@@ -285,9 +293,16 @@ class PeerService:
 
     async def load_all(self) -> int:
         """Put every peer's routes and tokens in memory (start-up). Returns the peer count."""
+        assets: dict[UUID, Asset | None] = {}
         async with self._store.transaction() as tx:
             peers = await tx.all_peers()
+            for peer, _ in peers:
+                if peer.asset_id not in assets:
+                    assets[peer.asset_id] = await tx.asset_by_id(peer.asset_id)
         for peer, hashes in peers:
+            asset = assets[peer.asset_id]
+            if asset is not None:
+                self._directory.put(_forwarding(peer, asset))
             self._add_routes(peer)
             self._index.set_tokens(peer.id, hashes)
         return len(peers)
@@ -299,6 +314,21 @@ class PeerService:
     def _remove_routes(self, peer: Peer) -> None:
         for prefix in _routes_of(peer):
             self._routing.remove(prefix, peer.id, peer.asset_id)
+
+
+def _forwarding(peer: Peer, asset: Asset) -> ForwardingPeer:
+    return ForwardingPeer(
+        id=peer.id,
+        name=peer.name,
+        static_ilp_address=peer.static_ilp_address,
+        asset_id=asset.id,
+        asset_code=asset.code,
+        asset_scale=asset.scale,
+        max_packet_amount=peer.max_packet_amount,
+        endpoint=peer.http_outgoing.endpoint,
+        outgoing_token=peer.http_outgoing.auth_token,
+        account=PeerAccount.for_peer(peer_id=peer.id, asset_id=asset.id, ledger=asset.ledger),
+    )
 
 
 def _routes_of(peer: Peer) -> tuple[str, ...]:

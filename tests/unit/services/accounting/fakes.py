@@ -167,9 +167,11 @@ class YieldingLedger:
         await asyncio.sleep(0)
         return await self.inner.create_accounts(accounts)
 
-    async def create_transfers(self, transfers: Sequence[Transfer]) -> list[CreateTransferResult]:
+    async def create_transfers(
+        self, transfers: Sequence[Transfer], *, durable: bool = True
+    ) -> list[CreateTransferResult]:
         await asyncio.sleep(0)
-        return await self.inner.create_transfers(transfers)
+        return await self.inner.create_transfers(transfers, durable=durable)
 
     async def lookup_accounts(self, ids: Sequence[AccountId]) -> list[Account]:
         await asyncio.sleep(0)
@@ -187,7 +189,9 @@ class FaultyLedger(YieldingLedger):
         super().__init__(inner)
         self.fault: Exception | CreateTransferStatus | None = None
 
-    async def create_transfers(self, transfers: Sequence[Transfer]) -> list[CreateTransferResult]:
+    async def create_transfers(
+        self, transfers: Sequence[Transfer], *, durable: bool = True
+    ) -> list[CreateTransferResult]:
         fault, self.fault = self.fault, None
         if isinstance(fault, Exception):
             raise fault
@@ -196,4 +200,4 @@ class FaultyLedger(YieldingLedger):
                 CreateTransferResult(index=i, status=fault, timestamp=None)
                 for i in range(len(transfers))
             ]
-        return await super().create_transfers(transfers)
+        return await super().create_transfers(transfers, durable=durable)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.peer_index import PeerIndex
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.ledger import MemoryLedger
@@ -156,18 +157,20 @@ class Peering:
     liquidity: LiquidityService
     routing: RoutingTable
     index: PeerIndex
+    directory: PeerDirectory
     assets: AssetService
     peers: PeerService
     money: PeeringLiquidity
 
     def fresh_peer_service(self) -> PeerService:
         """A new process over the same database: empty routing table and index."""
-        self.routing, self.index = RoutingTable(), PeerIndex()
+        self.routing, self.index, self.directory = RoutingTable(), PeerIndex(), PeerDirectory()
         return PeerService(
             store=self.store,
             liquidity=self.liquidity,
             routing=self.routing,
             peer_index=self.index,
+            directory=self.directory,
             clock=TickingClock(),
         )
 
@@ -177,15 +180,22 @@ def make_peering() -> Peering:
     ledger = MemoryLedger(clock=ManualClock())
     liquidity = LiquidityService(ledger=ledger)
     routing, index, clock = RoutingTable(), PeerIndex(), TickingClock()
+    directory = PeerDirectory()
     return Peering(
         store=store,
         ledger=ledger,
         liquidity=liquidity,
         routing=routing,
         index=index,
+        directory=directory,
         assets=AssetService(store=store, liquidity=liquidity, clock=clock),
         peers=PeerService(
-            store=store, liquidity=liquidity, routing=routing, peer_index=index, clock=clock
+            store=store,
+            liquidity=liquidity,
+            routing=routing,
+            peer_index=index,
+            directory=directory,
+            clock=clock,
         ),
         money=PeeringLiquidity(store=store, liquidity=liquidity),
     )

@@ -1,0 +1,111 @@
+"""Connector metrics: packets, amounts and latency per incoming peer, for Prometheus.
+
+The packet path only bumps plain integers in a per-peer record (no label lookups, no locks);
+`PacketMetrics.collect` turns them into Prometheus families when `/metrics` is scraped. The
+dashboard reads the same records.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Final
+from uuid import UUID
+
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+
+from ilpnode.connector.directory import ForwardingPeer
+
+__all__ = ["LATENCY_BUCKETS_SECONDS", "PacketMetrics", "PeerTraffic"]
+
+LATENCY_BUCKETS_SECONDS: Final = (
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class PeerTraffic:
+    """What one incoming peer sent: packets by outcome, amounts fulfilled, latency."""
+
+    peer: ForwardingPeer
+    fulfilled: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)  # ILP code -> packets
+    amount_fulfilled: int = 0  # in the peer's asset, smallest unit
+    amount_rejected: int = 0
+    latency_counts: list[int] = field(
+        default_factory=lambda: [0] * (len(LATENCY_BUCKETS_SECONDS) + 1)
+    )
+    latency_sum: float = 0.0
+
+
+class PacketMetrics(Collector):
+    """Per-peer packet counters; a Prometheus collector."""
+
+    def __init__(self) -> None:
+        self._peers: dict[UUID, PeerTraffic] = {}
+
+    def record(
+        self, peer: ForwardingPeer, *, amount: int, code: str | None, seconds: float
+    ) -> None:
+        """One packet from `peer`: fulfilled (`code` None) or rejected with `code`."""
+        traffic = self._peers.get(peer.id)
+        if traffic is None or traffic.peer is not peer:
+            traffic = self._traffic(peer)
+        if code is None:
+            traffic.fulfilled += 1
+            traffic.amount_fulfilled += amount
+        else:
+            traffic.rejected[code] = traffic.rejected.get(code, 0) + 1
+            traffic.amount_rejected += amount
+        traffic.latency_counts[bisect.bisect_left(LATENCY_BUCKETS_SECONDS, seconds)] += 1
+        traffic.latency_sum += seconds
+
+    def _traffic(self, peer: ForwardingPeer) -> PeerTraffic:
+        known = self._peers.get(peer.id)
+        if known is None:
+            known = self._peers[peer.id] = PeerTraffic(peer)
+        else:
+            known.peer = peer  # renamed or re-addressed: keep the counts
+        return known
+
+    def traffic(self) -> list[PeerTraffic]:
+        """Every incoming peer seen since start."""
+        return list(self._peers.values())
+
+    def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
+        packets = CounterMetricFamily(
+            "ilpnode_packets",
+            "ILP Prepares received from each peer, by outcome and reject code.",
+            labels=["peer", "peer_id", "outcome", "code"],
+        )
+        amounts = CounterMetricFamily(
+            "ilpnode_packet_amount",
+            "Amounts of the Prepares received from each peer (smallest unit of its asset).",
+            labels=["peer", "peer_id", "asset", "outcome"],
+        )
+        latency = HistogramMetricFamily(
+            "ilpnode_packet_duration_seconds",
+            "Time from reading a Prepare to having its Fulfill or Reject.",
+            labels=["peer", "peer_id"],
+        )
+        for traffic in self._peers.values():
+            peer = traffic.peer
+            name, id_ = peer.label, str(peer.id)
+            asset = f"{peer.asset_code}/{peer.asset_scale}"
+            packets.add_metric([name, id_, "fulfill", ""], traffic.fulfilled)
+            for code, count in sorted(traffic.rejected.items()):
+                packets.add_metric([name, id_, "reject", code], count)
+            amounts.add_metric([name, id_, asset, "fulfill"], traffic.amount_fulfilled)
+            amounts.add_metric([name, id_, asset, "reject"], traffic.amount_rejected)
+            cumulative, buckets = 0, []
+            for bound, count in zip(
+                (*LATENCY_BUCKETS_SECONDS, float("inf")), traffic.latency_counts, strict=True
+            ):
+                cumulative += count
+                buckets.append((repr(bound) if bound != float("inf") else "+Inf", cumulative))
+            latency.add_metric([name, id_], buckets, traffic.latency_sum)
+        yield packets
+        yield amounts
+        yield latency

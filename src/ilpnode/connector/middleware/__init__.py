@@ -1,0 +1,1 @@
+"""The pipeline's middlewares, one rule per module, in the order `pipeline.py` lists them."""

@@ -1,0 +1,83 @@
+"""The money: reserve before forwarding, then post on a valid Fulfill, void on anything else.
+
+Theory of operation (two-phase, DESIGN §3; STYLE rule 11):
+
+1. Reserve: one linked batch of pending transfers (`PacketAccounting`) debits the incoming peer's
+   liquidity and credits the outgoing peer's (through the asset accounts when the assets differ).
+   The incoming peer's credit line cannot go below zero however many packets race: the ledger
+   decides each batch atomically. Too little: T04, and nothing was reserved.
+2. Forward (`await next`).
+3. Fulfill whose sha256 matches the condition: post, durably, and only then return the Fulfill
+   (if the post fails, the packet is rejected T00: we never pass on a Fulfill that is not
+   booked). A wrong fulfillment is F05 and voids. A Reject, a timeout (R00) or any exception
+   voids. The void runs in `finally`, so a reservation never leaks; if the process dies, the
+   reservation's timeout (longer than the packet's life) releases it.
+
+A packet of amount 0 moves no money and is forwarded without a reservation (Rafiki).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ilpnode.connector.errors import IlpError, WrongCondition, ilp_error_for_transfer
+from ilpnode.connector.middleware.expiry import expiry_ms
+from ilpnode.connector.types import Handler, PacketContext, Reply
+from ilpnode.ilp import Fulfill, IlpErrorCode, Prepare, fulfillment_matches
+from ilpnode.services.accounting import PacketAccounting, TransferError, timeout_seconds_for
+
+__all__ = ["Balance"]
+
+logger = logging.getLogger("ilpnode.connector")
+
+_NS_PER_MS = 1_000_000
+
+
+class Balance:
+    def __init__(self, next_: Handler, *, accounting: PacketAccounting) -> None:
+        self._next = next_
+        self._accounting = accounting
+
+    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+        outgoing = context.outgoing
+        assert outgoing is not None, "routing runs before the balance"
+        if context.source_amount == 0:
+            return await self._next(prepare, context)
+        reserved = await self._accounting.create_packet_transfer(
+            source=context.incoming.account,
+            destination=outgoing.account,
+            source_amount=context.source_amount,
+            destination_amount=prepare.amount,
+            timeout_seconds=timeout_seconds_for(
+                expires_at_ns=expiry_ms(prepare) * _NS_PER_MS, now_ns=context.received_ns
+            ),
+        )
+        if isinstance(reserved, TransferError):
+            raise ilp_error_for_transfer(reserved)
+        posted = False
+        try:
+            reply = await self._next(prepare, context)
+            if not isinstance(reply, Fulfill):
+                return reply
+            if not fulfillment_matches(reply.fulfillment, prepare.execution_condition):
+                raise WrongCondition("fulfillment did not match expected value.")
+            failure = await reserved.post()
+            if failure is not None:
+                logger.error(
+                    "could not post the transfer of a fulfilled packet from %s to %s: %s",
+                    context.incoming.label,
+                    outgoing.label,
+                    failure.value,
+                )
+                raise IlpError("unexpected internal error", code=IlpErrorCode.T00_INTERNAL_ERROR)
+            posted = True
+            return reply
+        finally:
+            if not posted:
+                failure = await reserved.void()
+                if failure is not None and failure is not TransferError.AlreadyVoided:
+                    logger.error(
+                        "could not void the reservation of a packet from %s: %s",
+                        context.incoming.label,
+                        failure.value,
+                    )

@@ -1,0 +1,86 @@
+"""Expiry: refuse what has expired, give the next hop less time, and never wait past it.
+
+Three rules (RFC 0027 "ILP Packet Lifecycle"; Rafiki's values, rafiki-peering §5.2 items 13-14):
+
+- `IncomingExpiry` (first): a Prepare that expired before we read it is R02.
+- `ReduceExpiry` (just before the money is reserved, so a refused packet reserves nothing): the
+  next hop gets `min(expiry - min_window, received + max_hold)`; if that leaves less than
+  `min_window` from now, R02. The window pays for the Fulfill's way back to the sender.
+- `OutgoingTimeout` (around the call to the next hop): when the reduced expiry passes with no
+  answer, R00 `packet expired.`; the balance middleware above it then voids the reservation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime
+
+from ilpnode.connector.errors import InsufficientTimeout, TransferTimedOut
+from ilpnode.connector.types import Clock, Handler, PacketContext, Reply
+from ilpnode.ilp import Prepare
+
+__all__ = ["IncomingExpiry", "OutgoingTimeout", "ReduceExpiry", "expiry_ms"]
+
+_NS_PER_MS = 1_000_000
+
+
+def expiry_ms(prepare: Prepare) -> int:
+    """The Prepare's expiry in Unix milliseconds (exact: wire expiries are whole ms)."""
+    return round(prepare.expires_at.timestamp() * 1000)
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+
+
+class IncomingExpiry:
+    def __init__(self, next_: Handler) -> None:
+        self._next = next_
+
+    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+        now_ms = context.received_ns // _NS_PER_MS
+        expires_ms = expiry_ms(prepare)
+        if expires_ms <= now_ms:
+            raise InsufficientTimeout(
+                "source transfer has already expired. "
+                f"sourceExpiry={_iso(expires_ms)} currentTime={_iso(now_ms)}"
+            )
+        return await self._next(prepare, context)
+
+
+class ReduceExpiry:
+    def __init__(self, next_: Handler, *, min_window_ms: int, max_hold_ms: int) -> None:
+        self._next = next_
+        self._min_window_ms = min_window_ms
+        self._max_hold_ms = max_hold_ms
+
+    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+        now_ms = context.received_ns // _NS_PER_MS
+        source_ms = expiry_ms(prepare)
+        window = self._min_window_ms
+        outgoing_ms = min(source_ms - window, now_ms + self._max_hold_ms)
+        if outgoing_ms < now_ms + window:
+            raise InsufficientTimeout(
+                "source transfer expires too soon to complete payment. "
+                f"actualSourceExpiry={_iso(source_ms)} "
+                f"requiredSourceExpiry={_iso(now_ms + 2 * window)} currentTime={_iso(now_ms)}"
+            )
+        expires_at = datetime.fromtimestamp(outgoing_ms / 1000, UTC)
+        return await self._next(dataclasses.replace(prepare, expires_at=expires_at), context)
+
+
+class OutgoingTimeout:
+    def __init__(self, next_: Handler, *, clock: Clock) -> None:
+        self._next = next_
+        self._clock = clock
+
+    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+        remaining_s = (expiry_ms(prepare) * _NS_PER_MS - self._clock.now_ns()) / 1e9
+        if remaining_s <= 0:
+            raise TransferTimedOut("packet expired.")
+        try:
+            async with asyncio.timeout(remaining_s):
+                return await self._next(prepare, context)
+        except TimeoutError:
+            raise TransferTimedOut("packet expired.") from None

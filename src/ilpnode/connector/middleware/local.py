@@ -1,0 +1,64 @@
+"""Packets for this node's own address: the echo protocol; nothing else is received here yet.
+
+Echo (ilp-connector `middlewares/echo`, protocols.md §1.4): a Prepare to our address whose data is
+`ECHOECHOECHOECHO` ‖ type 0 ‖ VarOctetString(source address) is answered by sending a new Prepare
+to that source address (same amount, condition and expiry; data = the prefix ‖ type 1), routed
+like any other, back through the peer it came from if that is the way. Other packets for our
+address get F02 until the STREAM receiver exists (a later issue).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ilpnode.connector.errors import IlpError, Unreachable
+from ilpnode.connector.types import Handler, PacketContext, Reply
+from ilpnode.ilp import IlpCodecError, IlpErrorCode, Prepare, Reader, Writer, is_valid_address
+
+__all__ = ["ECHO_PREFIX", "LocalPackets", "echo_request_data"]
+
+ECHO_PREFIX = b"ECHOECHOECHOECHO"
+_ECHO_REQUEST = 0
+_ECHO_RESPONSE = 1
+
+
+def echo_request_data(source_address: str) -> bytes:
+    """The data of an echo request whose response should go to `source_address`."""
+    writer = Writer()
+    writer.write_var_octets(source_address.encode("ascii"))
+    return ECHO_PREFIX + bytes([_ECHO_REQUEST]) + writer.getvalue()
+
+
+class LocalPackets:
+    def __init__(self, next_: Handler, *, own_address: str) -> None:
+        self._next = next_
+        self._own = own_address
+        self._own_prefix = own_address + "."
+
+    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+        destination = prepare.destination
+        if destination != self._own and not destination.startswith(self._own_prefix):
+            return await self._next(prepare, context)
+        if destination == self._own and prepare.data.startswith(ECHO_PREFIX):
+            return await self._echo(prepare, context)
+        raise Unreachable(f"no receiver at {destination} on this node")
+
+    async def _echo(self, prepare: Prepare, context: PacketContext) -> Reply:
+        data = prepare.data
+        if len(data) <= len(ECHO_PREFIX) or data[len(ECHO_PREFIX)] != _ECHO_REQUEST:
+            raise Unreachable("unexpected echo packet: only echo requests (type 0) are answered")
+        try:
+            reader = Reader(data[len(ECHO_PREFIX) + 1 :])
+            source = reader.read_var_octets().decode("ascii")
+        except (IlpCodecError, UnicodeDecodeError):
+            source = ""
+        if not is_valid_address(source):
+            raise IlpError(
+                "echo request without a valid source address", code=IlpErrorCode.F01_INVALID_PACKET
+            )
+        context.bounce_allowed = True
+        context.raw = b""  # a new packet: the client encodes it rather than patching the bytes
+        response = dataclasses.replace(
+            prepare, destination=source, data=ECHO_PREFIX + bytes([_ECHO_RESPONSE])
+        )
+        return await self._next(response, context)

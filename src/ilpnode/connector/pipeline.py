@@ -1,0 +1,152 @@
+"""The connector: one authenticated Prepare in, its Fulfill or Reject out.
+
+Theory of operation
+===================
+
+A Prepare arrives from an authenticated peer (`http_server.IlpHttpApp`, which already turned
+every malformed or unauthenticated request into an HTTP error). It runs through a chain of
+middlewares, each one rule in its own module, outermost first:
+
+    ErrorHandler      every failure below -> Reject, triggeredBy = our address (T00 for bugs)
+    IncomingExpiry    expired on arrival -> R02
+    MaxPacketAmount   over the incoming peer's maxPacketAmount -> F08 (+ 16-byte data)
+    RateLimit         over the peer's packets/s -> T05 (only when configured)
+    PeerProtocols     peer.config -> IL-DCP answer; other peer.* -> F02
+    LocalPackets      our own address: echo; anything else -> F02 (STREAM receiver: later)
+    Router            next hop by longest prefix (F02), amount in its asset (F07, R01, T00)
+    ReduceExpiry      expiry for the next hop: 1 s less, 30 s at most (R02 if too short)
+    Balance           reserve (T04) -> post on a valid Fulfill (F05 if not) / void otherwise
+    OutgoingTimeout   no answer by the reduced expiry -> R00
+    (terminal)        POST to the next hop (`peer_client.PeerClient`): its reply, T01, ...
+
+Checks that cost nothing come before the ones that cost something, and every refusal before
+the reservation reserves nothing. Nothing on this path reads the database or parses JSON: peers,
+tokens, routes and rates are in memory (the rates service is asked at most once per base per
+`EXCHANGE_RATES_LIFETIME`), and the ledger decides in memory (only the post of a fulfilled
+packet waits for its group commit).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Final
+
+from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
+from ilpnode.connector.metrics import PacketMetrics
+from ilpnode.connector.middleware.balance import Balance
+from ilpnode.connector.middleware.errors import ErrorHandler
+from ilpnode.connector.middleware.expiry import IncomingExpiry, OutgoingTimeout, ReduceExpiry
+from ilpnode.connector.middleware.ildcp import PeerProtocols
+from ilpnode.connector.middleware.local import LocalPackets
+from ilpnode.connector.middleware.max_packet_amount import MaxPacketAmount
+from ilpnode.connector.middleware.rate_limit import RateLimit
+from ilpnode.connector.middleware.router import Router
+from ilpnode.connector.peer_client import PeerClient
+from ilpnode.connector.rates import ExchangeRates
+from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.types import Clock, Handler, PacketContext, Reply
+from ilpnode.ilp import (
+    Fulfill,
+    Prepare,
+    encode_fulfill,
+    encode_prepare,
+    encode_reject,
+    rewrite_prepare,
+)
+from ilpnode.services.accounting import PacketAccounting
+
+__all__ = ["Connector", "ConnectorOptions"]
+
+logger = logging.getLogger("ilpnode.connector")
+
+_NS: Final = 1e9
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectorOptions:
+    """Tunables of the pipeline (settings `CONNECTOR_*`); the defaults are Rafiki's."""
+
+    min_expiry_window_ms: int = 1_000
+    """Taken off each packet's expiry for the next hop: time for the Fulfill to come back."""
+    max_hold_ms: int = 30_000
+    """The longest we wait for a next hop, whatever the packet's expiry."""
+    rate_limit_packets_per_second: float | None = None
+    """Packets per second per incoming peer (None: no limit)."""
+    rate_limit_burst: int = 10_000
+    """Packets a peer may send at once before the rate applies."""
+
+
+class Connector:
+    """Builds the pipeline once; `handle` runs one packet through it."""
+
+    def __init__(
+        self,
+        *,
+        own_address: str,
+        routing: RoutingTable,
+        directory: PeerDirectory,
+        rates: ExchangeRates,
+        accounting: PacketAccounting,
+        client: PeerClient,
+        clock: Clock,
+        metrics: PacketMetrics,
+        options: ConnectorOptions,
+    ) -> None:
+        self._clock = clock
+        self._metrics = metrics
+        self._client = client
+
+        handler: Handler = self._forward
+        handler = OutgoingTimeout(handler, clock=clock)
+        handler = Balance(handler, accounting=accounting)
+        handler = ReduceExpiry(
+            handler, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
+        )
+        handler = Router(handler, routing=routing, directory=directory, rates=rates)
+        handler = LocalPackets(handler, own_address=own_address)
+        handler = PeerProtocols(handler)
+        if options.rate_limit_packets_per_second is not None:
+            handler = RateLimit(
+                handler,
+                packets_per_second=options.rate_limit_packets_per_second,
+                burst=options.rate_limit_burst,
+                clock=clock,
+            )
+        handler = MaxPacketAmount(handler)
+        handler = IncomingExpiry(handler)
+        self._pipeline: Handler = ErrorHandler(handler, own_address=own_address)
+
+    async def handle(self, peer: ForwardingPeer, prepare: Prepare, raw: bytes) -> bytes:
+        """The encoded Fulfill or Reject for `prepare`, sent by `peer`. Never raises."""
+        received = self._clock.now_ns()
+        context = PacketContext(incoming=peer, raw=raw, received_ns=received)
+        reply = await self._pipeline(prepare, context)
+        seconds = (self._clock.now_ns() - received) / _NS
+        if isinstance(reply, Fulfill):
+            self._metrics.record(peer, amount=prepare.amount, code=None, seconds=seconds)
+            return encode_fulfill(reply)
+        self._metrics.record(peer, amount=prepare.amount, code=reply.code, seconds=seconds)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "rejected packet peer=%s destination=%s amount=%d code=%s triggered_by=%s "
+                "message=%r",
+                peer.label,
+                prepare.destination,
+                prepare.amount,
+                reply.code,
+                reply.triggered_by,
+                reply.message,
+            )
+        return encode_reject(reply)
+
+    async def _forward(self, prepare: Prepare, context: PacketContext) -> Reply:
+        outgoing = context.outgoing
+        assert outgoing is not None, "routing runs before forwarding"
+        if context.raw:
+            body = rewrite_prepare(
+                context.raw, amount=prepare.amount, expires_at=prepare.expires_at
+            )
+        else:
+            body = encode_prepare(prepare)
+        return await self._client.send(outgoing, body)

@@ -1,0 +1,56 @@
+"""The pipeline's vocabulary: what a middleware receives, and what it returns.
+
+`Handler = Callable[[Prepare, PacketContext], Awaitable[Fulfill | Reject]]`, Starlette-shaped
+(STYLE rule 10). A middleware is a class built with the next handler; it may answer itself, raise
+an `IlpError`, or call the next handler with the same or a replaced Prepare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeAlias
+
+from ilpnode.connector.directory import ForwardingPeer
+from ilpnode.ilp import Fulfill, Prepare, Reject
+
+__all__ = ["Clock", "Handler", "Middleware", "PacketContext", "Reply"]
+
+Reply: TypeAlias = Fulfill | Reject
+
+
+class Clock(Protocol):
+    """Wall-clock time for the pipeline (injected, so tests control it)."""
+
+    def now_ns(self) -> int: ...
+
+
+@dataclass(slots=True, kw_only=True)
+class PacketContext:
+    """One packet's way through the node.
+
+    Attributes:
+        incoming: the authenticated peer that sent the Prepare.
+        raw: the Prepare's bytes as received (the client patches amount and expiry in them), or
+            empty once a middleware replaced the packet by another (echo).
+        received_ns: when the node read it (Unix ns): every expiry decision uses this instant.
+        outgoing: the next hop, once routing chose it.
+        source_amount: the amount as received (the Prepare passed on may carry a converted one).
+        bounce_allowed: routing may choose the incoming peer (an echo response goes back).
+    """
+
+    incoming: ForwardingPeer
+    raw: bytes
+    received_ns: int
+    outgoing: ForwardingPeer | None = None
+    source_amount: int = 0
+    bounce_allowed: bool = False
+
+
+Handler: TypeAlias = Callable[[Prepare, PacketContext], Awaitable[Reply]]
+
+
+class Middleware(Protocol):
+    """A middleware built around the next handler (options are keyword arguments)."""
+
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]: ...

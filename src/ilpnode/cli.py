@@ -1,4 +1,5 @@
-"""The `ilpnode` command line: `ilpnode run` starts a node (admin commands join as they land)."""
+"""The `ilpnode` command line: `ilpnode run` starts a node; `ilpnode assets|peers|liquidity …`
+(in `ilpnode.cli_admin`) manage a running node through its Admin API."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 import click
 
 from ilpnode import __version__
+from ilpnode.cli_admin import assets, liquidity, peers
 from ilpnode.config import SettingsError, load_settings
 
 __all__ = ["main"]
@@ -24,7 +26,15 @@ def main() -> None:
 
     Configuration comes from environment variables (Rafiki's names) and an optional .env file
     in the current directory; see the README for the full table.
+
+    The assets, peers and liquidity commands manage a running node through its Admin API
+    (--admin-url, signed with ADMIN_API_SECRET when it is set); see docs/cli.md.
     """
+
+
+main.add_command(assets)
+main.add_command(peers)
+main.add_command(liquidity)
 
 
 @main.command()

@@ -179,6 +179,15 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _hold_outlasts_the_window(self) -> Settings:
+        if self.connector_max_hold_ms <= self.connector_min_expiry_window_ms:
+            raise ValueError(
+                "CONNECTOR_MAX_HOLD_MS must be greater than CONNECTOR_MIN_EXPIRY_WINDOW_MS (a next "
+                "hop would never get enough time)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _shared_ledger_needs_postgres(self) -> Settings:
         if self.ledger_backend == "postgres" and not self.database_url.startswith("postgres"):
             raise ValueError(

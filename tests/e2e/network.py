@@ -248,7 +248,10 @@ def fulfiller(token: str = "fulfiller-in") -> Iterator[Fulfiller]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 1024  # the default 5 drops connection bursts (SYN retries: R00)
+
+    server = Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

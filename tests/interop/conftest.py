@@ -25,7 +25,7 @@ def js_dir() -> Path:
     npm = shutil.which("npm")
     if shutil.which("node") is None or npm is None:
         pytest.fail("interop tests need node and npm on PATH (.ci/run installs them)")
-    if not (JS_DIR / "node_modules" / ".package-lock.json").exists():
+    if not _installed(JS_DIR):
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=JS_DIR,
@@ -33,6 +33,13 @@ def js_dir() -> Path:
             timeout=300,
         )
     return JS_DIR
+
+
+def _installed(directory: Path) -> bool:
+    """npm's record of what it installed exists and is newer than the lock file."""
+    hidden = directory / "node_modules" / ".package-lock.json"
+    lock = directory / "package-lock.json"
+    return hidden.exists() and hidden.stat().st_mtime >= lock.stat().st_mtime
 
 
 def run_node(js_dir: Path, script: str, request: dict[str, Any]) -> Any:

@@ -42,10 +42,9 @@ from ilpnode.connector.middleware.local import LocalPackets
 from ilpnode.connector.middleware.max_packet_amount import MaxPacketAmount
 from ilpnode.connector.middleware.rate_limit import RateLimit
 from ilpnode.connector.middleware.router import Router
-from ilpnode.connector.peer_client import PeerClient
 from ilpnode.connector.rates import ExchangeRates
 from ilpnode.connector.routing import RoutingTable
-from ilpnode.connector.types import Clock, Handler, PacketContext, Reply
+from ilpnode.connector.types import Clock, Handler, NextHop, PacketContext, Reply
 from ilpnode.ilp import (
     Fulfill,
     Prepare,
@@ -88,7 +87,7 @@ class Connector:
         directory: PeerDirectory,
         rates: ExchangeRates,
         accounting: PacketAccounting,
-        client: PeerClient,
+        client: NextHop,
         clock: Clock,
         metrics: PacketMetrics,
         options: ConnectorOptions,
@@ -104,7 +103,7 @@ class Connector:
             handler, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
         )
         handler = Router(handler, routing=routing, directory=directory, rates=rates)
-        handler = LocalPackets(handler, own_address=own_address)
+        handler = LocalPackets(handler, own_address=own_address, routing=routing)
         handler = PeerProtocols(handler)
         if options.rate_limit_packets_per_second is not None:
             handler = RateLimit(

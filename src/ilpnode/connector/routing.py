@@ -47,6 +47,7 @@ class RoutingTable:
         *,
         exclude_peer_id: UUID | None = None,
         asset_id: UUID | None = None,
+        longer_than: int = 0,
     ) -> UUID | None:
         """The peer to forward to, by segment-wise longest-prefix match.
 
@@ -54,6 +55,8 @@ class RoutingTable:
             destination: the packet's destination address.
             exclude_peer_id: the incoming peer, never chosen (no bounce-back).
             asset_id: if given, only routes of this asset count.
+            longer_than: only prefixes longer than this many characters count (the node's own
+                address length: is a peer's route more specific than our own address?).
 
         Returns:
             The chosen peer's id (the oldest surviving route of the longest matching prefix), or
@@ -70,7 +73,7 @@ class RoutingTable:
                         continue
                     return peer_id
             cut = prefix.rfind(".")
-            if cut < 0:
+            if cut <= longer_than:
                 return None
             prefix = prefix[:cut]
 

@@ -14,7 +14,7 @@ from typing import Protocol, TypeAlias
 from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.ilp import Fulfill, Prepare, Reject
 
-__all__ = ["Clock", "Handler", "Middleware", "PacketContext", "Reply"]
+__all__ = ["Clock", "Handler", "Middleware", "NextHop", "PacketContext", "Reply"]
 
 Reply: TypeAlias = Fulfill | Reject
 
@@ -54,3 +54,9 @@ class Middleware(Protocol):
     """A middleware built around the next handler (options are keyword arguments)."""
 
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]: ...
+
+
+class NextHop(Protocol):
+    """Sends an encoded Prepare to a peer (`peer_client.PeerClient`); raises `IlpError`s."""
+
+    async def send(self, peer: ForwardingPeer, body: bytes) -> Reply: ...

@@ -212,7 +212,7 @@ idempotency_keys = Table(
     metadata,
     Column("key", Text, primary_key=True),
     Column("operation", Text, nullable=False),
-    Column("arguments", Text, nullable=False),  # canonical JSON
+    Column("arguments", Text, nullable=False),  # "sha256:<hex>" of the canonical arguments
     Column("result", Text, nullable=True),  # JSON, once the mutation succeeded
     Column("locked_until", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),

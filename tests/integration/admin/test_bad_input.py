@@ -63,3 +63,15 @@ async def test_wrong_types_in_nested_input(api: GraphQLClient) -> None:
     assert code == "BAD_USER_INPUT"
     peers = await api.data("{ peers { edges { node { id } } } }")
     assert peers["peers"]["edges"] == []
+
+
+async def test_http_status_is_apollos(api: GraphQLClient) -> None:
+    """400 only when the request cannot be executed; an error while executing is 200."""
+    unparseable = await _raw(api, b'{"query": "mutation { createAsset(input: {"}')
+    assert unparseable.status_code == 400
+    await api.data(CREATE_ASSET, {"input": {"code": "USD", "scale": 2}})
+    duplicate = await api.post(
+        {"query": CREATE_ASSET, "variables": {"input": {"code": "USD", "scale": 2}}}
+    )
+    assert duplicate.status_code == 200
+    assert duplicate.json()["errors"][0]["extensions"]["code"] == "DUPLICATE"

@@ -82,3 +82,17 @@ async def test_replay_survives_a_restart(node_settings: dict[str, Any]) -> None:
         assert await GraphQLClient(node).data(CREATE_ASSET, request) == first
     finally:
         await node.close()
+
+
+async def test_incoming_tokens_are_not_kept_with_the_key(api: GraphQLClient) -> None:
+    from sqlalchemy import select
+
+    from ilpnode.storage.schema import idempotency_keys
+
+    asset = await create_asset(api)
+    await create_peer(api, asset["id"], idempotencyKey="peer-key-1")
+    async with api.node.database.engine.connect() as connection:
+        rows = (await connection.execute(select(idempotency_keys))).mappings().all()
+    [record] = [row for row in rows if row["key"] == "peer-key-1"]
+    assert str(record["arguments"]).startswith("sha256:")
+    assert "in-test.bob" not in " ".join(str(value) for value in record.values())

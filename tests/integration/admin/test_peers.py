@@ -195,3 +195,13 @@ async def test_peers_page(api: GraphQLClient) -> None:
         "hasNextPage": False,
         "hasPreviousPage": True,
     }
+
+
+async def test_delete_refuses_a_peer_that_still_has_liquidity(api: GraphQLClient) -> None:
+    asset = await create_asset(api)
+    peer = await create_peer(api, asset["id"], initialLiquidity="10")
+    assert await api.error(DELETE_PEER, {"input": {"id": peer["id"]}}) == (
+        "FORBIDDEN",
+        "Cannot delete! Peer has liquidity: withdraw it first.",
+    )
+    assert (await api.data(GET_PEER, {"id": peer["id"]}))["peer"]["liquidity"] == "10"

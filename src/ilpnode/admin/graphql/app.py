@@ -8,8 +8,10 @@ from typing import Any, Final
 
 from ariadne import EnumType, load_schema_from_path, make_executable_schema
 from ariadne.asgi import GraphQL
+from ariadne.asgi.handlers import GraphQLHTTPHandler
 from graphql import GraphQLSchema
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from ilpnode.admin.graphql.context import AdminServices, RequestContext
 from ilpnode.admin.graphql.errors import format_admin_error
@@ -46,6 +48,19 @@ def build_schema() -> GraphQLSchema:
     )
 
 
+class _ApolloStatus(GraphQLHTTPHandler):
+    """HTTP statuses as Apollo Server (Rafiki's) gives them: 400 only for a request that could
+    not be executed (parse, validation, variables: no `data` key); an error raised while
+    executing, even one that nulls the whole `data`, is 200. Clients such as Apollo Client treat
+    a 400 as a network failure and would hide the GraphQL error message."""
+
+    async def create_json_response(
+        self, request: Request, result: dict[str, Any], success: bool
+    ) -> Response:
+        status = 200 if success or "data" in result else 400
+        return JSONResponse(result, status_code=status)
+
+
 def create_graphql_app(services: AdminServices, *, schema: GraphQLSchema | None = None) -> GraphQL:
     """The app serving POST /graphql (and GET for the explorer page)."""
 
@@ -57,5 +72,6 @@ def create_graphql_app(services: AdminServices, *, schema: GraphQLSchema | None 
         context_value=context,
         error_formatter=format_admin_error,
         debug=False,
+        http_handler=_ApolloStatus(),
         logger=_Silent(logging.getLogger("ilpnode.admin"), {}),
     )

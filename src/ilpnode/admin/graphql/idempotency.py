@@ -12,11 +12,13 @@ See `ilpnode.services.idempotency` for the states of a key. Here: a mutation who
 
 Messages are Rafiki's. [quirk fixed] Rafiki answers both without a code (so
 INTERNAL_SERVER_ERROR); they are the caller's to fix, so they get CONFLICT and BAD_USER_INPUT.
-Without a key the mutation just runs (liquidity mutations require one in the schema).
+Without a key the mutation just runs (liquidity mutations require one in the schema). The record
+keeps a sha256 digest of the arguments, not the arguments: they may carry incoming tokens.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -43,7 +45,7 @@ def idempotent(mutation: Mutation) -> Resolver:
         if key is None:
             return await mutation(context, input)
         store = context.services.idempotency
-        arguments = json.dumps({"input": input}, sort_keys=True, separators=(",", ":"))
+        arguments = _digest(input)
         claim = await store.claim(key, info.field_name, arguments, now=context.services.clock.now())
         if isinstance(claim, Replay):
             return decode_result(claim.result)
@@ -65,3 +67,10 @@ def idempotent(mutation: Mutation) -> Resolver:
         return result
 
     return resolve
+
+
+def _digest(input: dict[str, Any]) -> str:
+    # Only a digest of the arguments is kept: they may hold secrets (a peer's incoming tokens,
+    # which the peer tables themselves keep only hashed). Equal digests <=> equal arguments.
+    canonical = json.dumps({"input": input}, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()

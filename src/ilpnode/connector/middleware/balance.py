@@ -13,7 +13,8 @@ Theory of operation (two-phase, DESIGN §3; STYLE rule 11):
    voids. The void runs in `finally`, so a reservation never leaks; if the process dies, the
    reservation's timeout (longer than the packet's life) releases it.
 
-A packet of amount 0 moves no money and is forwarded without a reservation (Rafiki).
+A packet of amount 0 moves no money and is forwarded without a reservation (Rafiki); so is an
+echo response sent back through the peer it came from (its debit and credit would cancel out).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Balance:
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
         outgoing = context.outgoing
         assert outgoing is not None, "routing runs before the balance"
-        if context.source_amount == 0:
+        if context.source_amount == 0 or outgoing.id == context.incoming.id:
             return await self._next(prepare, context)
         reserved = await self._accounting.create_packet_transfer(
             source=context.incoming.account,

@@ -3,8 +3,10 @@
 Echo (ilp-connector `middlewares/echo`, protocols.md §1.4): a Prepare to our address whose data is
 `ECHOECHOECHOECHO` ‖ type 0 ‖ VarOctetString(source address) is answered by sending a new Prepare
 to that source address (same amount, condition and expiry; data = the prefix ‖ type 1), routed
-like any other, back through the peer it came from if that is the way. Other packets for our
-address get F02 until the STREAM receiver exists (a later issue).
+like any other, back through the peer it came from if that is the way. A destination under our
+address that a peer's route covers more specifically (a child peer `<our address>.<name>`, as
+ilp-connector names its children) is routed to it; other packets for our address get F02 until
+the STREAM receiver exists (a later issue).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from ilpnode.connector.errors import IlpError, Unreachable
+from ilpnode.connector.routing import RoutingTable
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import IlpCodecError, IlpErrorCode, Prepare, Reader, Writer, is_valid_address
 
@@ -30,17 +33,22 @@ def echo_request_data(source_address: str) -> bytes:
 
 
 class LocalPackets:
-    def __init__(self, next_: Handler, *, own_address: str) -> None:
+    def __init__(self, next_: Handler, *, own_address: str, routing: RoutingTable) -> None:
         self._next = next_
         self._own = own_address
         self._own_prefix = own_address + "."
+        self._routing = routing
 
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
         destination = prepare.destination
         if destination != self._own and not destination.startswith(self._own_prefix):
             return await self._next(prepare, context)
-        if destination == self._own and prepare.data.startswith(ECHO_PREFIX):
-            return await self._echo(prepare, context)
+        if destination == self._own:
+            if prepare.data.startswith(ECHO_PREFIX):
+                return await self._echo(prepare, context)
+        elif self._routing.next_hop(destination, longer_than=len(self._own)) is not None:
+            # A peer under our address (a child named <our address>.<name>): route to it.
+            return await self._next(prepare, context)
         raise Unreachable(f"no receiver at {destination} on this node")
 
     async def _echo(self, prepare: Prepare, context: PacketContext) -> Reply:

@@ -54,6 +54,9 @@ class PeerError(enum.Enum):
     """ilpnode: an incoming token is empty."""
     InvalidAmount = "InvalidAmount"
     """ilpnode: maxPacketAmount or liquidityThreshold is not an integer in 0..2**64-1."""
+    CannotDeletePeerWithLiquidity = "CannotDeletePeerWithLiquidity"
+    """ilpnode: the peer still has liquidity or reserved amounts (Rafiki's docs promise such a
+    check; its code has none, and the money would be stranded)."""
 
     @property
     def code(self) -> str:
@@ -90,4 +93,8 @@ _PEER_ERRORS: dict[PeerError, tuple[str, str]] = {
     PeerError.InvalidRoute: ("BAD_USER_INPUT", "invalid route"),
     PeerError.InvalidIncomingToken: ("BAD_USER_INPUT", "invalid incoming token"),
     PeerError.InvalidAmount: ("BAD_USER_INPUT", "invalid amount"),
+    PeerError.CannotDeletePeerWithLiquidity: (
+        "FORBIDDEN",
+        "Cannot delete! Peer has liquidity: withdraw it first.",
+    ),
 }

@@ -246,11 +246,18 @@ class PeerService:
         """Delete a peer, its tokens and its routes (its ledger account stays).
 
         Returns:
-            None, or UnknownPeer. Raises only on infrastructure faults.
+            None, or UnknownPeer, or CannotDeletePeerWithLiquidity (its liquidity is not 0 or
+            something is reserved: withdraw first, so no money is stranded). Raises only on
+            infrastructure faults.
         """
         id_ = parse_uuid(peer_id)
         if id_ is None:
             return PeerError.UnknownPeer
+        balance = await self._liquidity.balance(AccountId(id_.int))
+        if not isinstance(balance, UnknownAccount) and (
+            balance.balance or balance.debits_pending or balance.credits_pending
+        ):
+            return PeerError.CannotDeletePeerWithLiquidity
         async with self._store.transaction() as tx:
             peer = await tx.peer_by_id(id_)
             if peer is None or not await tx.delete_peer(id_):

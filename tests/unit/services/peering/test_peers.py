@@ -179,13 +179,25 @@ async def test_update_errors_change_nothing() -> None:
 async def test_delete_removes_routes_and_tokens_but_not_the_account() -> None:
     p = make_peering()
     usd = await _asset(p)
-    peer = await _peer(p, usd, incoming_tokens=["t"], initial_liquidity=3)
+    peer = await _peer(p, usd, incoming_tokens=["t"])
     assert await p.peers.delete(peer.id) is None
     assert await p.peers.delete(peer.id) is PeerError.UnknownPeer
     assert await p.peers.delete("x") is PeerError.UnknownPeer
     assert await p.peers.get(peer.id) is PeerError.UnknownPeer
     assert p.routing.next_hop("test.bob") is None
     assert p.index.peer_for_token("t") is None
+    assert p.directory.get(peer.id) is None
+    assert await p.peers.liquidity(peer) == 0
+
+
+async def test_a_peer_with_liquidity_is_not_deleted() -> None:
+    p = make_peering()
+    usd = await _asset(p)
+    peer = await _peer(p, usd, incoming_tokens=["t"], initial_liquidity=3)
+    assert await p.peers.delete(peer.id) is PeerError.CannotDeletePeerWithLiquidity
+    assert await p.peers.get(peer.id) == peer
+    assert p.routing.next_hop("test.bob") == peer.id
+    assert p.index.peer_for_token("t") == peer.id
     assert await p.peers.liquidity(peer) == 3
 
 

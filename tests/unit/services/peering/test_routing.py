@@ -71,3 +71,14 @@ def test_peer_index_replaces_and_removes_tokens() -> None:
     index.remove_peer(C)
     assert len(index) == 0
     assert token_hash("x") == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+
+
+def test_longer_than_ignores_prefixes_as_short_as_our_own_address() -> None:
+    table = RoutingTable()
+    child, parent = uuid4(), uuid4()
+    table.add("test.node.child", child, USD)
+    table.add("test", parent, USD)
+    own = len("test.node")
+    assert table.next_hop("test.node.child.x", longer_than=own) == child
+    assert table.next_hop("test.node.other", longer_than=own) is None
+    assert table.next_hop("test.node.other") == parent

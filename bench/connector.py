@@ -1,0 +1,564 @@
+"""Benchmark: ILP packets per second through a connector, over ILP-over-HTTP on loopback.
+
+Run from the project root::
+
+    python bench/connector.py [--duration 5] [--warmup 1] [--concurrency 1,10,100]
+                              [--paths direct,ilp-connector,ilpnode] [--generator auto|wrk|node]
+
+Three paths, each at every concurrency (closed loops: `c` requests in flight at a time, each over
+its own keep-alive connection):
+
+- ``direct``: load generator → fulfiller, the ceiling any connector can reach on this machine;
+- ``ilp-connector``: generator → a real interledgerjs ilp-connector 23.0.2
+  (``tests/interop/js/connector.js``: ilp-plugin-http accounts, one-to-one rates, in-memory
+  balances) → fulfiller;
+- ``ilpnode``: generator → ``python -m ilpnode run`` (SQLite in a temporary directory; an asset
+  and two peers created through the Admin GraphQL API) → fulfiller.
+
+The fulfiller (``bench/js/fulfiller.js``, Node's http module) answers each Prepare with a Fulfill
+of one fixed fulfillment. The generator is ``wrk`` with ``bench/ilp_prepare.lua`` when it is on
+PATH (Debian package ``wrk``), otherwise ``bench/js/loadgen.js``; wrk is the faster of the two
+here (~1.7x at c=10 straight to the fulfiller), so it is not the bottleneck. Every Prepare is
+amount 1 with a far-future expiry and unique data (see the Lua script for why).
+
+Prints one table (packets/s, p50/p99 latency, fulfilled/rejected/error counts, the middle
+process's CPU time per packet) and the ratios ilpnode / ilp-connector. Rejects are results, not
+failures: the script exits non-zero only when the harness itself fails (a process does not start,
+a generator crashes, the Admin API refuses the setup, or the direct/ilp-connector paths see HTTP
+errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ilpnode.ilp import Prepare, encode_packet
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_JS = ROOT / "bench" / "js"
+INTEROP_JS = ROOT / "tests" / "interop" / "js"
+WRK_SCRIPT = ROOT / "bench" / "ilp_prepare.lua"
+
+FULFILLMENT = hashlib.sha256(b"ilpnode connector bench").digest()
+FULFILLER_ADDRESS = "test.bench.fulfiller"
+GENERATOR_ADDRESS = "test.bench.generator"
+DESTINATION = f"{FULFILLER_ADDRESS}.receiver"
+FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)  # connectors cap the hold time (30 s) themselves
+LARGE = 10**18  # liquidity, balance limits and max packet amount: never the limit here
+UNUSED_ENDPOINT = "http://127.0.0.1:9/"  # the generator never receives packets
+START_TIMEOUT_SECONDS = 30.0
+PATHS = ("direct", "ilp-connector", "ilpnode")
+
+
+class HarnessError(Exception):
+    """The benchmark's own machinery failed (not a slow or rejecting connector)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Measurement:
+    path: str
+    concurrency: int
+    requests: int
+    fulfilled: int
+    rejected: int
+    reject_codes: dict[str, int]
+    errors: int
+    seconds: float
+    packets_per_second: float
+    p50_ms: float | None
+    p99_ms: float | None
+    cpu_us_per_packet: float | None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a process (Linux /proc), or None where that is not available."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Service:
+    """A background process whose output goes to a log file that is polled for readiness."""
+
+    def __init__(
+        self, name: str, args: list[str], *, cwd: Path, log_dir: Path, env: dict[str, str]
+    ) -> None:
+        self.name = name
+        self.log = log_dir / f"{name}.log"
+        with self.log.open("w") as sink:
+            self.process = subprocess.Popen(
+                args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def tail(self, lines: int = 30) -> str:
+        return "\n".join(self.output().splitlines()[-lines:])
+
+    def wait_for(self, marker: str, timeout: float = START_TIMEOUT_SECONDS) -> str:
+        """The first output line containing `marker`; HarnessError on exit or timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.output().splitlines():
+                if marker in line:
+                    return line
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                state = self.process.poll()
+                raise HarnessError(
+                    f"{self.name} did not print {marker!r} (exit status {state});"
+                    f" {self.log}:\n{self.tail()}"
+                )
+            time.sleep(0.05)
+
+    def ready(self) -> dict[str, Any]:
+        payload: dict[str, Any] = json.loads(self.wait_for("READY ").split("READY ", 1)[1])
+        return payload
+
+    def cpu_seconds(self) -> float | None:
+        return _cpu_seconds(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def service(
+    name: str, args: list[str], *, cwd: Path, log_dir: Path, env: dict[str, str] | None = None
+) -> Iterator[Service]:
+    running = Service(name, args, cwd=cwd, log_dir=log_dir, env=env or dict(os.environ))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _node(script: Path, config: dict[str, Any]) -> list[str]:
+    return ["node", str(script), json.dumps(config)]
+
+
+def ensure_interop_packages() -> None:
+    """`npm ci` in tests/interop/js (ilp-connector and friends) unless already installed."""
+    hidden = INTEROP_JS / "node_modules" / ".package-lock.json"
+    if (
+        hidden.exists()
+        and hidden.stat().st_mtime >= (INTEROP_JS / "package-lock.json").stat().st_mtime
+    ):
+        return  # installed from this lock file
+    npm = shutil.which("npm")
+    if npm is None:
+        raise HarnessError("npm not found: the ilp-connector path needs tests/interop/js installed")
+    install = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=INTEROP_JS,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if install.returncode != 0:
+        raise HarnessError(f"npm ci in {INTEROP_JS} failed:\n{install.stderr[-2000:]}")
+
+
+class Generator:
+    """Runs one measurement with wrk or the Node load generator; parses its RESULT line."""
+
+    def __init__(self, kind: str, prepare: bytes, workdir: Path) -> None:
+        self.kind = kind
+        self.prepare = prepare
+        self.prepare_file = workdir / "prepare.bin"
+        self.prepare_file.write_bytes(prepare)
+
+    def describe(self) -> str:
+        if self.kind == "wrk":
+            version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+            first = (version.stdout or version.stderr).splitlines()[:1]
+            return (
+                f"wrk ({first[0] if first else 'unknown version'}), 1 thread, bench/ilp_prepare.lua"
+            )
+        return "bench/js/loadgen.js (node http.Agent keepAlive)"
+
+    def run(self, url: str, token: str, concurrency: int, seconds: float) -> Any:
+        """One closed-loop run; the generator's RESULT payload (a warm-up is just a short run)."""
+        if self.kind == "wrk":
+            return self._wrk(url, token, concurrency, seconds)
+        config = {
+            "url": url,
+            "token": token,
+            "body": self.prepare.hex(),
+            "concurrency": concurrency,
+            "durationMs": round(seconds * 1000),
+        }
+        return self._result(_node(BENCH_JS / "loadgen.js", config), seconds)
+
+    def _wrk(self, url: str, token: str, concurrency: int, seconds: float) -> Any:
+        whole = max(1, round(seconds))  # wrk takes whole seconds only
+        args = ["wrk", "-t1", f"-c{concurrency}", f"-d{whole}s", "--timeout", "10s"]
+        args += ["-s", str(WRK_SCRIPT), url, "--", str(self.prepare_file), token]
+        return self._result(args, whole)
+
+    @staticmethod
+    def _result(args: list[str], seconds: float) -> Any:
+        try:
+            done = subprocess.run(
+                args, capture_output=True, text=True, timeout=seconds + 60, check=False
+            )
+        except subprocess.TimeoutExpired as error:
+            raise HarnessError(f"load generator hung: {args[0]}") from error
+        for line in done.stdout.splitlines():
+            if line.startswith("RESULT "):
+                return json.loads(line[len("RESULT ") :])
+        raise HarnessError(
+            f"load generator {args[0]} exited {done.returncode} without a RESULT line:\n"
+            f"{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+        )
+
+
+def measure(
+    generator: Generator,
+    args: argparse.Namespace,
+    path: str,
+    url: str,
+    token: str,
+    middle: Service,
+) -> Iterator[Measurement]:
+    for concurrency in args.concurrency:
+        if args.warmup > 0:
+            generator.run(url, token, concurrency, args.warmup)
+        before = middle.cpu_seconds()
+        raw = generator.run(url, token, concurrency, args.duration)
+        after = middle.cpu_seconds()
+        requests = int(raw["requests"])
+        cpu = None
+        if before is not None and after is not None and requests:
+            cpu = (after - before) / requests * 1e6
+        result = Measurement(
+            path=path,
+            concurrency=concurrency,
+            requests=requests,
+            fulfilled=int(raw["fulfilled"]),
+            rejected=int(raw["rejected"]),
+            reject_codes={str(k): int(v) for k, v in raw["rejectCodes"].items()},
+            errors=int(raw["errors"]),
+            seconds=float(raw["seconds"]),
+            packets_per_second=float(raw["packetsPerSecond"]),
+            p50_ms=raw["p50Ms"],
+            p99_ms=raw["p99Ms"],
+            cpu_us_per_packet=cpu,
+        )
+        if result.errors and path != "ilpnode":
+            raise HarnessError(
+                f"{path} c={concurrency}: {result.errors} HTTP/transport errors;"
+                f" {middle.log}:\n{middle.tail()}"
+            )
+        print(f"  {_row(result)}", flush=True)
+        yield result
+
+
+def js_connector_config(generator_token: str, fulfiller: dict[str, Any], token: str) -> Any:
+    return {
+        "ilpAddress": "test.bench.jsconnector",
+        "accounts": {
+            "generator": {
+                "relation": "peer",
+                "port": 0,
+                "incomingToken": generator_token,
+                "outgoingUrl": UNUSED_ENDPOINT,
+                "outgoingToken": secrets.token_urlsafe(16),
+                "maxPacketAmount": str(LARGE),
+                "balance": {"minimum": "0", "maximum": str(LARGE)},
+            },
+            "fulfiller": {
+                "relation": "peer",
+                "port": 0,
+                "incomingToken": secrets.token_urlsafe(16),
+                "outgoingUrl": fulfiller["url"],
+                "outgoingToken": token,
+                "balance": {"minimum": str(-LARGE), "maximum": "0"},
+            },
+        },
+        "routes": [{"targetPrefix": FULFILLER_ADDRESS, "peerId": "fulfiller"}],
+    }
+
+
+CREATE_ASSET = "mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id } } }"
+CREATE_PEER = "mutation($input: CreatePeerInput!) { createPeer(input: $input) { peer { id } } }"
+
+
+def _graphql(client: httpx.Client, query: str, variables: dict[str, Any]) -> Any:
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    body = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise HarnessError(f"Admin API {response.status_code}: {body}")
+    return body["data"]
+
+
+def configure_ilpnode(admin_url: str, generator_token: str, fulfiller_url: str, token: str) -> None:
+    """An asset and two peers: the generator (incoming) and the fulfiller (outgoing)."""
+    with httpx.Client(base_url=admin_url, timeout=30) as client:
+        asset = _graphql(client, CREATE_ASSET, {"input": {"code": "USD", "scale": 9}})
+        asset_id = asset["createAsset"]["asset"]["id"]
+        peers = [
+            ("generator", GENERATOR_ADDRESS, generator_token, secrets.token_urlsafe(16), None),
+            ("fulfiller", FULFILLER_ADDRESS, secrets.token_urlsafe(16), token, fulfiller_url),
+        ]
+        for name, address, incoming, outgoing, endpoint in peers:
+            peer = {
+                "assetId": asset_id,
+                "name": name,
+                "staticIlpAddress": address,
+                "maxPacketAmount": str(LARGE),
+                "initialLiquidity": str(LARGE),
+                "http": {
+                    "incoming": {"authTokens": [incoming]},
+                    "outgoing": {"authToken": outgoing, "endpoint": endpoint or UNUSED_ENDPOINT},
+                },
+            }
+            _graphql(client, CREATE_PEER, {"input": peer})
+
+
+def wait_healthy(node: Service, admin_url: str) -> None:
+    """Until the node's /healthz answers 200 (LOG_LEVEL=warning hides the "ready" line)."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and node.process.poll() is None:
+        try:
+            if httpx.get(f"{admin_url}/healthz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    state = node.process.poll()
+    raise HarnessError(f"ilpnode is not healthy (exit status {state}); {node.log}:\n{node.tail()}")
+
+
+def ilpnode_environment(workdir: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "ILP_ADDRESS", "ADMIN_API_SECRET", "LEDGER_BACKEND"}
+    }
+    env.update(
+        ADMIN_PORT=str(_free_port()),
+        ADMIN_HOST="127.0.0.1",
+        CONNECTOR_PORT=str(_free_port()),
+        CONNECTOR_HOST="127.0.0.1",
+        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        ILP_ADDRESS="test.bench.ilpnode",
+        LOG_LEVEL="warning",
+    )
+    return env
+
+
+def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
+    prepare = encode_packet(
+        Prepare(
+            amount=1,
+            expires_at=FAR_FUTURE,
+            execution_condition=hashlib.sha256(FULFILLMENT).digest(),
+            destination=DESTINATION,
+            data=bytes(args.data_bytes),
+        )
+    )
+    generator = Generator(args.generator, prepare, workdir)
+    print(f"generator: {generator.describe()}")
+    node_version = subprocess.run(
+        ["node", "--version"], capture_output=True, text=True, check=False
+    )
+    print(
+        f"{os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()},"
+        f" node {node_version.stdout.strip()};"
+        f" {args.duration:g} s per measurement after {args.warmup:g} s warm-up;"
+        f" Prepare of {len(prepare)} bytes, amount 1"
+    )
+    fulfiller_token = secrets.token_urlsafe(16)
+    generator_token = secrets.token_urlsafe(16)
+    fulfiller_config = {
+        "port": 0,
+        "token": fulfiller_token,
+        "fulfillment": FULFILLMENT.hex(),
+        "address": FULFILLER_ADDRESS,
+    }
+    results: list[Measurement] = []
+    with service(
+        "fulfiller", _node(BENCH_JS / "fulfiller.js", fulfiller_config), cwd=ROOT, log_dir=workdir
+    ) as fulfiller_service:
+        fulfiller = fulfiller_service.ready()
+        if "direct" in args.paths:
+            print("direct: generator → fulfiller")
+            results += measure(
+                generator, args, "direct", fulfiller["url"], fulfiller_token, fulfiller_service
+            )
+        if "ilp-connector" in args.paths:
+            ensure_interop_packages()
+            config = js_connector_config(generator_token, fulfiller, fulfiller_token)
+            with service(
+                "ilp-connector",
+                _node(INTEROP_JS / "connector.js", config),
+                cwd=INTEROP_JS,
+                log_dir=workdir,
+            ) as connector:
+                url = connector.ready()["accounts"]["generator"]["url"]
+                print("ilp-connector: generator → ilp-connector 23.0.2 → fulfiller")
+                results += measure(
+                    generator, args, "ilp-connector", url, generator_token, connector
+                )
+        if "ilpnode" in args.paths:
+            env = ilpnode_environment(workdir)
+            with service(
+                "ilpnode",
+                [sys.executable, "-m", "ilpnode", "run"],
+                cwd=workdir,
+                log_dir=workdir,
+                env=env,
+            ) as node:
+                admin_url = f"http://127.0.0.1:{env['ADMIN_PORT']}"
+                wait_healthy(node, admin_url)
+                configure_ilpnode(
+                    admin_url,
+                    generator_token,
+                    fulfiller["url"],
+                    fulfiller_token,
+                )
+                url = f"http://127.0.0.1:{env['CONNECTOR_PORT']}/"
+                print("ilpnode: generator → ilpnode (SQLite) → fulfiller")
+                results += measure(generator, args, "ilpnode", url, generator_token, node)
+    return results
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _row(m: Measurement) -> str:
+    codes = ",".join(f"{code}:{n}" for code, n in sorted(m.reject_codes.items()))
+    cpu = "-" if m.cpu_us_per_packet is None else f"{m.cpu_us_per_packet:.0f}"
+    return (
+        f"{m.path:<14} {m.concurrency:>4} {m.packets_per_second:>10,.0f} {_ms(m.p50_ms):>8}"
+        f" {_ms(m.p99_ms):>8} {m.fulfilled:>10,} {m.rejected:>9,} {m.errors:>7,} {cpu:>7}"
+        f"  {codes}"
+    )
+
+
+HEADER = (
+    f"{'path':<14} {'c':>4} {'packets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'fulfilled':>10}"
+    f" {'rejected':>9} {'errors':>7} {'cpu µs':>7}  reject codes"
+)
+
+
+def report(results: list[Measurement]) -> None:
+    print()
+    print(HEADER)
+    for result in results:
+        print(_row(result))
+    by_key = {(m.path, m.concurrency): m for m in results}
+    pairs = [
+        (by_key[("ilpnode", c)], by_key[("ilp-connector", c)])
+        for (path, c) in by_key
+        if path == "ilpnode" and ("ilp-connector", c) in by_key
+    ]
+    if not pairs:
+        return
+    print()
+    print(f"{'ilpnode / ilp-connector':<24} {'c':>4} {'packets/s':>10} {'p50':>7} {'p99':>7}")
+    for ours, theirs in pairs:
+        note = ""
+        if ours.requests and ours.fulfilled < ours.requests:
+            note = f"  (ilpnode fulfilled {ours.fulfilled / ours.requests:.0%})"
+        rate = _ratio(ours.packets_per_second, theirs.packets_per_second)
+        p50 = _ratio(ours.p50_ms, theirs.p50_ms)
+        p99 = _ratio(ours.p99_ms, theirs.p99_ms)
+        print(f"{'':<24} {ours.concurrency:>4} {rate:>10} {p50:>7} {p99:>7}{note}")
+
+
+def _ratio(ours: float | None, theirs: float | None) -> str:
+    if ours is None or not theirs:
+        return "-"
+    return f"{ours / theirs:.2f}x"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--duration", type=float, default=5.0, help="seconds per measurement (wrk: whole seconds)"
+    )
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each, 0: none")
+    parser.add_argument("--concurrency", default="1,10,100", help="comma-separated levels")
+    parser.add_argument(
+        "--paths", default=",".join(PATHS), help="comma-separated, of " + "/".join(PATHS)
+    )
+    parser.add_argument("--generator", choices=["auto", "wrk", "node"], default="auto")
+    parser.add_argument("--data-bytes", type=int, default=64, help="Prepare data (at least 16)")
+    parser.add_argument("--json", type=Path, help="also write the measurements here as JSON")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args(argv)
+    args.concurrency = [int(level) for level in args.concurrency.split(",")]
+    args.paths = [path.strip() for path in args.paths.split(",")]
+    unknown = set(args.paths) - set(PATHS)
+    if unknown:
+        parser.error(f"unknown paths: {', '.join(sorted(unknown))}")
+    if args.data_bytes < 16:
+        parser.error("--data-bytes must be at least 16 (the generators make each packet unique)")
+    if args.generator == "auto":
+        args.generator = "wrk" if shutil.which("wrk") else "node"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which("node") is None:
+        print("harness failure: node not found on PATH", file=sys.stderr)
+        return 1
+    workdir = Path(tempfile.mkdtemp(prefix="ilpnode-bench-connector-"))
+    try:
+        results = run(args, workdir)
+    except HarnessError as error:
+        print(f"harness failure: {error}", file=sys.stderr)
+        print(f"logs kept in {workdir}", file=sys.stderr)
+        return 1
+    report(results)
+    if args.json:
+        args.json.write_text(json.dumps([dataclasses.asdict(m) for m in results], indent=2))
+    if args.keep_logs:
+        print(f"logs in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

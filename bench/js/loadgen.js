@@ -1,0 +1,117 @@
+'use strict'
+// A Node.js ILP-over-HTTP load generator for bench/connector.py (used when `wrk` is missing, or
+// with --generator node): `concurrency` closed loops, each POSTing one fixed Prepare over a
+// keep-alive connection and sending the next when the reply arrives, for a duration.
+// The last 16 bytes of the Prepare (the end of its data, which must be at least 16 bytes long)
+// are replaced by a counter, cycling through RING distinct packets, as bench/ilp_prepare.lua does:
+// ilp-connector's deduplicate middleware would answer repeated packets from its cache.
+//
+// Config (JSON, argv[2] or env ILP_JS_CONFIG):
+//   {"url": "http://127.0.0.1:N/", "token": "<Bearer token>", "body": "<Prepare, hex>",
+//    "concurrency": 10, "durationMs": 5000, "warmupMs": 1000}
+// Prints one line `RESULT {"requests", "fulfilled", "rejected", "rejectCodes": {code: n},
+// "errors", "seconds", "packetsPerSecond", "p50Ms", "p99Ms"}` (warm-up not counted).
+// A reply is a Fulfill when its first byte is 13 and a Reject when it is 14; anything else, a
+// non-200 status or a transport error counts in "errors".
+const http = require('http')
+
+const RING = 20000
+
+function rejectCode (body) {
+  const first = body[1]
+  const start = 2 + (first < 128 ? 0 : first & 0x7f)
+  return body.subarray(start, start + 3).toString('ascii')
+}
+
+function percentile (sorted, fraction) {
+  if (sorted.length === 0) return null
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]
+}
+
+async function main () {
+  const config = JSON.parse(process.argv[2] !== undefined ? process.argv[2] : process.env.ILP_JS_CONFIG)
+  const url = new URL(config.url)
+  const body = Buffer.from(config.body, 'hex')
+  const ring = Array.from({ length: RING }, (_, i) => {
+    const packet = Buffer.from(body)
+    packet.write(i.toString(16).padStart(16, '0'), body.length - 16, 'latin1')
+    return packet
+  })
+  let next = 0
+  const concurrency = config.concurrency || 1
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, keepAliveMsecs: 60000 })
+  const options = {
+    agent,
+    method: 'POST',
+    hostname: url.hostname,
+    port: url.port,
+    path: url.pathname + url.search,
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-length': body.length,
+      authorization: `Bearer ${config.token}`
+    }
+  }
+  const stats = { requests: 0, fulfilled: 0, rejected: 0, rejectCodes: {}, errors: 0 }
+  const latencies = []
+  let measuring = false
+
+  function once () {
+    return new Promise((resolve) => {
+      const started = process.hrtime.bigint()
+      const req = http.request(options, (res) => {
+        const chunks = []
+        res.on('data', (chunk) => chunks.push(chunk))
+        res.on('end', () => {
+          if (measuring) {
+            latencies.push(Number(process.hrtime.bigint() - started) / 1e6)
+            stats.requests += 1
+            const reply = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+            if (res.statusCode !== 200) stats.errors += 1
+            else if (reply[0] === 13) stats.fulfilled += 1
+            else if (reply[0] === 14) {
+              stats.rejected += 1
+              const code = rejectCode(reply)
+              stats.rejectCodes[code] = (stats.rejectCodes[code] || 0) + 1
+            } else stats.errors += 1
+          }
+          resolve()
+        })
+      })
+      req.on('error', () => {
+        if (measuring) stats.errors += 1
+        resolve()
+      })
+      next = (next + 1) % RING
+      req.end(ring[next])
+    })
+  }
+
+  let running = true
+  async function loop () {
+    while (running) await once()
+  }
+  const loops = Array.from({ length: concurrency }, loop)
+  await new Promise((resolve) => setTimeout(resolve, config.warmupMs || 0))
+  measuring = true
+  const started = process.hrtime.bigint()
+  await new Promise((resolve) => setTimeout(resolve, config.durationMs || 5000))
+  measuring = false
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  running = false
+  await Promise.all(loops)
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  process.stdout.write(`RESULT ${JSON.stringify({
+    ...stats,
+    seconds,
+    packetsPerSecond: stats.requests / seconds,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99)
+  })}\n`)
+}
+
+main().catch((error) => {
+  process.stderr.write(`FATAL ${error.stack || error}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,18 @@
+"""The admin commands of the `ilpnode` CLI: `assets`, `peers` and `liquidity`, which talk to a
+running node through its (signed) GraphQL Admin API, as any Rafiki Admin API client does.
+
+Modules: `connection` (shared options, errors), `client` (the signed GraphQL HTTP client),
+`documents` (GraphQL), `amounts` (strict amount parsing), `tables` and `views` (output),
+`paging`, and one module per command group (`peer_edit` holds `peers create|update`).
+"""
+
+from __future__ import annotations
+
+from ilpnode.cli_admin import peer_edit as _peer_edit  # registers `peers create|update`
+from ilpnode.cli_admin.assets import assets
+from ilpnode.cli_admin.liquidity import liquidity
+from ilpnode.cli_admin.peers import peers
+
+__all__ = ["assets", "liquidity", "peers"]
+
+del _peer_edit

@@ -1,0 +1,93 @@
+'use strict'
+// Helpers shared by connector.js, stream_receiver.js and stream_sender.js.
+//
+// Every program takes one JSON config: argv[2] (a JSON text, or `@<file>` to read it from a file),
+// else the env var ILP_JS_CONFIG. It prints `READY <json>` on stdout once it listens, and its
+// errors on stderr; a fatal error exits 1 with `FATAL <message>` on stderr.
+const fs = require('fs')
+const IlpPacket = require('ilp-packet')
+const ILDCP = require('ilp-protocol-ildcp')
+const PluginHttp = require('ilp-plugin-http')
+
+function loadConfig () {
+  const text = process.argv[2] !== undefined ? process.argv[2] : process.env.ILP_JS_CONFIG
+  if (text === undefined || text === '') throw new Error('no config: pass JSON as argv[2] or ILP_JS_CONFIG')
+  return JSON.parse(text.startsWith('@') ? fs.readFileSync(text.slice(1), 'utf8') : text)
+}
+
+function emit (tag, value) {
+  process.stdout.write(`${tag} ${JSON.stringify(value)}\n`)
+}
+
+function fatal (error) {
+  process.stderr.write(`FATAL ${error && error.stack ? error.stack : error}\n`)
+  process.exit(1)
+}
+
+// An ilp-plugin-http plugin (ILP-over-HTTP, synchronous mode) bound to loopback.
+//   {port: incoming port (0 = any free one), host: "127.0.0.1", incomingToken, outgoingUrl,
+//    outgoingToken, name: ILP-Peer-Name header value}
+// ilp-plugin-http has no host option: its Koa app calls server.listen(incoming.port), so passing
+// Node's listen options object {port, host} as `port` binds it to one interface.
+function httpPlugin ({ port = 0, host = '127.0.0.1', incomingToken, outgoingUrl, outgoingToken, name }) {
+  if (!incomingToken || !outgoingUrl || !outgoingToken) {
+    throw new Error('an http plugin needs incomingToken, outgoingUrl and outgoingToken')
+  }
+  return new PluginHttp({
+    incoming: { port: { port, host }, staticToken: incomingToken },
+    outgoing: { url: outgoingUrl, staticToken: outgoingToken, name: name || 'ilpnode-interop' }
+  })
+}
+
+// The port a connected ilp-plugin-http plugin listens on (its server binds asynchronously).
+function listeningPort (plugin) {
+  const server = plugin._httpServer
+  if (!server) return Promise.reject(new Error('plugin is not connected'))
+  if (server.listening) return Promise.resolve(server.address().port)
+  return new Promise((resolve, reject) => {
+    server.once('listening', () => resolve(server.address().port))
+    server.once('error', reject)
+  })
+}
+
+// Make `plugin` answer IL-DCP (peer.config) requests locally with `ildcp` = {clientAddress,
+// assetCode, assetScale} instead of asking the parent: for a parent that cannot do IL-DCP.
+function withFixedIldcp (plugin, ildcp) {
+  const sendData = plugin.sendData.bind(plugin)
+  plugin.sendData = async (data) => {
+    if (data[0] === IlpPacket.Type.TYPE_ILP_PREPARE &&
+        IlpPacket.deserializeIlpPrepare(data).destination === 'peer.config') {
+      return ILDCP.serializeIldcpResponse(ildcp)
+    }
+    return sendData(data)
+  }
+  return plugin
+}
+
+// ilp-protocol-stream 2.7.1 assigns `this.closed` in its Duplex subclass, and node >= 18 defines
+// a getter-only `closed` on Readable: "Cannot set property closed of #<Readable> which has only a
+// getter" on the first stream (interledgerjs/interledgerjs#284, fixed only in 2.7.2 prereleases).
+// An own accessor on the subclass gives the library its plain field back.
+function patchStreamForNode18 () {
+  const { DataAndMoneyStream } = require('ilp-protocol-stream')
+  const own = Object.getOwnPropertyDescriptor(DataAndMoneyStream.prototype, 'closed')
+  if (own) return
+  Object.defineProperty(DataAndMoneyStream.prototype, 'closed', {
+    configurable: true,
+    get () { return this._ilpnodeClosed === true },
+    set (value) { this._ilpnodeClosed = value }
+  })
+}
+
+function onSignals (stop) {
+  let stopping = false
+  for (const signal of ['SIGTERM', 'SIGINT']) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1)
+      stopping = true
+      Promise.resolve().then(stop).then(() => process.exit(0), fatal)
+    })
+  }
+}
+
+module.exports = { loadConfig, emit, fatal, httpPlugin, listeningPort, withFixedIldcp, patchStreamForNode18, onSignals }

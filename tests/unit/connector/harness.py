@@ -1,0 +1,163 @@
+"""A connector over an in-memory ledger, three peers and a scripted next hop (no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from uuid import uuid4
+
+from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
+from ilpnode.connector.metrics import PacketMetrics
+from ilpnode.connector.pipeline import Connector, ConnectorOptions
+from ilpnode.connector.rates import ExchangeRates
+from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.types import Reply
+from ilpnode.ilp import Fulfill, Prepare, Reject, decode_prepare, decode_reply, encode_prepare
+from ilpnode.ledger import MemoryLedger, Transfer, TransferId
+from ilpnode.services.accounting import (
+    AssetAccounts,
+    LiquidityService,
+    PacketAccounting,
+    PeerAccount,
+)
+
+PREIMAGE = bytes(range(32))
+CONDITION = hashlib.sha256(PREIMAGE).digest()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.value_ns = 1_800_000_000 * 10**9
+
+    def now_ns(self) -> int:
+        return self.value_ns
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.value_ns / 1e9, UTC)
+
+
+@dataclass
+class ScriptedHop:
+    """The next hop: records what it was sent and answers with `answer(prepare)`."""
+
+    answer: Callable[[Prepare], Reply] = lambda _p: Fulfill(fulfillment=PREIMAGE)
+    sent: list[tuple[ForwardingPeer, Prepare]] = field(default_factory=list)
+
+    async def send(self, peer: ForwardingPeer, body: bytes) -> Reply:
+        prepare = decode_prepare(body)
+        self.sent.append((peer, prepare))
+        return self.answer(prepare)
+
+
+@dataclass
+class World:
+    connector: Connector
+    ledger: MemoryLedger
+    clock: Clock
+    hop: ScriptedHop
+    peers: dict[str, ForwardingPeer]
+    metrics: PacketMetrics
+    routing: RoutingTable
+
+    async def send(self, prepare: Prepare, *, sender: str = "alice") -> Reply:
+        raw = encode_prepare(prepare)
+        return decode_reply(await self.connector.handle(self.peers[sender], prepare, raw))
+
+    async def liquidity(self, name: str) -> int:
+        [account] = await self.ledger.lookup_accounts([self.peers[name].account.account_id])
+        return account.credits_posted - account.debits_posted - account.debits_pending
+
+    def prepare(
+        self, destination: str, amount: int, *, expires_in: float = 10.0, data: bytes = b""
+    ) -> Prepare:
+        return Prepare(
+            amount=amount,
+            expires_at=self.clock.now() + timedelta(seconds=expires_in),
+            execution_condition=CONDITION,
+            destination=destination,
+            data=data,
+        )
+
+
+async def make_world(
+    *,
+    options: ConnectorOptions | None = None,
+    rates: dict[str, dict[str, Fraction]] | None = None,
+    liquidity: int = 1_000,
+    alice_max: int | None = 500,
+) -> World:
+    clock = Clock()
+    ledger = MemoryLedger(clock=clock)
+    liquidity_service = LiquidityService(ledger=ledger)
+    usd, eur = AssetAccounts(asset_id=uuid4(), ledger=1), AssetAccounts(asset_id=uuid4(), ledger=2)
+    for asset in (usd, eur):
+        await liquidity_service.create_asset_accounts(asset)
+    routing, directory = RoutingTable(), PeerDirectory()
+    peers: dict[str, ForwardingPeer] = {}
+    specs = [
+        ("alice", "test.alice", usd, "USD", 2, alice_max),
+        ("bob", "test.bob", usd, "USD", 2, None),
+        ("carol", "test.carol", eur, "EUR", 4, None),
+    ]
+    for name, address, asset, code, scale, maximum in specs:
+        peer_id = uuid4()
+        account = PeerAccount.for_peer(
+            peer_id=peer_id, asset_id=asset.asset_id, ledger=asset.ledger
+        )
+        await liquidity_service.create_peer_account(account)
+        peer = ForwardingPeer(
+            id=peer_id,
+            name=name,
+            static_ilp_address=address,
+            asset_id=asset.asset_id,
+            asset_code=code,
+            asset_scale=scale,
+            max_packet_amount=maximum,
+            endpoint=f"http://{name}.example/ilp",
+            outgoing_token=f"to-{name}",
+            account=account,
+        )
+        peers[name] = peer
+        directory.put(peer)
+        routing.add(address, peer_id, asset.asset_id)
+        await liquidity_service.deposit(transfer_id=uuid4(), account=account, amount=liquidity)
+    # The EUR asset must hold liquidity for packets converted into it.
+    await _deposit_asset(ledger, eur)
+    hop = ScriptedHop()
+    metrics = PacketMetrics()
+    connector = Connector(
+        own_address="test.node",
+        routing=routing,
+        directory=directory,
+        rates=ExchangeRates(static=rates or {}, source=None, lifetime_ms=1000, clock=clock),
+        accounting=PacketAccounting(ledger=ledger),
+        client=hop,
+        clock=clock,
+        metrics=metrics,
+        options=options or ConnectorOptions(),
+    )
+    return World(connector, ledger, clock, hop, peers, metrics, routing)
+
+
+async def _deposit_asset(ledger: MemoryLedger, asset: AssetAccounts) -> None:
+    [result] = await ledger.create_transfers(
+        [
+            Transfer(
+                id=TransferId(uuid4().int),
+                debit_account_id=asset.settlement_account_id,
+                credit_account_id=asset.liquidity_account_id,
+                amount=10**9,
+                ledger=asset.ledger,
+                code=2,
+            )
+        ]
+    )
+    assert result.ok, result
+
+
+def reject_code(reply: Reply) -> tuple[str, str]:
+    assert isinstance(reply, Reject), reply
+    return reply.code, reply.triggered_by

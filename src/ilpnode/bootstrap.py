@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-import aiohttp
+import httpx
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
@@ -26,7 +26,7 @@ from ilpnode.config import Settings
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.http_server import IlpHttpApp
 from ilpnode.connector.metrics import PacketMetrics
-from ilpnode.connector.peer_client import PeerClient, create_session
+from ilpnode.connector.peer_client import PeerClient
 from ilpnode.connector.peer_index import PeerIndex
 from ilpnode.connector.pipeline import Connector, ConnectorOptions
 from ilpnode.connector.rates import ExchangeRates, parse_static_rates
@@ -86,7 +86,8 @@ class Node:
             registry=self.metrics_registry,
         )
         self.connector: Connector | None = None
-        self._http_session: aiohttp.ClientSession | None = None
+        self._peer_client: PeerClient | None = None
+        self._rates_client: httpx.AsyncClient | None = None
         self.peering_store = SqlPeeringStore(database)
         self.services: AdminServices | None = None
         self.graphql_app: ASGIApp | None = None
@@ -96,6 +97,10 @@ class Node:
             ilp_address=settings.node_address,
             graphql=lambda: self.graphql_app,
             metrics=self.metrics,
+            metrics_token=(
+                settings.metrics_token.get_secret_value() if settings.metrics_token else None
+            ),
+            metrics_open=settings.admin_api_secret is None,
         )
         self.connector_app = IlpHttpApp(authenticate=self._authenticate, handle=self._handle)
 
@@ -134,7 +139,7 @@ class Node:
 
     def _connector(self, ledger: Ledger) -> Connector:
         settings = self.settings
-        self._http_session = session = create_session()
+        self._peer_client = client = PeerClient()
         static = parse_static_rates(settings.exchange_rates) if settings.exchange_rates else {}
         url = settings.exchange_rates_url
         return Connector(
@@ -143,12 +148,12 @@ class Node:
             directory=self.directory,
             rates=ExchangeRates(
                 static=static,
-                source=HttpRatesSource(url=url, session=session) if url else None,
+                source=self._rates_source(url) if url else None,
                 lifetime_ms=settings.exchange_rates_lifetime_ms,
                 clock=self.clock,
             ),
             accounting=PacketAccounting(ledger=ledger),
-            client=PeerClient(session=session),
+            client=client,
             clock=self.clock,
             metrics=self.packet_metrics,
             options=ConnectorOptions(
@@ -158,6 +163,10 @@ class Node:
                 rate_limit_burst=settings.connector_rate_limit_burst,
             ),
         )
+
+    def _rates_source(self, url: str) -> HttpRatesSource:
+        self._rates_client = httpx.AsyncClient()
+        return HttpRatesSource(url=url, client=self._rates_client)
 
     def _authenticate(self, token: str) -> ForwardingPeer | None:
         return self.directory.get(self.peer_index.peer_for_token(token))
@@ -238,9 +247,12 @@ class Node:
     async def close(self) -> None:
         self.graphql_app = None
         self.connector = None
-        if self._http_session is not None:
-            await self._http_session.close()
-            self._http_session = None
+        if self._peer_client is not None:
+            await self._peer_client.close()
+            self._peer_client = None
+        if self._rates_client is not None:
+            await self._rates_client.aclose()
+            self._rates_client = None
         if self.ledger is not None:
             await self.ledger.close()
             self.ledger = None

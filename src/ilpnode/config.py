@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     admin_api_secret: SecretStr | None = Field(
         default=None, description="HMAC secret for signed Admin API requests."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token a Prometheus scraper sends to GET /metrics."
+    )
     admin_api_signature_ttl_seconds: int = Field(default=30, ge=1, le=3600)
     admin_api_signature_version: int = Field(
         default=1, ge=1, description="The N a request's `signature: t=…, vN=…` header must carry."
@@ -171,7 +174,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("admin_api_secret")
+    @field_validator("admin_api_secret", "metrics_token")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:

@@ -6,12 +6,13 @@ built once the ledger is open, and `/graphql` answers 503 until then.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -43,7 +44,13 @@ def create_admin_app(
     ilp_address: str,
     graphql: Callable[[], ASGIApp | None] = lambda: None,
     metrics: Callable[[], Awaitable[bytes]] | None = None,
+    metrics_token: str | None = None,
+    metrics_open: bool = True,
 ) -> Starlette:
+    """The admin app. `/metrics` needs `Authorization: Bearer <metrics_token>` when a token is
+    given; without one it is served only if `metrics_open` (the node passes False when the admin
+    server is reachable from the network, i.e. ADMIN_API_SECRET is set)."""
+
     async def healthz(_request: Request) -> JSONResponse:
         components = dict(await health())
         healthy = all(state == "ok" for state in components.values())
@@ -55,7 +62,20 @@ def create_admin_app(
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-    async def prometheus(_request: Request) -> Response:
+    async def prometheus(request: Request) -> Response:
+        if metrics_token is not None:
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {metrics_token}".encode()):
+                return PlainTextResponse(
+                    "metrics need Authorization: Bearer <METRICS_TOKEN>\n",
+                    status_code=401,
+                    headers={"www-authenticate": "Bearer"},
+                )
+        elif not metrics_open:
+            return PlainTextResponse(
+                "metrics are off: set METRICS_TOKEN to scrape them from the network\n",
+                status_code=401,
+            )
         body = await metrics() if metrics is not None else b""
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -1,7 +1,7 @@
 """The outgoing side of ILP-over-HTTP: POST a Prepare to a peer, read its Fulfill or Reject.
 
-One `aiohttp` session for the node; its connector keeps a pool of keep-alive connections per
-peer endpoint (host, port, TLS), so steady traffic to a peer reuses warm connections. The request
+One `http_client.HttpClient` for the node; it keeps a pool of keep-alive connections per peer
+endpoint (scheme, host, port), so steady traffic to a peer reuses warm connections. The request
 carries the peer's outgoing token as `Authorization: Bearer …` and
 `Content-Type: application/octet-stream`; the time it may take is bounded by the packet's
 expiry (`middleware/expiry.OutgoingTimeout` cancels it).
@@ -22,15 +22,21 @@ A peer's own Reject passes through unchanged, with its own triggeredBy.
 from __future__ import annotations
 
 from typing import Final
-
-import aiohttp
+from uuid import UUID
 
 from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.connector.errors import IlpError, PeerBusy, PeerUnreachable
+from ilpnode.connector.http_client import (
+    ConnectError,
+    Endpoint,
+    HttpClient,
+    HttpError,
+    ResponseTooLarge,
+)
 from ilpnode.connector.types import Reply
 from ilpnode.ilp import IlpCodecError, IlpErrorCode, decode_reply
 
-__all__ = ["MAX_REPLY_BYTES", "PeerClient", "create_session"]
+__all__ = ["MAX_REPLY_BYTES", "PeerClient"]
 
 # A Fulfill or Reject holds at most 32 KiB of data plus small fields.
 MAX_REPLY_BYTES: Final = 64 * 1024
@@ -38,54 +44,59 @@ MAX_REPLY_BYTES: Final = 64 * 1024
 KEEPALIVE_SECONDS: Final = 4.0
 # At most this many connections to one peer endpoint at a time.
 CONNECTIONS_PER_PEER_MAX: Final = 256
-_CONTENT_TYPE: Final = "application/octet-stream"
-
-
-def create_session() -> aiohttp.ClientSession:
-    """The node's HTTP client session (also used for the rates service)."""
-    connector = aiohttp.TCPConnector(
-        limit=0,
-        limit_per_host=CONNECTIONS_PER_PEER_MAX,
-        keepalive_timeout=KEEPALIVE_SECONDS,
-        ttl_dns_cache=60,
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        auto_decompress=False,
-        skip_auto_headers=("User-Agent", "Accept-Encoding"),
-        timeout=aiohttp.ClientTimeout(total=None),
-    )
 
 
 class PeerClient:
-    def __init__(self, *, session: aiohttp.ClientSession) -> None:
-        self._session = session
+    def __init__(self, *, http: HttpClient | None = None) -> None:
+        self._http = http or HttpClient(
+            max_connections=CONNECTIONS_PER_PEER_MAX,
+            idle_seconds=KEEPALIVE_SECONDS,
+            max_body_bytes=MAX_REPLY_BYTES,
+        )
+        # peer id -> (the peer value it was built from, its endpoint, its header lines)
+        self._requests: dict[UUID, tuple[ForwardingPeer, Endpoint, bytes]] = {}
 
     async def send(self, peer: ForwardingPeer, body: bytes) -> Reply:
         """POST `body` (an encoded Prepare) to `peer`; its reply, or an `IlpError`."""
-        headers = {
-            "Authorization": f"Bearer {peer.outgoing_token}",
-            "Content-Type": _CONTENT_TYPE,
-            "Accept": _CONTENT_TYPE,
-        }
-        for attempt in (1, 2):
-            try:
-                async with self._session.post(peer.endpoint, data=body, headers=headers) as answer:
-                    status = answer.status
-                    if status != 200:
-                        raise _http_error(peer, status)
-                    payload = await _read_bounded(answer)
-                break
-            except aiohttp.ServerDisconnectedError:
-                if attempt == 1:
-                    continue  # a stale keep-alive connection: once more on a fresh one
-                raise PeerUnreachable(f"peer {peer.label} closed the connection") from None
-            except aiohttp.ClientError as error:
-                raise PeerUnreachable(f"cannot reach peer {peer.label}: {error}") from None
+        cached = self._requests.get(peer.id)
+        if cached is None or cached[0] is not peer:
+            cached = self._requests[peer.id] = (peer, *_request_of(peer))
+        _, endpoint, head = cached
+        try:
+            status, payload = await self._http.post(endpoint, head, body)
+        except ConnectError as error:
+            raise PeerUnreachable(f"cannot reach peer {peer.label}: {error}") from None
+        except ResponseTooLarge as error:
+            raise PeerUnreachable(f"peer {peer.label} sent an invalid reply: {error}") from None
+        except HttpError as error:
+            raise PeerUnreachable(f"peer {peer.label}: {error}") from None
+        if status != 200:
+            raise _http_error(peer, status)
         try:
             return decode_reply(payload)
         except IlpCodecError as error:
             raise PeerUnreachable(f"peer {peer.label} sent an invalid reply: {error}") from None
+
+    async def close(self) -> None:
+        await self._http.close()
+
+
+def _request_of(peer: ForwardingPeer) -> tuple[Endpoint, bytes]:
+    try:
+        endpoint = Endpoint.parse(peer.endpoint.strip())
+        token = peer.outgoing_token.encode("ascii")
+    except (ValueError, UnicodeError):
+        raise PeerUnreachable(
+            f"peer {peer.label} has an unusable outgoing endpoint or token"
+        ) from None
+    if any(byte < 0x20 or byte == 0x7F for byte in token):
+        raise PeerUnreachable(f"peer {peer.label} has an unusable outgoing token")
+    head = (
+        b"Authorization: Bearer " + token + b"\r\n"
+        b"Content-Type: application/octet-stream\r\n"
+        b"Accept: application/octet-stream\r\n"
+    )
+    return endpoint, head
 
 
 def _http_error(peer: ForwardingPeer, status: int) -> IlpError:
@@ -97,17 +108,3 @@ def _http_error(peer: ForwardingPeer, status: int) -> IlpError:
     return IlpError(
         f"peer {peer.label} refused the packet (HTTP {status})", code=IlpErrorCode.F02_UNREACHABLE
     )
-
-
-async def _read_bounded(answer: aiohttp.ClientResponse) -> bytes:
-    length = answer.content_length
-    if length is not None and length <= MAX_REPLY_BYTES:
-        return await answer.read()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in answer.content.iter_chunked(16 * 1024):
-        size += len(chunk)
-        if size > MAX_REPLY_BYTES:
-            raise PeerUnreachable(f"reply larger than {MAX_REPLY_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

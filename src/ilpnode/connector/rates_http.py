@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Final
 
-import aiohttp
+import httpx
 
 from ilpnode.connector.rates import RatesUnavailable, parse_rates
 
@@ -17,26 +17,27 @@ MAX_ANSWER_BYTES: Final = 1024 * 1024  # a rates table is a few KB; refuse to bu
 
 
 class HttpRatesSource:
-    def __init__(self, *, url: str, session: aiohttp.ClientSession) -> None:
+    def __init__(self, *, url: str, client: httpx.AsyncClient) -> None:
         self._url = url
-        self._session = session
+        self._client = client
 
     async def fetch(self, base: str) -> Mapping[str, Fraction]:
         """Raises RatesUnavailable for an unreachable service, a non-200 or a bad answer."""
-        timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_SECONDS)
         try:
-            async with self._session.get(
-                self._url, params={"base": base}, timeout=timeout
+            async with self._client.stream(
+                "GET", self._url, params={"base": base}, timeout=FETCH_TIMEOUT_SECONDS
             ) as response:
-                if response.status != 200:
+                if response.status_code != 200:
                     raise RatesUnavailable(
-                        f"the rates service answered HTTP {response.status} for base {base}"
+                        f"the rates service answered HTTP {response.status_code} for base {base}"
                     )
-                body = await response.content.read(MAX_ANSWER_BYTES + 1)
-        except (aiohttp.ClientError, TimeoutError) as error:
+                body = b""
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise RatesUnavailable("the rates answer is larger than 1 MiB")
+        except httpx.HTTPError as error:
             raise RatesUnavailable(f"cannot fetch exchange rates for {base}: {error!r}") from error
-        if len(body) > MAX_ANSWER_BYTES:
-            raise RatesUnavailable("the rates answer is larger than 1 MiB")
         try:
             return parse_rates(body, base=base)
         except ValueError as error:

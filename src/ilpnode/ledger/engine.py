@@ -298,7 +298,7 @@ class LedgerEngine:
         chain_broken = False
         journal_mark = timestamp_mark = 0
         for index, event in enumerate(events):
-            linked = bool(event.flags & _LINKED)
+            linked = bool(int(event.flags) & _LINKED)
             if linked and chain_start is None:
                 chain_start, chain_broken = index, False
                 journal_mark, timestamp_mark = len(self._journal), self._state.last_timestamp

@@ -34,6 +34,10 @@ class Balances(Protocol):
     def credits_posted(self) -> int: ...
 
 
+_DEBITS_LIMITED = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
+_CREDITS_LIMITED = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
+
+
 def debits_exceed_credits(account: Balances, amount: int) -> bool:
     """Would debiting `amount` break the account's DEBITS_MUST_NOT_EXCEED_CREDITS flag?
 
@@ -45,7 +49,7 @@ def debits_exceed_credits(account: Balances, amount: int) -> bool:
         True (refuse with EXCEEDS_CREDITS) iff the flag is set and
         `debits_pending + debits_posted + amount > credits_posted`. Never raises.
     """
-    return bool(account.flags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS) and (
+    return bool(int(account.flags) & _DEBITS_LIMITED) and (
         account.debits_pending + account.debits_posted + amount > account.credits_posted
     )
 
@@ -61,7 +65,7 @@ def credits_exceed_debits(account: Balances, amount: int) -> bool:
         True (refuse with EXCEEDS_DEBITS) iff the flag is set and
         `credits_pending + credits_posted + amount > debits_posted`. Never raises.
     """
-    return bool(account.flags & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS) and (
+    return bool(int(account.flags) & _CREDITS_LIMITED) and (
         account.credits_pending + account.credits_posted + amount > account.debits_posted
     )
 

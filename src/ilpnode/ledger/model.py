@@ -91,6 +91,10 @@ class TransferFlags(enum.IntFlag):
     """Void the pending transfer named by `pending_id`."""
 
 
+_PENDING_BIT: Final = 1 << 1  # TransferFlags.PENDING, as a plain int
+_TRANSFER_FLAG_TYPES: Final = frozenset({TransferFlags, int})  # not bool
+
+
 def _check_uint(name: str, value: int, maximum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
@@ -160,6 +164,36 @@ class Transfer:
     timestamp: int = 0
 
     def __post_init__(self) -> None:
+        # Fast path (every packet builds several): plain ints in range pass with no calls.
+        if (
+            type(self.id) is int
+            and type(self.debit_account_id) is int
+            and type(self.credit_account_id) is int
+            and type(self.amount) is int
+            and type(self.pending_id) is int
+            and type(self.timeout) is int
+            and type(self.timestamp) is int
+            and type(self.user_data_128) is int
+            and type(self.user_data_64) is int
+            and type(self.user_data_32) is int
+            and type(self.ledger) is int
+            and type(self.code) is int
+            and type(self.flags) in _TRANSFER_FLAG_TYPES
+            and 0 <= self.id <= ID_INT_MAX
+            and 0 <= self.debit_account_id <= ID_INT_MAX
+            and 0 <= self.credit_account_id <= ID_INT_MAX
+            and 0 <= self.amount <= AMOUNT_MAX
+            and 0 <= self.pending_id <= ID_INT_MAX
+            and 0 <= self.timeout <= TIMEOUT_SECONDS_MAX
+            and 0 <= self.timestamp <= TIMESTAMP_MAX
+            and 0 <= self.user_data_128 <= USER_DATA_128_MAX
+            and 0 <= self.user_data_64 <= USER_DATA_64_MAX
+            and 0 <= self.user_data_32 <= USER_DATA_32_MAX
+            and 0 <= self.ledger <= LEDGER_MAX
+            and 0 <= self.code <= CODE_MAX
+            and 0 <= self.flags <= FLAGS_MAX
+        ):
+            return
         _check_uint("id", self.id, ID_INT_MAX)
         _check_uint("debit_account_id", self.debit_account_id, ID_INT_MAX)
         _check_uint("credit_account_id", self.credit_account_id, ID_INT_MAX)
@@ -180,7 +214,7 @@ class Transfer:
 
         The transfer is expired at any ledger time `>= expires_at` (TigerBeetle's rule).
         """
-        if self.timeout == 0 or not self.flags & TransferFlags.PENDING:
+        if self.timeout == 0 or not int(self.flags) & _PENDING_BIT:
             return None
         return self.timestamp + self.timeout * NANOSECONDS_PER_SECOND
 

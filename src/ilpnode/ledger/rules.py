@@ -42,9 +42,10 @@ _TRANSFER_FLAGS_KNOWN = int(
     | TransferFlags.POST_PENDING_TRANSFER
     | TransferFlags.VOID_PENDING_TRANSFER
 )
-_PENDING = TransferFlags.PENDING
-_POST = TransferFlags.POST_PENDING_TRANSFER
-_VOID = TransferFlags.VOID_PENDING_TRANSFER
+# Plain ints: bit tests on them are C operations, on enum members Python-level calls.
+_PENDING = int(TransferFlags.PENDING)
+_POST = int(TransferFlags.POST_PENDING_TRANSFER)
+_VOID = int(TransferFlags.VOID_PENDING_TRANSFER)
 
 
 def validate_account(account: Account, existing: Account | None) -> CreateAccountStatus:
@@ -114,7 +115,7 @@ def validate_transfer(
         return S.ID_MUST_NOT_BE_ZERO, None
     if t.id == ID_INT_MAX:
         return S.ID_MUST_NOT_BE_INT_MAX, None
-    if t.flags & (_POST | _VOID):
+    if int(t.flags) & (_POST | _VOID):
         return _validate_post_or_void(t, timestamp, transfers, pending)
 
     if t.debit_account_id == 0:
@@ -129,7 +130,7 @@ def validate_transfer(
         return S.ACCOUNTS_MUST_BE_DIFFERENT, None
     if t.pending_id != 0:
         return S.PENDING_ID_MUST_BE_ZERO, None
-    if not t.flags & _PENDING and t.timeout != 0:
+    if not int(t.flags) & _PENDING and t.timeout != 0:
         return S.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER, None
     if t.amount == 0:
         return S.AMOUNT_MUST_NOT_BE_ZERO, None
@@ -154,7 +155,7 @@ def validate_transfer(
         return _transfer_exists(t, existing), None
 
     amount = t.amount
-    if t.flags & _PENDING:
+    if int(t.flags) & _PENDING:
         if dr.debits_pending + amount > AMOUNT_MAX:
             return S.OVERFLOWS_DEBITS_PENDING, None
         if cr.credits_pending + amount > AMOUNT_MAX:
@@ -184,7 +185,8 @@ def _validate_post_or_void(
     pending: Mapping[int, TransferPendingStatus],
 ) -> tuple[CreateTransferStatus, Transfer | None]:
     S = CreateTransferStatus
-    if (t.flags & _POST and t.flags & _VOID) or t.flags & _PENDING:
+    flags = int(t.flags)
+    if (flags & _POST and flags & _VOID) or flags & _PENDING:
         return S.FLAGS_ARE_MUTUALLY_EXCLUSIVE, None
     if t.pending_id == 0:
         return S.PENDING_ID_MUST_NOT_BE_ZERO, None
@@ -197,7 +199,7 @@ def _validate_post_or_void(
     p = transfers.get(t.pending_id)
     if p is None:
         return S.PENDING_TRANSFER_NOT_FOUND, None
-    if not p.flags & _PENDING:
+    if not int(p.flags) & _PENDING:
         return S.PENDING_TRANSFER_NOT_PENDING, None
     # Zero means "as the pending transfer" for the accounts, ledger, code and amount.
     if t.debit_account_id != 0 and t.debit_account_id != p.debit_account_id:
@@ -211,7 +213,7 @@ def _validate_post_or_void(
     amount = t.amount if t.amount != 0 else p.amount
     if amount > p.amount:
         return S.EXCEEDS_PENDING_TRANSFER_AMOUNT, None
-    if t.flags & _VOID and amount < p.amount:
+    if int(t.flags) & _VOID and amount < p.amount:
         return S.PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT, None
 
     existing = transfers.get(t.id)

@@ -24,9 +24,10 @@ from ilpnode.ledger.statuses import TransferPendingStatus
 
 __all__ = ["AccountRow", "LedgerSnapshot", "LedgerState"]
 
-_PENDING = TransferFlags.PENDING
-_POST = TransferFlags.POST_PENDING_TRANSFER
-_VOID = TransferFlags.VOID_PENDING_TRANSFER
+# Plain ints: bit tests on them are C operations, on enum members Python-level calls.
+_PENDING = int(TransferFlags.PENDING)
+_POST = int(TransferFlags.POST_PENDING_TRANSFER)
+_VOID = int(TransferFlags.VOID_PENDING_TRANSFER)
 
 
 @dataclass(slots=True)
@@ -118,14 +119,15 @@ class LedgerState:
             self.pending[pending.id] = TransferPendingStatus.EXPIRED
             self.expired[pending.id] = entry
             return
-        if entry.flags & _PENDING:
+        flags = int(entry.flags)
+        if flags & _PENDING:
             self._move(entry, pending_delta=entry.amount, posted_delta=0)
             self.pending[entry.id] = TransferPendingStatus.PENDING
             if (expires_at := entry.expires_at) is not None:
                 heapq.heappush(self.expiry_queue, (expires_at, entry.timestamp, entry.id))
-        elif entry.flags & (_POST | _VOID):
+        elif flags & (_POST | _VOID):
             pending = self.transfers[entry.pending_id]
-            posted = entry.amount if entry.flags & _POST else 0
+            posted = entry.amount if flags & _POST else 0
             self._move(pending, pending_delta=-pending.amount, posted_delta=posted)
             self.pending[pending.id] = (
                 TransferPendingStatus.POSTED if posted else TransferPendingStatus.VOIDED
@@ -140,12 +142,13 @@ class LedgerState:
             del self.accounts[entry.id]
             return
         del self.transfers[entry.id]
-        if entry.flags & _PENDING:
+        flags = int(entry.flags)
+        if flags & _PENDING:
             self._move(entry, pending_delta=-entry.amount, posted_delta=0)
             del self.pending[entry.id]  # its expiry-queue entry goes stale
-        elif entry.flags & (_POST | _VOID):
+        elif flags & (_POST | _VOID):
             pending = self.transfers[entry.pending_id]
-            posted = entry.amount if entry.flags & _POST else 0
+            posted = entry.amount if flags & _POST else 0
             self._move(pending, pending_delta=pending.amount, posted_delta=-posted)
             self.pending[pending.id] = TransferPendingStatus.PENDING
         else:

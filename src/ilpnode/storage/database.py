@@ -49,6 +49,11 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=True)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        database = make_url(url).database if self.is_sqlite else None
+        self.sqlite_path: str | None = (
+            database if database and database != ":memory:" and "mode=memory" not in url else None
+        )
+        """The SQLite file (None for PostgreSQL or an in-memory database)."""
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
 

@@ -29,6 +29,8 @@ same synchronous step. A single writer task turns the buffer into durable rows:
   node was down, durably, before serving.
 - **Expiry.** A sweeper task wakes at the next pending deadline (at least once a second) and calls
   `expire_due`, which releases due reservations and journals the expiries.
+- **Writer.** On SQLite the groups go through `sqlite_journal.SqliteJournal` (the stdlib driver,
+  in its own thread, off the event loop); on PostgreSQL through SQLAlchemy (`ledger_rows`).
 - **Failure.** If a commit fails, the engine is ahead of the database. The ledger fails closed:
   every waiting and later call raises `LedgerUnavailableError`, and a recovery task rebuilds the
   engine from the database (with back-off) and resumes. Entries that were never committed are
@@ -57,6 +59,7 @@ from ilpnode.ledger import (
 )
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger_rows import insert_entries, load_balances, load_journal, update_balances
+from ilpnode.storage.sqlite_journal import SqliteJournal
 
 __all__ = ["EmbeddedLedger", "LedgerCorruptionError", "LedgerUnavailableError"]
 
@@ -97,6 +100,8 @@ class EmbeddedLedger:
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._deferred_flush: asyncio.TimerHandle | None = None
+        path = database.sqlite_path
+        self._sqlite_journal = SqliteJournal(path) if path is not None else None
         self.group_commits = 0
         """Transactions the writer has committed (each carries one group of changes)."""
 
@@ -175,6 +180,8 @@ class EmbeddedLedger:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._sqlite_journal is not None:
+            await self._sqlite_journal.close()
 
     @property
     def available(self) -> bool:
@@ -273,11 +280,15 @@ class EmbeddedLedger:
     async def _commit(self, entries: list[JournalEntry], balances: list[Account]) -> None:
         created = {entry.id for entry in entries if isinstance(entry, Account)}
         new_accounts = {account.id: account for account in balances if account.id in created}
+        existing = [account for account in balances if account.id not in created]
+        if self._sqlite_journal is not None:
+            await self._sqlite_journal.commit(entries, new_accounts, existing)
+            return
         async with self._database.engine.begin() as connection:
             await insert_entries(
                 connection, ((entry.timestamp, entry) for entry in entries), new_accounts
             )
-            await update_balances(connection, [a for a in balances if a.id not in created])
+            await update_balances(connection, existing)
 
     def _fail(self, error: Exception) -> None:
         logger.critical(

@@ -8,6 +8,10 @@ from .conftest import GraphQLClient
 from .queries import ASSETS, CREATE_ASSET, CREATE_PEER
 from .test_assets import create_asset
 
+ASSETS_OF_TENANT = """
+query($tenantId: String) { assets(tenantId: $tenantId) { edges { node { id } } } }
+"""
+
 
 async def _raw(api: GraphQLClient, content: bytes) -> httpx.Response:
     transport = httpx.ASGITransport(app=api.node.admin_app)
@@ -75,3 +79,8 @@ async def test_http_status_is_apollos(api: GraphQLClient) -> None:
     )
     assert duplicate.status_code == 200
     assert duplicate.json()["errors"][0]["extensions"]["code"] == "DUPLICATE"
+    missing_variable = await api.post({"query": CREATE_ASSET, "variables": {}})
+    assert missing_variable.status_code == 400
+    tenant = str(api.node.settings.operator_tenant_id).upper()
+    page = await api.post({"query": ASSETS_OF_TENANT, "variables": {"tenantId": tenant}})
+    assert len(page.json()["data"]["assets"]["edges"]) == 1  # a UUID, whatever its case

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.connector.errors import IlpError
-from ilpnode.connector.peer_client import MAX_REPLY_BYTES, PeerClient, create_session
+from ilpnode.connector.peer_client import MAX_REPLY_BYTES, PeerClient
 from ilpnode.ilp import Fulfill, IlpErrorCode, Reject, encode_fulfill, encode_reject
 from ilpnode.services.accounting import PeerAccount
 from tests.support import free_port
@@ -68,11 +68,11 @@ async def server() -> AsyncIterator[Server]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[PeerClient]:
-    session = create_session()
+    peer_client = PeerClient()
     try:
-        yield PeerClient(session=session)
+        yield peer_client
     finally:
-        await session.close()
+        await peer_client.close()
 
 
 async def test_sends_the_token_and_content_type_and_returns_the_reply(
@@ -181,8 +181,11 @@ async def test_a_stale_keep_alive_connection_is_retried_once(client: PeerClient)
         )
         await reader.readexactly(length)
 
+    writers: list[asyncio.StreamWriter] = []
+
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal answered, dropped
+        writers.append(writer)
         await read_request(reader)
         body = encode_fulfill(FULFILL)
         writer.write(
@@ -207,5 +210,8 @@ async def test_a_stale_keep_alive_connection_is_retried_once(client: PeerClient)
         assert await client.send(target, b"x") == FULFILL
         assert (answered, dropped) == (2, 1)
     finally:
+        await client.close()
+        for writer in writers:
+            writer.close()
         tcp.close()
         await tcp.wait_closed()

@@ -50,14 +50,17 @@ def build_schema() -> GraphQLSchema:
 
 class _ApolloStatus(GraphQLHTTPHandler):
     """HTTP statuses as Apollo Server (Rafiki's) gives them: 400 only for a request that could
-    not be executed (parse, validation, variables: no `data` key); an error raised while
-    executing, even one that nulls the whole `data`, is 200. Clients such as Apollo Client treat
+    not be executed (parse, validation, invalid variables); an error raised while executing,
+    even one that nulls the whole `data`, is 200. Clients such as Apollo Client treat
     a 400 as a network failure and would hide the GraphQL error message."""
 
     async def create_json_response(
         self, request: Request, result: dict[str, Any], success: bool
     ) -> Response:
-        status = 200 if success or "data" in result else 400
+        # A request-level error (parse, validation, variable coercion) has no `path`.
+        errors = result.get("errors") or []
+        unexecuted = result.get("data") is None and all("path" not in e for e in errors)
+        status = 400 if not success and unexecuted else 200
         return JSONResponse(result, status_code=status)
 
 

@@ -44,3 +44,14 @@ def context_of(info: Info) -> RequestContext:
     context = info.context
     assert isinstance(context, RequestContext)
     return context
+
+
+def is_other_tenant(services: AdminServices, tenant_id: str | None) -> bool:
+    """True when a `tenantId` argument names another tenant than ours (compared as UUIDs, so
+    case and hyphens do not matter, as for the `tenant-id` header; a non-UUID is another)."""
+    if tenant_id is None:
+        return False
+    try:
+        return UUID(tenant_id) != services.tenant_id
+    except ValueError:
+        return True

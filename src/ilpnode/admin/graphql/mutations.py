@@ -8,7 +8,7 @@ from typing import Any
 
 from ariadne import MutationType
 
-from ilpnode.admin.graphql.context import RequestContext
+from ilpnode.admin.graphql.context import RequestContext, is_other_tenant
 from ilpnode.admin.graphql.errors import AdminApiError, raise_error
 from ilpnode.admin.graphql.idempotency import idempotent
 from ilpnode.admin.graphql.liquidity import bind_liquidity
@@ -47,7 +47,7 @@ def _outgoing(http: dict[str, Any]) -> HttpOutgoing:
 
 async def _create_asset(context: RequestContext, input: dict[str, Any]) -> MutationResult:
     tenant_id = input.get("tenant_id")
-    if tenant_id is not None and tenant_id != str(context.services.tenant_id):
+    if is_other_tenant(context.services, tenant_id):
         raise AdminApiError("Assignment to the specified tenant is not permitted", "BAD_USER_INPUT")
     asset = await context.services.assets.create(
         CreateAsset(

@@ -6,7 +6,7 @@ from typing import Any
 
 from ariadne import QueryType
 
-from ilpnode.admin.graphql.context import Info, context_of
+from ilpnode.admin.graphql.context import Info, context_of, is_other_tenant
 from ilpnode.admin.graphql.errors import raise_error
 from ilpnode.admin.graphql.objects import connection, parse_cursor
 from ilpnode.services.peering import (
@@ -39,7 +39,7 @@ def _request(arguments: dict[str, Any]) -> Any:
 
 
 def _other_tenant(info: Info, tenant_id: str | None) -> bool:
-    return tenant_id is not None and tenant_id != str(context_of(info).services.tenant_id)
+    return is_other_tenant(context_of(info).services, tenant_id)
 
 
 _EMPTY: Page[Asset] = Page(items=(), has_next_page=False, has_previous_page=False)

@@ -51,7 +51,9 @@ class PeerError(enum.Enum):
     InvalidRoute = "InvalidRoute"
     """ilpnode: a route is not a prefix of whole ILP address segments."""
     InvalidIncomingToken = "InvalidIncomingToken"
-    """ilpnode: an incoming token is empty."""
+    """ilpnode: an incoming token is empty, too long, or not printable ASCII."""
+    InvalidOutgoingToken = "InvalidOutgoingToken"
+    """ilpnode: the outgoing token is empty, too long, or not printable ASCII."""
     InvalidAmount = "InvalidAmount"
     """ilpnode: maxPacketAmount or liquidityThreshold is not an integer in 0..2**64-1."""
     CannotDeletePeerWithLiquidity = "CannotDeletePeerWithLiquidity"
@@ -92,6 +94,7 @@ _PEER_ERRORS: dict[PeerError, tuple[str, str]] = {
     PeerError.InvalidInitialLiquidity: ("BAD_USER_INPUT", "invalid initial liquidity for peer"),
     PeerError.InvalidRoute: ("BAD_USER_INPUT", "invalid route"),
     PeerError.InvalidIncomingToken: ("BAD_USER_INPUT", "invalid incoming token"),
+    PeerError.InvalidOutgoingToken: ("BAD_USER_INPUT", "invalid outgoing token"),
     PeerError.InvalidAmount: ("BAD_USER_INPUT", "invalid amount"),
     PeerError.CannotDeletePeerWithLiquidity: (
         "FORBIDDEN",

@@ -18,7 +18,8 @@ Decisions where Rafiki is quirky:
   moves element 0 to the new address (Rafiki keeps routing the old one).
 - [quirk fixed] `load_all` loads *every* peer (Rafiki loads the newest 20).
 - Incoming tokens are stored and indexed as sha256 hex digests only (Rafiki stores them).
-- Empty incoming tokens, malformed routes and out-of-range amounts are refused (ilpnode errors).
+- Empty or unsendable tokens (control or non-ASCII characters), malformed routes and
+  out-of-range amounts are refused (ilpnode errors).
 - No tenants: ilpnode is single-tenant, so Rafiki's tenant checks and their quirks do not apply.
 """
 
@@ -48,6 +49,7 @@ from ilpnode.services.peering.validation import (
     is_valid_http_endpoint,
     is_valid_ilp_address,
     is_valid_route,
+    is_valid_token,
     is_valid_uint64,
     parse_uuid,
 )
@@ -360,9 +362,11 @@ def _check_fields(
         return PeerError.InvalidStaticIlpAddress
     if outgoing is not None and not is_valid_http_endpoint(outgoing.endpoint):
         return PeerError.InvalidHTTPEndpoint
+    if outgoing is not None and not is_valid_token(outgoing.auth_token):
+        return PeerError.InvalidOutgoingToken
     if isinstance(routes, str) or not all(is_valid_route(route) for route in routes):
         return PeerError.InvalidRoute
-    if isinstance(tokens, str) or not all(isinstance(t, str) and t for t in tokens):
+    if isinstance(tokens, str) or not all(is_valid_token(t) for t in tokens):
         return PeerError.InvalidIncomingToken
     if any(amount is not None and not is_valid_uint64(amount) for amount in amounts):
         return PeerError.InvalidAmount

@@ -93,3 +93,17 @@ def parse_uuid(value: object) -> UUID | None:
         return UUID(value)
     except ValueError:
         return None
+
+
+TOKEN_LENGTH_MAX = 1024  # far more than any real token; keeps headers and indexes small
+
+
+def is_valid_token(value: object) -> bool:
+    """ilpnode's rule for incoming and outgoing tokens: 1..1024 printable ASCII characters
+    (space included). Tokens travel in an HTTP header, where a control character would end the
+    header (or inject another) and non-ASCII has no portable encoding."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= TOKEN_LENGTH_MAX
+        and all(" " <= char <= "~" for char in value)
+    )

@@ -135,3 +135,14 @@ async def test_concurrent_post_and_void_resolve_once(world: World) -> None:
     results = await asyncio.gather(packet.post(), packet.void(), packet.post())
     assert results.count(None) == 1
     assert await balances(world) in (before, {**before, "alice": 900, "bob": 100})
+
+
+def test_new_transfer_ids_are_distinct_uuid4s() -> None:
+    from uuid import UUID
+
+    from ilpnode.services.accounting.packets import new_transfer_ids
+
+    ids = new_transfer_ids(1000)
+    assert len(set(ids)) == 1000
+    assert all(UUID(int=i).version == 4 for i in ids)
+    assert all(UUID(int=i).variant == "specified in RFC 4122" for i in ids)

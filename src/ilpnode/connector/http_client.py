@@ -1,0 +1,298 @@
+"""A small HTTP/1.1 client for ILP-over-HTTP: one POST, one answer, keep-alive pools.
+
+Why not aiohttp or httpx: forwarding a packet is one short POST and one short answer, thousands
+of times a second, and a general client spends most of its time on what this path never needs
+(cookies, redirects, header objects, streaming bodies, per-request timeouts). Measured on the
+connector benchmark, aiohttp took ~100 µs of CPU per packet, this client a fraction of it
+(docs/benchmarks.md). It is deliberately narrow:
+
+- HTTP/1.1 over TCP or TLS, `POST` with a fixed set of headers and a `Content-Length` body;
+  the answer parsed by `httptools` (the parser uvicorn uses), any framing it allows;
+- one request at a time per connection (no pipelining); a pool of idle keep-alive connections
+  per endpoint (scheme, host, port), each dropped after `idle_seconds` unused, at most
+  `max_connections` per endpoint (beyond it, requests wait for a free connection);
+- a connection the server closed while idle is noticed when reused: if it closes before any
+  byte of the answer arrived, the request is sent once more on a new connection
+  (`StaleConnection`); the caller decides nothing about that;
+- cancellation (the packet's expiry passed) closes the connection: a half-read answer can
+  never be mistaken for the next request's.
+
+Answers larger than `max_body_bytes` are refused (`ResponseTooLarge`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import cast
+from urllib.parse import urlsplit
+
+import httptools
+
+__all__ = [
+    "ConnectError",
+    "Endpoint",
+    "HttpClient",
+    "HttpError",
+    "InvalidResponse",
+    "ResponseTooLarge",
+]
+
+_MONOTONIC = time.monotonic
+
+
+class HttpError(Exception):
+    """The request failed at the HTTP or transport level; the message says how."""
+
+
+class ConnectError(HttpError):
+    """No connection could be made (refused, unreachable, DNS, TLS handshake)."""
+
+
+class InvalidResponse(HttpError):
+    """The peer's answer is not valid HTTP/1.1, or the connection broke while it arrived."""
+
+
+class ResponseTooLarge(HttpError):
+    """The answer's body is larger than allowed."""
+
+
+class StaleConnection(HttpError):
+    """The connection closed before any byte of the answer (it was kept alive too long)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where requests go: parsed once from a peer's endpoint URL."""
+
+    tls: bool
+    host: str
+    port: int
+    target: bytes  # path and query, as sent in the request line
+    host_header: bytes
+
+    @classmethod
+    def parse(cls, url: str) -> Endpoint:
+        """Raises ValueError for anything but an absolute http(s) URL."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        tls = parts.scheme == "https"
+        port = parts.port or (443 if tls else 80)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        netloc = parts.netloc.rpartition("@")[2]
+        return cls(tls, parts.hostname, port, target.encode("ascii"), netloc.encode("idna"))
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP/TLS connection; `request` sends one request and waits for its answer."""
+
+    def __init__(self, max_body_bytes: int) -> None:
+        self._max = max_body_bytes
+        self._transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpResponseParser(self)
+        self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._received_any = False
+        self._keep_alive = False
+        self.closed = False
+        self.idle_since = 0.0
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiter is None:  # bytes nobody asked for: the connection is out of step
+            self.close()
+            return
+        self._received_any = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self._fail(InvalidResponse(f"invalid HTTP answer: {error}"))
+        except ResponseTooLarge as error:
+            self._fail(error)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            if self._received_any:
+                waiter.set_exception(InvalidResponse("the connection closed during the answer"))
+            else:
+                waiter.set_exception(StaleConnection("the connection closed before an answer"))
+
+    # httptools callbacks
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self._max:
+            raise ResponseTooLarge(f"answer larger than {self._max} bytes")
+        self._chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        self._keep_alive = self._parser.should_keep_alive()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result((self._parser.get_status_code(), b"".join(self._chunks)))
+
+    # ours
+
+    def _fail(self, error: Exception) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+        self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        if self._transport is not None:
+            self._transport.close()
+
+    async def request(self, data: bytes) -> tuple[int, bytes]:
+        """Send `data` (a whole request) and wait for the answer: (status, body)."""
+        transport = self._transport
+        if self.closed or transport is None or transport.is_closing():
+            raise StaleConnection("the connection is closed")
+        self._chunks = []
+        self._size = 0
+        self._received_any = False
+        self._keep_alive = False
+        waiter: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        transport.write(data)
+        try:
+            return await waiter
+        except BaseException:
+            self.close()  # cancelled or failed mid-answer: never reuse
+            raise
+        finally:
+            self._waiter = None
+            if not self._keep_alive:
+                self.close()
+
+
+class _Pool:
+    """Idle connections to one endpoint, newest last."""
+
+    def __init__(self, endpoint: Endpoint, *, max_connections: int) -> None:
+        self.endpoint = endpoint
+        self.idle: deque[_Connection] = deque()
+        self.slots = asyncio.Semaphore(max_connections)
+
+
+class HttpClient:
+    """POSTs to endpoints over pooled keep-alive connections (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 256,
+        idle_seconds: float = 4.0,
+        max_body_bytes: int = 64 * 1024,
+        connect_timeout_seconds: float = 10.0,
+    ) -> None:
+        self._max_connections = max_connections
+        self._idle_seconds = idle_seconds
+        self._max_body_bytes = max_body_bytes
+        self._connect_timeout = connect_timeout_seconds
+        self._pools: dict[Endpoint, _Pool] = {}
+        self._tls: ssl.SSLContext | None = None
+        self._closed = False
+
+    async def post(self, endpoint: Endpoint, head: bytes, body: bytes) -> tuple[int, bytes]:
+        """POST `body` with the header lines `head` (each ending in CRLF, without Host and
+        Content-Length, which are added). Returns (status, body).
+
+        Raises:
+            ConnectError, InvalidResponse, ResponseTooLarge (all HttpError).
+        """
+        pool = self._pools.get(endpoint)
+        if pool is None:
+            pool = self._pools[endpoint] = _Pool(endpoint, max_connections=self._max_connections)
+        data = b"".join(
+            (
+                b"POST ",
+                endpoint.target,
+                b" HTTP/1.1\r\nHost: ",
+                endpoint.host_header,
+                b"\r\n",
+                head,
+                b"Content-Length: %d\r\n\r\n" % len(body),
+                body,
+            )
+        )
+        async with pool.slots:
+            connection = self._idle_connection(pool)
+            if connection is not None:
+                try:
+                    answer = await connection.request(data)
+                except StaleConnection:
+                    pass  # closed by the peer while idle: once more on a new connection
+                else:
+                    self._release(pool, connection)
+                    return answer
+            connection = await self._connect(endpoint)
+            try:
+                answer = await connection.request(data)
+            except StaleConnection as error:
+                raise InvalidResponse(str(error)) from None
+            self._release(pool, connection)
+            return answer
+
+    def _idle_connection(self, pool: _Pool) -> _Connection | None:
+        oldest_usable = _MONOTONIC() - self._idle_seconds
+        idle = pool.idle
+        while idle:
+            connection = idle.pop()
+            if not connection.closed and connection.idle_since > oldest_usable:
+                return connection
+            connection.close()
+        return None
+
+    def _release(self, pool: _Pool, connection: _Connection) -> None:
+        if connection.closed or self._closed:
+            connection.close()
+            return
+        connection.idle_since = _MONOTONIC()
+        pool.idle.append(connection)
+
+    async def _connect(self, endpoint: Endpoint) -> _Connection:
+        loop = asyncio.get_running_loop()
+        tls = self._tls_context() if endpoint.tls else None
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                _, protocol = await loop.create_connection(
+                    lambda: _Connection(self._max_body_bytes),
+                    endpoint.host,
+                    endpoint.port,
+                    ssl=tls,
+                    server_hostname=endpoint.host if tls else None,
+                )
+        except TimeoutError:
+            raise ConnectError(f"connecting to {endpoint.host}:{endpoint.port} timed out") from None
+        except (OSError, ssl.SSLError) as error:
+            raise ConnectError(
+                f"cannot connect to {endpoint.host}:{endpoint.port}: {error}"
+            ) from None
+        return protocol
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+    async def close(self) -> None:
+        """Close every idle connection, and each busy one once its answer is in."""
+        self._closed = True
+        for pool in self._pools.values():
+            while pool.idle:
+                pool.idle.pop().close()
+        self._pools.clear()

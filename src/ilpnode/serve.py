@@ -1,6 +1,7 @@
 """Run a built `Node`: bind its sockets, serve the admin and connector surfaces, stop cleanly.
 
-Theory of operation: both surfaces are uvicorn servers in one asyncio loop. Sockets are bound up
+Theory of operation: both surfaces are servers in one asyncio loop (the admin API on uvicorn,
+the connector on `connector.http_protocol.IlpServer`). Sockets are bound up
 front, so a port that is taken stops the start with a clear message before anything is served;
 then the node starts (migrates the database, rebuilds the ledger) and only then serves. One
 SIGINT/SIGTERM handler asks every server to stop: each stops accepting, lets in-flight requests
@@ -19,11 +20,13 @@ import signal
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import uvicorn
 
 from ilpnode.bootstrap import Node
+from ilpnode.connector.http_protocol import IlpServer
+from ilpnode.connector.http_server import IlpHttpApp
 
 __all__ = ["PortInUseError", "serve_node"]
 
@@ -47,6 +50,16 @@ class _Surface:
     app: Any
     description: str
     keep_alive_seconds: int = 5
+
+
+class _Server(Protocol):
+    """What the node needs of a server: uvicorn's `Server`, or the connector's `IlpServer`."""
+
+    should_exit: bool
+    force_exit: bool
+    started: bool
+
+    async def serve(self, sockets: list[socket.socket]) -> None: ...
 
 
 class _NodeServer(uvicorn.Server):
@@ -127,7 +140,13 @@ def _bind(surface: _Surface) -> socket.socket:
     return sock
 
 
-def _server(surface: _Surface, grace_seconds: float) -> _NodeServer:
+def _server(surface: _Surface, grace_seconds: float) -> _Server:
+    if isinstance(surface.app, IlpHttpApp):
+        return IlpServer(
+            surface.app,
+            keep_alive_seconds=surface.keep_alive_seconds,
+            grace_seconds=grace_seconds,
+        )
     config = uvicorn.Config(
         surface.app,
         http="httptools",
@@ -142,7 +161,7 @@ def _server(surface: _Surface, grace_seconds: float) -> _NodeServer:
     return _NodeServer(config)
 
 
-def _install_signal_handlers(servers: list[_NodeServer]) -> None:
+def _install_signal_handlers(servers: list[_Server]) -> None:
     loop = asyncio.get_running_loop()
 
     def stop(signum: int) -> None:
@@ -159,7 +178,7 @@ def _install_signal_handlers(servers: list[_NodeServer]) -> None:
 
 
 async def _announce_when_started(
-    servers: list[_NodeServer], surfaces: list[_Surface], node: Node
+    servers: list[_Server], surfaces: list[_Surface], node: Node
 ) -> None:
     while not all(server.started for server in servers):
         await asyncio.sleep(0.01)

@@ -14,8 +14,10 @@ connector benchmark, aiohttp took ~100 µs of CPU per packet, this client a frac
 - a connection the server closed while idle is noticed when reused: if it closes before any
   byte of the answer arrived, the request is sent once more on a new connection
   (`StaleConnection`); the caller decides nothing about that;
-- cancellation (the packet's expiry passed) closes the connection: a half-read answer can
-  never be mistaken for the next request's.
+- every request has a deadline (the packet's expiry): waiting for a free connection,
+  connecting and the answer all count against it; when it passes, `RequestTimedOut`, and the
+  connection is closed, so a half-read answer can never be mistaken for the next request's.
+  The same holds when the caller is cancelled.
 
 Answers larger than `max_body_bytes` are refused (`ResponseTooLarge`).
 """
@@ -38,6 +40,7 @@ __all__ = [
     "HttpClient",
     "HttpError",
     "InvalidResponse",
+    "RequestTimedOut",
     "ResponseTooLarge",
 ]
 
@@ -58,6 +61,10 @@ class InvalidResponse(HttpError):
 
 class ResponseTooLarge(HttpError):
     """The answer's body is larger than allowed."""
+
+
+class RequestTimedOut(HttpError):
+    """No answer came before the request's deadline; the connection was closed."""
 
 
 class StaleConnection(HttpError):
@@ -156,8 +163,14 @@ class _Connection(asyncio.Protocol):
         if self._transport is not None:
             self._transport.close()
 
-    async def request(self, data: bytes) -> tuple[int, bytes]:
-        """Send `data` (a whole request) and wait for the answer: (status, body)."""
+    def _time_out(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(RequestTimedOut("no answer before the deadline"))
+
+    async def request(self, data: bytes, deadline: float) -> tuple[int, bytes]:
+        """Send `data` (a whole request) and wait for the answer until `deadline` (loop time):
+        (status, body)."""
         transport = self._transport
         if self.closed or transport is None or transport.is_closing():
             raise StaleConnection("the connection is closed")
@@ -168,24 +181,58 @@ class _Connection(asyncio.Protocol):
         waiter: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
         self._waiter = waiter
         transport.write(data)
+        # One timer on the future: cheaper than an asyncio.timeout() scope around the await.
+        timer = asyncio.get_running_loop().call_at(deadline, self._time_out)
         try:
             return await waiter
         except BaseException:
-            self.close()  # cancelled or failed mid-answer: never reuse
+            self.close()  # timed out, cancelled or failed mid-answer: never reuse
             raise
         finally:
+            timer.cancel()
             self._waiter = None
             if not self._keep_alive:
                 self.close()
 
 
 class _Pool:
-    """Idle connections to one endpoint, newest last."""
+    """Idle connections to one endpoint (newest last), and how many requests are in flight.
+
+    The slot count is a plain counter with a queue of waiters (an asyncio.Semaphore cost a
+    visible share of the packet path); a released slot goes straight to the oldest waiter.
+    """
 
     def __init__(self, endpoint: Endpoint, *, max_connections: int) -> None:
         self.endpoint = endpoint
         self.idle: deque[_Connection] = deque()
-        self.slots = asyncio.Semaphore(max_connections)
+        self.max = max_connections
+        self.active = 0
+        self.waiting: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, deadline: float) -> None:
+        if self.active < self.max:
+            self.active += 1
+            return
+        loop = asyncio.get_running_loop()
+        slot: asyncio.Future[None] = loop.create_future()
+        self.waiting.append(slot)
+        try:
+            async with asyncio.timeout_at(deadline):
+                await slot
+        except BaseException:
+            if slot.done() and not slot.cancelled():
+                self.release()  # it was handed to us just as we gave up: pass it on
+            else:
+                slot.cancel()
+            raise
+
+    def release(self) -> None:
+        while self.waiting:
+            slot = self.waiting.popleft()
+            if not slot.done():
+                slot.set_result(None)  # the slot moves to the waiter: `active` is unchanged
+                return
+        self.active -= 1
 
 
 class HttpClient:
@@ -207,13 +254,18 @@ class HttpClient:
         self._tls: ssl.SSLContext | None = None
         self._closed = False
 
-    async def post(self, endpoint: Endpoint, head: bytes, body: bytes) -> tuple[int, bytes]:
+    async def post(
+        self, endpoint: Endpoint, head: bytes, body: bytes, *, timeout_seconds: float
+    ) -> tuple[int, bytes]:
         """POST `body` with the header lines `head` (each ending in CRLF, without Host and
-        Content-Length, which are added). Returns (status, body).
+        Content-Length, which are added), for at most `timeout_seconds` in all (waiting for a
+        free connection, connecting, sending, reading). Returns (status, body).
 
         Raises:
-            ConnectError, InvalidResponse, ResponseTooLarge (all HttpError).
+            ConnectError, InvalidResponse, ResponseTooLarge, RequestTimedOut (all HttpError).
         """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_seconds
         pool = self._pools.get(endpoint)
         if pool is None:
             pool = self._pools[endpoint] = _Pool(endpoint, max_connections=self._max_connections)
@@ -229,23 +281,29 @@ class HttpClient:
                 body,
             )
         )
-        async with pool.slots:
+        try:
+            await pool.acquire(deadline)
+        except TimeoutError:
+            raise RequestTimedOut("no free connection before the deadline") from None
+        try:
             connection = self._idle_connection(pool)
             if connection is not None:
                 try:
-                    answer = await connection.request(data)
+                    answer = await connection.request(data, deadline)
                 except StaleConnection:
                     pass  # closed by the peer while idle: once more on a new connection
                 else:
                     self._release(pool, connection)
                     return answer
-            connection = await self._connect(endpoint)
+            connection = await self._connect(endpoint, deadline)
             try:
-                answer = await connection.request(data)
+                answer = await connection.request(data, deadline)
             except StaleConnection as error:
                 raise InvalidResponse(str(error)) from None
             self._release(pool, connection)
             return answer
+        finally:
+            pool.release()
 
     def _idle_connection(self, pool: _Pool) -> _Connection | None:
         oldest_usable = _MONOTONIC() - self._idle_seconds
@@ -264,11 +322,12 @@ class HttpClient:
         connection.idle_since = _MONOTONIC()
         pool.idle.append(connection)
 
-    async def _connect(self, endpoint: Endpoint) -> _Connection:
+    async def _connect(self, endpoint: Endpoint, deadline: float) -> _Connection:
         loop = asyncio.get_running_loop()
         tls = self._tls_context() if endpoint.tls else None
+        give_up = min(deadline, loop.time() + self._connect_timeout)
         try:
-            async with asyncio.timeout(self._connect_timeout):
+            async with asyncio.timeout_at(give_up):
                 _, protocol = await loop.create_connection(
                     lambda: _Connection(self._max_body_bytes),
                     endpoint.host,
@@ -277,6 +336,8 @@ class HttpClient:
                     server_hostname=endpoint.host if tls else None,
                 )
         except TimeoutError:
+            if give_up == deadline:
+                raise RequestTimedOut("no connection before the deadline") from None
             raise ConnectError(f"connecting to {endpoint.host}:{endpoint.port} timed out") from None
         except (OSError, ssl.SSLError) as error:
             raise ConnectError(

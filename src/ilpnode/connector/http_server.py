@@ -1,4 +1,4 @@
-"""ILP-over-HTTP server (RFC 0035, synchronous mode): the connector port's raw ASGI app.
+"""ILP-over-HTTP server (RFC 0035, synchronous mode): what the connector port answers.
 
 A peer POSTs an OER Prepare with `Authorization: Bearer <token>`; the Fulfill or Reject comes back
 as the body of the 200 response. Anything that is not a well-formed, authenticated ILP request is
@@ -8,22 +8,29 @@ refused with an HTTP status and a plain-text reason, and touches no balance:
 - 415 for a content type real peers do not send, 413 for a body over `MAX_BODY_BYTES`,
 - 400 for a body that is not an ILP Prepare (the codec's error message says why).
 
-The app is raw ASGI rather than a Starlette route because it is the packet hot path.
+`IlpHttpApp` holds these rules without any transport: `precheck` (method and headers) and
+`answer` (the body). `http_protocol.IlpServer` serves them on the connector port (the hot path);
+`IlpHttpApp` is also an ASGI app, for in-process tests and any ASGI server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Final
 
 from ilpnode.ilp import IlpCodecError, Prepare, decode_prepare
 
-__all__ = ["MAX_BODY_BYTES", "Authenticate", "HandlePrepare", "IlpHttpApp"]
+__all__ = ["MAX_BODY_BYTES", "Answer", "Authenticate", "HandlePrepare", "IlpHttpApp"]
 
 # The largest valid Prepare is ~32.8 KB (32767 bytes of data plus a 1023-byte address and
 # headers); anything much larger is not an ILP packet, so stop reading early.
-MAX_BODY_BYTES = 64 * 1024
-ACCEPTED_CONTENT_TYPES = frozenset({"application/octet-stream", "application/ilp+octet-stream", ""})
+MAX_BODY_BYTES: Final = 64 * 1024
+ACCEPTED_CONTENT_TYPES: Final = frozenset(
+    {b"application/octet-stream", b"application/ilp+octet-stream", b""}
+)
+OCTET_STREAM: Final = b"application/octet-stream"
+TEXT: Final = b"text/plain; charset=utf-8"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,10 +42,62 @@ Authenticate = Callable[[str], object | None]
 HandlePrepare = Callable[[object, Prepare, bytes], Awaitable[bytes]]
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer: status, content type, body and any other header lines."""
+
+    status: int
+    body: bytes
+    content_type: bytes = TEXT
+    extra: tuple[tuple[bytes, bytes], ...] = ()
+
+
+def _text(status: int, reason: str, *extra: tuple[bytes, bytes]) -> Answer:
+    return Answer(status, (reason + "\n").encode(), TEXT, extra)
+
+
+METHOD_NOT_ALLOWED: Final = _text(405, "ILP-over-HTTP takes POST", (b"allow", b"POST"))
+TOKEN_REQUIRED: Final = _text(401, "Bearer token required", (b"www-authenticate", b"Bearer"))
+UNKNOWN_TOKEN: Final = _text(401, "unknown token", (b"www-authenticate", b"Bearer"))
+WRONG_CONTENT_TYPE: Final = _text(415, "content type must be application/octet-stream")
+BODY_TOO_LARGE: Final = _text(413, f"body larger than {MAX_BODY_BYTES} bytes")
+
+
 class IlpHttpApp:
     def __init__(self, *, authenticate: Authenticate, handle: HandlePrepare) -> None:
         self._authenticate = authenticate
         self._handle = handle
+
+    def precheck(self, method: bytes, headers: Mapping[bytes, bytes]) -> object | Answer:
+        """The authenticated peer, or the refusal (405, 401, 415). `headers` keys lowercase."""
+        if method != b"POST":
+            return METHOD_NOT_ALLOWED
+        authorization = headers.get(b"authorization")
+        if authorization is None:
+            return TOKEN_REQUIRED
+        peer = self._peer_for(authorization)
+        if peer is None:
+            return UNKNOWN_TOKEN
+        content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+        if content_type not in ACCEPTED_CONTENT_TYPES:
+            return WRONG_CONTENT_TYPE
+        return peer
+
+    async def answer(self, peer: object, body: bytes) -> Answer:
+        """The answer to an authenticated peer's body: 200 with the reply, or 400."""
+        try:
+            prepare = decode_prepare(body)
+        except IlpCodecError as error:
+            return _text(400, f"invalid ILP Prepare: {error}")
+        return Answer(200, await self._handle(peer, prepare, body), OCTET_STREAM)
+
+    def _peer_for(self, authorization: bytes) -> object | None:
+        scheme, _, token = authorization.decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self._authenticate(token.strip())
+
+    # -- ASGI -------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -46,43 +105,13 @@ class IlpHttpApp:
             return
         if scope["type"] != "http":
             return
-        if scope["method"] != "POST":
-            await _plain(send, 405, "ILP-over-HTTP takes POST", extra=[(b"allow", b"POST")])
-            return
-        headers = dict(scope["headers"])
-        peer = self._peer_for(headers.get(b"authorization", b""))
-        if peer is None:
-            reason = "Bearer token required" if b"authorization" not in headers else "unknown token"
-            await _plain(send, 401, reason, extra=[(b"www-authenticate", b"Bearer")])
-            return
-        content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
-        if content_type.decode("latin-1") not in ACCEPTED_CONTENT_TYPES:
-            await _plain(send, 415, "content type must be application/octet-stream")
+        headers = {name.lower(): value for name, value in scope["headers"]}
+        checked = self.precheck(scope["method"].encode("ascii"), headers)
+        if isinstance(checked, Answer):
+            await _send(send, checked)
             return
         body = await _read_body(receive, MAX_BODY_BYTES)
-        if body is None:
-            await _plain(send, 413, f"body larger than {MAX_BODY_BYTES} bytes")
-            return
-        try:
-            prepare = decode_prepare(body)
-        except IlpCodecError as error:
-            await _plain(send, 400, f"invalid ILP Prepare: {error}")
-            return
-        reply = await self._handle(peer, prepare, body)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/octet-stream")],
-            }
-        )
-        await send({"type": "http.response.body", "body": reply})
-
-    def _peer_for(self, authorization: bytes) -> object | None:
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return self._authenticate(token.strip())
+        await _send(send, BODY_TOO_LARGE if body is None else await self.answer(checked, body))
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
@@ -101,13 +130,10 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-async def _plain(
-    send: Send, status: int, text: str, *, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    body = (text + "\n").encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), *(extra or [])]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _send(send: Send, answer: Answer) -> None:
+    headers = [(b"content-type", answer.content_type), *answer.extra]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

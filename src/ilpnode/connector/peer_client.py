@@ -4,7 +4,7 @@ One `http_client.HttpClient` for the node; it keeps a pool of keep-alive connect
 endpoint (scheme, host, port), so steady traffic to a peer reuses warm connections. The request
 carries the peer's outgoing token as `Authorization: Bearer …` and
 `Content-Type: application/octet-stream`; the time it may take is bounded by the packet's
-expiry (`middleware/expiry.OutgoingTimeout` cancels it).
+expiry (`middleware/expiry.OutgoingTimeout` computes how long; when it passes: R00).
 
 What goes wrong, and the Reject it becomes (triggeredBy = our address; after interledger-rs,
 which names the failure, where Rafiki says T00 for all of them):
@@ -25,12 +25,13 @@ from typing import Final
 from uuid import UUID
 
 from ilpnode.connector.directory import ForwardingPeer
-from ilpnode.connector.errors import IlpError, PeerBusy, PeerUnreachable
+from ilpnode.connector.errors import IlpError, PeerBusy, PeerUnreachable, TransferTimedOut
 from ilpnode.connector.http_client import (
     ConnectError,
     Endpoint,
     HttpClient,
     HttpError,
+    RequestTimedOut,
     ResponseTooLarge,
 )
 from ilpnode.connector.types import Reply
@@ -56,14 +57,19 @@ class PeerClient:
         # peer id -> (the peer value it was built from, its endpoint, its header lines)
         self._requests: dict[UUID, tuple[ForwardingPeer, Endpoint, bytes]] = {}
 
-    async def send(self, peer: ForwardingPeer, body: bytes) -> Reply:
-        """POST `body` (an encoded Prepare) to `peer`; its reply, or an `IlpError`."""
+    async def send(self, peer: ForwardingPeer, body: bytes, *, timeout_seconds: float) -> Reply:
+        """POST `body` (an encoded Prepare) to `peer`, waiting at most `timeout_seconds`; its
+        reply, or an `IlpError` (R00 `packet expired.` when the time is up)."""
         cached = self._requests.get(peer.id)
         if cached is None or cached[0] is not peer:
             cached = self._requests[peer.id] = (peer, *_request_of(peer))
         _, endpoint, head = cached
         try:
-            status, payload = await self._http.post(endpoint, head, body)
+            status, payload = await self._http.post(
+                endpoint, head, body, timeout_seconds=timeout_seconds
+            )
+        except RequestTimedOut:
+            raise TransferTimedOut("packet expired.") from None
         except ConnectError as error:
             raise PeerUnreachable(f"cannot reach peer {peer.label}: {error}") from None
         except ResponseTooLarge as error:

@@ -148,4 +148,4 @@ class Connector:
             )
         else:
             body = encode_prepare(prepare)
-        return await self._client.send(outgoing, body)
+        return await self._client.send(outgoing, body, timeout_seconds=context.timeout_seconds)

@@ -37,6 +37,7 @@ class PacketContext:
         outgoing: the next hop, once routing chose it.
         source_amount: the amount as received (the Prepare passed on may carry a converted one).
         bounce_allowed: routing may choose the incoming peer (an echo response goes back).
+        timeout_seconds: how long the next hop may take (set by `OutgoingTimeout`).
     """
 
     incoming: ForwardingPeer
@@ -45,6 +46,7 @@ class PacketContext:
     outgoing: ForwardingPeer | None = None
     source_amount: int = 0
     bounce_allowed: bool = False
+    timeout_seconds: float = 0.0
 
 
 Handler: TypeAlias = Callable[[Prepare, PacketContext], Awaitable[Reply]]
@@ -59,4 +61,6 @@ class Middleware(Protocol):
 class NextHop(Protocol):
     """Sends an encoded Prepare to a peer (`peer_client.PeerClient`); raises `IlpError`s."""
 
-    async def send(self, peer: ForwardingPeer, body: bytes) -> Reply: ...
+    async def send(self, peer: ForwardingPeer, body: bytes, *, timeout_seconds: float) -> Reply:
+        """Raises `IlpError`s; R00 when no answer came within `timeout_seconds`."""
+        ...

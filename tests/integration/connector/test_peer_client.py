@@ -78,7 +78,7 @@ async def client() -> AsyncIterator[PeerClient]:
 async def test_sends_the_token_and_content_type_and_returns_the_reply(
     server: Server, client: PeerClient
 ) -> None:
-    assert await client.send(peer(server.url), b"\x0cprepare") == FULFILL
+    assert await client.send(peer(server.url), b"\x0cprepare", timeout_seconds=5) == FULFILL
     [(headers, body)] = server.requests
     assert headers["Authorization"] == "Bearer token-to-bob"
     assert headers["Content-Type"] == "application/octet-stream"
@@ -95,7 +95,7 @@ async def test_keep_alive_reuses_one_connection(server: Server, client: PeerClie
 
     server.respond = note
     for _ in range(5):
-        await client.send(peer(server.url), b"x")
+        await client.send(peer(server.url), b"x", timeout_seconds=5)
     assert len(ports) == 1
 
 
@@ -106,7 +106,7 @@ async def test_a_peer_reject_is_returned_as_is(server: Server, client: PeerClien
         return web.Response(body=encode_reject(theirs))
 
     server.respond = reject
-    assert await client.send(peer(server.url), b"x") == theirs
+    assert await client.send(peer(server.url), b"x", timeout_seconds=5) == theirs
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ async def test_http_errors_become_ilp_errors(
 
     server.respond = fail
     with pytest.raises(IlpError) as raised:
-        await client.send(peer(server.url), b"x")
+        await client.send(peer(server.url), b"x", timeout_seconds=5)
     assert raised.value.code is code
     assert str(status) in raised.value.message
 
@@ -139,7 +139,7 @@ async def test_unparseable_replies_are_t01(server: Server, client: PeerClient, b
 
     server.respond = garbage
     with pytest.raises(IlpError) as raised:
-        await client.send(peer(server.url), b"x")
+        await client.send(peer(server.url), b"x", timeout_seconds=5)
     assert raised.value.code is IlpErrorCode.T01_PEER_UNREACHABLE
     assert "invalid reply" in raised.value.message
 
@@ -156,13 +156,31 @@ async def test_an_oversized_chunked_reply_is_refused(server: Server, client: Pee
 
     server.respond = huge
     with pytest.raises(IlpError) as raised:
-        await client.send(peer(server.url), b"x")
+        await client.send(peer(server.url), b"x", timeout_seconds=5)
     assert raised.value.code is IlpErrorCode.T01_PEER_UNREACHABLE
+
+
+async def test_no_answer_in_time_is_r00_and_the_connection_is_dropped(
+    server: Server, client: PeerClient
+) -> None:
+    async def slow(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(1)
+        return await server._fulfill(request)
+
+    server.respond = slow
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(IlpError) as raised:
+        await client.send(peer(server.url), b"x", timeout_seconds=0.2)
+    assert raised.value.code is IlpErrorCode.R00_TRANSFER_TIMED_OUT
+    assert raised.value.message == "packet expired."
+    assert asyncio.get_running_loop().time() - started < 0.6
+    server.respond = server._fulfill
+    assert await client.send(peer(server.url), b"x", timeout_seconds=5) == FULFILL
 
 
 async def test_nothing_listening_is_t01(client: PeerClient) -> None:
     with pytest.raises(IlpError) as raised:
-        await client.send(peer(f"http://127.0.0.1:{free_port()}/ilp"), b"x")
+        await client.send(peer(f"http://127.0.0.1:{free_port()}/ilp"), b"x", timeout_seconds=5)
     assert raised.value.code is IlpErrorCode.T01_PEER_UNREACHABLE
     assert "cannot reach peer bob" in raised.value.message
 
@@ -206,8 +224,8 @@ async def test_a_stale_keep_alive_connection_is_retried_once(client: PeerClient)
     tcp = await asyncio.start_server(serve, "127.0.0.1", port)
     try:
         target = peer(f"http://127.0.0.1:{port}/ilp")
-        assert await client.send(target, b"x") == FULFILL
-        assert await client.send(target, b"x") == FULFILL
+        assert await client.send(target, b"x", timeout_seconds=5) == FULFILL
+        assert await client.send(target, b"x", timeout_seconds=5) == FULFILL
         assert (answered, dropped) == (2, 1)
     finally:
         await client.close()
@@ -215,3 +233,29 @@ async def test_a_stale_keep_alive_connection_is_retried_once(client: PeerClient)
             writer.close()
         tcp.close()
         await tcp.wait_closed()
+
+
+async def test_requests_beyond_the_pool_limit_wait_for_a_free_connection(server: Server) -> None:
+    from ilpnode.connector.http_client import Endpoint, HttpClient, RequestTimedOut
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(0.2)
+        return await server._fulfill(request)
+
+    server.respond = slow
+    http = HttpClient(max_connections=1)
+    endpoint = Endpoint.parse(server.url)
+    try:
+        both = await asyncio.gather(
+            http.post(endpoint, b"", b"a", timeout_seconds=5),
+            http.post(endpoint, b"", b"b", timeout_seconds=5),
+        )
+        assert [status for status, _ in both] == [200, 200]
+        first = asyncio.create_task(http.post(endpoint, b"", b"c", timeout_seconds=5))
+        await asyncio.sleep(0.05)
+        with pytest.raises(RequestTimedOut):
+            await http.post(endpoint, b"", b"d", timeout_seconds=0.05)  # no free slot in time
+        assert (await first)[0] == 200
+        assert (await http.post(endpoint, b"", b"e", timeout_seconds=5))[0] == 200  # slot back
+    finally:
+        await http.close()

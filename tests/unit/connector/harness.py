@@ -45,10 +45,12 @@ class ScriptedHop:
 
     answer: Callable[[Prepare], Reply] = lambda _p: Fulfill(fulfillment=PREIMAGE)
     sent: list[tuple[ForwardingPeer, Prepare]] = field(default_factory=list)
+    timeouts: list[float] = field(default_factory=list)
 
-    async def send(self, peer: ForwardingPeer, body: bytes) -> Reply:
+    async def send(self, peer: ForwardingPeer, body: bytes, *, timeout_seconds: float) -> Reply:
         prepare = decode_prepare(body)
         self.sent.append((peer, prepare))
+        self.timeouts.append(timeout_seconds)
         return self.answer(prepare)
 
 

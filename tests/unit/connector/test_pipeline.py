@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 from fractions import Fraction
 
 import pytest
 
+from ilpnode.connector.errors import TransferTimedOut
 from ilpnode.connector.middleware.local import ECHO_PREFIX, echo_request_data
 from ilpnode.connector.pipeline import ConnectorOptions
 from ilpnode.ilp import (
@@ -75,9 +75,9 @@ async def test_concurrent_packets_never_overspend(world: World) -> None:
     release = asyncio.Event()
     original = world.hop.send
 
-    async def slow_send(peer: object, body: bytes) -> Fulfill | Reject:
+    async def slow_send(peer: object, body: bytes, *, timeout_seconds: float) -> Fulfill | Reject:
         await release.wait()
-        return await original(peer, body)  # type: ignore[arg-type]
+        return await original(peer, body, timeout_seconds=timeout_seconds)  # type: ignore[arg-type]
 
     world.hop.send = slow_send  # type: ignore[method-assign]
     tasks = [asyncio.create_task(world.send(world.prepare("test.bob.x", 300))) for _ in range(5)]
@@ -150,19 +150,18 @@ async def test_two_seconds_is_just_enough(world: World) -> None:
     assert isinstance(await world.send(world.prepare("test.bob.x", 1, expires_in=2)), Fulfill)
 
 
-async def test_no_answer_by_the_reduced_expiry_is_r00() -> None:
-    world = await make_world(options=ConnectorOptions(min_expiry_window_ms=50, max_hold_ms=200))
+async def test_the_next_hop_gets_the_time_left_and_r00_voids() -> None:
+    world = await make_world(options=ConnectorOptions(max_hold_ms=5_000))
 
-    async def never(peer: object, body: bytes) -> Fulfill:
-        await asyncio.sleep(5)
-        raise AssertionError("not reached")
+    def time_out(_p: Prepare) -> Fulfill:
+        raise TransferTimedOut("packet expired.")
 
-    world.hop.send = never  # type: ignore[method-assign]
-    world.clock.value_ns = time.time_ns()  # the timer runs on real time
+    world.hop.answer = time_out
     reply = await world.send(world.prepare("test.bob.x", 100))
     assert reject_code(reply) == ("R00", "test.node")
     assert isinstance(reply, Reject)
     assert reply.message == "packet expired."
+    assert world.hop.timeouts == [5.0]  # capped by the hold window, on the injected clock
     assert await world.liquidity("alice") == 1_000
 
 

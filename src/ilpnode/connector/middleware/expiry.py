@@ -6,13 +6,14 @@ Three rules (RFC 0027 "ILP Packet Lifecycle"; Rafiki's values, rafiki-peering §
 - `ReduceExpiry` (just before the money is reserved, so a refused packet reserves nothing): the
   next hop gets `min(expiry - min_window, received + max_hold)`; if that leaves less than
   `min_window` from now, R02. The window pays for the Fulfill's way back to the sender.
-- `OutgoingTimeout` (around the call to the next hop): when the reduced expiry passes with no
-  answer, R00 `packet expired.`; the balance middleware above it then voids the reservation.
+- `OutgoingTimeout` (around the call to the next hop): the time left until the reduced expiry
+  is the next hop's deadline (`PacketContext.timeout_seconds`, which the peer client enforces);
+  when it passes with no answer, R00 `packet expired.`, and the balance middleware above voids
+  the reservation.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import UTC, datetime
 
@@ -79,8 +80,6 @@ class OutgoingTimeout:
         remaining_s = (expiry_ms(prepare) * _NS_PER_MS - self._clock.now_ns()) / 1e9
         if remaining_s <= 0:
             raise TransferTimedOut("packet expired.")
-        try:
-            async with asyncio.timeout(remaining_s):
-                return await self._next(prepare, context)
-        except TimeoutError:
-            raise TransferTimedOut("packet expired.") from None
+        # The next hop's client enforces it (one timer on its answer, no task cancellation).
+        context.timeout_seconds = remaining_s
+        return await self._next(prepare, context)

@@ -75,15 +75,32 @@ _V4_SET: Final = (0x4 << 76) | (0x2 << 62)
 def new_transfer_ids(count: int) -> list[TransferId]:
     """`count` random transfer ids, each a UUIDv4 as a u128 (as every id the node makes).
 
-    The same 122 random bits from the OS as `uuid4()`, with one system call for all of them
-    (`uuid4()` per id was a visible share of the packet path). The version and variant bits
+    The same 122 random bits from the OS as `uuid4()`, drawn from a buffer (`uuid4()` per id
+    was a visible share of the packet path). The version and variant bits
     mean an id is never 0 or 2**128-1, which the ledger reserves.
     """
-    raw = os.urandom(16 * count)
-    return [
-        TransferId(int.from_bytes(raw[start : start + 16], "big") & _V4_CLEAR | _V4_SET)
-        for start in range(0, 16 * count, 16)
-    ]
+    return [TransferId(_RANDOM.take16() & _V4_CLEAR | _V4_SET) for _ in range(count)]
+
+
+class _RandomPool:
+    """OS randomness fetched 4 KiB at a time: `os.urandom` per packet was a system call that
+    also hands the GIL to the journal thread, twice per packet."""
+
+    __slots__ = ("_buffer", "_offset")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._offset = 0
+
+    def take16(self) -> int:
+        offset = self._offset
+        if offset + 16 > len(self._buffer):
+            self._buffer, offset = os.urandom(4096), 0
+        self._offset = offset + 16
+        return int.from_bytes(self._buffer[offset : offset + 16], "big")
+
+
+_RANDOM = _RandomPool()
 
 
 def timeout_seconds_for(*, expires_at_ns: int, now_ns: int) -> int:

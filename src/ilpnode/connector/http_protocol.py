@@ -1,0 +1,307 @@
+"""The connector port's HTTP/1.1 server: `IlpHttpApp` over asyncio, with no ASGI in between.
+
+Theory of operation
+===================
+
+Each TCP connection is one `_Connection` (an `asyncio.Protocol`) with an `httptools` request
+parser (the parser uvicorn uses). Bytes are fed to the parser as they arrive; a complete request
+(method, headers, body) is queued, and the connection answers its requests one at a time, in
+order, each in a task (`IlpHttpApp.precheck`, then `answer`). So a pipelining client gets its
+answers in order, and a slow packet never blocks other connections.
+
+Limits, each answered with a status and then the connection closed: headers over
+`MAX_HEADER_BYTES` (431), a body over `MAX_BODY_BYTES` (413), bytes that are not HTTP/1.x (400).
+A request must arrive whole within `request_timeout_seconds` of its first byte, and an idle
+keep-alive connection is closed after `keep_alive_seconds`, so a slow or silent client cannot
+hold a connection forever. `Expect: 100-continue` gets its interim answer. A client that goes
+away does not cancel its packet: the packet runs to its end (reservations are posted or voided
+as usual) and the answer is dropped.
+
+Shutdown (`should_exit`, set by the node's signal handler, as for uvicorn's servers): stop
+accepting, close idle connections, let busy ones finish their current request (answered with
+`Connection: close`) for up to `grace_seconds`, then close whatever is left.
+
+Why not uvicorn here: on the connector benchmark, the ASGI layer (message dicts, receive/send
+coroutines, its per-request cycle objects) was about a third of the event loop's time per packet.
+The admin server stays on uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections import deque
+from dataclasses import dataclass
+from typing import Final, cast
+
+import httptools
+
+from ilpnode.connector.http_server import (
+    BODY_TOO_LARGE,
+    MAX_BODY_BYTES,
+    Answer,
+    IlpHttpApp,
+)
+
+__all__ = ["MAX_HEADER_BYTES", "IlpServer"]
+
+logger = logging.getLogger("ilpnode.connector")
+
+MAX_HEADER_BYTES: Final = 16 * 1024  # request line and headers; real peers send a few hundred
+PIPELINE_DEPTH_MAX: Final = 16  # queued requests per connection before reading pauses
+_REASONS: Final = {
+    200: b"OK",
+    400: b"Bad Request",
+    401: b"Unauthorized",
+    405: b"Method Not Allowed",
+    413: b"Content Too Large",
+    415: b"Unsupported Media Type",
+    431: b"Request Header Fields Too Large",
+    500: b"Internal Server Error",
+}
+_BAD_REQUEST: Final = Answer(400, b"invalid HTTP request\n")
+_HEADERS_TOO_LARGE: Final = Answer(431, b"request headers too large\n")
+_INTERNAL: Final = Answer(500, b"internal error\n")
+_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    method: bytes
+    headers: dict[bytes, bytes]
+    body: bytes
+    keep_alive: bool
+
+
+class _Refuse(Exception):
+    """Raised from a parser callback: answer this and close."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+
+
+class IlpServer:
+    """Serves an `IlpHttpApp` on listening sockets until `should_exit` is set."""
+
+    def __init__(
+        self,
+        app: IlpHttpApp,
+        *,
+        keep_alive_seconds: float,
+        grace_seconds: float,
+        request_timeout_seconds: float = 10.0,
+    ) -> None:
+        self.app = app
+        self.keep_alive_seconds = keep_alive_seconds
+        self.request_timeout_seconds = request_timeout_seconds
+        self.grace_seconds = grace_seconds
+        self.should_exit = False
+        self.force_exit = False
+        self.started = False
+        self.stopping = False
+        self.connections: set[_Connection] = set()
+
+    async def serve(self, sockets: list[socket.socket]) -> None:  # uvicorn's signature
+        """Accept on `sockets` until `should_exit`, then shut down as the module says."""
+        loop = asyncio.get_running_loop()
+        servers = [
+            await loop.create_server(lambda: _Connection(self), sock=sock) for sock in sockets
+        ]
+        self.started = True
+        try:
+            while not self.should_exit:
+                await asyncio.sleep(0.1)
+        finally:
+            self.stopping = True
+            for server in servers:
+                server.close()
+            for connection in list(self.connections):
+                connection.close_when_idle()
+            deadline = loop.time() + self.grace_seconds
+            while self.connections and not self.force_exit and loop.time() < deadline:
+                await asyncio.sleep(0.02)
+            for connection in list(self.connections):
+                connection.abort()
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, server: IlpServer) -> None:
+        self._server = server
+        self._app = server.app
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpRequestParser(self)
+        self._queue: deque[_Request] = deque()
+        self._busy = False
+        self._closed = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._reading = True
+        self._reset_message()
+
+    def _reset_message(self) -> None:
+        self._headers: dict[bytes, bytes] = {}
+        self._header_bytes = 0
+        self._body: list[bytes] = []
+        self._body_size = 0
+        self._in_message = False
+
+    # -- asyncio.Protocol -------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self._transport = cast(asyncio.Transport, transport)
+        self._server.connections.add(self)
+        self._arm(self._server.request_timeout_seconds)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except _Refuse as refusal:
+            self._refuse(refusal.answer)
+        except httptools.HttpParserCallbackError as error:
+            cause = error.__context__
+            self._refuse(cause.answer if isinstance(cause, _Refuse) else _BAD_REQUEST)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+            self._refuse(_BAD_REQUEST)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self._disarm()
+        self._server.connections.discard(self)
+
+    # -- httptools callbacks ----------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._reset_message()
+        self._in_message = True
+        self._arm(self._server.request_timeout_seconds)
+
+    def on_url(self, url: bytes) -> None:
+        self._count_header_bytes(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_header_bytes(len(name) + len(value) + 4)
+        self._headers[name.lower()] = value
+
+    def on_headers_complete(self) -> None:
+        length = self._headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            raise _Refuse(BODY_TOO_LARGE)
+        if self._headers.get(b"expect", b"").lower() == b"100-continue" and self._transport:
+            self._transport.write(_CONTINUE)
+
+    def on_body(self, body: bytes) -> None:
+        self._body_size += len(body)
+        if self._body_size > MAX_BODY_BYTES:
+            raise _Refuse(BODY_TOO_LARGE)
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        self._in_message = False
+        request = _Request(
+            self._parser.get_method(),
+            self._headers,
+            b"".join(self._body),
+            self._parser.should_keep_alive(),
+        )
+        self._queue.append(request)
+        if len(self._queue) >= PIPELINE_DEPTH_MAX and self._transport is not None:
+            self._transport.pause_reading()
+            self._reading = False
+        if not self._busy:
+            self._next()
+
+    # -- answering --------------------------------------------------------------------------
+
+    def _next(self) -> None:
+        if not self._queue:
+            self._busy = False
+            server = self._server
+            # Half a request already in: it has its own deadline; else the keep-alive one.
+            self._arm(
+                server.request_timeout_seconds if self._in_message else server.keep_alive_seconds
+            )
+            return
+        self._busy = True
+        self._disarm()
+        if not self._reading and self._transport is not None:
+            self._transport.resume_reading()
+            self._reading = True
+        self._loop.create_task(self._answer(self._queue.popleft()))
+
+    async def _answer(self, request: _Request) -> None:
+        try:
+            checked = self._app.precheck(request.method, request.headers)
+            answer = (
+                checked
+                if isinstance(checked, Answer)
+                else await self._app.answer(checked, request.body)
+            )
+        except Exception:
+            logger.exception("unexpected error answering an ILP-over-HTTP request")
+            answer = _INTERNAL
+        keep_alive = request.keep_alive and not self._server.stopping
+        self._write(answer, keep_alive=keep_alive)
+        if not keep_alive:
+            self._close()
+            return
+        self._next()
+
+    def _write(self, answer: Answer, *, keep_alive: bool) -> None:
+        transport = self._transport
+        if self._closed or transport is None:
+            return  # the client went away; the packet ran to its end anyway
+        head = [
+            b"HTTP/1.1 %d %s\r\n" % (answer.status, _REASONS.get(answer.status, b"")),
+            b"content-type: %s\r\ncontent-length: %d\r\n" % (answer.content_type, len(answer.body)),
+        ]
+        head.extend(b"%s: %s\r\n" % pair for pair in answer.extra)
+        if not keep_alive:
+            head.append(b"connection: close\r\n")
+        head.append(b"\r\n")
+        head.append(answer.body)
+        transport.write(b"".join(head))
+
+    def _refuse(self, answer: Answer) -> None:
+        if not self._busy:
+            self._write(answer, keep_alive=False)
+        self._queue.clear()
+        self._close()
+
+    # -- closing and timers -----------------------------------------------------------------
+
+    def close_when_idle(self) -> None:
+        if not self._busy and not self._queue:
+            self._close()
+
+    def _close(self) -> None:
+        self._disarm()
+        if self._transport is not None and not self._closed:
+            self._closed = True
+            self._transport.close()
+
+    def abort(self) -> None:
+        self._disarm()
+        self._closed = True
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._timer = self._loop.call_later(seconds, self._timed_out)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _timed_out(self) -> None:
+        self._timer = None
+        if not self._busy:
+            self._close()
+
+    def _count_header_bytes(self, size: int) -> None:
+        self._header_bytes += size
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise _Refuse(_HEADERS_TOO_LARGE)

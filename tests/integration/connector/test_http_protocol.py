@@ -1,0 +1,188 @@
+"""The connector port's own HTTP/1.1 server, over real sockets: framing, limits, timeouts,
+pipelining, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ilpnode.connector.http_protocol import MAX_HEADER_BYTES, IlpServer
+from ilpnode.connector.http_server import MAX_BODY_BYTES, IlpHttpApp
+from ilpnode.ilp import Fulfill, Prepare, encode_fulfill, encode_prepare
+
+TOKEN = "token-of-peer-a"
+BODY = encode_prepare(
+    Prepare(
+        amount=1,
+        expires_at=datetime.now(UTC) + timedelta(seconds=30),
+        execution_condition=bytes(32),
+        destination="test.b.x",
+    )
+)
+REPLY = encode_fulfill(Fulfill(fulfillment=bytes(32)))
+
+
+@dataclass
+class Handler:
+    delay: float = 0.0
+    calls: int = 0
+    finished: int = 0
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __call__(self, _peer: object, _prepare: Prepare, _raw: bytes) -> bytes:
+        self.calls += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.finished += 1
+        return REPLY
+
+
+@dataclass
+class Running:
+    server: IlpServer
+    handler: Handler
+    port: int
+    task: asyncio.Task[None]
+
+    async def connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection("127.0.0.1", self.port)
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[Running]:
+    handler = Handler()
+    app = IlpHttpApp(authenticate={TOKEN: "peer-a"}.get, handle=handler)
+    server = IlpServer(app, keep_alive_seconds=0.5, grace_seconds=2, request_timeout_seconds=0.5)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    state = Running(server, handler, sock.getsockname()[1], task)
+    try:
+        yield state
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+def request(body: bytes = BODY, *, token: str = TOKEN, extra: bytes = b"") -> bytes:
+    return (
+        b"POST /ilp HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+        b"Content-Type: application/octet-stream\r\nContent-Length: %d\r\n%s\r\n%s"
+        % (token.encode(), len(body), extra, body)
+    )
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, bytes], bytes]:
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+    body = await reader.readexactly(int(headers.get(b"content-length", b"0")))
+    return status, headers, body
+
+
+async def closed(reader: asyncio.StreamReader) -> bool:
+    return await asyncio.wait_for(reader.read(), 5) == b""
+
+
+async def test_keep_alive_and_pipelining_answer_in_order(running: Running) -> None:
+    reader, writer = await running.connect()
+    writer.write(request() + request(token="wrong") + request())
+    answers = [await read_answer(reader) for _ in range(3)]
+    assert [status for status, _, _ in answers] == [200, 401, 200]
+    assert answers[0][2] == REPLY
+    assert answers[0][1][b"content-type"] == b"application/octet-stream"
+    writer.write(request())  # the same connection is still usable
+    assert (await read_answer(reader))[0] == 200
+    assert running.handler.calls == 3
+    writer.close()
+
+
+async def test_chunked_body_and_expect_continue(running: Running) -> None:
+    reader, writer = await running.connect()
+    half = len(BODY) // 2
+    writer.write(
+        b"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() + b"\r\n"
+        b"Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+    )
+    assert (
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    )
+    writer.write(
+        b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (half, BODY[:half], len(BODY) - half, BODY[half:])
+    )
+    status, _, body = await read_answer(reader)
+    assert (status, body) == (200, REPLY)
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+        (b"\x16\x03\x01 not http at all\r\n\r\n", 400),
+        (request(extra=b"X-Big: " + b"a" * MAX_HEADER_BYTES + b"\r\n"), 431),
+        (request(b"x" * (MAX_BODY_BYTES + 1)), 413),
+    ],
+)
+async def test_bad_requests_get_a_status(running: Running, data: bytes, status: int) -> None:
+    reader, writer = await running.connect()
+    writer.write(data)
+    answer = await read_answer(reader)
+    assert answer[0] == status
+    if status != 405:
+        assert answer[1][b"connection"] == b"close"
+        assert await closed(reader)
+    assert running.handler.calls == 0
+    writer.close()
+
+
+async def test_idle_and_slow_connections_are_closed(running: Running) -> None:
+    idle_reader, idle_writer = await running.connect()
+    slow_reader, slow_writer = await running.connect()
+    slow_writer.write(request()[:30])  # never finishes its request
+    assert await closed(idle_reader)
+    assert await closed(slow_reader)
+    idle_writer.close()
+    slow_writer.close()
+
+
+async def test_a_client_that_leaves_does_not_cancel_its_packet(running: Running) -> None:
+    running.handler.delay = 0.2
+    _, writer = await running.connect()
+    writer.write(request())
+    await asyncio.sleep(0.05)
+    writer.close()
+    await asyncio.sleep(0.4)
+    assert (running.handler.calls, running.handler.finished) == (1, 1)
+
+
+async def test_shutdown_finishes_the_request_in_flight(running: Running) -> None:
+    running.handler.delay = 0.3
+    busy_reader, busy_writer = await running.connect()
+    idle_reader, idle_writer = await running.connect()
+    busy_writer.write(request())
+    await asyncio.sleep(0.05)
+    running.server.should_exit = True
+    status, headers, body = await read_answer(busy_reader)
+    assert (status, body, headers[b"connection"]) == (200, REPLY, b"close")
+    assert await closed(idle_reader)
+    await asyncio.wait_for(running.task, 5)
+    with pytest.raises(ConnectionRefusedError):
+        await running.connect()
+    busy_writer.close()
+    idle_writer.close()

@@ -122,7 +122,11 @@ class Node:
             if self.settings.ledger_backend == "postgres":
                 self.ledger = await PostgresLedger.open(self.database, clock=self.clock)
             else:
-                self.ledger = await EmbeddedLedger.open(self.database, clock=self.clock)
+                self.ledger = await EmbeddedLedger.open(
+                    self.database,
+                    clock=self.clock,
+                    fsync_every_commit=self.settings.ledger_durability == "power-loss",
+                )
         except Exception as error:
             raise StartupError(f"cannot open the ledger: {error}") from error
         logger.info("ledger ready (%s backend)", self.settings.ledger_backend)

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         description="embedded: balances in memory, journal in the database (one process); "
         "postgres: state only in PostgreSQL, for several processes sharing DATABASE_URL.",
     )
+    ledger_durability: Literal["power-loss", "process-crash"] = Field(
+        default="power-loss",
+        description="power-loss: every ledger commit is fsynced; process-crash: commits reach "
+        "the OS only (survive kill -9, not a power cut), faster. Embedded ledger on SQLite.",
+    )
     redis_url: str | None = Field(default=None, description="Optional Redis for multi-process.")
     exchange_rates_url: str | None = Field(default=None, description="Rafiki-format rates URL.")
     exchange_rates_lifetime_ms: int = Field(

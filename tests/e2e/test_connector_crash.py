@@ -52,9 +52,10 @@ async def _traffic(url: str, token: str, stop_after_s: float) -> int:
     return fulfilled
 
 
-def test_sigkill_while_forwarding_loses_no_booked_fulfill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("durability", ["power-loss", "process-crash"])
+def test_sigkill_while_forwarding_loses_no_booked_fulfill(tmp_path: Path, durability: str) -> None:
     with fulfiller() as target:
-        node = start_node(tmp_path, "crash", "test.crash")
+        node = start_node(tmp_path, "crash", "test.crash", LEDGER_DURABILITY=durability)
         usd = node.create_asset("USD", 2)
         sender = node.create_peer(
             asset_id=usd,

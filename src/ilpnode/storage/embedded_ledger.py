@@ -87,7 +87,14 @@ class LedgerCorruptionError(RuntimeError):
 class EmbeddedLedger:
     """The `Ledger` port over an in-memory engine and a group-committed journal."""
 
-    def __init__(self, database: Database, *, clock: Clock, engine: LedgerEngine) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Clock,
+        engine: LedgerEngine,
+        fsync_every_commit: bool = True,
+    ) -> None:
         self._database = database
         self._clock = clock
         self._engine = engine
@@ -101,18 +108,30 @@ class EmbeddedLedger:
         self._tasks: list[asyncio.Task[None]] = []
         self._deferred_flush: asyncio.TimerHandle | None = None
         path = database.sqlite_path
-        self._sqlite_journal = SqliteJournal(path) if path is not None else None
+        self._sqlite_journal = (
+            SqliteJournal(path, fsync_every_commit=fsync_every_commit) if path is not None else None
+        )
         self.group_commits = 0
         """Transactions the writer has committed (each carries one group of changes)."""
 
     @classmethod
-    async def open(cls, database: Database, *, clock: Clock) -> EmbeddedLedger:
+    async def open(
+        cls, database: Database, *, clock: Clock, fsync_every_commit: bool = True
+    ) -> EmbeddedLedger:
         """Rebuild from a migrated database, expire what fell due while down, start serving.
+
+        `fsync_every_commit=False` (SQLite only): commits reach the operating system, not the
+        disk; they survive the process being killed, not a power cut (LEDGER_DURABILITY).
 
         Raises:
             LedgerCorruptionError: the journal cannot be replayed or disagrees with the balances.
         """
-        ledger = cls(database, clock=clock, engine=await _rebuild(database))
+        ledger = cls(
+            database,
+            clock=clock,
+            engine=await _rebuild(database),
+            fsync_every_commit=fsync_every_commit,
+        )
         ledger._start_tasks()
         expired = await ledger.expire_due()
         if expired:

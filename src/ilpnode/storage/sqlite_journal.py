@@ -9,8 +9,9 @@ is woken when it is durable; the SQL and the column encodings are exactly those 
 `ledger_rows.insert_entries` / `update_balances` (`types.UInt64`, `types.UInt128`), and a test
 checks that the two writers store identical rows.
 
-Pragmas as `database.py` sets them: WAL, `synchronous=FULL` (a commit survives a power cut),
-a busy timeout for the short write locks the admin side takes on the same file.
+Pragmas as `database.py` sets them: WAL, `synchronous=FULL` (a commit survives a power cut;
+`NORMAL` with `LEDGER_DURABILITY=process-crash`), a busy timeout for the short write locks the
+admin side takes on the same file.
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ def _u128(value: int) -> str:
 class SqliteJournal:
     """Commits journal groups to the SQLite file at `path`; one group at a time."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, fsync_every_commit: bool = True) -> None:
         self._path = path
+        # FULL: each commit is fsynced (survives a power cut). NORMAL, in WAL mode: the WAL is
+        # fsynced at checkpoints only; a commit survives the process dying, not the machine.
+        self._synchronous = "FULL" if fsync_every_commit else "NORMAL"
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-journal")
         self._connection: sqlite3.Connection | None = None
 
@@ -156,7 +160,7 @@ class SqliteJournal:
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute(f"PRAGMA synchronous={self._synchronous}")
         connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         self._connection = connection
         return connection

@@ -105,3 +105,17 @@ async def test_both_writers_store_identical_rows(tmp_path: Path) -> None:
         await journal.close()
         for database in stores.values():
             await database.close()
+
+
+async def test_durability_setting_chooses_the_sync_mode(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'j.sqlite3'}")
+    await migrate(database)
+    await database.close()
+    for fsync, mode in ((True, 2), (False, 1)):  # FULL, NORMAL
+        journal = SqliteJournal(str(tmp_path / "j.sqlite3"), fsync_every_commit=fsync)
+        try:
+            await journal.commit([], {}, [])
+            assert journal._connection is not None
+            assert journal._connection.execute("PRAGMA synchronous").fetchone()[0] == mode
+        finally:
+            await journal.close()

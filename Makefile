@@ -43,6 +43,8 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 bench: $(STAMP)  ## run the benchmarks (they print numbers; see docs/benchmarks.md)
 	$(BIN)/python bench/codec.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/admin.py
+	$(BIN)/python bench/connector.py
 
 lock:  ## re-resolve dependencies into requirements/constraints.txt (fresh venv)
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock

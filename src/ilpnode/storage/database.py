@@ -9,7 +9,9 @@ not errors.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event, text
@@ -54,8 +56,21 @@ class Database:
             database if database and database != ":memory:" and "mode=memory" not in url else None
         )
         """The SQLite file (None for PostgreSQL or an in-memory database)."""
+        self._sqlite_writer = asyncio.Lock()
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
+
+    @contextlib.asynccontextmanager
+    async def writer(self) -> AsyncIterator[None]:
+        """Hold while running a write transaction. On SQLite, one at a time per process:
+        SQLite has one writer anyway, and a second transaction waiting for its lock would poll
+        with sleeps of up to 100 ms (seen as p99 spikes of ~800 ms on the admin benchmark).
+        Not re-entrant: never open a transaction inside another. PostgreSQL: no lock."""
+        if not self.is_sqlite:
+            yield
+            return
+        async with self._sqlite_writer:
+            yield
 
     async def ping(self) -> bool:
         """True when a trivial query succeeds; never raises."""

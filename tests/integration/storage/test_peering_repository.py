@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta, timezone
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -331,3 +332,17 @@ async def test_naive_times_are_refused(database: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         async with store.transaction() as tx:
             await tx.insert_asset(asset(created_at=T0.replace(tzinfo=None)))
+
+
+async def test_sqlite_connections_enforce_foreign_keys_and_sync_fully(tmp_path: Path) -> None:
+    from ilpnode.storage.database import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
+    try:
+        for _ in range(3):  # every pooled connection, not only the first
+            async with database.writer(), database.engine.connect() as connection:
+                foreign_keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+                synchronous = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
+                assert (foreign_keys, synchronous) == (1, 2)
+    finally:
+        await database.close()

@@ -3,11 +3,13 @@ running node through its (signed) GraphQL Admin API, as any Rafiki Admin API cli
 
 Modules: `connection` (shared options, errors), `client` (the signed GraphQL HTTP client),
 `documents` (GraphQL), `amounts` (strict amount parsing), `tables` and `views` (output),
-`paging`, and one module per command group (`peer_edit` holds `peers create|update`).
+`paging`, and one module per command group (`peer_edit` holds `peers create|update`,
+`peer_check` holds `peers check`).
 """
 
 from __future__ import annotations
 
+from ilpnode.cli_admin import peer_check as _peer_check  # registers `peers check`
 from ilpnode.cli_admin import peer_edit as _peer_edit  # registers `peers create|update`
 from ilpnode.cli_admin.assets import assets
 from ilpnode.cli_admin.liquidity import liquidity
@@ -15,4 +17,4 @@ from ilpnode.cli_admin.peers import peers
 
 __all__ = ["assets", "liquidity", "peers"]
 
-del _peer_edit
+del _peer_check, _peer_edit

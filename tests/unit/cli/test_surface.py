@@ -75,4 +75,4 @@ def test_the_admin_groups_are_registered() -> None:
     assert {"assets", "peers", "liquidity", "run"} <= set(main.commands)
     peers = main.commands["peers"]
     assert isinstance(peers, click.Group)
-    assert set(peers.commands) == {"list", "show", "create", "update", "delete"}
+    assert set(peers.commands) == {"list", "show", "create", "update", "delete", "check"}

@@ -192,6 +192,8 @@ async def test_amount_that_converts_to_zero_is_r01() -> None:
 async def test_zero_amount_packets_move_no_money(world: World) -> None:
     assert isinstance(await world.send(world.prepare("test.bob.x", 0)), Fulfill)
     assert await world.liquidity("alice") == 1_000
+    world.hop.answer = lambda _p: Fulfill(fulfillment=bytes(32))  # wrong: still checked
+    assert reject_code(await world.send(world.prepare("test.bob.x", 0))) == ("F05", "test.node")
 
 
 async def test_ildcp_answers_with_the_peers_address_and_asset(world: World) -> None:

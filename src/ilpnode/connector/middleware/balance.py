@@ -15,6 +15,7 @@ Theory of operation (two-phase, DESIGN §3; STYLE rule 11):
 
 A packet of amount 0 moves no money and is forwarded without a reservation (Rafiki); so is an
 echo response sent back through the peer it came from (its debit and credit would cancel out).
+Their Fulfills are checked against the condition all the same (F05).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Balance:
         outgoing = context.outgoing
         assert outgoing is not None, "routing runs before the balance"
         if context.source_amount == 0 or outgoing.id == context.incoming.id:
-            return await self._next(prepare, context)
+            return _checked(await self._next(prepare, context), prepare)
         reserved = await self._accounting.create_packet_transfer(
             source=context.incoming.account,
             destination=outgoing.account,
@@ -58,10 +59,8 @@ class Balance:
         posted = False
         try:
             reply = await self._next(prepare, context)
-            if not isinstance(reply, Fulfill):
+            if not isinstance(_checked(reply, prepare), Fulfill):
                 return reply
-            if not fulfillment_matches(reply.fulfillment, prepare.execution_condition):
-                raise WrongCondition("fulfillment did not match expected value.")
             failure = await reserved.post()
             if failure is not None:
                 logger.error(
@@ -82,3 +81,12 @@ class Balance:
                         context.incoming.label,
                         failure.value,
                     )
+
+
+def _checked(reply: Reply, prepare: Prepare) -> Reply:
+    """The reply, unless it is a Fulfill whose fulfillment does not hash to the condition."""
+    if isinstance(reply, Fulfill) and not fulfillment_matches(
+        reply.fulfillment, prepare.execution_condition
+    ):
+        raise WrongCondition("fulfillment did not match expected value.")
+    return reply

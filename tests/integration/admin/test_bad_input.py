@@ -84,3 +84,21 @@ async def test_http_status_is_apollos(api: GraphQLClient) -> None:
     tenant = str(api.node.settings.operator_tenant_id).upper()
     page = await api.post({"query": ASSETS_OF_TENANT, "variables": {"tenantId": tenant}})
     assert len(page.json()["data"]["assets"]["edges"]) == 1  # a UUID, whatever its case
+
+
+async def test_deep_queries_are_refused_and_errors_suggest_nothing(api: GraphQLClient) -> None:
+    nested = "assets { edges { node { id } } }"
+    deep = "{ " + " ".join(["__typename"]) + " " + nested + " }"
+    assert "errors" not in (await api.query(deep))
+    fragments = (
+        "fragment F on Query { ...G } fragment G on Query { assets { edges { node { id } } } }"
+    )
+    ok = await api.query("{ ...F } " + fragments)
+    assert "errors" not in ok, ok
+    levels = ["__schema", "types", "fields", "type", *["ofType"] * 6]  # 10 fields, then name
+    too_deep = "{ " + " { ".join(levels) + " { name" + " }" * (len(levels) + 1)
+    code, message = await api.error(too_deep)
+    assert code == "GRAPHQL_VALIDATION_FAILED"
+    assert message == "Query depth 11 exceeds the maximum of 10."
+    code, message = await api.error("{ asets { edges { cursor } } }")
+    assert message == "Cannot query field 'asets' on type 'Query'."

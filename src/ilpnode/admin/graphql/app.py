@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from ilpnode.admin.graphql.context import AdminServices, RequestContext
 from ilpnode.admin.graphql.errors import format_admin_error
+from ilpnode.admin.graphql.limits import MaxDepthRule
 from ilpnode.admin.graphql.mutations import mutation
 from ilpnode.admin.graphql.objects import OBJECT_TYPES
 from ilpnode.admin.graphql.queries import query
@@ -76,5 +77,6 @@ def create_graphql_app(services: AdminServices, *, schema: GraphQLSchema | None 
         error_formatter=format_admin_error,
         debug=False,
         http_handler=_ApolloStatus(),
+        validation_rules=[MaxDepthRule],
         logger=_Silent(logging.getLogger("ilpnode.admin"), {}),
     )

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from graphql import GraphQLError
 
+from ilpnode.admin.graphql.limits import without_suggestions
 from ilpnode.services.accounting import LiquidityError
 from ilpnode.services.peering import AssetError, PaginationError, PeerError
 
@@ -79,6 +80,7 @@ def format_admin_error(error: GraphQLError, debug: bool = False) -> dict[str, An
         code = "INTERNAL_SERVER_ERROR"
     else:
         code = _request_error_code(error)
+        formatted["message"] = without_suggestions(str(formatted.get("message", "")))
     extensions = dict(formatted.get("extensions") or {})
     extensions.setdefault("code", code)
     formatted["extensions"] = extensions

@@ -500,7 +500,8 @@ def test_ilpnode_with_a_wrong_token_gets_401_from_the_js_plugin(
     reply = interop.into_node(client, prepare_to("test.jsbadauth.x", 700))
     assert isinstance(reply, Reject)
     assert (reply.code, reply.triggered_by) == ("T01", NODE_ADDRESS)
-    assert "401" in reply.message, reply.message
+    assert reply.message == "peer unreachable"  # the sender is not told our peers' secrets
+    assert "failed: HTTP 401 -> T01" in interop.node.output()  # the operator is
     assert interop.js_fulfiller.count() == received_before
     assert interop.balances() == before
 

@@ -9,8 +9,10 @@ parser (the parser uvicorn uses). Bytes are fed to the parser as they arrive; a 
 order, each in a task (`IlpHttpApp.precheck`, then `answer`). So a pipelining client gets its
 answers in order, and a slow packet never blocks other connections.
 
-Limits, each answered with a status and then the connection closed: headers over
-`MAX_HEADER_BYTES` (431), a body over `MAX_BODY_BYTES` (413), bytes that are not HTTP/1.x (400).
+Limits, each answered with a status and then the connection closed (after the answers to any
+requests before it): headers over `MAX_HEADER_BYTES` (431), a body over `MAX_BODY_BYTES` (413),
+bytes that are not HTTP/1.x (400). A request to switch protocols (`Upgrade:`) is answered as a
+plain HTTP/1.1 request, and the connection then closed.
 A request must arrive whole within `request_timeout_seconds` of its first byte, and an idle
 keep-alive connection is closed after `keep_alive_seconds`, so a slow or silent client cannot
 hold a connection forever. `Expect: 100-continue` gets its interim answer. A client that goes
@@ -64,6 +66,7 @@ _BAD_REQUEST: Final = Answer(400, b"invalid HTTP request\n")
 _HEADERS_TOO_LARGE: Final = Answer(431, b"request headers too large\n")
 _INTERNAL: Final = Answer(500, b"internal error\n")
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+_NOTHING: Final = Answer(0, b"")  # "close after the queue, with no answer of our own"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,7 @@ class _Connection(asyncio.Protocol):
         self._closed = False
         self._timer: asyncio.TimerHandle | None = None
         self._reading = True
+        self._last: Answer | None = None  # once set: answer what is queued, then this, then close
         self._reset_message()
 
     def _reset_message(self) -> None:
@@ -162,7 +166,11 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserCallbackError as error:
             cause = error.__context__
             self._refuse(cause.answer if isinstance(cause, _Refuse) else _BAD_REQUEST)
-        except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+        except httptools.HttpParserUpgrade:
+            # A request asking to switch protocols (h2c, websocket): it is answered as the
+            # HTTP/1.1 request it also is (e.g. 405 for a GET); no switch, and nothing after it.
+            self._finish_after_queue(None)
+        except httptools.HttpParserError:
             self._refuse(_BAD_REQUEST)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -225,7 +233,7 @@ class _Connection(asyncio.Protocol):
             return
         self._busy = True
         self._disarm()
-        if not self._reading and self._transport is not None:
+        if not self._reading and self._last is None and self._transport is not None:
             self._transport.resume_reading()
             self._reading = True
         self._loop.create_task(self._answer(self._queue.popleft()))
@@ -241,6 +249,15 @@ class _Connection(asyncio.Protocol):
         except Exception:
             logger.exception("unexpected error answering an ILP-over-HTTP request")
             answer = _INTERNAL
+        last = self._last
+        if last is not None and not self._queue:  # the end of a refused connection
+            if last.status:
+                self._write(answer, keep_alive=True)
+                self._write(last, keep_alive=False)
+            else:
+                self._write(answer, keep_alive=False)
+            self._close()
+            return
         keep_alive = request.keep_alive and not self._server.stopping
         self._write(answer, keep_alive=keep_alive)
         if not keep_alive:
@@ -264,10 +281,18 @@ class _Connection(asyncio.Protocol):
         transport.write(b"".join(head))
 
     def _refuse(self, answer: Answer) -> None:
-        if not self._busy:
-            self._write(answer, keep_alive=False)
-        self._queue.clear()
-        self._close()
+        """Answer `answer` and close; requests already whole are answered first, in order."""
+        self._finish_after_queue(answer)
+
+    def _finish_after_queue(self, last: Answer | None) -> None:
+        if self._transport is not None and self._reading:
+            self._transport.pause_reading()  # nothing after this is read
+            self._reading = False
+        self._last = last or _NOTHING
+        if not self._busy and not self._queue:
+            if last is not None:
+                self._write(last, keep_alive=False)
+            self._close()
 
     # -- closing and timers -----------------------------------------------------------------
 

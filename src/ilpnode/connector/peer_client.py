@@ -16,24 +16,21 @@ which names the failure, where Rafiki says T00 for all of them):
 - HTTP 429: T02 peer busy; any other non-200: F02;
 - a 200 whose body is not an ILP Fulfill or Reject, or is over `MAX_REPLY_BYTES`: T01.
 
-A peer's own Reject passes through unchanged, with its own triggeredBy.
+A peer's own Reject passes through unchanged, with its own triggeredBy. Our Rejects say only
+what the sender needs ("peer unreachable", "peer busy"): the next hop's name and address and the
+exact failure are logged here (a warning at most every 10 s per peer), not sent upstream.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Final
 from uuid import UUID
 
 from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.connector.errors import IlpError, PeerBusy, PeerUnreachable, TransferTimedOut
-from ilpnode.connector.http_client import (
-    ConnectError,
-    Endpoint,
-    HttpClient,
-    HttpError,
-    RequestTimedOut,
-    ResponseTooLarge,
-)
+from ilpnode.connector.http_client import Endpoint, HttpClient, HttpError, RequestTimedOut
 from ilpnode.connector.types import Reply
 from ilpnode.ilp import IlpCodecError, IlpErrorCode, decode_reply
 
@@ -45,6 +42,12 @@ MAX_REPLY_BYTES: Final = 64 * 1024
 KEEPALIVE_SECONDS: Final = 4.0
 # At most this many connections to one peer endpoint at a time.
 CONNECTIONS_PER_PEER_MAX: Final = 256
+# A failing peer is logged at warning level at most this often (then at debug level).
+WARN_INTERVAL_SECONDS: Final = 10.0
+_UNREACHABLE: Final = "peer unreachable"
+_INVALID_REPLY: Final = "invalid reply from the next hop"
+
+logger = logging.getLogger("ilpnode.connector")
 
 
 class PeerClient:
@@ -56,13 +59,17 @@ class PeerClient:
         )
         # peer id -> (the peer value it was built from, its endpoint, its header lines)
         self._requests: dict[UUID, tuple[ForwardingPeer, Endpoint, bytes]] = {}
+        self._warned: dict[UUID, float] = {}  # peer id -> when its failure was last a warning
 
     async def send(self, peer: ForwardingPeer, body: bytes, *, timeout_seconds: float) -> Reply:
         """POST `body` (an encoded Prepare) to `peer`, waiting at most `timeout_seconds`; its
         reply, or an `IlpError` (R00 `packet expired.` when the time is up)."""
         cached = self._requests.get(peer.id)
         if cached is None or cached[0] is not peer:
-            cached = self._requests[peer.id] = (peer, *_request_of(peer))
+            try:
+                cached = self._requests[peer.id] = (peer, *_request_of(peer))
+            except ValueError as error:
+                raise self._failed(peer, PeerUnreachable(_UNREACHABLE), str(error)) from None
         _, endpoint, head = cached
         try:
             status, payload = await self._http.post(
@@ -70,33 +77,46 @@ class PeerClient:
             )
         except RequestTimedOut:
             raise TransferTimedOut("packet expired.") from None
-        except ConnectError as error:
-            raise PeerUnreachable(f"cannot reach peer {peer.label}: {error}") from None
-        except ResponseTooLarge as error:
-            raise PeerUnreachable(f"peer {peer.label} sent an invalid reply: {error}") from None
-        except HttpError as error:
-            raise PeerUnreachable(f"peer {peer.label}: {error}") from None
+        except HttpError as error:  # cannot connect, broken or oversized answer
+            raise self._failed(peer, PeerUnreachable(_UNREACHABLE), str(error)) from None
         if status != 200:
-            raise _http_error(peer, status)
+            raise self._failed(peer, _http_error(status), f"HTTP {status}")
         try:
             return decode_reply(payload)
         except IlpCodecError as error:
-            raise PeerUnreachable(f"peer {peer.label} sent an invalid reply: {error}") from None
+            reason = f"not an ILP reply: {error}"
+            raise self._failed(peer, PeerUnreachable(_INVALID_REPLY), reason) from None
+
+    def _failed(self, peer: ForwardingPeer, error: IlpError, detail: str) -> IlpError:
+        # The sender gets the code and a plain message; the next hop's name, address and the
+        # exact failure stay here, in a warning at most every WARN_INTERVAL_SECONDS per peer.
+        now = time.monotonic()
+        if now - self._warned.get(peer.id, -WARN_INTERVAL_SECONDS) >= WARN_INTERVAL_SECONDS:
+            self._warned[peer.id] = now
+            logger.warning(
+                "forwarding to peer %s (%s) failed: %s -> %s",
+                peer.label,
+                peer.endpoint,
+                detail,
+                error.code.value,
+            )
+        else:
+            logger.debug("forwarding to peer %s failed: %s", peer.label, detail)
+        return error
 
     async def close(self) -> None:
         await self._http.close()
 
 
 def _request_of(peer: ForwardingPeer) -> tuple[Endpoint, bytes]:
+    """Raises ValueError for an endpoint or a token that cannot be sent."""
+    endpoint = Endpoint.parse(peer.endpoint.strip())
     try:
-        endpoint = Endpoint.parse(peer.endpoint.strip())
         token = peer.outgoing_token.encode("ascii")
-    except (ValueError, UnicodeError):
-        raise PeerUnreachable(
-            f"peer {peer.label} has an unusable outgoing endpoint or token"
-        ) from None
+    except UnicodeError:
+        raise ValueError("the outgoing token is not ASCII") from None
     if any(byte < 0x20 or byte == 0x7F for byte in token):
-        raise PeerUnreachable(f"peer {peer.label} has an unusable outgoing token")
+        raise ValueError("the outgoing token has control characters")
     head = (
         b"Authorization: Bearer " + token + b"\r\n"
         b"Content-Type: application/octet-stream\r\n"
@@ -105,12 +125,9 @@ def _request_of(peer: ForwardingPeer) -> tuple[Endpoint, bytes]:
     return endpoint, head
 
 
-def _http_error(peer: ForwardingPeer, status: int) -> IlpError:
+def _http_error(status: int) -> IlpError:
     if status == 429:
-        return PeerBusy(f"peer {peer.label} is busy (HTTP 429)")
-    if status >= 500 or status in (401, 403):
-        hint = " (is our outgoing token right?)" if status in (401, 403) else ""
-        return PeerUnreachable(f"peer {peer.label} answered HTTP {status}{hint}")
-    return IlpError(
-        f"peer {peer.label} refused the packet (HTTP {status})", code=IlpErrorCode.F02_UNREACHABLE
-    )
+        return PeerBusy("peer busy")
+    if status >= 500 or status in (401, 403):  # 401/403: our outgoing token is refused
+        return PeerUnreachable(_UNREACHABLE)
+    return IlpError("peer refused the packet", code=IlpErrorCode.F02_UNREACHABLE)

@@ -3,7 +3,8 @@
 Where rates come from, in this order: static rates from the settings (`EXCHANGE_RATES`), then a
 rates service in Rafiki's format (`EXCHANGE_RATES_URL`, `GET <url>?base=USD` answering
 `{"base": "USD", "rates": {"EUR": 0.91}}`), cached per base for `EXCHANGE_RATES_LIFETIME` ms, with
-concurrent fetches of one base shared. A static rate B->A that is missing is taken as 1 / A->B.
+concurrent fetches of one base shared; a failed fetch is logged and not retried for a second.
+A static rate B->A that is missing is taken as 1 / A->B.
 
 Conversion (rafiki-peering §5.4): `floor(amount * rate * 10**(dst_scale - src_scale))`. Rafiki
 computes it in float64; we compute it exactly (the rate's decimal digits as a Fraction), so a
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -29,6 +31,10 @@ __all__ = [
 ]
 
 _NS_PER_MS: Final = 1_000_000
+FAILURE_BACKOFF_NS: Final = 1_000_000_000
+"""After a failed fetch, packets needing that base are refused at once for 1 s."""
+
+logger = logging.getLogger("ilpnode.connector")
 
 
 class NoRate(Exception):
@@ -119,6 +125,9 @@ class ExchangeRates:
         self._clock = clock
         self._cache: dict[str, tuple[int, Mapping[str, Fraction]]] = {}  # base -> (until, rates)
         self._fetching: dict[str, asyncio.Future[Mapping[str, Fraction]]] = {}
+        # base -> (until, why): a failed fetch is not retried before `until`, so an outage
+        # costs each packet nothing, not a 5 s wait
+        self._failed: dict[str, tuple[int, str]] = {}
 
     async def convert(
         self, amount: int, *, source: tuple[str, int], destination: tuple[str, int]
@@ -154,9 +163,13 @@ class ExchangeRates:
         return found
 
     async def _rates_of(self, base: str) -> Mapping[str, Fraction]:
+        now = self._clock.now_ns()
         cached = self._cache.get(base)
-        if cached is not None and cached[0] > self._clock.now_ns():
+        if cached is not None and cached[0] > now:
             return cached[1]
+        failed = self._failed.get(base)
+        if failed is not None and failed[0] > now:
+            raise RatesUnavailable(failed[1])
         pending = self._fetching.get(base)
         if pending is None:
             pending = asyncio.ensure_future(self._fetch(base))
@@ -168,9 +181,11 @@ class ExchangeRates:
         assert self._source is not None  # checked by the caller
         try:
             rates = await self._source.fetch(base)
-        except RatesUnavailable:
-            raise
         except Exception as error:
-            raise RatesUnavailable(f"exchange rates for {base} unavailable: {error}") from error
+            why = str(error) if isinstance(error, RatesUnavailable) else repr(error)
+            logger.warning("exchange rates for %s unavailable: %s", base, why)
+            self._failed[base] = (self._clock.now_ns() + FAILURE_BACKOFF_NS, why)
+            raise RatesUnavailable(why) from error
+        self._failed.pop(base, None)
         self._cache[base] = (self._clock.now_ns() + self._lifetime_ns, rates)
         return rates

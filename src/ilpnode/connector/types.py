@@ -38,6 +38,8 @@ class PacketContext:
         source_amount: the amount as received (the Prepare passed on may carry a converted one).
         bounce_allowed: routing may choose the incoming peer (an echo response goes back).
         timeout_seconds: how long the next hop may take (set by `OutgoingTimeout`).
+        route_longer_than: routing only considers prefixes longer than this (set for
+            destinations under our own address: only a child's route may take them).
     """
 
     incoming: ForwardingPeer
@@ -47,6 +49,7 @@ class PacketContext:
     source_amount: int = 0
     bounce_allowed: bool = False
     timeout_seconds: float = 0.0
+    route_longer_than: int = 0
 
 
 Handler: TypeAlias = Callable[[Prepare, PacketContext], Awaitable[Reply]]

@@ -186,3 +186,27 @@ async def test_shutdown_finishes_the_request_in_flight(running: Running) -> None
         await running.connect()
     busy_writer.close()
     idle_writer.close()
+
+
+async def test_garbage_after_a_request_still_gets_that_request_answered(running: Running) -> None:
+    running.handler.delay = 0.1
+    reader, writer = await running.connect()
+    writer.write(request() + b"\x16\x03\x01 not http\r\n\r\n")
+    first = await read_answer(reader)
+    assert (first[0], first[2]) == (200, REPLY)
+    second = await read_answer(reader)
+    assert (second[0], second[1][b"connection"]) == (400, b"close")
+    assert await closed(reader)
+    writer.close()
+
+
+async def test_an_upgrade_request_is_answered_as_http_1_1(running: Running) -> None:
+    reader, writer = await running.connect()
+    writer.write(
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+        b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+    )
+    status, headers, _ = await read_answer(reader)
+    assert (status, headers[b"connection"]) == (405, b"close")
+    assert await closed(reader)
+    writer.close()

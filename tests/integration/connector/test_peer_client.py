@@ -120,7 +120,11 @@ async def test_a_peer_reject_is_returned_as_is(server: Server, client: PeerClien
     ],
 )
 async def test_http_errors_become_ilp_errors(
-    server: Server, client: PeerClient, status: int, code: IlpErrorCode
+    server: Server,
+    client: PeerClient,
+    status: int,
+    code: IlpErrorCode,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def fail(_request: web.Request) -> web.StreamResponse:
         return web.Response(status=status, text="nope")
@@ -129,7 +133,8 @@ async def test_http_errors_become_ilp_errors(
     with pytest.raises(IlpError) as raised:
         await client.send(peer(server.url), b"x", timeout_seconds=5)
     assert raised.value.code is code
-    assert str(status) in raised.value.message
+    assert str(status) not in raised.value.message  # plain words for the sender...
+    assert f"failed: HTTP {status}" in caplog.text  # ...the detail for the operator
 
 
 @pytest.mark.parametrize("body", [b"garbage", b"\x0c\x00", b"", b"\x0d" + b"\xff" * 10])
@@ -141,7 +146,7 @@ async def test_unparseable_replies_are_t01(server: Server, client: PeerClient, b
     with pytest.raises(IlpError) as raised:
         await client.send(peer(server.url), b"x", timeout_seconds=5)
     assert raised.value.code is IlpErrorCode.T01_PEER_UNREACHABLE
-    assert "invalid reply" in raised.value.message
+    assert raised.value.message == "invalid reply from the next hop"
 
 
 async def test_an_oversized_chunked_reply_is_refused(server: Server, client: PeerClient) -> None:
@@ -182,7 +187,7 @@ async def test_nothing_listening_is_t01(client: PeerClient) -> None:
     with pytest.raises(IlpError) as raised:
         await client.send(peer(f"http://127.0.0.1:{free_port()}/ilp"), b"x", timeout_seconds=5)
     assert raised.value.code is IlpErrorCode.T01_PEER_UNREACHABLE
-    assert "cannot reach peer bob" in raised.value.message
+    assert raised.value.message == "peer unreachable"
 
 
 async def test_a_stale_keep_alive_connection_is_retried_once(client: PeerClient) -> None:
@@ -259,3 +264,16 @@ async def test_requests_beyond_the_pool_limit_wait_for_a_free_connection(server:
         assert (await http.post(endpoint, b"", b"e", timeout_seconds=5))[0] == 200  # slot back
     finally:
         await http.close()
+
+
+async def test_a_failing_peer_is_a_warning_at_most_every_ten_seconds(
+    caplog: pytest.LogCaptureFixture, client: PeerClient
+) -> None:
+    dead = peer(f"http://127.0.0.1:{free_port()}/ilp")
+    caplog.set_level("DEBUG", logger="ilpnode.connector")
+    for _ in range(3):
+        with pytest.raises(IlpError):
+            await client.send(dead, b"x", timeout_seconds=5)
+    levels = [r.levelname for r in caplog.records if r.name == "ilpnode.connector"]
+    assert levels == ["WARNING", "DEBUG", "DEBUG"]
+    assert "cannot connect to 127.0.0.1" in caplog.records[0].getMessage()

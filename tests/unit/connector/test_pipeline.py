@@ -249,6 +249,13 @@ async def test_a_child_peer_under_our_address_is_routed_to(world: World) -> None
     [(peer, _)] = world.hop.sent
     assert peer.name == "bob"
     assert reject_code(await world.send(world.prepare("test.node.carl", 5)))[0] == "F02"
+    # A catch-all route never takes our own addresses, nor bounces a child's packet back.
+    carol = world.peers["carol"]
+    world.routing.add("test", carol.id, carol.asset_id)
+    assert reject_code(await world.send(world.prepare("test.node.carl", 5)))[0] == "F02"
+    from_bob = await world.send(world.prepare("test.node.bob.self", 5), sender="bob")
+    assert reject_code(from_bob)[0] == "F02"
+    assert len(world.hop.sent) == 1
 
 
 async def test_rate_limit_refills_continuously() -> None:

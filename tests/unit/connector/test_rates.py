@@ -88,8 +88,9 @@ async def test_static_rates_win_and_fetch_failures_are_unavailable() -> None:
     with pytest.raises(RatesUnavailable, match="connection refused"):
         await converter.rate("USD", "JPY")
     source.fail = None
-    with pytest.raises(NoRate):
-        await converter.rate("USD", "JPY")
+    with pytest.raises(RatesUnavailable, match="connection refused"):
+        await converter.rate("USD", "JPY")  # within a second: not asked again
+    assert source.calls == ["USD"]
 
 
 def test_parse_rates_reads_decimals_exactly() -> None:
@@ -121,3 +122,16 @@ def test_static_rates_setting() -> None:
     for bad in ('{"USD": 1}', "[]", '{"USD": {"EUR": 0}}', "{"):
         with pytest.raises(ValueError, match=r"."):
             parse_static_rates(bad)
+
+
+async def test_a_failed_fetch_is_retried_after_a_second() -> None:
+    clock = Clock()
+    source = CountingSource({"USD": {"JPY": Fraction(150)}})
+    source.fail = OSError("down")
+    converter = rates(source=source, clock=clock)
+    with pytest.raises(RatesUnavailable):
+        await converter.rate("USD", "JPY")
+    source.fail = None
+    clock.value_ns += 1_000_000_001
+    assert await converter.rate("USD", "JPY") == Fraction(150)
+    assert source.calls == ["USD", "USD"]

@@ -46,9 +46,14 @@ class LocalPackets:
         if destination == self._own:
             if prepare.data.startswith(ECHO_PREFIX):
                 return await self._echo(prepare, context)
-        elif self._routing.next_hop(destination, longer_than=len(self._own)) is not None:
-            # A peer under our address (a child named <our address>.<name>): route to it.
-            return await self._next(prepare, context)
+        else:
+            # A peer under our address (a child named <our address>.<name>): route to it, and
+            # only by a route under our address (never out through a shorter, catch-all one).
+            exclude = None if context.bounce_allowed else context.incoming.id
+            own = len(self._own)
+            if self._routing.next_hop(destination, exclude_peer_id=exclude, longer_than=own):
+                context.route_longer_than = own
+                return await self._next(prepare, context)
         raise Unreachable(f"no receiver at {destination} on this node")
 
     async def _echo(self, prepare: Prepare, context: PacketContext) -> Reply:

@@ -38,7 +38,11 @@ class Router:
         incoming = context.incoming
         exclude = None if context.bounce_allowed else incoming.id
         outgoing = self._directory.get(
-            self._routing.next_hop(prepare.destination, exclude_peer_id=exclude)
+            self._routing.next_hop(
+                prepare.destination,
+                exclude_peer_id=exclude,
+                longer_than=context.route_longer_than,
+            )
         )
         if outgoing is None:
             raise Unreachable("unknown destination account")
@@ -73,7 +77,7 @@ class Router:
             raise IlpError(
                 "Exchange rate error: InvalidDestinationPrice", code=IlpErrorCode.F07_CANNOT_RECEIVE
             ) from None
-        except RatesUnavailable as error:
+        except RatesUnavailable:  # logged where it happened; the sender learns no more
             raise IlpError(
-                f"unexpected internal error ({error})", code=IlpErrorCode.T00_INTERNAL_ERROR
+                "unexpected internal error", code=IlpErrorCode.T00_INTERNAL_ERROR
             ) from None

@@ -238,7 +238,12 @@ class PeerService:
             return rollback.error
         if asset is not None:  # always: a used asset cannot be deleted
             self._directory.put(_forwarding(new, asset))
-        self._remove_routes(old)
+        # Only the routes that changed: a kept route keeps its age (and so its rank among
+        # routes to the same prefix, where the oldest wins).
+        kept = set(_routes_of(new)) if old.asset_id == new.asset_id else set()
+        for prefix in _routes_of(old):
+            if prefix not in kept:
+                self._routing.remove(prefix, old.id, old.asset_id)
         self._add_routes(new)
         if hashes is not None:
             self._index.set_tokens(new.id, hashes)

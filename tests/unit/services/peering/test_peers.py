@@ -235,3 +235,18 @@ async def test_pages_of_peers() -> None:
     assert [x.id for x in page.items] == [ids[4], ids[3]]  # newest first (DESC)
     assert page.has_next_page
     assert not page.has_previous_page
+
+
+async def test_update_keeps_the_age_of_unchanged_routes() -> None:
+    p = make_peering()
+    usd = await _asset(p)
+    first = await _peer(
+        p, usd, static_ilp_address="test.one", routes=("test.shared",), incoming_tokens=["1"]
+    )
+    await _peer(
+        p, usd, static_ilp_address="test.two", routes=("test.shared",), incoming_tokens=["2"]
+    )
+    assert p.routing.next_hop("test.shared.x") == first.id  # the oldest route wins
+    renamed = await p.peers.update(UpdatePeer(id=first.id, name="renamed"))
+    assert not isinstance(renamed, PeerError)
+    assert p.routing.next_hop("test.shared.x") == first.id  # still the oldest

@@ -51,6 +51,8 @@ def run() -> None:
     logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
     # uvicorn's own lines repeat ours once per server; keep its warnings and errors only.
     logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, logging.root.level))
+    # httpx logs every request's URL at INFO, user info (an auto-peering secret) included.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
 
     # Imported here so that `ilpnode --help` stays fast and free of server imports.
     from ilpnode.bootstrap import StartupError, build_node

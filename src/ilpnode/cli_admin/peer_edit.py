@@ -1,8 +1,7 @@
 """`ilpnode peers create` and `ilpnode peers update`.
 
-Neither sends an `idempotencyKey`: the node stores a keyed mutation's whole input for a day to
-recognise retries, which for these two includes the peer's incoming tokens in plain text (the
-peer tables keep only their sha256), and the CLI never retries a request anyway.
+Neither sends an `idempotencyKey`: the CLI never retries a request, so a key would add nothing
+(the node would keep a digest of the input for a day to recognise retries).
 """
 
 from __future__ import annotations

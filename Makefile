@@ -44,6 +44,7 @@ bench: $(STAMP)  ## run the benchmarks (they print numbers; see docs/benchmarks.
 	$(BIN)/python bench/codec.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/admin.py
+	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/connector.py
 
 lock:  ## re-resolve dependencies into requirements/constraints.txt (fresh venv)

@@ -10,6 +10,7 @@ time.
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Protocol
 
 import httpx
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp
 
 from ilpnode import __version__
 from ilpnode.admin.app import create_admin_app
+from ilpnode.admin.auto_peering import create_auto_peering_app
 from ilpnode.admin.graphql import AdminServices, create_graphql_app
 from ilpnode.admin.signature import SignedRequests
 from ilpnode.clock import SystemClock
@@ -32,6 +34,12 @@ from ilpnode.connector.pipeline import Connector, ConnectorOptions
 from ilpnode.connector.rates import ExchangeRates, parse_static_rates
 from ilpnode.connector.rates_http import HttpRatesSource
 from ilpnode.connector.routing import RoutingTable
+from ilpnode.dashboard import (
+    DashboardServices,
+    PeerChecker,
+    create_dashboard_app,
+    session_key_for,
+)
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
 from ilpnode.ledger import Ledger
 from ilpnode.services.accounting import AccountBalance, LiquidityService, PacketAccounting
@@ -41,6 +49,8 @@ from ilpnode.services.peering import (
     PeerService,
     ensure_ledger_accounts,
 )
+from ilpnode.services.peering.autopeering import AutoPeeringService, NodeIdentity
+from ilpnode.services.peering.autopeering.http_client import HttpPeeringClient
 from ilpnode.storage.database import Database, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.idempotency_store import SqlIdempotencyStore
@@ -91,11 +101,14 @@ class Node:
         self.peering_store = SqlPeeringStore(database)
         self.services: AdminServices | None = None
         self.graphql_app: ASGIApp | None = None
+        self.dashboard_app: ASGIApp | None = None
+        self._check_client: httpx.AsyncClient | None = None
         self.admin_app: Starlette = create_admin_app(
             health=self.health,
             version=__version__,
             ilp_address=settings.node_address,
             graphql=lambda: self.graphql_app,
+            dashboard=lambda: self.dashboard_app,
             metrics=self.metrics,
             metrics_token=(
                 settings.metrics_token.get_secret_value() if settings.metrics_token else None
@@ -103,6 +116,13 @@ class Node:
             metrics_open=settings.admin_api_secret is None,
         )
         self.connector_app = IlpHttpApp(authenticate=self._authenticate, handle=self._handle)
+        self.auto_peering: AutoPeeringService | None = None
+        self._auto_peering_client: httpx.AsyncClient | None = None
+        peering_secret = settings.auto_peering_secret
+        self.auto_peering_app: Starlette = create_auto_peering_app(
+            service=lambda: self.auto_peering,
+            secret=peering_secret.get_secret_value() if peering_secret else None,
+        )
 
     async def start(self) -> None:
         """Migrate the database and open the ledger.
@@ -140,6 +160,8 @@ class Node:
         logger.info("%d peers loaded (%d routes)", peers, len(self.routing))
         self.connector = self._connector(self.ledger)
         self.graphql_app = self._admin_api(self.services)
+        self.auto_peering = self.services.auto_peering
+        self.dashboard_app = self._dashboard(self.services)
 
     def _connector(self, ledger: Ledger) -> Connector:
         settings = self.settings
@@ -206,21 +228,44 @@ class Node:
     def _services(self, ledger: Ledger) -> AdminServices:
         liquidity = LiquidityService(ledger=ledger)
         store = self.peering_store
+        assets = AssetService(store=store, liquidity=liquidity, clock=self.clock)
+        peers = PeerService(
+            store=store,
+            liquidity=liquidity,
+            routing=self.routing,
+            peer_index=self.peer_index,
+            directory=self.directory,
+            clock=self.clock,
+        )
+        money = PeeringLiquidity(store=store, liquidity=liquidity)
         return AdminServices(
-            assets=AssetService(store=store, liquidity=liquidity, clock=self.clock),
-            peers=PeerService(
-                store=store,
-                liquidity=liquidity,
-                routing=self.routing,
-                peer_index=self.peer_index,
-                directory=self.directory,
-                clock=self.clock,
-            ),
-            money=PeeringLiquidity(store=store, liquidity=liquidity),
+            assets=assets,
+            peers=peers,
+            money=money,
+            auto_peering=self._auto_peering_service(assets=assets, peers=peers, money=money),
             idempotency=SqlIdempotencyStore(self.database),
             clock=self.clock,
             tenant_id=self.settings.operator_tenant_id,
             instance_name=self.settings.instance_name,
+        )
+
+    def _auto_peering_service(
+        self, *, assets: AssetService, peers: PeerService, money: PeeringLiquidity
+    ) -> AutoPeeringService:
+        settings = self.settings
+        self._auto_peering_client = httpx.AsyncClient()
+        return AutoPeeringService(
+            assets=assets,
+            peers=peers,
+            money=money,
+            client=HttpPeeringClient(self._auto_peering_client),
+            identity=NodeIdentity(
+                ilp_address=settings.ilp_address,
+                ilp_connector_url=settings.ilp_connector_url,
+                instance_name=settings.instance_name,
+                tenant_id=str(settings.operator_tenant_id),
+            ),
+            default_liquidity=settings.auto_peering_default_liquidity,
         )
 
     def _admin_api(self, services: AdminServices) -> ASGIApp:
@@ -237,6 +282,31 @@ class Node:
             clock=self.clock.now_ms,
         )
 
+    def _dashboard(self, services: AdminServices) -> ASGIApp:
+        """The dashboard, over the same services as the Admin API."""
+        self._check_client = httpx.AsyncClient()
+        secret = self.settings.admin_api_secret
+        return create_dashboard_app(
+            DashboardServices(
+                assets=services.assets,
+                peers=services.peers,
+                money=services.money,
+                auto_peering=services.auto_peering,
+                clock=services.clock,
+                traffic=self.packet_metrics,
+                checker=PeerChecker(
+                    client=self._check_client, own_address=self.settings.node_address
+                ),
+                ilp_address=self.settings.node_address,
+                instance_name=services.instance_name,
+            ),
+            admin_api_secret=secret.get_secret_value() if secret else None,
+            # With a secret, logins survive restarts; without one, a key for this run only.
+            session_key=session_key_for(secret.get_secret_value())
+            if secret
+            else secrets.token_hex(32),
+        )
+
     async def health(self) -> dict[str, str]:
         """The state of each dependency: "ok" or what is wrong with it. Never raises."""
         database = "ok" if await self.database.ping() else "unreachable"
@@ -250,7 +320,15 @@ class Node:
 
     async def close(self) -> None:
         self.graphql_app = None
+        self.dashboard_app = None
+        self.auto_peering = None
+        if self._auto_peering_client is not None:
+            await self._auto_peering_client.aclose()
+            self._auto_peering_client = None
         self.connector = None
+        if self._check_client is not None:
+            await self._check_client.aclose()
+            self._check_client = None
         if self._peer_client is not None:
             await self._peer_client.close()
             self._peer_client = None

@@ -9,6 +9,7 @@ empty string counts as unset. `load_settings` turns pydantic's validation errors
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -22,7 +23,9 @@ from ilpnode.ilp import is_valid_address
 
 __all__ = [
     "DEFAULT_ILP_ADDRESS",
+    "RAFIKI_AUTO_PEERING_LIQUIDITY",
     "RAFIKI_LOCALENV_OPERATOR_TENANT_ID",
+    "UINT64_MAX",
     "Settings",
     "SettingsError",
     "load_settings",
@@ -34,6 +37,16 @@ DEFAULT_ILP_ADDRESS = "test.ilpnode"
 
 # Rafiki's local playground operator tenant (see `Settings.operator_tenant_id`).
 RAFIKI_LOCALENV_OPERATOR_TENANT_ID = UUID("438fa74a-fa7d-4317-9ced-dde32ece1787")
+
+# What Rafiki grants every node that auto-peers with it: Number.MAX_SAFE_INTEGER (2**53-1), an
+# effectively unlimited credit line; the default of AUTO_PEERING_DEFAULT_LIQUIDITY.
+RAFIKI_AUTO_PEERING_LIQUIDITY = 2**53 - 1
+# Every amount is u64 in the ledger.
+UINT64_MAX = 2**64 - 1
+# Auto-peering secrets travel in a URL's user info: only characters that need no escaping there.
+_URL_SAFE_SECRET = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
+# Auto-peering announces these to the peer, so enabling it needs them (the guide's prerequisites).
+_AUTO_PEERING_NEEDS = ("ilp_address", "ilp_connector_url", "instance_name")
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -71,7 +84,22 @@ class Settings(BaseSettings):
     connector_port: Port = Field(default=3002, description="ILP-over-HTTP connector.")
     open_payments_port: Port = Field(default=3003, description="SPSP / Open Payments (later).")
     auto_peering_server_port: Port = Field(default=3005, description="Auto-peering server.")
+    auto_peering_server_host: str = Field(
+        default="0.0.0.0", description="Auto-peering server bind address."
+    )
     enable_auto_peering: bool = Field(default=False, description="Start the auto-peering server.")
+    auto_peering_secret: SecretStr | None = Field(
+        default=None,
+        description="When set, a peering request must present it (Bearer, or the password of "
+        "the peer URL's user info); URL-safe characters only.",
+    )
+    auto_peering_default_liquidity: int = Field(
+        default=RAFIKI_AUTO_PEERING_LIQUIDITY,
+        ge=0,
+        le=UINT64_MAX,
+        description="The credit line granted to a node that peers with us by auto-peering "
+        "(smallest unit of the asset; 0 grants none). Rafiki grants 2**53-1.",
+    )
 
     admin_api_secret: SecretStr | None = Field(
         default=None, description="HMAC secret for signed Admin API requests."
@@ -156,7 +184,7 @@ class Settings(BaseSettings):
             parse_static_rates(value)
         return value
 
-    @field_validator("admin_host", "connector_host")
+    @field_validator("admin_host", "connector_host", "auto_peering_server_host")
     @classmethod
     def _valid_host(cls, value: str) -> str:
         if value != "localhost":
@@ -179,11 +207,21 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("admin_api_secret", "metrics_token")
+    @field_validator("admin_api_secret", "metrics_token", "auto_peering_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters long")
+        return value
+
+    @field_validator("auto_peering_secret")
+    @classmethod
+    def _url_safe_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _URL_SAFE_SECRET(value.get_secret_value()):
+            raise ValueError(
+                "may only contain A-Z a-z 0-9 . _ ~ - (it is put in peer URLs), e.g. the "
+                "output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         return value
 
     @model_validator(mode="after")
@@ -193,6 +231,17 @@ class Settings(BaseSettings):
                 "CONNECTOR_MAX_HOLD_MS must be greater than CONNECTOR_MIN_EXPIRY_WINDOW_MS (a next "
                 "hop would never get enough time)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _auto_peering_prerequisites(self) -> Settings:
+        if self.enable_auto_peering:
+            missing = [name.upper() for name in _AUTO_PEERING_NEEDS if getattr(self, name) is None]
+            if missing:
+                raise ValueError(
+                    f"ENABLE_AUTO_PEERING=true needs {', '.join(missing)} (not set): auto-peering "
+                    "tells each peer this node's ILP address, connector URL and instance name"
+                )
         return self
 
     @model_validator(mode="after")

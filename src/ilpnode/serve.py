@@ -1,13 +1,13 @@
-"""Run a built `Node`: bind its sockets, serve the admin and connector surfaces, stop cleanly.
+"""Run a built `Node`: bind its sockets, serve the admin and connector surfaces (and the
+auto-peering server when ENABLE_AUTO_PEERING is on), stop cleanly.
 
-Theory of operation: both surfaces are servers in one asyncio loop (the admin API on uvicorn,
-the connector on `connector.http_protocol.IlpServer`). Sockets are bound up
-front, so a port that is taken stops the start with a clear message before anything is served;
-then the node starts (migrates the database, rebuilds the ledger) and only then serves. One
-SIGINT/SIGTERM handler asks every server to stop: each stops accepting, lets in-flight requests
-finish (up to `SHUTDOWN_GRACE_SECONDS`), and then the node flushes its ledger and closes its
-database. A second SIGINT
-forces the exit.
+Theory of operation: the surfaces are servers in one asyncio loop (the admin API and the
+auto-peering server on uvicorn, the connector on `connector.http_protocol.IlpServer`). Sockets
+are bound up front, so a port that is taken stops the start with a clear message before
+anything is served; then the node starts (migrates the database, rebuilds the ledger) and only
+then serves. One SIGINT/SIGTERM handler asks every server to stop: each stops accepting, lets
+in-flight requests finish (up to `SHUTDOWN_GRACE_SECONDS`), and then the node flushes its
+ledger and closes its database. A second SIGINT forces the exit.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def serve_node(node: Node) -> None:
             settings.admin_bind_host,
             settings.admin_port,
             node.admin_app,
-            "health /healthz",
+            "health /healthz, dashboard /dashboard/",
         ),
         _Surface(
             "ILP connector",
@@ -89,6 +89,16 @@ async def serve_node(node: Node) -> None:
             keep_alive_seconds=CONNECTOR_KEEP_ALIVE_SECONDS,
         ),
     ]
+    if settings.enable_auto_peering:
+        surfaces.append(
+            _Surface(
+                "auto-peering server",
+                settings.auto_peering_server_host,
+                settings.auto_peering_server_port,
+                node.auto_peering_app,
+                "POST / with a peering request",
+            )
+        )
     sockets = [_bind(surface) for surface in surfaces]
     try:
         await node.start()
@@ -103,6 +113,13 @@ async def serve_node(node: Node) -> None:
         logger.warning(
             "ADMIN_API_SECRET is not set: the admin API is unauthenticated and listens on "
             "127.0.0.1 only"
+        )
+    if settings.enable_auto_peering and settings.auto_peering_secret is None:
+        logger.warning(
+            "AUTO_PEERING_SECRET is not set: anyone who reaches port %d can peer with this node "
+            "and gets a credit line of %d (AUTO_PEERING_DEFAULT_LIQUIDITY)",
+            settings.auto_peering_server_port,
+            settings.auto_peering_default_liquidity,
         )
     try:
         tasks = [

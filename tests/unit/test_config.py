@@ -9,6 +9,7 @@ import pytest
 
 from ilpnode.config import (
     DEFAULT_ILP_ADDRESS,
+    RAFIKI_AUTO_PEERING_LIQUIDITY,
     RAFIKI_LOCALENV_OPERATOR_TENANT_ID,
     Settings,
     SettingsError,
@@ -188,3 +189,84 @@ def test_invalid_signature_settings_name_variable_and_rule(
 
     assert f"{variable}: " in str(raised.value)
     assert rule in str(raised.value)
+
+
+def test_auto_peering_defaults(tmp_path: Path) -> None:
+    settings = load(tmp_path)
+
+    assert settings.auto_peering_server_host == "0.0.0.0"
+    assert settings.auto_peering_secret is None
+    assert settings.auto_peering_default_liquidity == RAFIKI_AUTO_PEERING_LIQUIDITY == 2**53 - 1
+
+
+@pytest.mark.parametrize(
+    ("unset", "named"),
+    [
+        (["ILP_ADDRESS"], "ILP_ADDRESS"),
+        (["ILP_CONNECTOR_URL"], "ILP_CONNECTOR_URL"),
+        (["INSTANCE_NAME"], "INSTANCE_NAME"),
+        (["ILP_ADDRESS", "INSTANCE_NAME"], "ILP_ADDRESS, INSTANCE_NAME"),
+    ],
+)
+def test_auto_peering_needs_the_identity_it_announces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unset: list[str], named: str
+) -> None:
+    identity = {
+        "ILP_ADDRESS": "g.mywallet",
+        "ILP_CONNECTOR_URL": "https://ilp.mywallet.example",
+        "INSTANCE_NAME": "My Wallet",
+    }
+    for name, value in identity.items():
+        if name not in unset:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ENABLE_AUTO_PEERING", "true")
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    assert f"ENABLE_AUTO_PEERING=true needs {named} (not set)" in str(raised.value)
+    monkeypatch.setenv("ENABLE_AUTO_PEERING", "false")
+    assert load(tmp_path).enable_auto_peering is False  # the identity is only needed when on
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        ("AUTO_PEERING_DEFAULT_LIQUIDITY", "-1", "greater than or equal to 0"),
+        (
+            "AUTO_PEERING_DEFAULT_LIQUIDITY",
+            str(2**64),
+            "less than or equal to 18446744073709551615",
+        ),
+        ("AUTO_PEERING_DEFAULT_LIQUIDITY", "1.5", "valid integer"),
+        ("AUTO_PEERING_SECRET", "short", "at least 16 characters"),
+        ("AUTO_PEERING_SECRET", "has:colon/and@at-0123", "may only contain A-Z a-z 0-9 . _ ~ -"),
+        ("AUTO_PEERING_SERVER_HOST", "everywhere", "not an IP address"),
+        ("AUTO_PEERING_SERVER_PORT", "0", "greater than or equal to 1"),
+    ],
+)
+def test_invalid_auto_peering_settings_name_variable_and_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, rule: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    assert f"{variable}: " in str(raised.value)
+    assert rule in str(raised.value)
+    assert "has:colon" not in str(raised.value)
+
+
+def test_auto_peering_settings_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTO_PEERING_SECRET", "Zt0_url-safe.secret~ok")
+    monkeypatch.setenv("AUTO_PEERING_DEFAULT_LIQUIDITY", str(2**64 - 1))
+    monkeypatch.setenv("AUTO_PEERING_SERVER_HOST", "127.0.0.1")
+
+    settings = load(tmp_path)
+
+    assert settings.auto_peering_secret is not None
+    assert settings.auto_peering_secret.get_secret_value() == "Zt0_url-safe.secret~ok"
+    assert settings.auto_peering_default_liquidity == 2**64 - 1
+    assert settings.auto_peering_server_host == "127.0.0.1"
+    assert "Zt0_url" not in repr(settings)

@@ -1,7 +1,8 @@
-"""The admin server's ASGI app: `/healthz`, `/metrics` and the Admin GraphQL API on `/graphql`.
+"""The admin server's ASGI app: `/healthz`, `/metrics`, the Admin GraphQL API on `/graphql` and
+the dashboard under `/dashboard/` (`/` redirects there).
 
-The app exists before the node has started (so health can say "starting"); the GraphQL app is
-built once the ledger is open, and `/graphql` answers 503 until then.
+The app exists before the node has started (so health can say "starting"); the GraphQL and
+dashboard apps are built once the ledger is open, and answer 503 until then.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["HealthCheck", "create_admin_app"]
@@ -43,6 +44,7 @@ def create_admin_app(
     version: str,
     ilp_address: str,
     graphql: Callable[[], ASGIApp | None] = lambda: None,
+    dashboard: Callable[[], ASGIApp | None] = lambda: None,
     metrics: Callable[[], Awaitable[bytes]] | None = None,
     metrics_token: str | None = None,
     metrics_open: bool = True,
@@ -84,5 +86,11 @@ def create_admin_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", prometheus, methods=["GET"]),
             Route("/graphql", _WhenReady(graphql), methods=["GET", "POST"]),
+            Route("/", _to_dashboard, methods=["GET"]),
+            Mount("/dashboard", _WhenReady(dashboard)),
         ]
     )
+
+
+async def _to_dashboard(_request: Request) -> Response:
+    return RedirectResponse("/dashboard/", status_code=303)

@@ -4,11 +4,12 @@ running node through its (signed) GraphQL Admin API, as any Rafiki Admin API cli
 Modules: `connection` (shared options, errors), `client` (the signed GraphQL HTTP client),
 `documents` (GraphQL), `amounts` (strict amount parsing), `tables` and `views` (output),
 `paging`, and one module per command group (`peer_edit` holds `peers create|update`,
-`peer_check` holds `peers check`).
+`peer_check` holds `peers check`, `peer_autopeer` holds `peers autopeer`).
 """
 
 from __future__ import annotations
 
+from ilpnode.cli_admin import peer_autopeer as _peer_autopeer  # registers `peers autopeer`
 from ilpnode.cli_admin import peer_check as _peer_check  # registers `peers check`
 from ilpnode.cli_admin import peer_edit as _peer_edit  # registers `peers create|update`
 from ilpnode.cli_admin.assets import assets
@@ -17,4 +18,4 @@ from ilpnode.cli_admin.peers import peers
 
 __all__ = ["assets", "liquidity", "peers"]
 
-del _peer_check, _peer_edit
+del _peer_autopeer, _peer_check, _peer_edit

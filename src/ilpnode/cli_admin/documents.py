@@ -14,6 +14,7 @@ __all__ = [
     "ASSET_LIQUIDITY",
     "CREATE_ASSET",
     "CREATE_ASSET_WITHDRAWAL",
+    "CREATE_OR_UPDATE_PEER_BY_URL",
     "CREATE_PEER",
     "CREATE_PEER_WITHDRAWAL",
     "DELETE_ASSET",
@@ -94,6 +95,12 @@ mutation CreatePeer($input: CreatePeerInput!) {{
 UPDATE_PEER: Final = f"""
 mutation UpdatePeer($input: UpdatePeerInput!) {{
   updatePeer(input: $input) {{ peer {{ {_PEER_FIELDS} }} }}
+}}
+"""
+
+CREATE_OR_UPDATE_PEER_BY_URL: Final = f"""
+mutation CreateOrUpdatePeerByUrl($input: CreateOrUpdatePeerByUrlInput!) {{
+  createOrUpdatePeerByUrl(input: $input) {{ peer {{ {_PEER_FIELDS} }} }}
 }}
 """
 

@@ -203,6 +203,13 @@ class SqlPeeringTransaction:
         row = (await self._connection.execute(select(peers).where(peers.c.id == peer_id))).first()
         return None if row is None else _peer(row)
 
+    async def peer_by_static_address(self, asset_id: UUID, static_ilp_address: str) -> Peer | None:
+        query = select(peers).where(
+            peers.c.asset_id == asset_id, peers.c.static_ilp_address == static_ilp_address
+        )
+        row = (await self._connection.execute(query)).first()
+        return None if row is None else _peer(row)
+
     async def token_hashes(self, peer_id: UUID) -> list[str]:
         query = (
             select(peer_incoming_tokens.c.token_hash)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphql import GraphQLObjectType, print_schema
+from graphql import GraphQLInputObjectType, GraphQLObjectType, print_schema
 
 from ilpnode.admin.graphql import build_schema
 
@@ -35,6 +35,7 @@ RAFIKI_MUTATIONS = {
     "createAssetLiquidityWithdrawal",
     "postLiquidityWithdrawal",
     "voidLiquidityWithdrawal",
+    "createOrUpdatePeerByUrl",
 }
 
 
@@ -83,6 +84,28 @@ def test_rafikis_object_shapes() -> None:
     http_outgoing = schema.get_type("HttpOutgoing")
     assert isinstance(http_outgoing, GraphQLObjectType)
     assert set(http_outgoing.fields) == {"authToken", "endpoint"}
+
+
+def test_rafikis_auto_peering_mutation_shape() -> None:
+    schema = build_schema()
+    assert schema.mutation_type is not None
+    field = schema.mutation_type.fields["createOrUpdatePeerByUrl"]
+    assert str(field.type) == "CreateOrUpdatePeerByUrlMutationResponse!"
+    assert str(field.args["input"].type) == "CreateOrUpdatePeerByUrlInput!"
+    input_type = schema.get_type("CreateOrUpdatePeerByUrlInput")
+    assert isinstance(input_type, GraphQLInputObjectType)
+    assert {name: str(f.type) for name, f in input_type.fields.items()} == {
+        "maxPacketAmount": "UInt64",
+        "assetId": "String!",
+        "peerUrl": "String!",
+        "name": "String",
+        "liquidityThreshold": "UInt64",
+        "liquidityToDeposit": "UInt64",
+        "idempotencyKey": "String",
+    }
+    response = schema.get_type("CreateOrUpdatePeerByUrlMutationResponse")
+    assert isinstance(response, GraphQLObjectType)
+    assert {name: str(f.type) for name, f in response.fields.items()} == {"peer": "Peer"}
 
 
 if __name__ == "__main__":

@@ -75,4 +75,12 @@ def test_the_admin_groups_are_registered() -> None:
     assert {"assets", "peers", "liquidity", "run"} <= set(main.commands)
     peers = main.commands["peers"]
     assert isinstance(peers, click.Group)
-    assert set(peers.commands) == {"list", "show", "create", "update", "delete", "check"}
+    assert set(peers.commands) == {
+        "list",
+        "show",
+        "create",
+        "update",
+        "delete",
+        "check",
+        "autopeer",
+    }

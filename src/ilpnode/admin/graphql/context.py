@@ -10,6 +10,7 @@ from graphql import GraphQLResolveInfo
 
 from ilpnode.services.idempotency import IdempotencyStore
 from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
+from ilpnode.services.peering.autopeering import AutoPeeringService
 
 __all__ = ["AdminServices", "Info", "RequestContext", "context_of"]
 
@@ -21,6 +22,7 @@ class AdminServices:
     assets: AssetService
     peers: PeerService
     money: PeeringLiquidity
+    auto_peering: AutoPeeringService
     idempotency: IdempotencyStore
     clock: WallClock
     tenant_id: UUID

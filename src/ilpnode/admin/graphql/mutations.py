@@ -8,6 +8,7 @@ from typing import Any
 
 from ariadne import MutationType
 
+from ilpnode.admin.graphql.auto_peering import bind_auto_peering
 from ilpnode.admin.graphql.context import RequestContext, is_other_tenant
 from ilpnode.admin.graphql.errors import AdminApiError, raise_error
 from ilpnode.admin.graphql.idempotency import idempotent
@@ -138,3 +139,4 @@ mutation.set_field("createPeer", idempotent(_create_peer))
 mutation.set_field("updatePeer", idempotent(_update_peer))
 mutation.set_field("deletePeer", idempotent(_delete_peer))
 bind_liquidity(mutation)
+bind_auto_peering(mutation)

@@ -300,6 +300,16 @@ class PeerService:
         peer = await self.get(peer_id)
         return None if isinstance(peer, PeerError) else peer
 
+    async def peer_with_address(self, static_ilp_address: str, asset_id: UUID | str) -> Peer | None:
+        """The peer whose static address is exactly `static_ilp_address` in this asset (at most
+        one: the pair is unique), or None. Unlike `peer_by_address_and_asset` no prefix or route
+        matches: auto-peering uses it to update the very peer that asks again."""
+        id_ = parse_uuid(asset_id)
+        if id_ is None:
+            return None
+        async with self._store.transaction() as tx:
+            return await tx.peer_by_static_address(id_, static_ilp_address)
+
     async def liquidity(self, peer: Peer) -> int | None:
         """The balance of the peer's liquidity account, or None if the account is missing."""
         result = await self._liquidity.balance(AccountId(peer.id.int))

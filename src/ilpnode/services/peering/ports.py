@@ -78,6 +78,12 @@ class PeeringTransaction(Protocol):
         """The peer, or None."""
         ...
 
+    async def peer_by_static_address(self, asset_id: UUID, static_ilp_address: str) -> Peer | None:
+        """The peer of this asset whose static address is exactly this one (the pair is unique),
+        or None. Unlike the routing lookup, a peer that merely routes the address does not count.
+        """
+        ...
+
     async def token_hashes(self, peer_id: UUID) -> list[str]:
         """The digests of the peer's incoming tokens."""
         ...

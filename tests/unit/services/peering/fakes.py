@@ -118,6 +118,12 @@ class FakeTransaction:
     async def peer_by_id(self, peer_id: UUID) -> Peer | None:
         return self.s.peers.get(peer_id)
 
+    async def peer_by_static_address(self, asset_id: UUID, static_ilp_address: str) -> Peer | None:
+        for peer in self.s.peers.values():
+            if (peer.asset_id, peer.static_ilp_address) == (asset_id, static_ilp_address):
+                return peer
+        return None
+
     async def token_hashes(self, peer_id: UUID) -> list[str]:
         return sorted(h for h, p in self.s.tokens.items() if p == peer_id)
 

@@ -1,0 +1,149 @@
+"""Check connection: send a peer an IL-DCP request through its endpoint, in words.
+
+The same check as `ilpnode peers check` (cli_admin/peer_check.py), done by the node itself:
+a Prepare to `peer.config`, amount 0 (RFC 0031), POSTed to the peer's outgoing endpoint with its
+outgoing token, as this node's connector would. Any ILP answer proves the endpoint is reachable
+and the token accepted; an IL-DCP answer also says which address and asset the peer has
+configured for us, and they are compared with ours. No money moves.
+
+The last result per peer is kept in memory (for the peers table's "state"); it is gone at a
+restart, like the traffic counters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+from uuid import UUID
+
+import httpx
+
+from ilpnode.ilp import (
+    Fulfill,
+    IldcpError,
+    IlpCodecError,
+    build_ildcp_request,
+    decode_ildcp_response,
+    decode_reply,
+    encode_prepare,
+)
+from ilpnode.services.peering import Asset, Peer
+
+__all__ = ["CHECK_TIMEOUT_SECONDS", "CheckResult", "PeerChecker"]
+
+CHECK_TIMEOUT_SECONDS: Final = 5.0
+"""How long the dashboard waits for the peer: a person is waiting for the page."""
+_EXPIRY_MARGIN: Final = timedelta(seconds=10)  # the Prepare outlives our wait for it
+_REMEMBERED_PEERS_MAX: Final = 10_000  # bounds memory if peers come and go
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckResult:
+    """What a check found. `ok`: the peer answered in ILP (the link works); `lines` say it."""
+
+    ok: bool
+    lines: tuple[str, ...]
+    at: datetime
+
+
+class PeerChecker:
+    """Sends the IL-DCP request with `client` (owned by the caller, who closes it)."""
+
+    def __init__(self, *, client: httpx.AsyncClient, own_address: str) -> None:
+        self._client = client
+        self._own_address = own_address
+        self._last: dict[UUID, CheckResult] = {}
+
+    def last(self, peer_id: UUID) -> CheckResult | None:
+        """The result of the last check of this peer since start, if any."""
+        return self._last.get(peer_id)
+
+    async def check(self, peer: Peer, asset: Asset, *, now: datetime) -> CheckResult:
+        """Check `peer` (whose asset is `asset`). Never raises for what the peer does.
+
+        Returns:
+            The result; it is also remembered as `last(peer.id)`.
+        """
+        ok, lines = await self._check(peer, asset, now=now)
+        result = CheckResult(ok=ok, lines=tuple(lines), at=now)
+        if len(self._last) >= _REMEMBERED_PEERS_MAX and peer.id not in self._last:
+            self._last.pop(next(iter(self._last)))
+        self._last[peer.id] = result
+        return result
+
+    async def _check(self, peer: Peer, asset: Asset, *, now: datetime) -> tuple[bool, list[str]]:
+        outgoing = peer.http_outgoing
+        label = peer.name or peer.static_ilp_address
+        endpoint = outgoing.endpoint
+        expires_at = now + timedelta(seconds=CHECK_TIMEOUT_SECONDS) + _EXPIRY_MARGIN
+        request = build_ildcp_request(expires_at=expires_at)
+        try:
+            answer = await self._client.post(
+                endpoint,
+                content=encode_prepare(request),
+                headers={
+                    "authorization": f"Bearer {outgoing.auth_token}",
+                    "content-type": "application/octet-stream",
+                },
+                timeout=CHECK_TIMEOUT_SECONDS,
+            )
+        except httpx.TimeoutException:
+            return False, [
+                f"Peer {label} did not answer at {endpoint} within "
+                f"{CHECK_TIMEOUT_SECONDS:g} seconds."
+            ]
+        except httpx.HTTPError as error:
+            return False, [f"Cannot reach peer {label} at {endpoint}: {_describe(error)}."]
+        if answer.status_code in (401, 403):
+            return False, [
+                f"Peer {label} refused our outgoing token (HTTP {answer.status_code}): check "
+                "the token it gave you."
+            ]
+        if answer.status_code != 200:
+            return False, [
+                f"Peer {label} answered HTTP {answer.status_code} instead of an ILP packet: "
+                f"{answer.text[:200]}"
+            ]
+        try:
+            reply = decode_reply(answer.content)
+        except IlpCodecError as error:
+            return False, [f"Peer {label} answered something that is not ILP: {error}."]
+        lines = [f"Peer {label} at {endpoint} accepted our token."]
+        if not isinstance(reply, Fulfill):
+            lines.append(
+                f"It does not answer IL-DCP ({reply.code} from {reply.triggered_by or '?'}: "
+                f"{reply.message or 'no message'}); Rafiki and ilp-connector peers often do "
+                "not, which is fine."
+            )
+            return True, lines
+        return True, lines + self._report(reply, asset)
+
+    def _report(self, reply: Fulfill, asset: Asset) -> list[str]:
+        try:
+            told = decode_ildcp_response(reply)
+        except (IldcpError, IlpCodecError, ValueError) as error:
+            return [f"Its IL-DCP answer cannot be read: {error}."]
+        lines = [
+            f"It knows this node as {told.client_address}, asset {told.asset_code} "
+            f"scale {told.asset_scale}."
+        ]
+        if (told.asset_code, told.asset_scale) != (asset.code, asset.scale):
+            lines.append(
+                f"Warning: this node peers with it in {asset.code} scale {asset.scale}: the two "
+                "sides disagree on the asset, so amounts would be misread."
+            )
+        if told.client_address != self._own_address:
+            lines.append(
+                f"Note: this node's ILP address is {self._own_address}; the peer has "
+                f"{told.client_address} configured for it, so packets it sends to "
+                f"{self._own_address} may not come through this link."
+            )
+        return lines
+
+
+def _describe(error: httpx.HTTPError) -> str:
+    text = str(error)
+    if isinstance(error, httpx.ConnectError):
+        return f"the connection failed ({text or 'refused'})"
+    return text or type(error).__name__

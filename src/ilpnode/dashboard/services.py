@@ -1,0 +1,37 @@
+"""What the dashboard works with: the same long-lived services as the Admin API, built once by
+the composition root (`bootstrap`), plus the connector's traffic counters and the link checker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ilpnode.connector.metrics import PeerTraffic
+from ilpnode.dashboard.peer_check import PeerChecker
+from ilpnode.services.peering import AssetService, PeeringLiquidity, PeerService, WallClock
+from ilpnode.services.peering.autopeering import AutoPeeringService
+
+__all__ = ["DashboardServices", "TrafficSource"]
+
+
+class TrafficSource(Protocol):
+    """Per-peer packet counters since start (`connector.metrics.PacketMetrics`)."""
+
+    def traffic(self) -> Sequence[PeerTraffic]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DashboardServices:
+    """Built once by the composition root; the dashboard's routes call nothing else."""
+
+    assets: AssetService
+    peers: PeerService
+    money: PeeringLiquidity
+    auto_peering: AutoPeeringService
+    clock: WallClock
+    traffic: TrafficSource
+    checker: PeerChecker
+    ilp_address: str
+    instance_name: str | None

@@ -75,7 +75,7 @@ def test_pages_fit_the_screen(browser: Browser, alice: NodeProcess, width: int) 
         assert_no_sideways_scroll(page, name)
         shot(page, name)
     page.goto(dashboard(alice, "/"))
-    traffic = page.locator("section", has_text="Traffic since start")
+    traffic = page.locator("section", has_text="Traffic: the last 15 minutes")
     expect(traffic.locator("tbody tr")).to_have_count(1)
     expect(traffic).to_contain_text("0.05 USD")  # the rejected amount
     expect(traffic).to_contain_text(re.compile(r"F02: 1"))

@@ -8,6 +8,8 @@ dashboard reads the same records.
 from __future__ import annotations
 
 import bisect
+import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
@@ -18,11 +20,32 @@ from prometheus_client.registry import Collector
 
 from ilpnode.connector.directory import ForwardingPeer
 
-__all__ = ["LATENCY_BUCKETS_SECONDS", "PacketMetrics", "PeerTraffic"]
+__all__ = [
+    "LATENCY_BUCKETS_SECONDS",
+    "RECENT_MINUTES",
+    "MinuteCounts",
+    "PacketMetrics",
+    "PeerTraffic",
+]
+
+RECENT_MINUTES: Final = 15
+"""How far back `PeerTraffic.recent` can look (per-minute buckets are kept this long)."""
+_NS_PER_MINUTE: Final = 60 * 10**9
 
 LATENCY_BUCKETS_SECONDS: Final = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 )  # fmt: skip
+
+
+@dataclass(slots=True)
+class MinuteCounts:
+    """What one peer sent during one wall-clock minute (`minute` = Unix time // 60)."""
+
+    minute: int
+    fulfilled: int = 0
+    rejected: int = 0
+    amount_fulfilled: int = 0
+    amount_rejected: int = 0
 
 
 @dataclass(slots=True)
@@ -38,6 +61,20 @@ class PeerTraffic:
         default_factory=lambda: [0] * (len(LATENCY_BUCKETS_SECONDS) + 1)
     )
     latency_sum: float = 0.0
+    minutes: deque[MinuteCounts] = field(default_factory=lambda: deque(maxlen=RECENT_MINUTES + 1))
+
+    def recent(self, *, now_ns: int, minutes: int = RECENT_MINUTES) -> MinuteCounts:
+        """The sums over the last `minutes` minutes, the current one included (at most
+        `RECENT_MINUTES`); `minute` is the first minute counted."""
+        first = now_ns // _NS_PER_MINUTE - min(minutes, RECENT_MINUTES) + 1
+        total = MinuteCounts(first)
+        for bucket in self.minutes:
+            if bucket.minute >= first:
+                total.fulfilled += bucket.fulfilled
+                total.rejected += bucket.rejected
+                total.amount_fulfilled += bucket.amount_fulfilled
+                total.amount_rejected += bucket.amount_rejected
+        return total
 
 
 class PacketMetrics(Collector):
@@ -47,18 +84,34 @@ class PacketMetrics(Collector):
         self._peers: dict[UUID, PeerTraffic] = {}
 
     def record(
-        self, peer: ForwardingPeer, *, amount: int, code: str | None, seconds: float
+        self,
+        peer: ForwardingPeer,
+        *,
+        amount: int,
+        code: str | None,
+        seconds: float,
+        at_ns: int | None = None,
     ) -> None:
-        """One packet from `peer`: fulfilled (`code` None) or rejected with `code`."""
+        """One packet from `peer`, received at `at_ns` (Unix ns; default now): fulfilled
+        (`code` None) or rejected with `code`."""
         traffic = self._peers.get(peer.id)
         if traffic is None or traffic.peer is not peer:
             traffic = self._traffic(peer)
+        minute = (time.time_ns() if at_ns is None else at_ns) // _NS_PER_MINUTE
+        minutes = traffic.minutes
+        if not minutes or minutes[-1].minute != minute:
+            minutes.append(MinuteCounts(minute))
+        bucket = minutes[-1]
         if code is None:
             traffic.fulfilled += 1
             traffic.amount_fulfilled += amount
+            bucket.fulfilled += 1
+            bucket.amount_fulfilled += amount
         else:
             traffic.rejected[code] = traffic.rejected.get(code, 0) + 1
             traffic.amount_rejected += amount
+            bucket.rejected += 1
+            bucket.amount_rejected += amount
         traffic.latency_counts[bisect.bisect_left(LATENCY_BUCKETS_SECONDS, seconds)] += 1
         traffic.latency_sum += seconds
 

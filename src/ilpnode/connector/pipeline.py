@@ -123,9 +123,13 @@ class Connector:
         reply = await self._pipeline(prepare, context)
         seconds = (self._clock.now_ns() - received) / _NS
         if isinstance(reply, Fulfill):
-            self._metrics.record(peer, amount=prepare.amount, code=None, seconds=seconds)
+            self._metrics.record(
+                peer, amount=prepare.amount, code=None, seconds=seconds, at_ns=received
+            )
             return encode_fulfill(reply)
-        self._metrics.record(peer, amount=prepare.amount, code=reply.code, seconds=seconds)
+        self._metrics.record(
+            peer, amount=prepare.amount, code=reply.code, seconds=seconds, at_ns=received
+        )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "rejected packet peer=%s destination=%s amount=%d code=%s triggered_by=%s "

@@ -84,6 +84,9 @@ class TrafficRow:
     amount_fulfilled: int
     amount_rejected: int
     top_codes: str
+    recent_fulfilled: int = 0
+    recent_rejected: int = 0
+    recent_amount_fulfilled: int = 0
 
 
 def page_from_query(query: Mapping[str, str]) -> PageRequest:
@@ -169,10 +172,14 @@ def meter_of(liquidity: int | None, threshold: int | None) -> Meter | None:
     )
 
 
-def traffic_rows(traffic: Sequence[PeerTraffic]) -> tuple[list[TrafficRow], list[TrafficRow]]:
-    """(the busiest peers, one total row per asset) since the node started."""
+def traffic_rows(
+    traffic: Sequence[PeerTraffic], *, now_ns: int
+) -> tuple[list[TrafficRow], list[TrafficRow]]:
+    """(the busiest peers, one total row per asset) since the node started, each also with
+    the last `RECENT_MINUTES` minutes."""
     rows = []
     for item in traffic:
+        recent = item.recent(now_ns=now_ns)
         rejected = sum(item.rejected.values())
         codes = sorted(item.rejected.items(), key=lambda pair: (-pair[1], pair[0]))[:3]
         rows.append(
@@ -186,6 +193,9 @@ def traffic_rows(traffic: Sequence[PeerTraffic]) -> tuple[list[TrafficRow], list
                 amount_fulfilled=item.amount_fulfilled,
                 amount_rejected=item.amount_rejected,
                 top_codes=", ".join(f"{code}: {count}" for code, count in codes),
+                recent_fulfilled=recent.fulfilled,
+                recent_rejected=recent.rejected,
+                recent_amount_fulfilled=recent.amount_fulfilled,
             )
         )
     rows.sort(key=lambda row: (-(row.fulfilled + row.rejected), row.label))
@@ -203,5 +213,9 @@ def traffic_rows(traffic: Sequence[PeerTraffic]) -> tuple[list[TrafficRow], list
             amount_fulfilled=row.amount_fulfilled + (old.amount_fulfilled if old else 0),
             amount_rejected=row.amount_rejected + (old.amount_rejected if old else 0),
             top_codes="",
+            recent_fulfilled=row.recent_fulfilled + (old.recent_fulfilled if old else 0),
+            recent_rejected=row.recent_rejected + (old.recent_rejected if old else 0),
+            recent_amount_fulfilled=row.recent_amount_fulfilled
+            + (old.recent_amount_fulfilled if old else 0),
         )
     return rows[:TRAFFIC_ROWS_MAX], [totals[key] for key in sorted(totals)]

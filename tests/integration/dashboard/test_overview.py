@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from uuid import UUID
 
 from ilpnode.bootstrap import Node
@@ -41,16 +42,21 @@ async def test_overview_shows_traffic_per_peer_since_start(dash: Dashboard, node
     bob_id = await create_peer(dash, asset_id)
     bob = node.directory.get(UUID(bob_id))
     assert bob is not None
+    now_ns = time.time_ns()
+    long_ago = now_ns - 3600 * 10**9  # counted since start, not in the last 15 minutes
     for _ in range(3):
         node.packet_metrics.record(bob, amount=250, code=None, seconds=0.001)
     node.packet_metrics.record(bob, amount=999, code="T04", seconds=0.001)
     node.packet_metrics.record(bob, amount=1, code="F02", seconds=0.001)
-    node.packet_metrics.record(bob, amount=1, code="T04", seconds=0.001)
+    node.packet_metrics.record(bob, amount=1, code="T04", seconds=0.001, at_ns=long_ago)
+    node.packet_metrics.record(bob, amount=400, code=None, seconds=0.001, at_ns=long_ago)
     page = await dash.get("/")
     text = html.unescape(re.sub(r"\s+", " ", page.text))
-    traffic = text[text.index("Traffic since start") :]
+    traffic = text[text.index("Traffic: the last 15 minutes and since start") :]
     row = traffic[traffic.index(f'/peers/{bob_id}">Bob</a>') :]
-    assert "7.50 USD" in row
+    cells = [c.strip() for c in re.sub(r"<[^>]+>", "|", row).split("|") if c.strip()]
+    # the last 15 minutes (3 fulfilled, 2 rejected), then since start (4 and 3)
+    assert cells[1:6] == ["3 / 2", "7.50 USD", "4", "3", "11.50 USD"]
     assert "10.01 USD" in row
     assert "T04: 2, F02: 1" in row
     assert "All USD peers" in traffic

@@ -278,3 +278,12 @@ async def test_metrics_count_each_outcome(world: World) -> None:
     [traffic] = [t for t in world.metrics.traffic() if t.peer.name == "alice"]
     assert (traffic.fulfilled, traffic.rejected, traffic.amount_fulfilled) == (1, {"F02": 1}, 10)
     assert sum(traffic.latency_counts) == 2
+
+
+async def test_metrics_keep_the_last_minutes(world: World) -> None:
+    await world.send(world.prepare("test.bob.x", 10))
+    [traffic] = [t for t in world.metrics.traffic() if t.peer.name == "alice"]
+    now = world.clock.now_ns()
+    assert traffic.recent(now_ns=now).fulfilled == 1
+    assert traffic.recent(now_ns=now + 20 * 60 * 10**9).fulfilled == 0  # 20 minutes later
+    assert traffic.fulfilled == 1

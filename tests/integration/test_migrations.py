@@ -4,18 +4,20 @@ and can be undone and redone."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert, select
 
 from ilpnode.storage.database import Database
 from ilpnode.storage.migrate import _config, current_revision, head_revision, migrate
-from ilpnode.storage.schema import metadata
+from ilpnode.storage.schema import assets, metadata, peers
 from tests.support import run_on_server, throwaway_database_url
 
 # Declared only in migrations: PostgreSQL-only, maintained by triggers (see schema.py).
@@ -82,4 +84,36 @@ async def test_downgrade_to_base_and_upgrade_again(database: Database) -> None:
 
     await migrate(database)
 
+    assert await current_revision(database) == head_revision()
+
+
+async def test_0004_marks_existing_peers_as_made_by_hand(database: Database) -> None:
+    """Peers from before 0004 get auto_peered false: a request can never take them over."""
+    now = datetime.now(UTC)
+    asset_id, peer_id = uuid4(), uuid4()
+    async with database.engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(_config(sync), "0003_peering"))
+        await connection.execute(
+            insert(assets).values(
+                id=asset_id, ledger=1, code="USD", scale=2, created_at=now, updated_at=now
+            )
+        )
+        await connection.execute(
+            insert(peers).values(
+                id=peer_id,
+                asset_id=asset_id,
+                static_ilp_address="test.old",
+                routes='["test.old"]',
+                outgoing_token="t",
+                outgoing_endpoint="http://old.example",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    await migrate(database)
+
+    async with database.engine.connect() as connection:
+        flag = await connection.scalar(select(peers.c.auto_peered).where(peers.c.id == peer_id))
+    assert flag is False
     assert await current_revision(database) == head_revision()

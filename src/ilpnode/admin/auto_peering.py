@@ -14,7 +14,9 @@ Checks, in order, each refusing with nothing changed:
    make a visitor's browser peer with a node on their network.
 3. At most `MAX_MESSAGE_BYTES` of body (by Content-Length, then while reading); else 413.
 4. The fields (`decode_peering_request`); else 400 naming the field.
-5. The service's own refusals: unknown asset (404), own address, token in use (400).
+5. The service's own refusals: unknown asset (404), own address, token in use (400), a peer
+   with that address and asset made by hand, which a request may not re-peer (409
+   `PeerNotAutoPeered`).
 
 The app exists before the node has started; until the service is there it answers 503.
 """

@@ -153,6 +153,7 @@ AUTO_PEERING_FIELDS: Mapping[AutoPeeringError, str | None] = MappingProxyType(
         _AP.InvalidPeeringRequest: None,
         _AP.LiquidityError: "liquidity_to_deposit",
         _AP.Unauthorized: "peer_url",
+        _AP.PeerNotAutoPeered: "peer_url",
     }
 )
 """Where an auto-peering failure is shown; its words are the failure's own message, which says

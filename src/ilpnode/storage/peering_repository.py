@@ -388,6 +388,7 @@ def _peer_values(peer: Peer) -> dict[str, Any]:
         "liquidity_threshold": peer.liquidity_threshold,
         "created_at": peer.created_at,
         "updated_at": peer.updated_at,
+        "auto_peered": peer.auto_peered,
     }
 
 
@@ -403,4 +404,5 @@ def _peer(row: Row[Any]) -> Peer:
         liquidity_threshold=row.liquidity_threshold,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        auto_peered=row.auto_peered,
     )

@@ -22,7 +22,8 @@ Peering tables (migration 0003), read and written by `peering_repository` and
   number, assigned max + 1 and never reused (deleted rows keep theirs); (code, scale) is unique
   over all rows, deleted ones included.
 - `peers`: one row per peer; `routes` is a JSON array of ILP address prefixes (text, so both
-  dialects store it alike); (asset_id, static_ilp_address) is unique.
+  dialects store it alike); (asset_id, static_ilp_address) is unique; `auto_peered` (migration
+  0004) says auto-peering created the peer.
 - `peer_incoming_tokens`: sha256 hex digests of the peers' incoming tokens, globally unique
   (a token authenticates exactly one peer); deleted with their peer.
 - `idempotency_keys`: the Admin API's idempotency records (`ilpnode.services.idempotency`).
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -47,6 +49,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     text,
 )
 
@@ -190,6 +193,8 @@ peers = Table(
     Column("liquidity_threshold", UInt64(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Created by auto-peering (migration 0004); only such peers can be re-peered by a request.
+    Column("auto_peered", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("asset_id", "static_ilp_address"),
     Index("ix_peers_created_at_id", "created_at", "id"),
 )

@@ -1,6 +1,6 @@
 """The auto-peering server in-process (httpx.ASGITransport), on SQLite and PostgreSQL: a Rafiki
 request is answered with Rafiki's JSON and peers us; every bad request is refused with a clear
-400/401/404/413/415 and changes nothing."""
+400/401/404/409/413/415 and changes nothing (409: a peer made by hand is never taken over)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from ilpnode.bootstrap import Node, build_node
 from tests.support import make_settings
 
 from .conftest import GraphQLClient
-from .queries import GET_PEER, PEERS
+from .queries import DELETE_PEER, GET_PEER, PEERS
 from .test_assets import create_asset
+from .test_peers import create_peer
 
 SECRET = "peering-secret-0123456789"
 GRANT = 5_000_000
@@ -137,6 +138,44 @@ async def test_asking_again_updates_the_peer_and_rotates_the_tokens(bob: Node) -
     assert forwarding.outgoing_token == second.json()["httpToken"]
     liquidity = (await GraphQLClient(bob).data(GET_PEER, {"id": peer["id"]}))["peer"]["liquidity"]
     assert liquidity == str(GRANT)  # no second credit line
+
+
+async def test_a_request_cannot_take_over_a_peer_made_by_hand(bob: Node) -> None:
+    api = GraphQLClient(bob)
+    asset = await create_asset(api, "USD", 2)
+    manual = await create_peer(api, asset["id"], address="test.cloud-nine", name="by hand")
+    before = (await api.data(GET_PEER, {"id": manual["id"]}))["peer"]
+
+    response = await post(bob, peering_request())
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert (error["code"], error["type"], error["field"]) == (
+        409,
+        "PeerNotAutoPeered",
+        "staticIlpAddress",
+    )
+    assert error["message"].startswith(
+        "A peer with this address and asset exists and was not auto-peered: "
+    )
+    assert "delete that peer or change its static ILP address" in error["message"]
+    assert (await api.data(GET_PEER, {"id": manual["id"]}))["peer"] == before
+    assert [peer["id"] for peer in await peers_of(bob)] == [manual["id"]]
+    assert str(bob.peer_index.peer_for_token("in-test.cloud-nine")) == manual["id"]
+    assert bob.peer_index.peer_for_token("0d5d7c4c-1b4f-4b6e-9a52-3c3b1f7d6a10") is None
+    forwarding = bob.directory.get(bob.peer_index.peer_for_token("in-test.cloud-nine"))
+    assert forwarding is not None
+    assert forwarding.endpoint == before["http"]["outgoing"]["endpoint"]
+
+    # what the message tells the operator: delete the manual peer, and the request peers
+    assert (await api.data(DELETE_PEER, {"input": {"id": manual["id"]}}))["deletePeer"]["success"]
+    created = await post(bob, peering_request())
+    assert created.status_code == 200
+    # that peer is auto-peered (stored so): asking again updates it
+    again = await post(bob, peering_request(httpToken="second-token"))
+    assert again.status_code == 200
+    [peer] = await peers_of(bob)
+    assert str(bob.peer_index.peer_for_token("second-token")) == peer["id"]
 
 
 @pytest.mark.parametrize(

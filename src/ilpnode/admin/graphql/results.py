@@ -63,6 +63,7 @@ def _encode(value: Asset | Peer | bool | None) -> Any:
             "liquidity_threshold": value.liquidity_threshold,
             "created_at": _time(value.created_at),
             "updated_at": _time(value.updated_at),
+            "auto_peered": value.auto_peered,
         }
     return value
 
@@ -94,4 +95,5 @@ def _decode(value: Any) -> Asset | Peer | bool | None:
         liquidity_threshold=value["liquidity_threshold"],
         created_at=datetime.fromisoformat(value["created_at"]),
         updated_at=datetime.fromisoformat(value["updated_at"]),
+        auto_peered=value.get("auto_peered", False),  # absent in records from before 0004
     )

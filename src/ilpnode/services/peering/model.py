@@ -62,7 +62,9 @@ class HttpOutgoing:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Peer:
     """A peer. `routes[0]` is always `static_ilp_address`; the rest are extra prefixes reached
-    through it. Incoming tokens are not part of the value (only their digests are stored)."""
+    through it. Incoming tokens are not part of the value (only their digests are stored).
+    `auto_peered` is set when an auto-peering request created the peer: only then may a later
+    request re-peer it (a peer made by hand cannot be taken over by a request)."""
 
     id: UUID
     asset_id: UUID
@@ -74,3 +76,4 @@ class Peer:
     liquidity_threshold: int | None
     created_at: datetime
     updated_at: datetime
+    auto_peered: bool = False

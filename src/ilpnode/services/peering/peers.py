@@ -62,7 +62,8 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreatePeer:
     """`createPeer` input. `routes` are the extra prefixes (element 0 is added by the service);
-    `initial_liquidity` None or 0 deposits nothing."""
+    `initial_liquidity` None or 0 deposits nothing. `auto_peered` marks a peer that
+    auto-peering creates (it can never be changed afterwards)."""
 
     asset_id: UUID | str
     static_ilp_address: str
@@ -73,6 +74,7 @@ class CreatePeer:
     liquidity_threshold: int | None = None
     initial_liquidity: int | None = None
     routes: Sequence[str] = ()
+    auto_peered: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +157,7 @@ class PeerService:
             liquidity_threshold=request.liquidity_threshold,
             created_at=now,
             updated_at=now,
+            auto_peered=request.auto_peered,
         )
         hashes = [token_hash(token) for token in request.incoming_tokens]
         if len(set(hashes)) != len(hashes):

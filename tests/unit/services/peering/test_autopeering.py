@@ -260,6 +260,51 @@ async def test_accept_needs_a_complete_identity() -> None:
     assert await peer_count(bob) == 0
 
 
+async def test_accept_marks_the_peer_it_creates_as_auto_peered() -> None:
+    bob = await side(address="test.bob")
+
+    accepted = await bob.service.accept(request())
+
+    assert isinstance(accepted, Accepted)
+    assert accepted.peer.auto_peered
+    assert bob.peering.store.state.peers[accepted.peer.id].auto_peered
+    again = await bob.service.accept(request(http_token="new-token-of-alice"))
+    assert isinstance(again, Accepted)
+    assert (again.created, again.peer.id, again.peer.auto_peered) == (False, accepted.peer.id, True)
+
+
+async def test_accept_refuses_to_take_over_a_peer_made_by_hand_and_changes_nothing() -> None:
+    bob = await side(address="test.bob")
+    manual = await bob.peering.peers.create(
+        CreatePeer(
+            asset_id=bob.asset_id,
+            static_ilp_address="test.alice",
+            http_outgoing=HttpOutgoing(auth_token="manual-out", endpoint="http://alice.internal"),
+            incoming_tokens=["manual-in"],
+            name="Alice (by hand)",
+            initial_liquidity=70,
+        )
+    )
+    assert not isinstance(manual, PeerError)
+    assert not manual.auto_peered
+    before = dict(bob.peering.store.state.peers)
+    tokens_before = dict(bob.peering.store.state.tokens)
+
+    refused = await bob.service.accept(request())
+
+    assert isinstance(refused, AutoPeeringFailure)
+    assert (refused.error, refused.field) == (E.PeerNotAutoPeered, "staticIlpAddress")
+    assert refused.error.status == 409
+    assert "delete that peer or change its static ILP address" in refused.message
+    assert encode_error(refused)["error"]["type"] == "PeerNotAutoPeered"
+    assert bob.peering.store.state.peers == before
+    assert bob.peering.store.state.tokens == tokens_before
+    assert bob.peering.index.peer_for_token("manual-in") == manual.id
+    assert bob.peering.index.peer_for_token("token-alice-presents") is None
+    assert bob.peering.routing.next_hop("test.alice") == manual.id
+    assert await bob.peering.peers.liquidity(manual) == 70
+
+
 # -- initiating --------------------------------------------------------------------------------
 
 
@@ -321,6 +366,42 @@ async def test_initiate_again_updates_and_deposits_again() -> None:
     assert alice.peering.index.peer_for_token("bob-1") is None
     assert alice.peering.index.peer_for_token("bob-2") == first.id
     assert await alice.peering.peers.liquidity(again) == 150
+    assert await peer_count(alice) == 1
+
+
+async def test_initiate_marks_the_peer_it_creates_as_auto_peered() -> None:
+    alice = await side()
+
+    peer = await alice.service.initiate(InitiatePeering(peer_url=URL, asset_id=alice.asset_id))
+
+    assert not isinstance(peer, AutoPeeringFailure)
+    assert peer.auto_peered
+    assert alice.peering.store.state.peers[peer.id].auto_peered
+
+
+async def test_initiate_updates_a_peer_made_by_hand_which_stays_one() -> None:
+    """The operator calls createOrUpdatePeerByUrl on purpose: it may re-peer any peer."""
+    alice = await side()
+    manual = await alice.peering.peers.create(
+        CreatePeer(
+            asset_id=alice.asset_id,
+            static_ilp_address="test.bob",
+            http_outgoing=HttpOutgoing(auth_token="manual-out", endpoint="http://bob.internal"),
+            incoming_tokens=["manual-in"],
+        )
+    )
+    assert not isinstance(manual, PeerError)
+
+    peer = await alice.service.initiate(InitiatePeering(peer_url=URL, asset_id=alice.asset_id))
+
+    assert not isinstance(peer, AutoPeeringFailure), peer
+    assert peer.id == manual.id
+    assert not peer.auto_peered
+    assert peer.http_outgoing == HttpOutgoing(
+        auth_token="test.alice-1", endpoint="http://bob.example:3002"
+    )
+    assert alice.peering.index.peer_for_token("manual-in") is None
+    assert alice.peering.index.peer_for_token("token-bob-presents") == manual.id
     assert await peer_count(alice) == 1
 
 
@@ -395,6 +476,13 @@ def _raw(status: int, body: bytes | None) -> Callable[[Mapping[str, Any]], PeerA
             ),
             E.InvalidPeeringRequest,
             'refused the request with HTTP 400 InvalidPeeringRequest (the peer says: "x ")',
+        ),
+        (
+            json_answer(
+                409, {"error": {"code": 409, "message": "by hand", "type": "PeerNotAutoPeered"}}
+            ),
+            E.InvalidPeeringRequest,
+            'refused the request with HTTP 409 PeerNotAutoPeered (the peer says: "by hand")',
         ),
         (
             json_answer(200, {**BOB_DETAILS, "staticIlpAddress": "nope"}),
@@ -524,6 +612,7 @@ def test_every_error_has_a_code_a_status_and_a_message() -> None:
             "NOT_FOUND",
             "INTERNAL_SERVER_ERROR",
             "UNAUTHENTICATED",
+            "DUPLICATE",
         }
         assert 400 <= error.status < 500
         assert error.message
@@ -531,7 +620,7 @@ def test_every_error_has_a_code_a_status_and_a_message() -> None:
     assert {
         e.value: (e.code, e.status, e.message)
         for e in AutoPeeringError
-        if e.value != "Unauthorized"
+        if e.value not in {"Unauthorized", "PeerNotAutoPeered"}  # ilpnode's own
     } == {
         "InvalidIlpConfiguration": (
             "BAD_USER_INPUT",

@@ -36,6 +36,9 @@ class AutoPeeringError(enum.Enum):
     LiquidityError = "LiquidityError"
     Unauthorized = "Unauthorized"
     """ilpnode: the request did not present the server's AUTO_PEERING_SECRET."""
+    PeerNotAutoPeered = "PeerNotAutoPeered"
+    """ilpnode: a request for the address and asset of a peer made by hand (not by
+    auto-peering), which a request may not re-peer."""
 
     @property
     def code(self) -> str:
@@ -69,6 +72,9 @@ _SPECS: dict[AutoPeeringError, _Spec] = {
     _E.InvalidPeeringRequest: _Spec("BAD_USER_INPUT", 400, "Invalid peering request"),
     _E.LiquidityError: _Spec("INTERNAL_SERVER_ERROR", 400, "Could not deposit liquidity to peer"),
     _E.Unauthorized: _Spec("UNAUTHENTICATED", 401, "The auto-peering secret is missing or wrong"),
+    _E.PeerNotAutoPeered: _Spec(
+        "DUPLICATE", 409, "A peer with this address and asset exists and was not auto-peered"
+    ),
 }
 
 

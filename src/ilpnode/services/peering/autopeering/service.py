@@ -19,6 +19,13 @@ the other, in the same asset, with one token in each direction:
 place, both tokens are replaced (the old ones stop working at once) and its connector URL, and
 its name and max packet amount when given; no liquidity is granted again on the accepting side.
 
+Who may update what. A peer created by auto-peering (either side) is marked `auto_peered`. The
+acceptor updates only such peers: a request for the address and asset of a peer the operator
+made by hand is refused (PeerNotAutoPeered, HTTP 409) and changes nothing, so whoever reaches the
+server cannot take over that peer's tokens, endpoint and credit line. The initiator is the
+operator acting on purpose (`createOrUpdatePeerByUrl`), so it updates any peer, as Rafiki does;
+the mark stays as it was (a hand-made peer re-peered that way is still one).
+
 Failure semantics: a refused request changes nothing on the side that refuses it. The two sides
 are not one transaction: if the initiator fails *after* the acceptor answered (its own peer
 cannot be written, or the deposit fails), the acceptor already holds its side; running the
@@ -30,6 +37,7 @@ Decisions where Rafiki differs:
 - every field of the request and of the answer is validated (`messages`);
 - the existing peer is found by exact (asset, address), not by a routing (prefix) lookup, which
   could pick another peer that merely routes the address;
+- a request never updates a peer made by hand (Rafiki updates any peer with that address);
 - a request or answer with this node's own address is refused (peering with oneself);
 - the granted liquidity is the setting AUTO_PEERING_DEFAULT_LIQUIDITY (Rafiki: 2**53-1);
 - tokens are `secrets.token_urlsafe(32)` (256 bits), not UUIDs;
@@ -188,8 +196,9 @@ class AutoPeeringService:
         Returns:
             The answer and the peer, or InvalidIlpConfiguration (our identity is incomplete),
             InvalidPeeringRequest (our own address, a token already in use), UnknownAsset (no
-            asset with that code and scale), InvalidPeerIlpConfiguration, LiquidityError (the
-            credit line could not be granted). Nothing is changed on failure. Raises only on
+            asset with that code and scale), PeerNotAutoPeered (the peer with that address and
+            asset was made by hand), InvalidPeerIlpConfiguration, LiquidityError (the credit
+            line could not be granted). Nothing is changed on failure. Raises only on
             infrastructure faults.
         """
         identity = self._identity
@@ -220,8 +229,11 @@ class AutoPeeringService:
                 name=request.name,
                 max_packet_amount=request.max_packet_amount,
                 initial_liquidity=self._default_liquidity or None,
-            )
+            ),
+            update_manual=False,
         )
+        if isinstance(written, AutoPeeringFailure):
+            return written
         if isinstance(written, PeerError):
             return _peer_failure(written, side="request")
         peer, created = written
@@ -296,8 +308,11 @@ class AutoPeeringService:
                 name=request.name if request.name is not None else details.name,
                 max_packet_amount=max_packet_amount,
                 liquidity_threshold=request.liquidity_threshold,
-            )
+            ),
+            update_manual=True,
         )
+        if isinstance(written, AutoPeeringFailure):  # not with update_manual=True
+            return written
         if isinstance(written, PeerError):
             failure = _peer_failure(written, side="answer")
             logger.warning("auto-peering with %s: %s", url, failure.message)
@@ -325,8 +340,12 @@ class AutoPeeringService:
                 )
         return peer
 
-    async def _create_or_update(self, peering: _Peering) -> tuple[Peer, bool] | PeerError:
-        """Create the peer, or update the one with this asset and address; (peer, created)."""
+    async def _create_or_update(
+        self, peering: _Peering, *, update_manual: bool
+    ) -> tuple[Peer, bool] | PeerError | AutoPeeringFailure:
+        """Create the peer (marked `auto_peered`), or update the one with this asset and
+        address; (peer, created). With `update_manual` False, a peer made by hand is not
+        updated: PeerNotAutoPeered, nothing changed."""
         asset_id = peering.asset.id
         existing = await self._peers.peer_with_address(peering.address, asset_id)
         if existing is None:
@@ -340,6 +359,7 @@ class AutoPeeringService:
                     name=peering.name,
                     liquidity_threshold=peering.liquidity_threshold,
                     initial_liquidity=peering.initial_liquidity,
+                    auto_peered=True,
                 )
             )
             if created is not PeerError.DuplicatePeer:
@@ -348,6 +368,16 @@ class AutoPeeringService:
             existing = await self._peers.peer_with_address(peering.address, asset_id)
             if existing is None:
                 return PeerError.UnknownPeer
+        if not update_manual and not existing.auto_peered:
+            return AutoPeeringFailure(
+                _E.PeerNotAutoPeered,
+                f"this node's peer for {existing.static_ilp_address} in {peering.asset.code} "
+                f"(scale {peering.asset.scale}) was created by its operator, not by auto-peering, "
+                "so a peering request cannot replace it; the operator can delete that peer or "
+                "change its static ILP address, after which this request creates a new peer, or "
+                "can re-peer it from this node with createOrUpdatePeerByUrl",
+                "staticIlpAddress",
+            )
         updated = await self._peers.update(
             UpdatePeer(
                 id=existing.id,

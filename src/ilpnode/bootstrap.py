@@ -27,7 +27,7 @@ from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.http_server import IlpHttpApp
-from ilpnode.connector.metrics import PacketMetrics
+from ilpnode.connector.metrics import PacketMetrics, RefusalMetrics
 from ilpnode.connector.peer_client import PeerClient
 from ilpnode.connector.peer_index import PeerIndex
 from ilpnode.connector.pipeline import Connector, ConnectorOptions
@@ -116,6 +116,7 @@ class Node:
             metrics_open=settings.admin_api_secret is None,
         )
         self.connector_app = IlpHttpApp(authenticate=self._authenticate, handle=self._handle)
+        self.metrics_registry.register(RefusalMetrics(self.connector_app.refusals))
         self.auto_peering: AutoPeeringService | None = None
         self._auto_peering_client: httpx.AsyncClient | None = None
         peering_secret = settings.auto_peering_secret

@@ -334,6 +334,11 @@ def test_both_sides_of_each_link_agree(network: Network, client: httpx.Client) -
 
 def test_metrics_count_packets_by_outcome(network: Network, client: httpx.Client) -> None:
     _send(network, client, "test.nowhere.metrics", 1)
+    wrong = client.post(
+        network.a.connector_url, content=b"x", headers={"authorization": "Bearer not-a-token"}
+    )
+    assert wrong.status_code == 401
     text = client.get(f"{network.a.admin_url}/metrics").text
+    assert 'ilpnode_connector_refusals_total{status="401"}' in text
     assert 'ilpnode_packets_total{code="F02",outcome="reject",peer="test.sender"' in text
     assert 'ilpnode_peer_liquidity{asset="USD/2"' in text

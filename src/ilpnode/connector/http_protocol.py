@@ -282,6 +282,7 @@ class _Connection(asyncio.Protocol):
 
     def _refuse(self, answer: Answer) -> None:
         """Answer `answer` and close; requests already whole are answered first, in order."""
+        self._app.refusals[answer.status] += 1
         self._finish_after_queue(answer)
 
     def _finish_after_queue(self, last: Answer | None) -> None:

@@ -15,6 +15,7 @@ refused with an HTTP status and a plain-text reason, and touches no balance:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -67,20 +68,22 @@ class IlpHttpApp:
     def __init__(self, *, authenticate: Authenticate, handle: HandlePrepare) -> None:
         self._authenticate = authenticate
         self._handle = handle
+        self.refusals: Counter[int] = Counter()
+        """HTTP status -> requests refused with it since start (wrong tokens show up here)."""
 
     def precheck(self, method: bytes, headers: Mapping[bytes, bytes]) -> object | Answer:
         """The authenticated peer, or the refusal (405, 401, 415). `headers` keys lowercase."""
         if method != b"POST":
-            return METHOD_NOT_ALLOWED
+            return self._refused(METHOD_NOT_ALLOWED)
         authorization = headers.get(b"authorization")
         if authorization is None:
-            return TOKEN_REQUIRED
+            return self._refused(TOKEN_REQUIRED)
         peer = self._peer_for(authorization)
         if peer is None:
-            return UNKNOWN_TOKEN
+            return self._refused(UNKNOWN_TOKEN)
         content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
         if content_type not in ACCEPTED_CONTENT_TYPES:
-            return WRONG_CONTENT_TYPE
+            return self._refused(WRONG_CONTENT_TYPE)
         return peer
 
     async def answer(self, peer: object, body: bytes) -> Answer:
@@ -88,8 +91,12 @@ class IlpHttpApp:
         try:
             prepare = decode_prepare(body)
         except IlpCodecError as error:
-            return _text(400, f"invalid ILP Prepare: {error}")
+            return self._refused(_text(400, f"invalid ILP Prepare: {error}"))
         return Answer(200, await self._handle(peer, prepare, body), OCTET_STREAM)
+
+    def _refused(self, answer: Answer) -> Answer:
+        self.refusals[answer.status] += 1
+        return answer
 
     def _peer_for(self, authorization: bytes) -> object | None:
         scheme, _, token = authorization.decode("latin-1").partition(" ")
@@ -111,7 +118,10 @@ class IlpHttpApp:
             await _send(send, checked)
             return
         body = await _read_body(receive, MAX_BODY_BYTES)
-        await _send(send, BODY_TOO_LARGE if body is None else await self.answer(checked, body))
+        if body is None:
+            await _send(send, self._refused(BODY_TOO_LARGE))
+            return
+        await _send(send, await self.answer(checked, body))
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

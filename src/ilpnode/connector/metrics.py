@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 from uuid import UUID
@@ -26,6 +26,7 @@ __all__ = [
     "MinuteCounts",
     "PacketMetrics",
     "PeerTraffic",
+    "RefusalMetrics",
 ]
 
 RECENT_MINUTES: Final = 15
@@ -162,3 +163,21 @@ class PacketMetrics(Collector):
         yield packets
         yield amounts
         yield latency
+
+
+class RefusalMetrics(Collector):
+    """Requests the connector port refused before any packet was handled, by HTTP status (401:
+    a missing or unknown token; 400, 405, 413, 415, 431: not an ILP-over-HTTP request)."""
+
+    def __init__(self, refusals: Mapping[int, int]) -> None:
+        self._refusals = refusals
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "ilpnode_connector_refusals",
+            "HTTP requests to the connector port refused before any packet was handled.",
+            labels=["status"],
+        )
+        for status, count in sorted(self._refusals.items()):
+            family.add_metric([str(status)], count)
+        yield family

@@ -120,3 +120,11 @@ async def test_oversized_body_is_413(client: httpx.AsyncClient, handler: Recordi
 
     assert response.status_code == 413
     assert handler.calls == []
+
+
+async def test_refusals_are_counted_by_status(client: httpx.AsyncClient) -> None:
+    app = client._transport.app  # type: ignore[attr-defined]
+    await client.post("/", content=b"x", headers=auth("wrong"))
+    await client.post("/", content=b"x", headers=auth("wrong"))
+    await client.post("/", content=b"\x0c\x00", headers=auth())
+    assert dict(app.refusals) == {401: 2, 400: 1}

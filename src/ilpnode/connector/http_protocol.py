@@ -140,6 +140,7 @@ class _Connection(asyncio.Protocol):
         self._closed = False
         self._timer: asyncio.TimerHandle | None = None
         self._reading = True
+        self._task: asyncio.Task[None] | None = None
         self._last: Answer | None = None  # once set: answer what is queued, then this, then close
         self._reset_message()
 
@@ -236,7 +237,8 @@ class _Connection(asyncio.Protocol):
         if not self._reading and self._last is None and self._transport is not None:
             self._transport.resume_reading()
             self._reading = True
-        self._loop.create_task(self._answer(self._queue.popleft()))
+        # Kept: the loop holds tasks only weakly, and this one must run to its end.
+        self._task = self._loop.create_task(self._answer(self._queue.popleft()))
 
     async def _answer(self, request: _Request) -> None:
         try:

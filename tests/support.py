@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 from ilpnode.config import Settings
@@ -62,3 +63,36 @@ def throwaway_database_url() -> tuple[str, str]:
     name = f"ilpnode_test_{secrets.token_hex(6)}"
     url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
     return name, url
+
+
+def migrated_throwaway_database() -> Iterator[str]:
+    """A session fixture body: the URL of a new, migrated PostgreSQL database, dropped at the
+    end. Without a reachable server the tests are skipped, except under CI (`CI` set)."""
+    import asyncio
+    import os
+
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    from ilpnode.storage.database import Database, redacted_url
+    from ilpnode.storage.migrate import migrate
+
+    async def create_and_migrate(url: str, name: str) -> None:
+        await run_on_server(f'CREATE DATABASE "{name}"')
+        database = Database(url)
+        try:
+            await migrate(database)
+        finally:
+            await database.close()
+
+    name, url = throwaway_database_url()
+    try:
+        asyncio.run(create_and_migrate(url, name))
+    except (OSError, DBAPIError) as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL at {redacted_url(TEST_DATABASE_URL)}: {error}")
+    try:
+        yield url
+    finally:
+        asyncio.run(run_on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

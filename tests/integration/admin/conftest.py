@@ -8,7 +8,6 @@ reachable server they are skipped, except under CI, where they fail.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,13 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from ilpnode.bootstrap import Node, build_node
-from ilpnode.storage.database import Database, redacted_url
-from ilpnode.storage.migrate import migrate
-from tests.support import TEST_DATABASE_URL, make_settings, run_on_server, throwaway_database_url
+from ilpnode.storage.database import Database
+from tests.support import (
+    make_settings,
+    migrated_throwaway_database,
+)
 
 TABLES = (
     "ledger_accounts, ledger_transfers, ledger_expiries, ledger_pending_deadlines, "
@@ -61,29 +61,10 @@ class GraphQLClient:
         return error["extensions"]["code"], error["message"]
 
 
-async def _create_and_migrate(url: str, name: str) -> None:
-    await run_on_server(f'CREATE DATABASE "{name}"')
-    database = Database(url)
-    try:
-        await migrate(database)
-    finally:
-        await database.close()
-
-
 @pytest.fixture(scope="session")
 def admin_pg_url() -> Iterator[str]:
     """A migrated PostgreSQL database for this session."""
-    name, url = throwaway_database_url()
-    try:
-        asyncio.run(_create_and_migrate(url, name))
-    except (OSError, DBAPIError) as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL at {redacted_url(TEST_DATABASE_URL)}: {error}")
-    try:
-        yield url
-    finally:
-        asyncio.run(run_on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from migrated_throwaway_database()
 
 
 async def _empty(url: str) -> None:

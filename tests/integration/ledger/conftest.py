@@ -8,8 +8,6 @@ Without a reachable server the PostgreSQL cases are skipped, except under CI, wh
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +15,16 @@ from typing import Protocol
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from ilpnode.ledger import Ledger
-from ilpnode.storage.database import Database, redacted_url
+from ilpnode.storage.database import Database
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.migrate import migrate
 from ilpnode.storage.pg_ledger import PostgresLedger
-from tests.support import TEST_DATABASE_URL, ManualClock, run_on_server, throwaway_database_url
+from tests.support import (
+    ManualClock,
+    migrated_throwaway_database,
+)
 
 LEDGER_TABLES = "ledger_accounts, ledger_transfers, ledger_expiries, ledger_pending_deadlines"
 
@@ -102,29 +102,10 @@ class LedgerUnderTest:
 # -- PostgreSQL: one throwaway database per session --------------------------------------------
 
 
-async def _create_and_migrate(url: str, name: str) -> None:
-    await run_on_server(f'CREATE DATABASE "{name}"')
-    database = Database(url)
-    try:
-        await migrate(database)
-    finally:
-        await database.close()
-
-
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """The URL of a migrated PostgreSQL database that lives as long as the test session."""
-    name, url = throwaway_database_url()
-    try:
-        asyncio.run(_create_and_migrate(url, name))
-    except (OSError, DBAPIError) as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL at {redacted_url(TEST_DATABASE_URL)}: {error}")
-    try:
-        yield url
-    finally:
-        asyncio.run(run_on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from migrated_throwaway_database()
 
 
 async def truncate_ledger(url: str) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import update
 
 from ilpnode.ledger import (
     Account,
@@ -15,6 +17,7 @@ from ilpnode.ledger import (
     AccountId,
     CreateTransferStatus,
     JournalEntry,
+    LedgerEngine,
     Transfer,
     TransferFlags,
     TransferId,
@@ -26,8 +29,11 @@ from ilpnode.storage.embedded_ledger import (
     LedgerCorruptionError,
     LedgerUnavailableError,
 )
+from ilpnode.storage.ledger_log import ledger_log_path
+from ilpnode.storage.ledger_log_codec import FILE_HEADER, decode_log, encode_frame
+from ilpnode.storage.ledger_rows import insert_entries
 from ilpnode.storage.migrate import migrate
-from ilpnode.storage.schema import ledger_accounts, ledger_transfers
+from ilpnode.storage.schema import ledger_accounts
 from tests.support import ManualClock
 
 SETTLEMENT = AccountId(1)
@@ -107,19 +113,16 @@ async def test_reopen_restores_every_balance_transfer_and_pending_state(
         await reopened.close()
 
 
-async def test_stored_balance_columns_match_the_engine_after_every_commit(
+async def test_the_log_replays_to_the_engine_state_after_every_commit(
     database: Database, clock: ManualClock
 ) -> None:
     ledger = await open_with_accounts(database, clock)
     await asyncio.gather(*(ledger.create_transfers([deposit(100 + i, i + 1)]) for i in range(50)))
     try:
-        async with database.engine.connect() as connection:
-            stored = (
-                await connection.execute(
-                    select(ledger_accounts.c.credits_posted).where(ledger_accounts.c.id == PEER)
-                )
-            ).scalar_one()
-        assert stored == sum(range(1, 51))
+        replayed = LedgerEngine.replay(_logged(database))
+        assert replayed.snapshot() == ledger.engine.snapshot()
+        [peer] = replayed.lookup_accounts([PEER])
+        assert peer.credits_posted == sum(range(1, 51))
         assert check_invariants(ledger.engine) == []
     finally:
         await ledger.close()
@@ -132,19 +135,24 @@ async def test_concurrent_callers_share_group_commits(
     commits_before = ledger.group_commits
     try:
         await asyncio.gather(*(ledger.create_transfers([deposit(500 + i, 1)]) for i in range(200)))
-        async with database.engine.connect() as connection:
-            count = await connection.execute(select(func.count()).select_from(ledger_transfers))
-            assert count.scalar_one() == 200
+        assert _stored_transfers(database) == 200
         commits = ledger.group_commits - commits_before
-        assert 1 <= commits < 200  # grouped: far fewer transactions than transfers
+        assert 1 <= commits < 200  # grouped: far fewer commits than transfers
     finally:
         await ledger.close()
 
 
-async def _stored_transfers(database: Database) -> int:
-    async with database.engine.connect() as connection:
-        count = await connection.execute(select(func.count()).select_from(ledger_transfers))
-        return int(count.scalar_one())
+def _log_file(database: Database) -> Path:
+    assert database.sqlite_path is not None
+    return ledger_log_path(database.sqlite_path)
+
+
+def _logged(database: Database) -> list[JournalEntry]:
+    return decode_log(_log_file(database).read_bytes()).entries
+
+
+def _stored_transfers(database: Database) -> int:
+    return sum(isinstance(entry, Transfer) for entry in _logged(database))
 
 
 async def test_deferred_changes_ride_in_the_next_durable_group(
@@ -153,7 +161,7 @@ async def test_deferred_changes_ride_in_the_next_durable_group(
     ledger = await open_with_accounts(database, clock)
     try:
         await ledger.create_transfers([deposit(700, 50)])
-        stored = await _stored_transfers(database)
+        stored = _stored_transfers(database)
         commits = ledger.group_commits
         pending = Transfer(
             id=TransferId(701),
@@ -170,7 +178,7 @@ async def test_deferred_changes_ride_in_the_next_durable_group(
         # Decided at once (the balance shows it) but not yet on disk, and no commit was started.
         [peer] = await ledger.lookup_accounts([PEER])
         assert peer.debits_pending == 20
-        assert await _stored_transfers(database) == stored
+        assert _stored_transfers(database) == stored
         assert ledger.group_commits == commits
         post = Transfer(
             id=TransferId(702),
@@ -179,7 +187,7 @@ async def test_deferred_changes_ride_in_the_next_durable_group(
         )
         [posted] = await ledger.create_transfers([post])
         assert posted.status is CreateTransferStatus.CREATED
-        assert await _stored_transfers(database) == stored + 2
+        assert _stored_transfers(database) == stored + 2
         assert ledger.group_commits == commits + 1  # the reservation and the post, one commit
     finally:
         await ledger.close()
@@ -190,40 +198,122 @@ async def test_deferred_changes_reach_the_disk_on_their_own(
 ) -> None:
     ledger = await open_with_accounts(database, clock)
     try:
-        stored = await _stored_transfers(database)
+        stored = _stored_transfers(database)
         await ledger.create_transfers([deposit(710, 5)], durable=False)
         for _ in range(100):
-            if await _stored_transfers(database) == stored + 1:
+            if _stored_transfers(database) == stored + 1:
                 break
             await asyncio.sleep(0.01)
-        assert await _stored_transfers(database) == stored + 1
+        assert _stored_transfers(database) == stored + 1
     finally:
         await ledger.close()
 
 
-async def test_tampered_balance_refuses_to_start(database: Database, clock: ManualClock) -> None:
+async def test_a_log_damaged_before_its_end_refuses_to_start(
+    database: Database, clock: ManualClock
+) -> None:
     ledger = await open_with_accounts(database, clock)
     await ledger.create_transfers([deposit(10, 1_000)])
     await ledger.close()
+    data = bytearray(_log_file(database).read_bytes())
+    data[len(FILE_HEADER) + 30] ^= 0x01  # inside the first frame (the accounts)
+    _log_file(database).write_bytes(bytes(data))
+
+    with pytest.raises(LedgerCorruptionError, match="is damaged"):
+        await EmbeddedLedger.open(database, clock=clock)
+
+
+async def test_a_torn_last_write_is_cut_off_and_the_log_goes_on(
+    database: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger = await open_with_accounts(database, clock)
+    await ledger.create_transfers([deposit(10, 1_000)])
+    await ledger.close()
+    whole = _log_file(database).read_bytes()
+    torn = encode_frame([deposit(11, 5)])[:-7]  # a crash in the middle of a write
+    _log_file(database).write_bytes(whole + torn)
+
+    reopened = await EmbeddedLedger.open(database, clock=clock)
+    try:
+        assert f"cut off {len(torn)} bytes" in caplog.text
+        [peer] = await reopened.lookup_accounts([PEER])
+        assert peer.credits_posted == 1_000
+        [result] = await reopened.create_transfers([deposit(12, 7)])
+        assert result.status is CreateTransferStatus.CREATED
+    finally:
+        await reopened.close()
+    assert _stored_transfers(database) == 2  # the torn frame is gone, the new one follows
+
+
+async def test_an_unreplayable_log_refuses_to_start(database: Database, clock: ManualClock) -> None:
+    ledger = await open_with_accounts(database, clock)
+    await ledger.close()
+    stray = Transfer(  # a transfer between accounts that were never created
+        id=TransferId(10),
+        debit_account_id=AccountId(77),
+        credit_account_id=AccountId(78),
+        amount=5,
+        ledger=1,
+        code=2,
+        timestamp=clock.now_ns(),
+    )
+    with _log_file(database).open("ab") as log:
+        log.write(encode_frame([stray]))
+
+    with pytest.raises(LedgerCorruptionError, match="cannot be replayed"):
+        await EmbeddedLedger.open(database, clock=clock)
+
+
+async def _write_rows_as_before_the_log(database: Database, clock: ManualClock) -> LedgerEngine:
+    """A database from before the ledger log: its journal and balances are SQL rows."""
+    engine = LedgerEngine()
+    engine.create_accounts(
+        [
+            Account(id=SETTLEMENT, ledger=1, code=101),
+            Account(id=PEER, ledger=1, code=3, flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS),
+            Account(id=OTHER, ledger=1, code=3),
+        ],
+        now=clock.now_ns(),
+    )
+    accounts = engine.drain_journal()
+    assert all(r.ok for r in engine.create_transfers([deposit(10, 1_000)], now=clock.now_ns()))
+    transfers = engine.drain_journal()
+    balances = engine.lookup_accounts([SETTLEMENT, PEER, OTHER])
+    async with database.engine.begin() as connection:
+        entries = accounts + transfers
+        new = {account.id: account for account in balances}
+        await insert_entries(connection, ((entry.timestamp, entry) for entry in entries), new)
+    return engine
+
+
+async def test_rows_from_before_the_log_are_replayed_first(
+    database: Database, clock: ManualClock
+) -> None:
+    await _write_rows_as_before_the_log(database, clock)
+    clock.advance(1)
+    ledger = await EmbeddedLedger.open(database, clock=clock)
+    await ledger.create_transfers([deposit(11, 500)])
+    await ledger.close()
+
+    reopened = await EmbeddedLedger.open(database, clock=clock)
+    try:
+        [peer] = await reopened.lookup_accounts([PEER])
+        assert peer.credits_posted == 1_500
+        assert _stored_transfers(database) == 1  # only the new one went to the log
+    finally:
+        await reopened.close()
+
+
+async def test_rows_from_before_the_log_with_a_tampered_balance_refuse_to_start(
+    database: Database, clock: ManualClock
+) -> None:
+    await _write_rows_as_before_the_log(database, clock)
     async with database.engine.begin() as connection:
         await connection.execute(
             update(ledger_accounts).where(ledger_accounts.c.id == PEER).values(credits_posted=9_999)
         )
 
     with pytest.raises(LedgerCorruptionError, match="stored balances disagree"):
-        await EmbeddedLedger.open(database, clock=clock)
-
-
-async def test_unreplayable_journal_refuses_to_start(
-    database: Database, clock: ManualClock
-) -> None:
-    ledger = await open_with_accounts(database, clock)
-    await ledger.create_transfers([deposit(10, 1_000)])
-    await ledger.close()
-    async with database.engine.begin() as connection:  # a transfer whose account vanished
-        await connection.execute(text("DELETE FROM ledger_accounts WHERE code = 101"))
-
-    with pytest.raises(LedgerCorruptionError, match="cannot be replayed"):
         await EmbeddedLedger.open(database, clock=clock)
 
 
@@ -269,12 +359,12 @@ async def test_failed_commit_fails_closed_then_recovers_from_the_database(
     original = ledger._commit
     failures = 1
 
-    async def failing_once(entries: list[JournalEntry], balances: list[Account]) -> None:
+    async def failing_once(entries: list[JournalEntry]) -> None:
         nonlocal failures
         if failures:
             failures -= 1
             raise OSError("disk full")
-        await original(entries, balances)
+        await original(entries)
 
     ledger._commit = failing_once  # type: ignore[method-assign]
     try:
@@ -297,3 +387,72 @@ async def test_failed_commit_fails_closed_then_recovers_from_the_database(
         assert result.status is CreateTransferStatus.CREATED
     finally:
         await ledger.close()
+
+
+async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
+    database: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = await open_with_accounts(database, clock)
+    await ledger.create_transfers([deposit(10, 1_000)])
+    size = _log_file(database).stat().st_size
+    real_fdatasync = os.fdatasync
+    failures = 1
+
+    def failing_fdatasync(fd: int) -> None:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise OSError(errno.EIO, "I/O error")
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", failing_fdatasync)
+    try:
+        with pytest.raises(LedgerUnavailableError, match="I/O error"):
+            await ledger.create_transfers([deposit(11, 500)])
+        assert _log_file(database).stat().st_size == size  # the frame was cut off again
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if ledger.available:
+                break
+        else:
+            pytest.fail("the ledger did not recover")
+        [peer] = await ledger.lookup_accounts([PEER])
+        assert peer.credits_posted == 1_000
+        [result] = await ledger.create_transfers([deposit(11, 500)])
+        assert result.status is CreateTransferStatus.CREATED
+    finally:
+        await ledger.close()
+    assert _stored_transfers(database) == 2
+
+
+@pytest.mark.parametrize(("fsync_every_commit", "syncs_expected"), [(True, True), (False, False)])
+async def test_the_durability_setting_decides_whether_commits_are_synced(
+    tmp_path: Path,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    fsync_every_commit: bool,
+    syncs_expected: bool,
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'durability.sqlite3'}")
+    await migrate(db)
+    syncs = 0
+    real_fdatasync = os.fdatasync
+
+    def counting_fdatasync(fd: int) -> None:
+        nonlocal syncs
+        syncs += 1
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", counting_fdatasync)
+    ledger = await EmbeddedLedger.open(db, clock=clock, fsync_every_commit=fsync_every_commit)
+    try:
+        await ledger.create_accounts([Account(id=SETTLEMENT, ledger=1, code=101)])
+        assert (syncs > 0) is syncs_expected
+        assert _stored_accounts(db) == 1  # written either way: it survives the process dying
+    finally:
+        await ledger.close()
+        await db.close()
+
+
+def _stored_accounts(database: Database) -> int:
+    return sum(isinstance(entry, Account) for entry in _logged(database))

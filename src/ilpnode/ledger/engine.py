@@ -122,11 +122,12 @@ class JournalError(ValueError):
 class LedgerEngine:
     """The in-memory two-phase ledger. Single-threaded; see the module docstring."""
 
-    __slots__ = ("_journal", "_state")
+    __slots__ = ("_journal", "_replayed", "_state")
 
     def __init__(self) -> None:
         self._state = LedgerState()
         self._journal: list[JournalEntry] = []
+        self._replayed = 0  # entries applied by `replay_more`, for the positions in its errors
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -278,9 +279,18 @@ class LedgerEngine:
             JournalError: an entry could not have been accepted at its position.
         """
         engine = cls()
-        for position, entry in enumerate(entries):
-            engine._replay_entry(position, entry)
+        engine.replay_more(entries)
         return engine
+
+    def replay_more(self, entries: Iterable[JournalEntry]) -> None:
+        """Continue a replay with the entries that followed those already applied.
+
+        Raises:
+            JournalError: an entry could not have been accepted at its position.
+        """
+        for position, entry in enumerate(entries, start=self._replayed):
+            self._replay_entry(position, entry)
+            self._replayed = position + 1
 
     # -- internals --------------------------------------------------------------------------
 

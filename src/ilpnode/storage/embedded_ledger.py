@@ -5,19 +5,20 @@ Theory of operation
 
 One process owns the ledger. A `LedgerEngine` (pure, in memory) decides every batch at once, in
 the event loop, with no I/O; the entries it accepted are appended to an in-memory buffer in the
-same synchronous step. A single writer task turns the buffer into durable rows:
+same synchronous step. A single writer task makes the buffer durable, one group at a time:
 
-    callers ──▶ engine (decide) ──▶ buffer ──▶ writer: one transaction per group ──▶ database
+    callers ──▶ engine (decide) ──▶ buffer ──▶ writer: one commit per group ──▶ log or database
                       ▲                                     │
                       └──── results ◀── wait until durable ◀┘
 
 - **Group commit.** While the writer commits one group, new entries gather in the buffer; the
   next transaction takes all of them. Under load a group holds everything from the last few
   milliseconds, so the cost of a commit (an fsync) is shared; when idle a group is one batch.
-- **Consistent balance snapshot.** The writer cuts a group synchronously, when the buffer holds
-  every entry the engine has produced so far, so the engine's balances at that instant are exactly
-  the balances after the group's last entry. They are written to `ledger_accounts` in the same
-  transaction as the entries: the stored balances always match the stored journal.
+- **Consistent balance snapshot** (PostgreSQL). The writer cuts a group synchronously, when the
+  buffer holds every entry the engine has produced so far, so the engine's balances at that
+  instant are exactly the balances after the group's last entry. They are written to
+  `ledger_accounts` in the same transaction as the entries: the stored balances always match
+  the stored journal.
 - **Durability.** Mutating calls return only once everything enqueued before they returned is
   committed (that covers an `EXISTS` answer for an entry still in flight). `seq` = the entry's
   engine timestamp, which is unique and increasing. `create_transfers(..., durable=False)` (a
@@ -29,8 +30,13 @@ same synchronous step. A single writer task turns the buffer into durable rows:
   node was down, durably, before serving.
 - **Expiry.** A sweeper task wakes at the next pending deadline (at least once a second) and calls
   `expire_due`, which releases due reservations and journals the expiries.
-- **Writer.** On SQLite the groups go through `sqlite_journal.SqliteJournal` (the stdlib driver,
-  in its own thread, off the event loop); on PostgreSQL through SQLAlchemy (`ledger_rows`).
+- **Writer.** On SQLite each group is one frame appended to the ledger log next to the
+  database file (`ledger_log`: one write and one fdatasync, in a thread of its own, off the
+  event loop); on PostgreSQL one transaction through SQLAlchemy (`ledger_rows`). A database
+  from before the log keeps its journal rows; they are replayed first, then the log.
+- **Balance check.** On PostgreSQL (and for an SQLite database's rows from before the log) the
+  balance columns are written with each group and compared with the replay at start. The log
+  carries no balances: its frames are checksummed and every entry is re-validated on replay.
 - **Failure.** If a commit fails, the engine is ahead of the database. The ledger fails closed:
   every waiting and later call raises `LedgerUnavailableError`, and a recovery task rebuilds the
   engine from the database (with back-off) and resumes. Entries that were never committed are
@@ -58,8 +64,15 @@ from ilpnode.ledger import (
     TransferId,
 )
 from ilpnode.storage.database import Database
-from ilpnode.storage.ledger_rows import insert_entries, load_balances, load_journal, update_balances
-from ilpnode.storage.sqlite_journal import SqliteJournal
+from ilpnode.storage.ledger_log import LedgerLog, ledger_log_path
+from ilpnode.storage.ledger_log_codec import LogCorruptionError
+from ilpnode.storage.ledger_rows import (
+    Balances,
+    insert_entries,
+    load_balances,
+    load_journal,
+    update_balances,
+)
 
 __all__ = ["EmbeddedLedger", "LedgerCorruptionError", "LedgerUnavailableError"]
 
@@ -93,7 +106,7 @@ class EmbeddedLedger:
         *,
         clock: Clock,
         engine: LedgerEngine,
-        fsync_every_commit: bool = True,
+        log: LedgerLog | None,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -107,10 +120,7 @@ class EmbeddedLedger:
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._deferred_flush: asyncio.TimerHandle | None = None
-        path = database.sqlite_path
-        self._sqlite_journal = (
-            SqliteJournal(path, fsync_every_commit=fsync_every_commit) if path is not None else None
-        )
+        self._log = log
         self.group_commits = 0
         """Transactions the writer has committed (each carries one group of changes)."""
 
@@ -126,12 +136,19 @@ class EmbeddedLedger:
         Raises:
             LedgerCorruptionError: the journal cannot be replayed or disagrees with the balances.
         """
-        ledger = cls(
-            database,
-            clock=clock,
-            engine=await _rebuild(database),
-            fsync_every_commit=fsync_every_commit,
+        path = database.sqlite_path
+        log = (
+            LedgerLog(ledger_log_path(path), fsync_every_commit=fsync_every_commit)
+            if path is not None
+            else None
         )
+        try:
+            engine = await _rebuild(database, log)
+        except BaseException:
+            if log is not None:
+                await log.close()
+            raise
+        ledger = cls(database, clock=clock, engine=engine, log=log)
         ledger._start_tasks()
         expired = await ledger.expire_due()
         if expired:
@@ -199,8 +216,8 @@ class EmbeddedLedger:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        if self._sqlite_journal is not None:
-            await self._sqlite_journal.close()
+        if self._log is not None:
+            await self._log.close()
 
     @property
     def available(self) -> bool:
@@ -269,9 +286,8 @@ class EmbeddedLedger:
             self._wake.clear()
             while self._buffer:
                 entries, self._buffer = self._buffer, []
-                balances = self._engine.lookup_accounts(self._touched_accounts(entries))
                 try:
-                    await self._commit(entries, balances)
+                    await self._commit(entries)
                 except Exception as error:
                     self._fail(error)
                     return
@@ -296,13 +312,16 @@ class EmbeddedLedger:
                     touched[pending.credit_account_id] = None
         return list(touched)
 
-    async def _commit(self, entries: list[JournalEntry], balances: list[Account]) -> None:
+    async def _commit(self, entries: list[JournalEntry]) -> None:
+        # Called synchronously after the group was cut (no await before the balance lookup),
+        # so the balances are exactly those after the group's last entry.
+        if self._log is not None:
+            await self._log.append(entries)
+            return
+        balances = self._engine.lookup_accounts(self._touched_accounts(entries))
         created = {entry.id for entry in entries if isinstance(entry, Account)}
         new_accounts = {account.id: account for account in balances if account.id in created}
         existing = [account for account in balances if account.id not in created]
-        if self._sqlite_journal is not None:
-            await self._sqlite_journal.commit(entries, new_accounts, existing)
-            return
         async with self._database.engine.begin() as connection:
             await insert_entries(
                 connection, ((entry.timestamp, entry) for entry in entries), new_accounts
@@ -330,7 +349,7 @@ class EmbeddedLedger:
         while True:
             await asyncio.sleep(delay)
             try:
-                engine = await _rebuild(self._database)
+                engine = await _rebuild(self._database, self._log)
             except Exception as error:
                 logger.error("ledger recovery failed, retrying in %.1f s: %r", delay, error)
                 delay = min(delay * 2, RECOVERY_DELAY_SECONDS_MAX)
@@ -357,7 +376,7 @@ class EmbeddedLedger:
                 return  # recovery restarts the sweeper
 
 
-async def _rebuild(database: Database) -> LedgerEngine:
+async def _rebuild(database: Database, log: LedgerLog | None) -> LedgerEngine:
     async with database.engine.connect() as connection:
         entries = await load_journal(connection)
         stored = await load_balances(connection)
@@ -365,6 +384,31 @@ async def _rebuild(database: Database) -> LedgerEngine:
         engine = LedgerEngine.replay(entries)
     except JournalError as error:
         raise LedgerCorruptionError(f"the ledger journal cannot be replayed: {error}") from error
+    _check_stored_balances(engine, stored)
+    logged = 0
+    if log is not None:
+        try:
+            decoded = await asyncio.to_thread(log.read)
+        except LogCorruptionError as error:
+            raise LedgerCorruptionError(f"the ledger log {log.path} is damaged: {error}") from error
+        if decoded.torn_bytes:
+            logger.warning(
+                "ledger log %s: cut off %d bytes of a last write that never completed",
+                log.path,
+                decoded.torn_bytes,
+            )
+        try:
+            engine.replay_more(decoded.entries)
+        except JournalError as error:
+            raise LedgerCorruptionError(
+                f"the ledger log {log.path} cannot be replayed: {error}"
+            ) from error
+        logged = len(decoded.entries)
+    logger.info("ledger rebuilt: %d journal rows, %d log entries", len(entries), logged)
+    return engine
+
+
+def _check_stored_balances(engine: LedgerEngine, stored: dict[int, Balances]) -> None:
     mismatches = []
     for account in engine.lookup_accounts([AccountId(account_id) for account_id in stored]):
         live = (
@@ -380,5 +424,3 @@ async def _rebuild(database: Database) -> LedgerEngine:
             "stored balances disagree with the journal: "
             + "; ".join(mismatches[:MISMATCHES_REPORTED_MAX])
         )
-    logger.info("ledger rebuilt: %d journal entries, %d accounts", len(entries), len(stored))
-    return engine

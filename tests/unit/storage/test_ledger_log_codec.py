@@ -1,0 +1,135 @@
+"""The ledger log's frames: every entry comes back exactly; torn tails and damage are told apart."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ilpnode.ledger import (
+    Account,
+    AccountFlags,
+    AccountId,
+    ExpiredTransfer,
+    JournalEntry,
+    Transfer,
+    TransferFlags,
+    TransferId,
+)
+from ilpnode.storage.ledger_log_codec import (
+    FILE_HEADER,
+    LogCorruptionError,
+    decode_log,
+    encode_frame,
+)
+
+U128 = st.integers(0, 2**128 - 1)
+U64 = st.integers(0, 2**64 - 1)
+U32 = st.integers(0, 2**32 - 1)
+U16 = st.integers(0, 2**16 - 1)
+TIMESTAMP = st.integers(0, 2**63 - 1)
+
+accounts = st.builds(
+    Account,
+    id=U128.map(AccountId),
+    debits_pending=U64,
+    debits_posted=U64,
+    credits_pending=U64,
+    credits_posted=U64,
+    user_data_128=U128,
+    user_data_64=U64,
+    user_data_32=U32,
+    ledger=U32,
+    code=U16,
+    flags=st.integers(0, 7).map(AccountFlags),
+    timestamp=TIMESTAMP,
+)
+transfers = st.builds(
+    Transfer,
+    id=U128.map(TransferId),
+    debit_account_id=U128.map(AccountId),
+    credit_account_id=U128.map(AccountId),
+    amount=U64,
+    pending_id=U128.map(TransferId),
+    user_data_128=U128,
+    user_data_64=U64,
+    user_data_32=U32,
+    timeout=U32,
+    ledger=U32,
+    code=U16,
+    flags=st.integers(0, 15).map(TransferFlags),
+    timestamp=TIMESTAMP,
+)
+expiries = st.builds(ExpiredTransfer, pending_id=U128.map(TransferId), timestamp=TIMESTAMP)
+entries = st.lists(st.one_of(accounts, transfers, expiries), max_size=20)
+
+
+def _log(*groups: list[JournalEntry]) -> bytes:
+    return FILE_HEADER + b"".join(encode_frame(group) for group in groups)
+
+
+@given(st.lists(entries, max_size=5))
+def test_every_entry_comes_back_exactly_in_order(groups: list[list[JournalEntry]]) -> None:
+    data = _log(*groups)
+    decoded = decode_log(data)
+    assert decoded.entries == [entry for group in groups for entry in group]
+    assert [type(e) for e in decoded.entries] == [type(e) for g in groups for e in g]
+    assert (decoded.good_end, decoded.torn_bytes) == (len(data), 0)
+
+
+def _sample() -> tuple[list[JournalEntry], list[JournalEntry]]:
+    first: list[JournalEntry] = [Account(id=AccountId(1), ledger=1, code=1, timestamp=5)]
+    second: list[JournalEntry] = [
+        Transfer(id=TransferId(2), debit_account_id=AccountId(1), amount=3, timestamp=6),
+        ExpiredTransfer(pending_id=TransferId(2), timestamp=7),
+    ]
+    return first, second
+
+
+def test_a_last_frame_cut_short_anywhere_is_a_torn_tail() -> None:
+    first, second = _sample()
+    whole = _log(first, second)
+    good_end = len(_log(first))
+    for cut in range(good_end + 1, len(whole)):
+        decoded = decode_log(whole[:cut])
+        assert decoded.entries == first
+        assert (decoded.good_end, decoded.torn_bytes) == (good_end, cut - good_end)
+
+
+def test_a_damaged_last_frame_is_a_torn_tail() -> None:
+    first, second = _sample()
+    data = bytearray(_log(first, second))
+    data[-1] ^= 0xFF
+    decoded = decode_log(bytes(data))
+    assert decoded.entries == first
+    assert decoded.torn_bytes == len(data) - len(_log(first))
+
+
+def test_damage_before_a_valid_frame_is_corruption() -> None:
+    first, second = _sample()
+    data = bytearray(_log(first, second))
+    data[len(FILE_HEADER) + 20] ^= 0x01  # inside the first frame's payload
+    with pytest.raises(LogCorruptionError, match="followed by valid frames"):
+        decode_log(bytes(data))
+
+
+def test_a_file_that_is_not_a_ledger_log_is_refused() -> None:
+    with pytest.raises(LogCorruptionError, match="file header"):
+        decode_log(b"SQLite format 3\x00" + bytes(64))
+    with pytest.raises(LogCorruptionError, match="file header"):
+        decode_log(b"")
+
+
+def test_a_frame_with_a_valid_checksum_but_an_unknown_record_is_corruption() -> None:
+    payload = b"Z" + bytes(24)
+    frame = struct.pack("<III", 0x474C4E49, len(payload), zlib.crc32(payload)) + payload
+    with pytest.raises(LogCorruptionError, match="unreadable record"):
+        decode_log(FILE_HEADER + frame)
+
+
+def test_an_empty_log_has_no_entries() -> None:
+    decoded = decode_log(FILE_HEADER)
+    assert (decoded.entries, decoded.good_end, decoded.torn_bytes) == ([], len(FILE_HEADER), 0)

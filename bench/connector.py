@@ -31,6 +31,7 @@ errors).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -252,42 +253,49 @@ class Generator:
 def measure(
     generator: Generator,
     args: argparse.Namespace,
-    path: str,
-    url: str,
-    token: str,
-    middle: Service,
-) -> Iterator[Measurement]:
-    for concurrency in args.concurrency:
-        if args.warmup > 0:
-            generator.run(url, token, concurrency, args.warmup)
-        before = middle.cpu_seconds()
-        raw = generator.run(url, token, concurrency, args.duration)
-        after = middle.cpu_seconds()
-        requests = int(raw["requests"])
-        cpu = None
-        if before is not None and after is not None and requests:
-            cpu = (after - before) / requests * 1e6
-        result = Measurement(
-            path=path,
-            concurrency=concurrency,
-            requests=requests,
-            fulfilled=int(raw["fulfilled"]),
-            rejected=int(raw["rejected"]),
-            reject_codes={str(k): int(v) for k, v in raw["rejectCodes"].items()},
-            errors=int(raw["errors"]),
-            seconds=float(raw["seconds"]),
-            packets_per_second=float(raw["packetsPerSecond"]),
-            p50_ms=raw["p50Ms"],
-            p99_ms=raw["p99Ms"],
-            cpu_us_per_packet=cpu,
+    target: Target,
+    concurrency: int,
+) -> Measurement:
+    if args.warmup > 0:
+        generator.run(target.url, target.token, concurrency, args.warmup)
+    before = target.middle.cpu_seconds()
+    raw = generator.run(target.url, target.token, concurrency, args.duration)
+    after = target.middle.cpu_seconds()
+    requests = int(raw["requests"])
+    cpu = None
+    if before is not None and after is not None and requests:
+        cpu = (after - before) / requests * 1e6
+    result = Measurement(
+        path=target.path,
+        concurrency=concurrency,
+        requests=requests,
+        fulfilled=int(raw["fulfilled"]),
+        rejected=int(raw["rejected"]),
+        reject_codes={str(k): int(v) for k, v in raw["rejectCodes"].items()},
+        errors=int(raw["errors"]),
+        seconds=float(raw["seconds"]),
+        packets_per_second=float(raw["packetsPerSecond"]),
+        p50_ms=raw["p50Ms"],
+        p99_ms=raw["p99Ms"],
+        cpu_us_per_packet=cpu,
+    )
+    if result.errors and target.path != "ilpnode":
+        raise HarnessError(
+            f"{target.path} c={concurrency}: {result.errors} HTTP/transport errors;"
+            f" {target.middle.log}:\n{target.middle.tail()}"
         )
-        if result.errors and path != "ilpnode":
-            raise HarnessError(
-                f"{path} c={concurrency}: {result.errors} HTTP/transport errors;"
-                f" {middle.log}:\n{middle.tail()}"
-            )
-        print(f"  {_row(result)}", flush=True)
-        yield result
+    print(f"  {_row(result)}", flush=True)
+    return result
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Target:
+    """One path under test: where the generator sends, with which token, and who answers."""
+
+    path: str
+    url: str
+    token: str
+    middle: Service
 
 
 def js_connector_config(generator_token: str, fulfiller: dict[str, Any], token: str) -> Any:
@@ -413,50 +421,60 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
         "fulfillment": FULFILLMENT.hex(),
         "address": FULFILLER_ADDRESS,
     }
-    results: list[Measurement] = []
-    with service(
-        "fulfiller", _node(BENCH_JS / "fulfiller.js", fulfiller_config), cwd=ROOT, log_dir=workdir
-    ) as fulfiller_service:
-        fulfiller = fulfiller_service.ready()
-        if "direct" in args.paths:
-            print("direct: generator → fulfiller")
-            results += measure(
-                generator, args, "direct", fulfiller["url"], fulfiller_token, fulfiller_service
+    with contextlib.ExitStack() as stack:
+        fulfiller_service = stack.enter_context(
+            service(
+                "fulfiller",
+                _node(BENCH_JS / "fulfiller.js", fulfiller_config),
+                cwd=ROOT,
+                log_dir=workdir,
             )
+        )
+        fulfiller = fulfiller_service.ready()
+        targets: list[Target] = []
+        if "direct" in args.paths:
+            targets.append(Target("direct", fulfiller["url"], fulfiller_token, fulfiller_service))
         if "ilp-connector" in args.paths:
             ensure_interop_packages()
             config = js_connector_config(generator_token, fulfiller, fulfiller_token)
-            with service(
-                "ilp-connector",
-                _node(INTEROP_JS / "connector.js", config),
-                cwd=INTEROP_JS,
-                log_dir=workdir,
-            ) as connector:
-                url = connector.ready()["accounts"]["generator"]["url"]
-                print("ilp-connector: generator → ilp-connector 23.0.2 → fulfiller")
-                results += measure(
-                    generator, args, "ilp-connector", url, generator_token, connector
+            connector = stack.enter_context(
+                service(
+                    "ilp-connector",
+                    _node(INTEROP_JS / "connector.js", config),
+                    cwd=INTEROP_JS,
+                    log_dir=workdir,
                 )
+            )
+            url = connector.ready()["accounts"]["generator"]["url"]
+            targets.append(Target("ilp-connector", url, generator_token, connector))
         if "ilpnode" in args.paths:
             env = ilpnode_environment(workdir)
-            with service(
-                "ilpnode",
-                [sys.executable, "-m", "ilpnode", "run"],
-                cwd=workdir,
-                log_dir=workdir,
-                env=env,
-            ) as node:
-                admin_url = f"http://127.0.0.1:{env['ADMIN_PORT']}"
-                wait_healthy(node, admin_url)
-                configure_ilpnode(
-                    admin_url,
-                    generator_token,
-                    fulfiller["url"],
-                    fulfiller_token,
+            node = stack.enter_context(
+                service(
+                    "ilpnode",
+                    [sys.executable, "-m", "ilpnode", "run"],
+                    cwd=workdir,
+                    log_dir=workdir,
+                    env=env,
                 )
-                url = f"http://127.0.0.1:{env['CONNECTOR_PORT']}/"
-                print("ilpnode: generator → ilpnode (SQLite) → fulfiller")
-                results += measure(generator, args, "ilpnode", url, generator_token, node)
+            )
+            admin_url = f"http://127.0.0.1:{env['ADMIN_PORT']}"
+            wait_healthy(node, admin_url)
+            configure_ilpnode(admin_url, generator_token, fulfiller["url"], fulfiller_token)
+            url = f"http://127.0.0.1:{env['CONNECTOR_PORT']}/"
+            targets.append(Target("ilpnode", url, generator_token, node))
+        print(
+            "paths: direct = generator → fulfiller; ilp-connector = generator → ilp-connector"
+            " 23.0.2 → fulfiller; ilpnode = generator → ilpnode (SQLite) → fulfiller"
+        )
+        # Rounds interleave the paths, so that a slow spell of the shared machine hits them
+        # all alike; the report takes each path's median round.
+        results: list[Measurement] = []
+        for round_number in range(1, args.rounds + 1):
+            print(f"round {round_number} of {args.rounds}")
+            for concurrency in args.concurrency:
+                for target in targets:
+                    results.append(measure(generator, args, target, concurrency))
     return results
 
 
@@ -480,12 +498,35 @@ HEADER = (
 )
 
 
-def report(results: list[Measurement]) -> None:
-    print()
-    print(HEADER)
+def median_rounds(results: list[Measurement]) -> list[Measurement]:
+    """Per (path, concurrency), the round with the median packets/s (the lower middle one of
+    an even count), in the order the pairs were first measured."""
+    rounds: dict[tuple[str, int], list[Measurement]] = {}
     for result in results:
+        rounds.setdefault((result.path, result.concurrency), []).append(result)
+    medians = []
+    for measured in rounds.values():
+        ordered = sorted(measured, key=lambda m: m.packets_per_second)
+        medians.append(ordered[(len(ordered) - 1) // 2])
+    return medians
+
+
+def report(results: list[Measurement], rounds: int) -> None:
+    medians = median_rounds(results)
+    print()
+    if rounds > 1:
+        print(f"median of {rounds} interleaved rounds (by packets/s); every round:")
+        spread: dict[tuple[str, int], list[str]] = {}
+        for result in results:
+            key = (result.path, result.concurrency)
+            spread.setdefault(key, []).append(f"{result.packets_per_second:,.0f}")
+        for (path, concurrency), values in spread.items():
+            print(f"  {path:<14} {concurrency:>4}  {' / '.join(values)}")
+        print()
+    print(HEADER)
+    for result in medians:
         print(_row(result))
-    by_key = {(m.path, m.concurrency): m for m in results}
+    by_key = {(m.path, m.concurrency): m for m in medians}
     pairs = [
         (by_key[("ilpnode", c)], by_key[("ilp-connector", c)])
         for (path, c) in by_key
@@ -503,6 +544,20 @@ def report(results: list[Measurement]) -> None:
         p50 = _ratio(ours.p50_ms, theirs.p50_ms)
         p99 = _ratio(ours.p99_ms, theirs.p99_ms)
         print(f"{'':<24} {ours.concurrency:>4} {rate:>10} {p50:>7} {p99:>7}{note}")
+    added: list[tuple[int, float, float]] = []
+    for ours, theirs in pairs:
+        direct = by_key.get(("direct", ours.concurrency))
+        if direct is None or direct.p50_ms is None:
+            continue
+        if ours.p50_ms is not None and theirs.p50_ms is not None:
+            added.append(
+                (ours.concurrency, ours.p50_ms - direct.p50_ms, theirs.p50_ms - direct.p50_ms)
+            )
+    if added:
+        print()
+        print("p50 latency added to the direct path, ms:  c  ilpnode  ilp-connector")
+        for concurrency, ours_added, theirs_added in added:
+            print(f"{'':<40} {concurrency:>3} {ours_added:>8.2f} {theirs_added:>14.2f}")
 
 
 def _ratio(ours: float | None, theirs: float | None) -> str:
@@ -517,6 +572,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--duration", type=float, default=5.0, help="seconds per measurement (wrk: whole seconds)"
     )
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each, 0: none")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds; the median round is reported"
+    )
     parser.add_argument("--concurrency", default="1,10,100", help="comma-separated levels")
     parser.add_argument(
         "--paths", default=",".join(PATHS), help="comma-separated, of " + "/".join(PATHS)
@@ -550,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"harness failure: {error}", file=sys.stderr)
         print(f"logs kept in {workdir}", file=sys.stderr)
         return 1
-    report(results)
+    report(results, args.rounds)
     if args.json:
         args.json.write_text(json.dumps([dataclasses.asdict(m) for m in results], indent=2))
     if args.keep_logs:

@@ -148,6 +148,8 @@ class EmbeddedLedger:
             if log is not None:
                 await log.close()
             raise
+        if log is not None:
+            log.start_sync()
         ledger = cls(database, clock=clock, engine=engine, log=log)
         ledger._start_tasks()
         expired = await ledger.expire_due()
@@ -350,6 +352,8 @@ class EmbeddedLedger:
             await asyncio.sleep(delay)
             try:
                 engine = await _rebuild(self._database, self._log)
+                if self._log is not None:
+                    self._log.start_sync()
             except Exception as error:
                 logger.error("ledger recovery failed, retrying in %.1f s: %r", delay, error)
                 delay = min(delay * 2, RECOVERY_DELAY_SECONDS_MAX)

@@ -1,0 +1,37 @@
+"""The ledger log's sync process: `fdatasync`s the log file whenever the node asks.
+
+Run as a script (`python ledger_sync_helper.py LOG_PATH`, by `ledger_log.SyncProcess`), never
+imported by the node. Protocol on stdin/stdout: every byte read is one request; after reading
+what is there, one `fdatasync` covers all of them (each was sent after its frame was written),
+and one answer byte per request goes back: `k` synced, `e` the sync failed (then the process
+exits: after a failed fsync the kernel may have dropped the unsynced pages, and only a rebuild
+from what is on disk is safe). End of input (the node closed the pipe or died) ends it.
+
+Why a process and not a thread: a thread returning from `fdatasync` must take the GIL back
+before it can say so, and behind a busy event loop that took up to the GIL's switch interval
+(5 ms) per commit. This process holds no GIL of the node's.
+"""
+
+import os
+import sys
+
+
+def main() -> int:
+    log = os.open(sys.argv[1], os.O_WRONLY | os.O_CLOEXEC)  # never written through: for syncs
+    while True:
+        try:
+            requests = os.read(0, 4096)
+        except InterruptedError:  # pragma: no cover - retried by the OS on Linux
+            continue
+        if not requests:
+            return 0
+        try:
+            os.fdatasync(log)
+        except OSError:
+            os.write(1, b"e" * len(requests))
+            return 1
+        os.write(1, b"k" * len(requests))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The ledger log's sync process: one answer per request, a failed sync is said and ends it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ilpnode.storage.ledger_log import _HELPER, SyncProcess
+
+
+def test_the_helper_answers_every_request_and_exits_at_end_of_input(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(b"x")
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(_HELPER), str(log)],
+        input=b"sss",
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, b"kkk")
+
+
+def test_the_helper_says_a_failed_sync_and_exits() -> None:
+    # /dev/null cannot be synced (EINVAL): what a failing disk looks like to the helper.
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(_HELPER), "/dev/null"],
+        input=b"s",
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (1, b"e")
+
+
+async def test_sync_process_syncs_and_reports_failure(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(b"x")
+    good = SyncProcess(log)
+    try:
+        for _ in range(3):
+            await good.sync()
+        assert good.alive
+    finally:
+        await good.close()
+    assert not good.alive
+    with pytest.raises(OSError, match="gone"):
+        await good.sync()
+
+    failing = SyncProcess(Path("/dev/null"))
+    try:
+        with pytest.raises(OSError, match="fdatasync of the ledger log failed"):
+            await failing.sync()
+        assert not failing.alive
+    finally:
+        await failing.close()

@@ -21,6 +21,7 @@ from ilpnode.ledger.model import (
     Transfer,
     TransferFlags,
     TransferId,
+    checked_transfer,
 )
 from ilpnode.ledger.ports import Clock, Ledger
 from ilpnode.ledger.statuses import (
@@ -56,6 +57,7 @@ __all__ = [
     "TransferId",
     "TransferPendingStatus",
     "check_invariants",
+    "checked_transfer",
     "credits_exceed_debits",
     "debits_exceed_credits",
     "exceeds_limit",

@@ -37,6 +37,7 @@ __all__ = [
     "Transfer",
     "TransferFlags",
     "TransferId",
+    "checked_transfer",
 ]
 
 AccountId = NewType("AccountId", int)
@@ -217,6 +218,67 @@ class Transfer:
         if self.timeout == 0 or not int(self.flags) & _PENDING_BIT:
             return None
         return self.timestamp + self.timeout * NANOSECONDS_PER_SECOND
+
+
+_new = object.__new__
+_TRANSFER_SETTERS: Final = tuple(
+    getattr(Transfer, name).__set__
+    for name in (
+        "id",
+        "debit_account_id",
+        "credit_account_id",
+        "amount",
+        "pending_id",
+        "user_data_128",
+        "user_data_64",
+        "user_data_32",
+        "timeout",
+        "ledger",
+        "code",
+        "flags",
+        "timestamp",
+    )
+)
+
+
+def checked_transfer(
+    id_: TransferId,
+    debit_account_id: AccountId,
+    credit_account_id: AccountId,
+    amount: int,
+    pending_id: TransferId,
+    user_data_128: int,
+    user_data_64: int,
+    user_data_32: int,
+    timeout: int,
+    ledger: int,
+    code: int,
+    flags: TransferFlags | int,
+    timestamp: int,
+) -> Transfer:
+    """A `Transfer` built from values that are already known to fit their fields: the engine's
+    stored records, derived from a validated input and the engine's own clock.
+
+    Skips `__post_init__` and the frozen `__init__` (one `object.__setattr__` per field): a
+    quarter of the cost, on the packet path where each packet stores two records.
+    """
+    record: Transfer = _new(Transfer)
+    (s_id, s_debit, s_credit, s_amount, s_pending, s_u128, s_u64, s_u32, s_timeout, s_ledger,
+     s_code, s_flags, s_timestamp) = _TRANSFER_SETTERS  # fmt: skip
+    s_id(record, id_)
+    s_debit(record, debit_account_id)
+    s_credit(record, credit_account_id)
+    s_amount(record, amount)
+    s_pending(record, pending_id)
+    s_u128(record, user_data_128)
+    s_u64(record, user_data_64)
+    s_u32(record, user_data_32)
+    s_timeout(record, timeout)
+    s_ledger(record, ledger)
+    s_code(record, code)
+    s_flags(record, flags)
+    s_timestamp(record, timestamp)
+    return record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -36,9 +36,9 @@ from ilpnode.ledger import (
     AccountId,
     CreateTransferStatus,
     Ledger,
-    Transfer,
     TransferFlags,
     TransferId,
+    checked_transfer,
 )
 from ilpnode.services.accounting.accounts import PeerAccount, TransferCode
 from ilpnode.services.accounting.errors import TransferError, first_failure, transfer_error
@@ -65,6 +65,8 @@ _PENDING_LINKED = TransferFlags.PENDING | TransferFlags.LINKED
 _POST = TransferFlags.POST_PENDING_TRANSFER
 _VOID = TransferFlags.VOID_PENDING_TRANSFER
 _CODE = int(TransferCode.TRANSFER)
+_NO_ACCOUNT = AccountId(0)  # a post or void takes the pending transfer's accounts
+_NO_TRANSFER = TransferId(0)
 
 
 # UUIDv4 layout: version 4 in bits 76..79, variant 0b10 in bits 62..63.
@@ -169,11 +171,22 @@ class PacketTransfer:
             return self._final
         ids = self.transfer_ids
         last = len(ids) - 1
+        # checked_transfer: every value is ours and fits its field (new ids, the legs' ids).
         batch = [
-            Transfer(
-                id=id_,
-                pending_id=pending_id,
-                flags=flag if index == last else flag | TransferFlags.LINKED,
+            checked_transfer(
+                id_,
+                _NO_ACCOUNT,
+                _NO_ACCOUNT,
+                0,
+                pending_id,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                flag if index == last else flag | TransferFlags.LINKED,
+                0,
             )
             for index, (id_, pending_id) in enumerate(
                 zip(new_transfer_ids(len(ids)), ids, strict=True)
@@ -275,17 +288,23 @@ class PacketAccounting:
 
         ids = tuple(new_transfer_ids(len(legs)))
         last = len(legs) - 1
+        # checked_transfer: the amounts and the timeout were checked above, the ids are new
+        # UUIDs, the accounts and ledgers those of peers and assets the ledger already holds.
         batch = [
-            Transfer(
-                id=id_,
-                debit_account_id=debit,
-                credit_account_id=credit,
-                amount=amount,
-                user_data_128=ids[0],
-                timeout=timeout_seconds,
-                ledger=ledger_,
-                code=_CODE,
-                flags=_PENDING if index == last else _PENDING_LINKED,
+            checked_transfer(
+                id_,
+                debit,
+                credit,
+                amount,
+                _NO_TRANSFER,
+                ids[0],
+                0,
+                0,
+                timeout_seconds,
+                ledger_,
+                _CODE,
+                _PENDING if index == last else _PENDING_LINKED,
+                0,
             )
             for index, (id_, (debit, credit, amount, ledger_)) in enumerate(
                 zip(ids, legs, strict=True)

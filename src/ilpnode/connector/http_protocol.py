@@ -15,7 +15,9 @@ bytes that are not HTTP/1.x (400). A request to switch protocols (`Upgrade:`) is
 plain HTTP/1.1 request, and the connection then closed.
 A request must arrive whole within `request_timeout_seconds` of its first byte, and an idle
 keep-alive connection is closed after `keep_alive_seconds`, so a slow or silent client cannot
-hold a connection forever. `Expect: 100-continue` gets its interim answer. A client that goes
+hold a connection forever (each connection keeps its deadline as a number; the server's
+loop, which wakes every `_SWEEP_SECONDS` anyway, closes those past it: no timer is made or
+cancelled per request). `Expect: 100-continue` gets its interim answer. A client that goes
 away does not cancel its packet: the packet runs to its end (reservations are posted or voided
 as usual) and the answer is dropped.
 
@@ -52,6 +54,7 @@ logger = logging.getLogger("ilpnode.connector")
 
 MAX_HEADER_BYTES: Final = 16 * 1024  # request line and headers; real peers send a few hundred
 PIPELINE_DEPTH_MAX: Final = 16  # queued requests per connection before reading pauses
+_SWEEP_SECONDS: Final = 0.1  # how often the server checks for shutdown and deadlines
 _REASONS: Final = {
     200: b"OK",
     400: b"Bad Request",
@@ -114,7 +117,10 @@ class IlpServer:
         self.started = True
         try:
             while not self.should_exit:
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(_SWEEP_SECONDS)
+                now = loop.time()
+                for connection in list(self.connections):
+                    connection.check_deadline(now)
         finally:
             self.stopping = True
             for server in servers:
@@ -138,7 +144,7 @@ class _Connection(asyncio.Protocol):
         self._queue: deque[_Request] = deque()
         self._busy = False
         self._closed = False
-        self._timer: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None  # loop time; checked by `IlpServer.serve`
         self._reading = True
         self._task: asyncio.Task[None] | None = None
         self._last: Answer | None = None  # once set: answer what is queued, then this, then close
@@ -316,18 +322,18 @@ class _Connection(asyncio.Protocol):
             self._transport.abort()
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._timer = self._loop.call_later(seconds, self._timed_out)
+        self._deadline = self._loop.time() + seconds
 
     def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = None
 
-    def _timed_out(self) -> None:
-        self._timer = None
-        if not self._busy:
-            self._close()
+    def check_deadline(self, now: float) -> None:
+        """Close the connection if its deadline (request or keep-alive) passed by `now`."""
+        deadline = self._deadline
+        if deadline is not None and now >= deadline:
+            self._deadline = None
+            if not self._busy:
+                self._close()
 
     def _count_header_bytes(self, size: int) -> None:
         self._header_bytes += size

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from ._address import MAX_ADDRESS_LENGTH, IlpAddress, parse_address
@@ -111,6 +111,30 @@ class Prepare:
             data = _as_bytes(data, "data")
             _check_data(data)
             object.__setattr__(self, "data", data)
+
+    def with_expiry_ms(self, expires_ms: int) -> Prepare:
+        """This Prepare with its expiry moved to `expires_ms` (Unix milliseconds, in the
+        range of wire expiries); the other fields, already valid, are not checked again (a
+        connector does this for every packet it forwards).
+
+        Raises:
+            OverflowError: `expires_ms` is outside the years 1..9999.
+        """
+        copy: Prepare = _new(Prepare)
+        _set_amount(copy, self.amount)
+        _set_expires_at(copy, _EPOCH + timedelta(milliseconds=expires_ms))
+        _set_condition(copy, self.execution_condition)
+        _set_destination(copy, self.destination)
+        _set_data(copy, self.data)
+        return copy
+
+
+_new = object.__new__
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_set_amount, _set_expires_at, _set_condition, _set_destination, _set_data = (
+    getattr(Prepare, name).__set__
+    for name in ("amount", "expires_at", "execution_condition", "destination", "data")
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

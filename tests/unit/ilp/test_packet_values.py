@@ -170,3 +170,26 @@ def test_constructors_normalise_subclasses_and_bytes_like() -> None:
     assert type(r.triggered_by) is str
     assert type(r.data) is bytes
     assert type(reject(message=Text("\u00e9")).message) is str
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, 20, 0, 0, 123000, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+    ],
+)
+def test_with_expiry_ms_is_the_prepare_with_that_expiry(when: datetime) -> None:
+    original = prepare(amount=7)
+    ms = (when - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    moved = original.with_expiry_ms(ms)
+    assert moved == dataclasses.replace(original, expires_at=when)
+    assert moved.expires_at.tzinfo is UTC
+    assert decode_prepare(encode_prepare(moved)) == moved
+    assert original.expires_at == EXPIRY  # the original is untouched
+
+
+def test_with_expiry_ms_outside_the_wire_years_raises() -> None:
+    with pytest.raises(OverflowError):
+        prepare().with_expiry_ms(253402300800000)  # year 10000

@@ -66,14 +66,7 @@ class ReduceExpiry:
                 f"actualSourceExpiry={_iso(source_ms)} "
                 f"requiredSourceExpiry={_iso(now_ms + 2 * window)} currentTime={_iso(now_ms)}"
             )
-        reduced = Prepare(  # dataclasses.replace, spelled out: it is twice as fast
-            amount=prepare.amount,
-            expires_at=datetime.fromtimestamp(outgoing_ms / 1000, UTC),
-            execution_condition=prepare.execution_condition,
-            destination=prepare.destination,
-            data=prepare.data,
-        )
-        return await self._next(reduced, context)
+        return await self._next(prepare.with_expiry_ms(outgoing_ms), context)
 
 
 class OutgoingTimeout:

@@ -2,18 +2,23 @@
 
 Run from the project root::
 
-    python bench/connector.py [--duration 5] [--warmup 1] [--concurrency 1,10,100]
-                              [--paths direct,ilp-connector,ilpnode] [--generator auto|wrk|node]
+    python bench/connector.py [--duration 5] [--warmup 1] [--rounds 3] [--concurrency 1,10,100]
+                              [--paths direct,ilp-connector,ilpnode,ilpnode-process-crash]
+                              [--generator auto|wrk|node]
 
-Three paths, each at every concurrency (closed loops: `c` requests in flight at a time, each over
-its own keep-alive connection):
+Four paths, each at every concurrency (closed loops: `c` requests in flight at a time, each over
+its own keep-alive connection), in `--rounds` rounds that interleave the paths (so that a slow
+spell of a shared machine hits them all alike); the median round of each is reported:
 
 - ``direct``: load generator → fulfiller, the ceiling any connector can reach on this machine;
 - ``ilp-connector``: generator → a real interledgerjs ilp-connector 23.0.2
   (``tests/interop/js/connector.js``: ilp-plugin-http accounts, one-to-one rates, in-memory
   balances) → fulfiller;
 - ``ilpnode``: generator → ``python -m ilpnode run`` (SQLite in a temporary directory; an asset
-  and two peers created through the Admin GraphQL API) → fulfiller.
+  and two peers created through the Admin GraphQL API; the ledger durable with the default
+  ``LEDGER_DURABILITY=power-loss``: every group commit fdatasynced) → fulfiller;
+- ``ilpnode-process-crash``: the same with ``LEDGER_DURABILITY=process-crash`` (commits written
+  to the operating system, not synced: they survive ``kill -9``, not a power cut).
 
 The fulfiller (``bench/js/fulfiller.js``, Node's http module) answers each Prepare with a Fulfill
 of one fixed fulfillment. The generator is ``wrk`` with ``bench/ilp_prepare.lua`` when it is on
@@ -22,10 +27,10 @@ here (~1.7x at c=10 straight to the fulfiller), so it is not the bottleneck. Eve
 amount 1 with a far-future expiry and unique data (see the Lua script for why).
 
 Prints one table (packets/s, p50/p99 latency, fulfilled/rejected/error counts, the middle
-process's CPU time per packet) and the ratios ilpnode / ilp-connector. Rejects are results, not
-failures: the script exits non-zero only when the harness itself fails (a process does not start,
-a generator crashes, the Admin API refuses the setup, or the direct/ilp-connector paths see HTTP
-errors).
+process's CPU time per packet, its child processes included: ilpnode's sync process) and the
+ratios of each ilpnode path to ilp-connector. Rejects are results, not failures: the script
+exits non-zero only when the harness itself fails (a process does not start, a generator
+crashes, the Admin API refuses the setup, or the direct/ilp-connector paths see HTTP errors).
 """
 
 from __future__ import annotations
@@ -68,7 +73,9 @@ FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)  # connectors cap the hold time (3
 LARGE = 10**18  # liquidity, balance limits and max packet amount: never the limit here
 UNUSED_ENDPOINT = "http://127.0.0.1:9/"  # the generator never receives packets
 START_TIMEOUT_SECONDS = 30.0
-PATHS = ("direct", "ilp-connector", "ilpnode")
+PATHS = ("direct", "ilp-connector", "ilpnode", "ilpnode-process-crash")
+# The ilpnode paths and the LEDGER_DURABILITY each runs with.
+ILPNODE_PATHS = {"ilpnode": "power-loss", "ilpnode-process-crash": "process-crash"}
 
 
 class HarnessError(Exception):
@@ -99,12 +106,26 @@ def _free_port() -> int:
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    """utime + stime of a process (Linux /proc), or None where that is not available."""
+    """utime + stime of a process and of its live children (Linux /proc; ilpnode's sync
+    process is one), or None where that is not available."""
+    own = _stat_fields(pid)
+    if own is None:
+        return None
+    ticks = int(own[11]) + int(own[12])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and fields[1] == str(pid):  # its parent is `pid`
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name: state, ppid, …; None if it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Service:
@@ -279,7 +300,7 @@ def measure(
         p99_ms=raw["p99Ms"],
         cpu_us_per_packet=cpu,
     )
-    if result.errors and target.path != "ilpnode":
+    if result.errors and target.path not in ILPNODE_PATHS:
         raise HarnessError(
             f"{target.path} c={concurrency}: {result.errors} HTTP/transport errors;"
             f" {target.middle.log}:\n{target.middle.tail()}"
@@ -374,19 +395,17 @@ def wait_healthy(node: Service, admin_url: str) -> None:
     raise HarnessError(f"ilpnode is not healthy (exit status {state}); {node.log}:\n{node.tail()}")
 
 
-def ilpnode_environment(workdir: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "ILP_ADDRESS", "ADMIN_API_SECRET", "LEDGER_BACKEND"}
-    }
+def ilpnode_environment(workdir: Path, durability: str) -> dict[str, str]:
+    ours = {"DATABASE_URL", "ILP_ADDRESS", "ADMIN_API_SECRET", "LEDGER_BACKEND"}
+    env = {k: v for k, v in os.environ.items() if k not in ours | {"LEDGER_DURABILITY"}}
     env.update(
         ADMIN_PORT=str(_free_port()),
         ADMIN_HOST="127.0.0.1",
         CONNECTOR_PORT=str(_free_port()),
         CONNECTOR_HOST="127.0.0.1",
-        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{workdir / f'bench-{durability}.sqlite3'}",
         ILP_ADDRESS="test.bench.ilpnode",
+        LEDGER_DURABILITY=durability,
         LOG_LEVEL="warning",
     )
     return env
@@ -447,11 +466,13 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
             )
             url = connector.ready()["accounts"]["generator"]["url"]
             targets.append(Target("ilp-connector", url, generator_token, connector))
-        if "ilpnode" in args.paths:
-            env = ilpnode_environment(workdir)
+        for path, durability in ILPNODE_PATHS.items():
+            if path not in args.paths:
+                continue
+            env = ilpnode_environment(workdir, durability)
             node = stack.enter_context(
                 service(
-                    "ilpnode",
+                    path,
                     [sys.executable, "-m", "ilpnode", "run"],
                     cwd=workdir,
                     log_dir=workdir,
@@ -462,10 +483,12 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
             wait_healthy(node, admin_url)
             configure_ilpnode(admin_url, generator_token, fulfiller["url"], fulfiller_token)
             url = f"http://127.0.0.1:{env['CONNECTOR_PORT']}/"
-            targets.append(Target("ilpnode", url, generator_token, node))
+            targets.append(Target(path, url, generator_token, node))
         print(
             "paths: direct = generator → fulfiller; ilp-connector = generator → ilp-connector"
-            " 23.0.2 → fulfiller; ilpnode = generator → ilpnode (SQLite) → fulfiller"
+            " 23.0.2 → fulfiller; ilpnode = generator → ilpnode (SQLite,"
+            " LEDGER_DURABILITY=power-loss) → fulfiller; ilpnode-process-crash = the same with"
+            " LEDGER_DURABILITY=process-crash"
         )
         # Rounds interleave the paths, so that a slow spell of the shared machine hits them
         # all alike; the report takes each path's median round.
@@ -486,14 +509,14 @@ def _row(m: Measurement) -> str:
     codes = ",".join(f"{code}:{n}" for code, n in sorted(m.reject_codes.items()))
     cpu = "-" if m.cpu_us_per_packet is None else f"{m.cpu_us_per_packet:.0f}"
     return (
-        f"{m.path:<14} {m.concurrency:>4} {m.packets_per_second:>10,.0f} {_ms(m.p50_ms):>8}"
+        f"{m.path:<21} {m.concurrency:>4} {m.packets_per_second:>10,.0f} {_ms(m.p50_ms):>8}"
         f" {_ms(m.p99_ms):>8} {m.fulfilled:>10,} {m.rejected:>9,} {m.errors:>7,} {cpu:>7}"
         f"  {codes}"
     )
 
 
 HEADER = (
-    f"{'path':<14} {'c':>4} {'packets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'fulfilled':>10}"
+    f"{'path':<21} {'c':>4} {'packets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'fulfilled':>10}"
     f" {'rejected':>9} {'errors':>7} {'cpu µs':>7}  reject codes"
 )
 
@@ -521,29 +544,34 @@ def report(results: list[Measurement], rounds: int) -> None:
             key = (result.path, result.concurrency)
             spread.setdefault(key, []).append(f"{result.packets_per_second:,.0f}")
         for (path, concurrency), values in spread.items():
-            print(f"  {path:<14} {concurrency:>4}  {' / '.join(values)}")
+            print(f"  {path:<21} {concurrency:>4}  {' / '.join(values)}")
         print()
     print(HEADER)
     for result in medians:
         print(_row(result))
     by_key = {(m.path, m.concurrency): m for m in medians}
+    for path in ILPNODE_PATHS:
+        _compare(by_key, path)
+
+
+def _compare(by_key: dict[tuple[str, int], Measurement], path: str) -> None:
     pairs = [
-        (by_key[("ilpnode", c)], by_key[("ilp-connector", c)])
-        for (path, c) in by_key
-        if path == "ilpnode" and ("ilp-connector", c) in by_key
+        (by_key[(path, c)], by_key[("ilp-connector", c)])
+        for (measured, c) in by_key
+        if measured == path and ("ilp-connector", c) in by_key
     ]
     if not pairs:
         return
     print()
-    print(f"{'ilpnode / ilp-connector':<24} {'c':>4} {'packets/s':>10} {'p50':>7} {'p99':>7}")
+    print(f"{path + ' / ilp-connector':<36} {'c':>4} {'packets/s':>10} {'p50':>7} {'p99':>7}")
     for ours, theirs in pairs:
         note = ""
         if ours.requests and ours.fulfilled < ours.requests:
-            note = f"  (ilpnode fulfilled {ours.fulfilled / ours.requests:.0%})"
+            note = f"  ({path} fulfilled {ours.fulfilled / ours.requests:.0%})"
         rate = _ratio(ours.packets_per_second, theirs.packets_per_second)
         p50 = _ratio(ours.p50_ms, theirs.p50_ms)
         p99 = _ratio(ours.p99_ms, theirs.p99_ms)
-        print(f"{'':<24} {ours.concurrency:>4} {rate:>10} {p50:>7} {p99:>7}{note}")
+        print(f"{'':<36} {ours.concurrency:>4} {rate:>10} {p50:>7} {p99:>7}{note}")
     added: list[tuple[int, float, float]] = []
     for ours, theirs in pairs:
         direct = by_key.get(("direct", ours.concurrency))
@@ -554,10 +582,9 @@ def report(results: list[Measurement], rounds: int) -> None:
                 (ours.concurrency, ours.p50_ms - direct.p50_ms, theirs.p50_ms - direct.p50_ms)
             )
     if added:
-        print()
-        print("p50 latency added to the direct path, ms:  c  ilpnode  ilp-connector")
+        print(f"  p50 latency added to the direct path, ms: c, {path}, ilp-connector")
         for concurrency, ours_added, theirs_added in added:
-            print(f"{'':<40} {concurrency:>3} {ours_added:>8.2f} {theirs_added:>14.2f}")
+            print(f"{'':<42} {concurrency:>3} {ours_added:>8.2f} {theirs_added:>8.2f}")
 
 
 def _ratio(ours: float | None, theirs: float | None) -> str:

@@ -230,12 +230,15 @@ async def test_a_torn_last_write_is_cut_off_and_the_log_goes_on(
     await ledger.create_transfers([deposit(10, 1_000)])
     await ledger.close()
     whole = _log_file(database).read_bytes()
-    torn = encode_frame([deposit(11, 5)])[:-7]  # a crash in the middle of a write
-    _log_file(database).write_bytes(whole + torn)
+    good_end = decode_log(whole).good_end
+    assert whole[good_end:] == bytes(len(whole) - good_end)  # preallocated zeros follow
+    frame = encode_frame([deposit(11, 5)])
+    torn = frame[: len(frame) // 2]  # a crash in the middle of a write
+    _log_file(database).write_bytes(whole[:good_end] + torn + whole[good_end + len(torn) :])
 
     reopened = await EmbeddedLedger.open(database, clock=clock)
     try:
-        assert f"cut off {len(torn)} bytes" in caplog.text
+        assert f"cut off {len(torn.rstrip(bytes(1)))} bytes" in caplog.text
         [peer] = await reopened.lookup_accounts([PEER])
         assert peer.credits_posted == 1_000
         [result] = await reopened.create_transfers([deposit(12, 7)])
@@ -257,8 +260,10 @@ async def test_an_unreplayable_log_refuses_to_start(database: Database, clock: M
         code=2,
         timestamp=clock.now_ns(),
     )
-    with _log_file(database).open("ab") as log:
-        log.write(encode_frame([stray]))
+    whole = _log_file(database).read_bytes()
+    good_end = decode_log(whole).good_end
+    frame = encode_frame([stray])  # written where the next frame goes, over the padding
+    _log_file(database).write_bytes(whole[:good_end] + frame + whole[good_end + len(frame) :])
 
     with pytest.raises(LedgerCorruptionError, match="cannot be replayed"):
         await EmbeddedLedger.open(database, clock=clock)

@@ -15,13 +15,14 @@ SQLite keeps the assets and peers. The balances are not stored separately: the e
 them by replaying the log, re-validating every entry (`LedgerEngine.replay`).
 
 Failure: if a write or sync fails (or the sync process is gone), the frame is cut off again
-(`ftruncate` to the end of the last frame that was made durable) so that a rebuild sees exactly
-what callers were told is durable, and the next sync starts a new process.
+(zeroed, and synced) so that a rebuild sees exactly what callers were told is durable, and the
+next sync starts a new process. A torn last frame found at start is zeroed the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -34,6 +35,10 @@ from ilpnode.storage.ledger_log_codec import FILE_HEADER, DecodedLog, decode_log
 __all__ = ["LedgerLog", "SyncProcess", "ledger_log_path"]
 
 _HELPER = Path(__file__).with_name("ledger_sync_helper.py")
+# The file grows by zero-filled chunks of this size ahead of the frames: a frame then overwrites
+# blocks the file system already holds, and its fdatasync has no metadata to commit (measured
+# here: ~0.2 ms instead of ~0.3-0.6 ms for an append). One chunk holds ~4,000 packets.
+PREALLOCATE_BYTES = 1 << 20
 # A sync process that does not exit within this long after its input closed is killed.
 _HELPER_EXIT_SECONDS = 5.0
 
@@ -51,6 +56,7 @@ class LedgerLog:
         self._fsync = fsync_every_commit
         self._fd: int | None = None
         self._size = 0  # end of the last frame made durable
+        self._allocated = 0  # the file's size: frames, then zeros
         self._sync: SyncProcess | None = None
         self.syncs = 0
         """Completed syncs (one per commit with `fsync_every_commit`)."""
@@ -70,10 +76,11 @@ class LedgerLog:
             self._create()
         decoded = decode_log(self.path.read_bytes())
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
-        if decoded.torn_bytes:
-            os.ftruncate(self._fd, decoded.good_end)
+        if decoded.torn_bytes:  # zeroed, so that it reads as padding from now on
+            _pwrite_all(self._fd, bytes(decoded.torn_bytes), decoded.good_end)
             os.fsync(self._fd)
         self._size = decoded.good_end
+        self._allocated = os.fstat(self._fd).st_size
         return decoded
 
     def _create(self) -> None:
@@ -109,6 +116,8 @@ class LedgerLog:
             raise RuntimeError("the ledger log is not open (read it first)")
         frame = encode_frame(entries)
         try:
+            if self._size + len(frame) > self._allocated:
+                self._preallocate(fd, self._size + len(frame))
             end = _pwrite_all(fd, frame, self._size)
             if self._fsync:
                 self.start_sync()
@@ -116,12 +125,26 @@ class LedgerLog:
                 await self._sync.sync()
                 self.syncs += 1
         except BaseException:
-            os.ftruncate(fd, self._size)
+            # Cut the frame off: zeros from its start, where padding was (a frame never made
+            # durable must not be read back), or the file's end, where there was none.
+            if self._size < self._allocated:
+                _pwrite_all(fd, bytes(min(len(frame), self._allocated - self._size)), self._size)
+            os.ftruncate(fd, self._allocated)
+            with contextlib.suppress(OSError):  # best effort: the ledger fails closed anyway
+                os.fsync(fd)
             if self._sync is not None and not self._sync.alive:
                 await self._sync.close()
                 self._sync = None  # the next commit starts a new one
             raise
         self._size = end
+
+    def _preallocate(self, fd: int, needed: int) -> None:
+        # On the event loop's thread: a copy of zeros into the page cache, once per chunk; the
+        # next sync writes it out (and the new file size) together with its frame.
+        start = self._allocated
+        stop = max(needed, start + PREALLOCATE_BYTES)
+        _pwrite_all(fd, bytes(stop - start), start)
+        self._allocated = stop
 
     async def close(self) -> None:
         """Stop the sync process and close the file."""

@@ -12,7 +12,10 @@ fields the engine filled in from their pending transfer), `E` an expiry (pending
 Fixed sizes make encoding one `struct.pack` per record (about a microsecond, on the event
 loop's thread) and leave nothing to parse but the kind byte.
 
-Reading stops at the first frame that is incomplete or fails its CRC. If no valid frame follows
+The writer preallocates the file in zero-filled chunks (overwriting written blocks needs no
+journal commit of the file system, so each `fdatasync` is cheaper); zeros after the last frame
+are that padding and end the log. Otherwise reading stops at the first frame that is incomplete
+or fails its CRC. If no valid frame follows
 it, that is a torn tail (a write cut short by a crash, never acknowledged: the writer answers
 only after the whole frame is written, and fsynced where the durability setting asks for it)
 and `decode_log` reports where the good part ends. A valid frame *after* a bad one means the
@@ -74,7 +77,8 @@ class DecodedLog:
     good_end: int
     """Offset just past the last valid frame: where the next frame is appended."""
     torn_bytes: int
-    """Bytes after `good_end` that belong to a torn (never acknowledged) last frame."""
+    """Bytes after `good_end` that belong to a torn (never acknowledged) last frame (up to its
+    last non-zero byte: zeros after it are preallocated padding)."""
 
 
 def encode_frame(entries: Iterable[JournalEntry]) -> bytes:
@@ -153,11 +157,14 @@ def decode_log(data: bytes) -> DecodedLog:
     while offset < len(data):
         payload = _frame_payload(data, offset)
         if payload is None:
+            if data.count(0, offset) == len(data) - offset:
+                break  # the zeros the writer preallocates ahead of the frames
             if _valid_frame_after(data, offset + 1):
                 raise LogCorruptionError(
                     f"damaged frame at byte {offset}, followed by valid frames"
                 )
-            return DecodedLog(entries, good_end=offset, torn_bytes=len(data) - offset)
+            torn = len(data.rstrip(b"\x00")) - offset  # the padding after it is not torn
+            return DecodedLog(entries, good_end=offset, torn_bytes=torn)
         start, end = payload
         _decode_records(data, start, end, entries)
         offset = end

@@ -96,7 +96,8 @@ def test_a_last_frame_cut_short_anywhere_is_a_torn_tail() -> None:
     for cut in range(good_end + 1, len(whole)):
         decoded = decode_log(whole[:cut])
         assert decoded.entries == first
-        assert (decoded.good_end, decoded.torn_bytes) == (good_end, cut - good_end)
+        torn = len(whole[good_end:cut].rstrip(b"\x00"))  # trailing zeros read as padding
+        assert (decoded.good_end, decoded.torn_bytes) == (good_end, torn)
 
 
 def test_a_damaged_last_frame_is_a_torn_tail() -> None:
@@ -133,3 +134,21 @@ def test_a_frame_with_a_valid_checksum_but_an_unknown_record_is_corruption() -> 
 def test_an_empty_log_has_no_entries() -> None:
     decoded = decode_log(FILE_HEADER)
     assert (decoded.entries, decoded.good_end, decoded.torn_bytes) == ([], len(FILE_HEADER), 0)
+
+
+def test_zeros_after_the_last_frame_are_padding_not_a_torn_tail() -> None:
+    first, second = _sample()
+    data = _log(first, second)
+    decoded = decode_log(data + bytes(4096))
+    assert decoded.entries == first + second
+    assert (decoded.good_end, decoded.torn_bytes) == (len(data), 0)
+
+
+def test_a_torn_frame_over_the_padding_is_told_without_the_padding() -> None:
+    first, second = _sample()
+    good = _log(first)
+    frame = encode_frame(second)
+    torn = frame[: len(frame) // 2]  # what it lost is not all zeros: its CRC fails
+    decoded = decode_log(good + torn + bytes(4096))
+    assert decoded.entries == first
+    assert (decoded.good_end, decoded.torn_bytes) == (len(good), len(torn.rstrip(b"\x00")))

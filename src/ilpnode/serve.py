@@ -27,6 +27,7 @@ import uvicorn
 from ilpnode.bootstrap import Node
 from ilpnode.connector.http_protocol import IlpServer
 from ilpnode.connector.http_server import IlpHttpApp
+from ilpnode.gc_freezer import freeze_periodically
 
 __all__ = ["PortInUseError", "serve_node"]
 
@@ -127,8 +128,10 @@ async def serve_node(node: Node) -> None:
             for server, sock in zip(servers, sockets, strict=True)
         ]
         announce = asyncio.create_task(_announce_when_started(servers, surfaces, node))
+        freezer = asyncio.create_task(freeze_periodically(), name="gc-freezer")
         await asyncio.gather(*tasks)
         announce.cancel()
+        freezer.cancel()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().remove_signal_handler(signum)

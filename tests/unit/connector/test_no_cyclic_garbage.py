@@ -1,0 +1,57 @@
+"""The packet path leaves no cyclic garbage: what the GC freezer (`gc_freezer`) relies on.
+
+Everything a packet allocates must be freed by reference counting alone, Fulfill or Reject:
+a cycle per packet would be collected only by the collector's (frozen-out) passes.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from ilpnode.ilp import Fulfill, Reject
+
+from .harness import World, make_world
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        yield
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+async def _cyclic_garbage_per_packet(world: World, destination: str, amount: int) -> float:
+    for _ in range(20):  # warm caches, pools and lazily built state first
+        await world.send(world.prepare(destination, amount))
+    gc.collect()
+    gc.garbage.clear()
+    for _ in range(200):
+        await world.send(world.prepare(destination, amount))
+    gc.collect()
+    return len(gc.garbage) / 200
+
+
+@pytest.mark.usefixtures("collector_off")
+@pytest.mark.parametrize(
+    ("destination", "amount", "reply"),
+    [
+        ("test.bob.x", 1, Fulfill),  # forwarded and fulfilled
+        ("test.nobody.x", 1, Reject),  # F02: no route
+        ("test.bob.x", 600, Reject),  # F08: over alice's maximum packet amount
+    ],
+)
+async def test_a_packet_leaves_no_cyclic_garbage(
+    destination: str, amount: int, reply: type
+) -> None:
+    world = await make_world(liquidity=10**12)
+    assert isinstance(await world.send(world.prepare(destination, amount)), reply)
+    assert await _cyclic_garbage_per_packet(world, destination, amount) == 0

@@ -8,14 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from ilpnode.gc_freezer import freeze_periodically, freeze_survivors
+from ilpnode.gc_freezer import THRESHOLDS, freeze_periodically, freeze_survivors
 
 
 @pytest.fixture(autouse=True)
 def _unfrozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 class _Record:
@@ -41,6 +43,7 @@ async def test_freeze_periodically_freezes_what_was_made_since() -> None:
         records = [_Record(i) for i in range(1_000)]
         await asyncio.sleep(0.05)
         assert gc.get_freeze_count() >= frozen + len(records)
+        assert gc.get_threshold() == THRESHOLDS
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

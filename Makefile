@@ -43,6 +43,7 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 bench: $(STAMP)  ## run the benchmarks (they print numbers; see docs/benchmarks.md)
 	$(BIN)/python bench/codec.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/admin.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/connector.py

@@ -5,7 +5,8 @@ imported by the node. Protocol on stdin/stdout: every byte read is one request; 
 what is there, one `fdatasync` covers all of them (each was sent after its frame was written),
 and one answer byte per request goes back: `k` synced, `e` the sync failed (then the process
 exits: after a failed fsync the kernel may have dropped the unsynced pages, and only a rebuild
-from what is on disk is safe). End of input (the node closed the pipe or died) ends it.
+from what is on disk is safe). End of input, or a closed answer pipe (the node closed the pipe
+or died), ends it quietly.
 
 Why a process and not a thread: a thread returning from `fdatasync` must take the GIL back
 before it can say so, and behind a busy event loop that took up to the GIL's switch interval
@@ -28,9 +29,19 @@ def main() -> int:
         try:
             os.fdatasync(log)
         except OSError:
-            os.write(1, b"e" * len(requests))
+            _answer(b"e" * len(requests))
             return 1
-        os.write(1, b"k" * len(requests))
+        if not _answer(b"k" * len(requests)):
+            return 0
+
+
+def _answer(answers: bytes) -> bool:
+    """False if the node is gone (it closed the pipe, or was killed): then just stop."""
+    try:
+        os.write(1, answers)
+    except OSError:  # BrokenPipeError mostly
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -56,3 +56,23 @@ async def test_sync_process_syncs_and_reports_failure(tmp_path: Path) -> None:
         assert not failing.alive
     finally:
         await failing.close()
+
+
+def test_the_helper_stops_quietly_when_the_node_is_gone(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(b"x")
+    helper = subprocess.Popen(
+        [sys.executable, "-I", "-S", str(_HELPER), str(log)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert helper.stdin is not None
+    assert helper.stdout is not None
+    helper.stdout.close()  # nobody reads its answers any more: a killed node
+    helper.stdin.write(b"s")
+    helper.stdin.close()
+    assert helper.wait(timeout=30) == 0
+    assert helper.stderr is not None
+    assert helper.stderr.read() == b""  # no traceback in the node's log
+    helper.stderr.close()

@@ -242,19 +242,20 @@ _TRANSFER_SETTERS: Final = tuple(
 
 
 def checked_transfer(
-    id_: TransferId,
-    debit_account_id: AccountId,
-    credit_account_id: AccountId,
-    amount: int,
-    pending_id: TransferId,
-    user_data_128: int,
-    user_data_64: int,
-    user_data_32: int,
-    timeout: int,
-    ledger: int,
-    code: int,
-    flags: TransferFlags | int,
-    timestamp: int,
+    *,
+    id: TransferId,
+    debit_account_id: AccountId = AccountId(0),
+    credit_account_id: AccountId = AccountId(0),
+    amount: int = 0,
+    pending_id: TransferId = TransferId(0),
+    user_data_128: int = 0,
+    user_data_64: int = 0,
+    user_data_32: int = 0,
+    timeout: int = 0,
+    ledger: int = 0,
+    code: int = 0,
+    flags: TransferFlags | int = 0,
+    timestamp: int = 0,
 ) -> Transfer:
     """A `Transfer` built from values that are already known to fit their fields: the engine's
     stored records, derived from a validated input and the engine's own clock.
@@ -265,7 +266,7 @@ def checked_transfer(
     record: Transfer = _new(Transfer)
     (s_id, s_debit, s_credit, s_amount, s_pending, s_u128, s_u64, s_u32, s_timeout, s_ledger,
      s_code, s_flags, s_timestamp) = _TRANSFER_SETTERS  # fmt: skip
-    s_id(record, id_)
+    s_id(record, id)
     s_debit(record, debit_account_id)
     s_credit(record, credit_account_id)
     s_amount(record, amount)

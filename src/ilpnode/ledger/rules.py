@@ -181,19 +181,19 @@ def validate_transfer(
 def _stamped(t: Transfer, timestamp: int) -> Transfer:
     """`t` with its timestamp (`dataclasses.replace`, spelled out: it is on the packet path)."""
     return checked_transfer(
-        t.id,
-        t.debit_account_id,
-        t.credit_account_id,
-        t.amount,
-        t.pending_id,
-        t.user_data_128,
-        t.user_data_64,
-        t.user_data_32,
-        t.timeout,
-        t.ledger,
-        t.code,
-        t.flags,
-        timestamp,
+        id=t.id,
+        debit_account_id=t.debit_account_id,
+        credit_account_id=t.credit_account_id,
+        amount=t.amount,
+        pending_id=t.pending_id,
+        user_data_128=t.user_data_128,
+        user_data_64=t.user_data_64,
+        user_data_32=t.user_data_32,
+        timeout=t.timeout,
+        ledger=t.ledger,
+        code=t.code,
+        flags=t.flags,
+        timestamp=timestamp,
     )
 
 
@@ -251,19 +251,19 @@ def _validate_post_or_void(
         return S.PENDING_TRANSFER_EXPIRED, None  # due but not swept yet: still refused
     # A post cannot overflow: debits_pending + debits_posted already include p.amount.
     return S.CREATED, checked_transfer(
-        t.id,
-        p.debit_account_id,
-        p.credit_account_id,
-        amount,
-        t.pending_id,
-        t.user_data_128 or p.user_data_128,
-        t.user_data_64 or p.user_data_64,
-        t.user_data_32 or p.user_data_32,
-        0,
-        p.ledger,
-        p.code,
-        t.flags,
-        timestamp,
+        id=t.id,
+        debit_account_id=p.debit_account_id,
+        credit_account_id=p.credit_account_id,
+        amount=amount,
+        pending_id=t.pending_id,
+        user_data_128=t.user_data_128 or p.user_data_128,
+        user_data_64=t.user_data_64 or p.user_data_64,
+        user_data_32=t.user_data_32 or p.user_data_32,
+        timeout=0,
+        ledger=p.ledger,
+        code=p.code,
+        flags=t.flags,
+        timestamp=timestamp,
     )
 
 

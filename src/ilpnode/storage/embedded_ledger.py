@@ -31,8 +31,9 @@ same synchronous step. A single writer task makes the buffer durable, one group 
 - **Expiry.** A sweeper task wakes at the next pending deadline (at least once a second) and calls
   `expire_due`, which releases due reservations and journals the expiries.
 - **Writer.** On SQLite each group is one frame appended to the ledger log next to the
-  database file (`ledger_log`: one write and one fdatasync, in a thread of its own, off the
-  event loop); on PostgreSQL one transaction through SQLAlchemy (`ledger_rows`). A database
+  database file (`ledger_log`: one `pwrite` on the event loop and, with
+  `fsync_every_commit`, one fdatasync by its sync process while the loop goes on); on
+  PostgreSQL one transaction through SQLAlchemy (`ledger_rows`). A database
   from before the log keeps its journal rows; they are replayed first, then the log.
 - **Balance check.** On PostgreSQL (and for an SQLite database's rows from before the log) the
   balance columns are written with each group and compared with the replay at start. The log

@@ -65,8 +65,6 @@ _PENDING_LINKED = TransferFlags.PENDING | TransferFlags.LINKED
 _POST = TransferFlags.POST_PENDING_TRANSFER
 _VOID = TransferFlags.VOID_PENDING_TRANSFER
 _CODE = int(TransferCode.TRANSFER)
-_NO_ACCOUNT = AccountId(0)  # a post or void takes the pending transfer's accounts
-_NO_TRANSFER = TransferId(0)
 
 
 # UUIDv4 layout: version 4 in bits 76..79, variant 0b10 in bits 62..63.
@@ -174,19 +172,9 @@ class PacketTransfer:
         # checked_transfer: every value is ours and fits its field (new ids, the legs' ids).
         batch = [
             checked_transfer(
-                id_,
-                _NO_ACCOUNT,
-                _NO_ACCOUNT,
-                0,
-                pending_id,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                flag if index == last else flag | TransferFlags.LINKED,
-                0,
+                id=id_,
+                pending_id=pending_id,
+                flags=flag if index == last else flag | TransferFlags.LINKED,
             )
             for index, (id_, pending_id) in enumerate(
                 zip(new_transfer_ids(len(ids)), ids, strict=True)
@@ -292,19 +280,15 @@ class PacketAccounting:
         # UUIDs, the accounts and ledgers those of peers and assets the ledger already holds.
         batch = [
             checked_transfer(
-                id_,
-                debit,
-                credit,
-                amount,
-                _NO_TRANSFER,
-                ids[0],
-                0,
-                0,
-                timeout_seconds,
-                ledger_,
-                _CODE,
-                _PENDING if index == last else _PENDING_LINKED,
-                0,
+                id=id_,
+                debit_account_id=debit,
+                credit_account_id=credit,
+                amount=amount,
+                user_data_128=ids[0],
+                timeout=timeout_seconds,
+                ledger=ledger_,
+                code=_CODE,
+                flags=_PENDING if index == last else _PENDING_LINKED,
             )
             for index, (id_, (debit, credit, amount, ledger_)) in enumerate(
                 zip(ids, legs, strict=True)

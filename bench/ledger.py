@@ -4,8 +4,9 @@ Run from the project root::
 
     python bench/ledger.py [--packets N] [--concurrency 1,10,100] [--postgres SERVER_URL]
 
-Prints, for the pure in-memory engine and for the durable embedded ledger on a SQLite file
-(WAL, synchronous=FULL: every acknowledged change is on disk), packets per second (one packet =
+Prints, for the pure in-memory engine and for the durable embedded ledger on SQLite
+(its journal is the ledger log, fdatasynced per group commit: every acknowledged change is on
+disk), packets per second (one packet =
 one pending transfer + one post, each acknowledged only once durable), the latency of one packet
 (p50/p99), and how many group commits the durable run took. With `--postgres`, the same for the
 shared PostgreSQL ledger, in a throwaway database created on that server and dropped after (the
@@ -140,7 +141,7 @@ def main() -> None:
 
     print(f"pure engine (no I/O): {bench_engine(args.packets * 4):,.0f} packets/s")
     print()
-    print(f"durable embedded ledger, SQLite WAL synchronous=FULL, {args.packets} packets")
+    print(f"durable embedded ledger (ledger log, fdatasync per commit), {args.packets} packets")
     print(f"{'concurrency':>11} {'packets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'commits':>8}")
     with tempfile.TemporaryDirectory() as directory:
         for level in levels:

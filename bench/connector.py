@@ -4,7 +4,7 @@ Run from the project root::
 
     python bench/connector.py [--duration 5] [--warmup 1] [--rounds 3] [--concurrency 1,10,100]
                               [--paths direct,ilp-connector,ilpnode,ilpnode-process-crash]
-                              [--generator auto|wrk|node]
+                              [--generator auto|wrk|node] [--baseline DIR]
 
 Four paths, each at every concurrency (closed loops: `c` requests in flight at a time, each over
 its own keep-alive connection), in `--rounds` rounds that interleave the paths (so that a slow
@@ -18,7 +18,10 @@ spell of a shared machine hits them all alike); the median round of each is repo
   and two peers created through the Admin GraphQL API; the ledger durable with the default
   ``LEDGER_DURABILITY=power-loss``: every group commit fdatasynced) → fulfiller;
 - ``ilpnode-process-crash``: the same with ``LEDGER_DURABILITY=process-crash`` (commits written
-  to the operating system, not synced: they survive ``kill -9``, not a power cut).
+  to the operating system, not synced: they survive ``kill -9``, not a power cut);
+- ``ilpnode-baseline``, with ``--baseline DIR`` only: the ``ilpnode`` path run from the source
+  tree at DIR (e.g. ``git worktree add /tmp/base main``), to measure a change against what it
+  changes in the same interleaved run.
 
 The fulfiller (``bench/js/fulfiller.js``, Node's http module) answers each Prepare with a Fulfill
 of one fixed fulfillment. The generator is ``wrk`` with ``bench/ilp_prepare.lua`` when it is on
@@ -28,7 +31,10 @@ amount 1 with a far-future expiry and unique data (see the Lua script for why).
 
 Prints one table (packets/s, p50/p99 latency, fulfilled/rejected/error counts, the middle
 process's CPU time per packet, its child processes included: ilpnode's sync process) and the
-ratios of each ilpnode path to ilp-connector. Rejects are results, not failures: the script
+ratios of each ilpnode path to ilp-connector, and the p50 latency each path adds to the direct
+path at each concurrency: per round, the path's p50 minus the direct path's p50 of the same
+round, then the median over rounds (pairing within a round cancels most of the machine's
+swings). Rejects are results, not failures: the script
 exits non-zero only when the harness itself fails (a process does not start, a generator
 crashes, the Admin API refuses the setup, or the direct/ilp-connector paths see HTTP errors).
 """
@@ -46,6 +52,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,9 +80,13 @@ FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)  # connectors cap the hold time (3
 LARGE = 10**18  # liquidity, balance limits and max packet amount: never the limit here
 UNUSED_ENDPOINT = "http://127.0.0.1:9/"  # the generator never receives packets
 START_TIMEOUT_SECONDS = 30.0
-PATHS = ("direct", "ilp-connector", "ilpnode", "ilpnode-process-crash")
+PATHS = ("direct", "ilp-connector", "ilpnode", "ilpnode-process-crash", "ilpnode-baseline")
 # The ilpnode paths and the LEDGER_DURABILITY each runs with.
-ILPNODE_PATHS = {"ilpnode": "power-loss", "ilpnode-process-crash": "process-crash"}
+ILPNODE_PATHS = {
+    "ilpnode": "power-loss",
+    "ilpnode-process-crash": "process-crash",
+    "ilpnode-baseline": "power-loss",
+}
 
 
 class HarnessError(Exception):
@@ -86,6 +97,7 @@ class HarnessError(Exception):
 class Measurement:
     path: str
     concurrency: int
+    round: int
     requests: int
     fulfilled: int
     rejected: int
@@ -276,6 +288,7 @@ def measure(
     args: argparse.Namespace,
     target: Target,
     concurrency: int,
+    round_number: int,
 ) -> Measurement:
     if args.warmup > 0:
         generator.run(target.url, target.token, concurrency, args.warmup)
@@ -289,6 +302,7 @@ def measure(
     result = Measurement(
         path=target.path,
         concurrency=concurrency,
+        round=round_number,
         requests=requests,
         fulfilled=int(raw["fulfilled"]),
         rejected=int(raw["rejected"]),
@@ -395,7 +409,7 @@ def wait_healthy(node: Service, admin_url: str) -> None:
     raise HarnessError(f"ilpnode is not healthy (exit status {state}); {node.log}:\n{node.tail()}")
 
 
-def ilpnode_environment(workdir: Path, durability: str) -> dict[str, str]:
+def ilpnode_environment(workdir: Path, path: str, durability: str) -> dict[str, str]:
     ours = {"DATABASE_URL", "ILP_ADDRESS", "ADMIN_API_SECRET", "LEDGER_BACKEND"}
     env = {k: v for k, v in os.environ.items() if k not in ours | {"LEDGER_DURABILITY"}}
     env.update(
@@ -403,7 +417,7 @@ def ilpnode_environment(workdir: Path, durability: str) -> dict[str, str]:
         ADMIN_HOST="127.0.0.1",
         CONNECTOR_PORT=str(_free_port()),
         CONNECTOR_HOST="127.0.0.1",
-        DATABASE_URL=f"sqlite:///{workdir / f'bench-{durability}.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{workdir / f'bench-{path}.sqlite3'}",
         ILP_ADDRESS="test.bench.ilpnode",
         LEDGER_DURABILITY=durability,
         LOG_LEVEL="warning",
@@ -469,7 +483,9 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
         for path, durability in ILPNODE_PATHS.items():
             if path not in args.paths:
                 continue
-            env = ilpnode_environment(workdir, durability)
+            env = ilpnode_environment(workdir, path, durability)
+            if path == "ilpnode-baseline":
+                env["PYTHONPATH"] = str(args.baseline.resolve() / "src")
             node = stack.enter_context(
                 service(
                     path,
@@ -497,7 +513,7 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
             print(f"round {round_number} of {args.rounds}")
             for concurrency in args.concurrency:
                 for target in targets:
-                    results.append(measure(generator, args, target, concurrency))
+                    results.append(measure(generator, args, target, concurrency, round_number))
     return results
 
 
@@ -552,6 +568,39 @@ def report(results: list[Measurement], rounds: int) -> None:
     by_key = {(m.path, m.concurrency): m for m in medians}
     for path in ILPNODE_PATHS:
         _compare(by_key, path)
+    _report_added_latency(results)
+
+
+def added_latency(results: list[Measurement]) -> dict[tuple[str, int], float]:
+    """Per (path, concurrency), the median over rounds of the path's p50 minus the direct
+    path's p50 in the same round, in ms (pairs without a p50 are left out)."""
+    direct = {
+        (m.round, m.concurrency): m.p50_ms
+        for m in results
+        if m.path == "direct" and m.p50_ms is not None
+    }
+    paired: dict[tuple[str, int], list[float]] = {}
+    for m in results:
+        ceiling = direct.get((m.round, m.concurrency))
+        if m.path != "direct" and m.p50_ms is not None and ceiling is not None:
+            paired.setdefault((m.path, m.concurrency), []).append(m.p50_ms - ceiling)
+    return {key: statistics.median(values) for key, values in paired.items()}
+
+
+def _report_added_latency(results: list[Measurement]) -> None:
+    added = added_latency(results)
+    if not added:
+        return
+    paths = list(dict.fromkeys(path for path, _ in added))
+    print()
+    print("p50 latency added to the direct path, ms (median over rounds of same-round pairs)")
+    print(f"{'c':>4}  " + "  ".join(f"{path:>21}" for path in paths))
+    for concurrency in sorted({c for _, c in added}):
+        cells = [added.get((path, concurrency)) for path in paths]
+        print(
+            f"{concurrency:>4}  "
+            + "  ".join(f"{'-' if v is None else f'{v:.2f}':>21}" for v in cells)
+        )
 
 
 def _compare(by_key: dict[tuple[str, int], Measurement], path: str) -> None:
@@ -572,19 +621,6 @@ def _compare(by_key: dict[tuple[str, int], Measurement], path: str) -> None:
         p50 = _ratio(ours.p50_ms, theirs.p50_ms)
         p99 = _ratio(ours.p99_ms, theirs.p99_ms)
         print(f"{'':<36} {ours.concurrency:>4} {rate:>10} {p50:>7} {p99:>7}{note}")
-    added: list[tuple[int, float, float]] = []
-    for ours, theirs in pairs:
-        direct = by_key.get(("direct", ours.concurrency))
-        if direct is None or direct.p50_ms is None:
-            continue
-        if ours.p50_ms is not None and theirs.p50_ms is not None:
-            added.append(
-                (ours.concurrency, ours.p50_ms - direct.p50_ms, theirs.p50_ms - direct.p50_ms)
-            )
-    if added:
-        print(f"  p50 latency added to the direct path, ms: c, {path}, ilp-connector")
-        for concurrency, ours_added, theirs_added in added:
-            print(f"{'':<42} {concurrency:>3} {ours_added:>8.2f} {theirs_added:>8.2f}")
 
 
 def _ratio(ours: float | None, theirs: float | None) -> str:
@@ -604,15 +640,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--concurrency", default="1,10,100", help="comma-separated levels")
     parser.add_argument(
-        "--paths", default=",".join(PATHS), help="comma-separated, of " + "/".join(PATHS)
+        "--paths",
+        default=",".join(PATHS[:-1]),
+        help="comma-separated, of " + "/".join(PATHS[:-1]) + " (--baseline adds ilpnode-baseline)",
     )
     parser.add_argument("--generator", choices=["auto", "wrk", "node"], default="auto")
     parser.add_argument("--data-bytes", type=int, default=64, help="Prepare data (at least 16)")
     parser.add_argument("--json", type=Path, help="also write the measurements here as JSON")
     parser.add_argument("--keep-logs", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run the ilpnode path from this source tree (path ilpnode-baseline)",
+    )
     args = parser.parse_args(argv)
     args.concurrency = [int(level) for level in args.concurrency.split(",")]
     args.paths = [path.strip() for path in args.paths.split(",")]
+    if args.baseline is not None:
+        if not (args.baseline / "src" / "ilpnode").is_dir():
+            parser.error(f"--baseline {args.baseline}: no src/ilpnode there")
+        if "ilpnode-baseline" not in args.paths:
+            args.paths.append("ilpnode-baseline")
+    elif "ilpnode-baseline" in args.paths:
+        parser.error("the ilpnode-baseline path needs --baseline DIR")
     unknown = set(args.paths) - set(PATHS)
     if unknown:
         parser.error(f"unknown paths: {', '.join(sorted(unknown))}")

@@ -3,6 +3,7 @@
 Run from the project root::
 
     python bench/ledger.py [--packets N] [--concurrency 1,10,100] [--postgres SERVER_URL]
+                           [--rebuild-packets N]
 
 Prints, for the pure in-memory engine and for the durable embedded ledger on SQLite
 (its journal is the ledger log, fdatasynced per group commit: every acknowledged change is on
@@ -10,7 +11,10 @@ disk), packets per second (one packet =
 one pending transfer + one post, each acknowledged only once durable), the latency of one packet
 (p50/p99), and how many group commits the durable run took. With `--postgres`, the same for the
 shared PostgreSQL ledger, in a throwaway database created on that server and dropped after (the
-database named in the URL is only used to connect). Exits 0.
+database named in the URL is only used to connect). Then a rebuild: a ledger log of
+`--rebuild-packets` forwarded packets is written, and the time a start takes to replay it is
+printed, with how many transfers the rebuilt engine still holds (a packet's are forgotten, as
+the node does: `forget_codes`). Exits 0.
 """
 
 from __future__ import annotations
@@ -93,14 +97,21 @@ def bench_engine(packets: int) -> float:
     return packets / (time.perf_counter() - started)
 
 
-async def bench_durable(packets: int, concurrency: int, url: str) -> dict[str, float]:
+PACKET_CODES = frozenset({1})  # what the node forgets once resolved (bootstrap)
+
+
+async def bench_durable(
+    packets: int, concurrency: int, url: str, *, fsync: bool = True
+) -> dict[str, float]:
     database = Database(url)
     await migrate(database)
     ledger: EmbeddedLedger | PostgresLedger
     if url.startswith("postgresql"):
         ledger = await PostgresLedger.open(database, clock=SystemClock())
     else:
-        ledger = await EmbeddedLedger.open(database, clock=SystemClock())
+        ledger = await EmbeddedLedger.open(
+            database, clock=SystemClock(), fsync_every_commit=fsync, forget_codes=PACKET_CODES
+        )
     await ledger.create_accounts(ACCOUNTS)
     await ledger.create_transfers([FUNDING])
     commits_before = ledger.group_commits if isinstance(ledger, EmbeddedLedger) else 0
@@ -136,6 +147,7 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=5000)
     parser.add_argument("--concurrency", default="1,10,100")
     parser.add_argument("--postgres", metavar="SERVER_URL", help="also bench the shared ledger")
+    parser.add_argument("--rebuild-packets", type=int, default=100_000)
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",")]
 
@@ -153,6 +165,27 @@ def main() -> None:
         print(f"{'concurrency':>11} {'packets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'commits':>8}")
         for level in levels:
             print_row(level, asyncio.run(bench_postgres(args.packets, level, args.postgres)))
+    if args.rebuild_packets:
+        print()
+        with tempfile.TemporaryDirectory() as directory:
+            asyncio.run(bench_rebuild(args.rebuild_packets, Path(directory)))
+
+
+async def bench_rebuild(packets: int, directory: Path) -> None:
+    url = f"sqlite:///{directory / 'rebuild.sqlite3'}"
+    await bench_durable(packets, 100, url, fsync=False)  # writes the log
+    log = directory / "rebuild.sqlite3-ledger.log"
+    database = Database(url)
+    started = time.perf_counter()
+    ledger = await EmbeddedLedger.open(database, clock=SystemClock(), forget_codes=PACKET_CODES)
+    elapsed = time.perf_counter() - started
+    held = len(ledger.engine.snapshot().transfers)
+    await ledger.close()
+    await database.close()
+    print(
+        f"rebuild: {packets:,} packets ({log.stat().st_size / 1e6:,.1f} MB of log) replayed in"
+        f" {elapsed:.2f} s ({packets / elapsed:,.0f} packets/s); transfers held after: {held}"
+    )
 
 
 def print_row(level: int, result: dict[str, float]) -> None:

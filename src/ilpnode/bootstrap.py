@@ -42,7 +42,12 @@ from ilpnode.dashboard import (
 )
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
 from ilpnode.ledger import Ledger
-from ilpnode.services.accounting import AccountBalance, LiquidityService, PacketAccounting
+from ilpnode.services.accounting import (
+    AccountBalance,
+    LiquidityService,
+    PacketAccounting,
+    TransferCode,
+)
 from ilpnode.services.peering import (
     AssetService,
     PeeringLiquidity,
@@ -147,6 +152,8 @@ class Node:
                     self.database,
                     clock=self.clock,
                     fsync_every_commit=self.settings.ledger_durability == "power-loss",
+                    # A packet's legs are never looked up once resolved: memory stays bounded.
+                    forget_codes=frozenset({TransferCode.TRANSFER}),
                 )
         except Exception as error:
             raise StartupError(f"cannot open the ledger: {error}") from error

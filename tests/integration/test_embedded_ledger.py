@@ -445,3 +445,68 @@ async def test_the_durability_setting_decides_whether_commits_are_synced(
 
 def _stored_accounts(database: Database) -> int:
     return sum(isinstance(entry, Account) for entry in _logged(database))
+
+
+async def test_resolved_packet_transfers_leave_memory_and_a_rebuild_agrees(
+    database: Database, clock: ManualClock
+) -> None:
+    packet_code = 1
+    ledger = await EmbeddedLedger.open(database, clock=clock, forget_codes=frozenset({packet_code}))
+    results = await ledger.create_accounts(
+        [
+            Account(id=SETTLEMENT, ledger=1, code=101),
+            Account(id=PEER, ledger=1, code=3, flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS),
+            Account(id=OTHER, ledger=1, code=3),
+        ]
+    )
+    assert all(result.ok for result in results)
+    await ledger.create_transfers([deposit(10, 10_000)])  # code 2: kept
+
+    async def packet(number: int, *, fulfilled: bool) -> None:
+        reservation = Transfer(
+            id=TransferId(1_000 + 2 * number),
+            debit_account_id=PEER,
+            credit_account_id=OTHER,
+            amount=number,
+            ledger=1,
+            code=packet_code,
+            flags=TransferFlags.PENDING,
+            timeout=30,
+        )
+        [reserved] = await ledger.create_transfers([reservation], durable=False)
+        assert reserved.status is CreateTransferStatus.CREATED
+        flag = (
+            TransferFlags.POST_PENDING_TRANSFER
+            if fulfilled
+            else TransferFlags.VOID_PENDING_TRANSFER
+        )
+        resolve = Transfer(id=TransferId(1_001 + 2 * number), pending_id=reservation.id, flags=flag)
+        [resolved] = await ledger.create_transfers([resolve], durable=fulfilled)
+        assert resolved.status is CreateTransferStatus.CREATED
+
+    try:
+        await asyncio.gather(*(packet(n, fulfilled=n % 4 != 0) for n in range(1, 101)))
+        await ledger.flush()
+        await ledger.create_transfers([deposit(11, 1)])  # a group after the last voids
+        posted = sum(n for n in range(1, 101) if n % 4 != 0)
+        [peer, other] = await ledger.lookup_accounts([PEER, OTHER])
+        assert (peer.debits_posted, other.credits_posted) == (posted, posted)
+        snapshot = ledger.engine.snapshot()
+        assert [t.id for t in snapshot.transfers] == [10, 11]  # only the deposits are held
+        assert check_invariants(ledger.engine) == []
+        assert len([e for e in _logged(database) if isinstance(e, Transfer)]) == 202  # all logged
+    finally:
+        await ledger.close()
+
+    reopened = await EmbeddedLedger.open(database, clock=clock, forget_codes=frozenset({1}))
+    try:
+        assert reopened.engine.snapshot() == snapshot
+    finally:
+        await reopened.close()
+    remembering = await EmbeddedLedger.open(database, clock=clock)  # forgets nothing
+    try:
+        assert len(remembering.engine.snapshot().transfers) == 202
+        [peer] = await remembering.lookup_accounts([PEER])
+        assert peer.debits_posted == posted
+    finally:
+        await remembering.close()

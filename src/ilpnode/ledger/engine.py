@@ -77,6 +77,14 @@ re-checks the limits too, so a change to the rules that would refuse old entries
 migration. If the durable append fails, the engine is ahead of the journal: the adapter must
 discard it and rebuild it by replay, never carry on with it.
 
+Forgetting. Memory would grow with every transfer ever made. `forget_resolved(entries, codes=…)`
+drops the pending transfers with one of `codes` that `entries` resolved, with their posts, voids
+and expiries; the balances keep what they posted (and `check_invariants` counts it). The owner
+chooses the codes of transfers nobody looks up again (a packet's legs, whose ids are random and
+single-use) and calls it once the entries are durable; replay then forgets the same ones, so a
+rebuilt engine equals the live one. A forgotten transfer is unknown from then on: a lookup
+omits it, and a post or void of it answers PENDING_TRANSFER_NOT_FOUND.
+
 Code map: `rules.py` holds the checks (precedence = order of the `if`s), `state.py` the only
 code that changes the state (`apply` / `undo` one entry; replay uses the same `apply`), this
 module the batches, chains, clock, sweep and replay.
@@ -96,6 +104,7 @@ from ilpnode.ledger.model import (
     ExpiredTransfer,
     JournalEntry,
     Transfer,
+    TransferFlags,
     TransferId,
 )
 from ilpnode.ledger.rules import validate_account, validate_transfer
@@ -111,6 +120,7 @@ from ilpnode.ledger.statuses import (
 __all__ = ["JournalError", "LedgerEngine", "LedgerSnapshot"]
 
 _LINKED = 1  # AccountFlags.LINKED == TransferFlags.LINKED == 1 << 0
+_RESOLVES = int(TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER)
 _Event = TypeVar("_Event", Account, Transfer)
 _Status = TypeVar("_Status", CreateAccountStatus, CreateTransferStatus)
 
@@ -269,6 +279,24 @@ class LedgerEngine:
     def snapshot(self) -> LedgerSnapshot:
         """The whole state as immutable values (O(size); for checks and tests, not hot paths)."""
         return self._state.snapshot()
+
+    def forget_resolved(self, entries: Iterable[JournalEntry], *, codes: frozenset[int]) -> int:
+        """Forget the pending transfers with a code in `codes` that `entries` (journal entries
+        of this engine) resolved, with the records that resolved them; see "Forgetting".
+
+        Returns:
+            How many pending transfers were forgotten.
+        """
+        if not codes:
+            return 0
+        state = self._state
+        forgotten = 0
+        for entry in entries:
+            if isinstance(entry, ExpiredTransfer) or (
+                isinstance(entry, Transfer) and entry.flags & _RESOLVES
+            ):
+                forgotten += state.forget(entry, codes)
+        return forgotten
 
     # -- journal ----------------------------------------------------------------------------
 

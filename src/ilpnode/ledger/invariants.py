@@ -27,10 +27,11 @@ def check_invariants(ledger: LedgerEngine | LedgerSnapshot) -> list[str]:
     """Every broken invariant, as a readable message; an empty list means the ledger is sound.
 
     Checked: Σ debits_posted = Σ credits_posted; Σ debits_pending = Σ credits_pending; every
-    balance fits in u64 and equals the sum of the transfers that made it; no flagged account is
-    over its limit; each pending transfer is resolved at most once and its state matches its
-    resolving record; post/void records match their pending transfer; timestamps are unique and
-    increasing, and `last_timestamp` is the latest of them.
+    balance fits in u64 and equals the sum of the transfers that made it (the forgotten ones
+    included, by their totals); no flagged account is over its limit; each pending transfer is
+    resolved at most once and its state matches its resolving record; post/void records match
+    their pending transfer; timestamps are unique and increasing, and `last_timestamp` is the
+    latest of them (or later, once transfers were forgotten).
     """
     state = ledger.snapshot() if isinstance(ledger, LedgerEngine) else ledger
     problems: list[str] = []
@@ -38,6 +39,12 @@ def check_invariants(ledger: LedgerEngine | LedgerSnapshot) -> list[str]:
     transfers = {t.id: t for t in state.transfers}
     pending_state = dict(state.pending)
     expected: dict[int, list[int]] = {a.id: [0, 0, 0, 0] for a in state.accounts}  # dp, dP, cp, cP
+    for account_id, debits_posted, credits_posted in state.forgotten:
+        if account_id not in expected:
+            problems.append(f"forgotten transfers name an unknown account {account_id}")
+            continue
+        expected[account_id][1] += debits_posted
+        expected[account_id][3] += credits_posted
     resolutions: Counter[int] = Counter()
     resolved_as: dict[int, TransferPendingStatus] = {}
 
@@ -149,6 +156,7 @@ def _check_timestamps(state: LedgerSnapshot) -> list[str]:
     )
     if len(set(every)) != len(every):
         problems.append("timestamps are not unique")
-    if max(every, default=0) != state.last_timestamp:
-        problems.append(f"last_timestamp {state.last_timestamp} != latest {max(every, default=0)}")
+    latest = max(every, default=0)
+    if latest > state.last_timestamp or (not state.forgotten and latest != state.last_timestamp):
+        problems.append(f"last_timestamp {state.last_timestamp} != latest {latest}")
     return problems

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from ilpnode.ledger.model import (
     Account,
     AccountFlags,
+    AccountId,
     ExpiredTransfer,
     JournalEntry,
     Transfer,
@@ -64,6 +65,8 @@ class LedgerSnapshot:
     """The whole observable state, as values: equal snapshots mean equal ledgers.
 
     `accounts`, `transfers` and `expired` are in timestamp order; `pending` is sorted by id.
+    `forgotten`: per account (sorted by id), the posted debits and credits of the transfers the
+    engine has forgotten (`LedgerEngine.forget_resolved`), which the balances still hold.
     """
 
     accounts: tuple[Account, ...]
@@ -71,12 +74,21 @@ class LedgerSnapshot:
     pending: tuple[tuple[TransferId, TransferPendingStatus], ...]
     expired: tuple[ExpiredTransfer, ...]
     last_timestamp: int
+    forgotten: tuple[tuple[AccountId, int, int], ...] = ()
 
 
 class LedgerState:
     """Accounts, transfers, derived pending states, expiries and the ledger clock."""
 
-    __slots__ = ("accounts", "expired", "expiry_queue", "last_timestamp", "pending", "transfers")
+    __slots__ = (
+        "accounts",
+        "expired",
+        "expiry_queue",
+        "forgotten",
+        "last_timestamp",
+        "pending",
+        "transfers",
+    )
 
     def __init__(self) -> None:
         self.accounts: dict[int, AccountRow] = {}
@@ -87,6 +99,8 @@ class LedgerState:
         # resolved or rolled back are left in place and skipped when they reach the top.
         self.expiry_queue: list[tuple[int, int, int]] = []
         self.last_timestamp = 0
+        # Account id -> [debits_posted, credits_posted] of forgotten transfers (see `forget`).
+        self.forgotten: dict[int, list[int]] = {}
 
     def is_live_pending(self, pending_id: int, pending_timestamp: int) -> bool:
         """Is this the (same) pending transfer, still unresolved?"""
@@ -104,7 +118,42 @@ class LedgerState:
             pending=tuple((TransferId(i), s) for i, s in sorted(self.pending.items())),
             expired=tuple(self.expired.values()),
             last_timestamp=self.last_timestamp,
+            forgotten=tuple(
+                (AccountId(i), debits, credits)
+                for i, (debits, credits) in sorted(self.forgotten.items())
+            ),
         )
+
+    def forget(self, resolution: Transfer | ExpiredTransfer, codes: frozenset[int]) -> bool:
+        """Drop a resolved pending transfer whose code is in `codes`, and the record that
+        resolved it (`resolution`: its post, void or expiry), from memory; what it posted is
+        added to `forgotten`. False (nothing changes) if `resolution` is not such a record.
+        """
+        pending_id = resolution.pending_id
+        pending = self.transfers.get(pending_id)
+        if pending is None or pending.code not in codes:
+            return False
+        if isinstance(resolution, ExpiredTransfer):
+            if self.expired.get(pending_id) != resolution:
+                return False
+            del self.expired[pending_id]
+        else:
+            record = self.transfers.get(resolution.id)
+            if record is None or record.pending_id != pending_id:
+                return False
+            del self.transfers[record.id]
+            if record.flags & _POST:
+                self._forget_posted(record.debit_account_id, 0, record.amount)
+                self._forget_posted(record.credit_account_id, 1, record.amount)
+        del self.transfers[pending_id]
+        del self.pending[pending_id]
+        return True
+
+    def _forget_posted(self, account_id: int, side: int, amount: int) -> None:
+        totals = self.forgotten.get(account_id)
+        if totals is None:
+            totals = self.forgotten[account_id] = [0, 0]
+        totals[side] += amount
 
     def apply(self, entry: JournalEntry) -> None:
         """Apply one accepted entry. Dicts keep insertion order, which is timestamp order."""

@@ -38,6 +38,11 @@ same synchronous step. A single writer task makes the buffer durable, one group 
 - **Balance check.** On PostgreSQL (and for an SQLite database's rows from before the log) the
   balance columns are written with each group and compared with the replay at start. The log
   carries no balances: its frames are checksummed and every entry is re-validated on replay.
+- **Memory.** With `forget_codes` (the node passes the code of a packet's legs), once a group
+  is durable the engine forgets the pending transfers of those codes that the group resolved,
+  with their posts, voids and expiries (`LedgerEngine.forget_resolved`): memory holds the
+  accounts, the live reservations and the liquidity transfers, not every packet ever
+  forwarded. A rebuild forgets the same ones as it replays, chunk by chunk.
 - **Failure.** If a commit fails, the engine is ahead of the database. The ledger fails closed:
   every waiting and later call raises `LedgerUnavailableError`, and a recovery task rebuilds the
   engine from the database (with back-off) and resumes. Entries that were never committed are
@@ -86,6 +91,8 @@ RECOVERY_DELAY_SECONDS_MIN = 0.5
 RECOVERY_DELAY_SECONDS_MAX = 30.0
 # Changes made with `durable=False` reach the disk at the latest this long after they were made.
 DEFERRED_FLUSH_SECONDS = 0.05
+# A rebuild replays the journal this many entries at a time, forgetting after each chunk.
+REPLAY_CHUNK_ENTRIES = 65_536
 # At most this many mismatching accounts are named in a corruption error.
 MISMATCHES_REPORTED_MAX = 10
 
@@ -108,6 +115,7 @@ class EmbeddedLedger:
         clock: Clock,
         engine: LedgerEngine,
         log: LedgerLog | None,
+        forget_codes: frozenset[int] = frozenset(),
     ) -> None:
         self._database = database
         self._clock = clock
@@ -122,17 +130,25 @@ class EmbeddedLedger:
         self._tasks: list[asyncio.Task[None]] = []
         self._deferred_flush: asyncio.TimerHandle | None = None
         self._log = log
+        self._forget_codes = forget_codes
         self.group_commits = 0
         """Transactions the writer has committed (each carries one group of changes)."""
 
     @classmethod
     async def open(
-        cls, database: Database, *, clock: Clock, fsync_every_commit: bool = True
+        cls,
+        database: Database,
+        *,
+        clock: Clock,
+        fsync_every_commit: bool = True,
+        forget_codes: frozenset[int] = frozenset(),
     ) -> EmbeddedLedger:
         """Rebuild from a migrated database, expire what fell due while down, start serving.
 
         `fsync_every_commit=False` (SQLite only): commits reach the operating system, not the
         disk; they survive the process being killed, not a power cut (LEDGER_DURABILITY).
+        `forget_codes`: transfer codes whose pending transfers are forgotten once resolved and
+        durable (see "Memory"); `lookup_transfers` no longer finds them.
 
         Raises:
             LedgerCorruptionError: the journal cannot be replayed or disagrees with the balances.
@@ -144,14 +160,14 @@ class EmbeddedLedger:
             else None
         )
         try:
-            engine = await _rebuild(database, log)
+            engine = await _rebuild(database, log, forget_codes)
         except BaseException:
             if log is not None:
                 await log.close()
             raise
         if log is not None:
             log.start_sync()
-        ledger = cls(database, clock=clock, engine=engine, log=log)
+        ledger = cls(database, clock=clock, engine=engine, log=log, forget_codes=forget_codes)
         ledger._start_tasks()
         expired = await ledger.expire_due()
         if expired:
@@ -296,6 +312,7 @@ class EmbeddedLedger:
                     return
                 self._durable += len(entries)
                 self.group_commits += 1
+                self._engine.forget_resolved(entries, codes=self._forget_codes)
                 while self._waiters and self._waiters[0][0] <= self._durable:
                     _, future = self._waiters.popleft()
                     if not future.done():
@@ -352,7 +369,7 @@ class EmbeddedLedger:
         while True:
             await asyncio.sleep(delay)
             try:
-                engine = await _rebuild(self._database, self._log)
+                engine = await _rebuild(self._database, self._log, self._forget_codes)
                 if self._log is not None:
                     self._log.start_sync()
             except Exception as error:
@@ -381,12 +398,15 @@ class EmbeddedLedger:
                 return  # recovery restarts the sweeper
 
 
-async def _rebuild(database: Database, log: LedgerLog | None) -> LedgerEngine:
+async def _rebuild(
+    database: Database, log: LedgerLog | None, forget_codes: frozenset[int]
+) -> LedgerEngine:
     async with database.engine.connect() as connection:
         entries = await load_journal(connection)
         stored = await load_balances(connection)
+    engine = LedgerEngine()
     try:
-        engine = LedgerEngine.replay(entries)
+        _replay_forgetting(engine, entries, forget_codes)
     except JournalError as error:
         raise LedgerCorruptionError(f"the ledger journal cannot be replayed: {error}") from error
     _check_stored_balances(engine, stored)
@@ -403,7 +423,7 @@ async def _rebuild(database: Database, log: LedgerLog | None) -> LedgerEngine:
                 decoded.torn_bytes,
             )
         try:
-            engine.replay_more(decoded.entries)
+            _replay_forgetting(engine, decoded.entries, forget_codes)
         except JournalError as error:
             raise LedgerCorruptionError(
                 f"the ledger log {log.path} cannot be replayed: {error}"
@@ -411,6 +431,16 @@ async def _rebuild(database: Database, log: LedgerLog | None) -> LedgerEngine:
         logged = len(decoded.entries)
     logger.info("ledger rebuilt: %d journal rows, %d log entries", len(entries), logged)
     return engine
+
+
+def _replay_forgetting(
+    engine: LedgerEngine, entries: list[JournalEntry], forget_codes: frozenset[int]
+) -> None:
+    # In chunks, forgetting as it goes: the engine never holds the whole history at once.
+    for start in range(0, len(entries), REPLAY_CHUNK_ENTRIES):
+        chunk = entries[start : start + REPLAY_CHUNK_ENTRIES]
+        engine.replay_more(chunk)
+        engine.forget_resolved(chunk, codes=forget_codes)
 
 
 def _check_stored_balances(engine: LedgerEngine, stored: dict[int, Balances]) -> None:

@@ -12,9 +12,9 @@ one pending transfer + one post, each acknowledged only once durable), the laten
 (p50/p99), and how many group commits the durable run took. With `--postgres`, the same for the
 shared PostgreSQL ledger, in a throwaway database created on that server and dropped after (the
 database named in the URL is only used to connect). Then a rebuild: a ledger log of
-`--rebuild-packets` forwarded packets is written, and the time a start takes to replay it is
-printed, with how many transfers the rebuilt engine still holds (a packet's are forgotten, as
-the node does: `forget_codes`). Exits 0.
+`--rebuild-packets` forwarded packets is written (compacted as the node compacts it), and the
+time a start takes to load and replay it is printed, with how many transfers the rebuilt engine
+still holds (a packet's are forgotten, as the node does: `forget_codes`). Exits 0.
 """
 
 from __future__ import annotations
@@ -183,8 +183,9 @@ async def bench_rebuild(packets: int, directory: Path) -> None:
     await ledger.close()
     await database.close()
     print(
-        f"rebuild: {packets:,} packets ({log.stat().st_size / 1e6:,.1f} MB of log) replayed in"
-        f" {elapsed:.2f} s ({packets / elapsed:,.0f} packets/s); transfers held after: {held}"
+        f"rebuild after {packets:,} packets: {log.stat().st_size / 1e6:,.1f} MB of log (its"
+        f" last snapshot and the frames after it) read and replayed in {elapsed:.2f} s;"
+        f" transfers held after: {held}"
     )
 
 

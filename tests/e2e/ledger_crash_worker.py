@@ -1,6 +1,9 @@
 """Child process for the crash test: applies transfers under load until it is killed.
 
-Usage: python -m tests.e2e.ledger_crash_worker DATABASE_URL ID_BASE
+Usage: python -m tests.e2e.ledger_crash_worker DATABASE_URL ID_BASE [COMPACT_AFTER_BYTES]
+
+With COMPACT_AFTER_BYTES (small), the ledger log is compacted every few commits, so that kills
+land in compactions too.
 
 After each transfer is durable (the ledger call returned) it prints `durable <id>` and flushes,
 so the parent knows exactly which transfers a crash must not lose.
@@ -82,10 +85,15 @@ async def work(ledger: EmbeddedLedger, next_id: list[int], rng: random.Random) -
                 report(first + 1)
 
 
-async def main(url: str, id_base: int) -> None:
+async def main(url: str, id_base: int, compact_after_bytes: int | None) -> None:
     database = Database(url)
     await migrate(database)
-    ledger = await EmbeddedLedger.open(database, clock=SystemClock())
+    if compact_after_bytes is None:
+        ledger = await EmbeddedLedger.open(database, clock=SystemClock())
+    else:
+        ledger = await EmbeddedLedger.open(
+            database, clock=SystemClock(), compact_after_bytes=compact_after_bytes
+        )
     await ledger.create_accounts(
         [
             Account(
@@ -105,4 +113,4 @@ async def main(url: str, id_base: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if sys.argv[3:] else None))

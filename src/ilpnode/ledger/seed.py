@@ -35,11 +35,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from ilpnode.ledger.engine import LedgerEngine
+from ilpnode.ledger.invariants import check_invariants
 from ilpnode.ledger.model import Account, ExpiredTransfer, Transfer, TransferFlags
 from ilpnode.ledger.state import AccountRow, LedgerState
 from ilpnode.ledger.statuses import TransferPendingStatus
 
-__all__ = ["seeded_engine"]
+__all__ = ["restored_engine", "seeded_engine"]
 
 _PENDING = TransferFlags.PENDING
 _POST = TransferFlags.POST_PENDING_TRANSFER
@@ -69,6 +70,43 @@ def seeded_engine(
             resolved twice, a post/void or expiry of a transfer that is not pending, an expiry
             of a transfer not given): the stored ledger is corrupt or the slice was mis-read.
     """
+    return LedgerEngine.from_state(_seeded_state(accounts, transfers, expired, last_timestamp))
+
+
+def restored_engine(
+    *,
+    accounts: Iterable[Account],
+    transfers: Iterable[Transfer],
+    expired: Iterable[ExpiredTransfer],
+    forgotten: Iterable[tuple[int, int, int]],
+    last_timestamp: int,
+) -> LedgerEngine:
+    """An engine holding a *whole* ledger as a snapshot of it recorded it: every account with
+    its balances, every transfer and expiry the engine held, the posted totals per account of
+    the transfers it had forgotten (`LedgerSnapshot.forgotten`), and its clock.
+
+    Raises:
+        ValueError: the records contradict each other (as for `seeded_engine`) or break an
+            invariant of a whole ledger (`check_invariants`): the snapshot is corrupt.
+    """
+    state = _seeded_state(accounts, transfers, expired, last_timestamp)
+    for account_id, debits_posted, credits_posted in forgotten:
+        if account_id in state.forgotten:
+            raise ValueError(f"forgotten totals of account {account_id} given twice")
+        state.forgotten[account_id] = [debits_posted, credits_posted]
+    engine = LedgerEngine.from_state(state)
+    problems = check_invariants(engine)
+    if problems:
+        raise ValueError("the snapshot breaks the ledger's invariants: " + "; ".join(problems[:5]))
+    return engine
+
+
+def _seeded_state(
+    accounts: Iterable[Account],
+    transfers: Iterable[Transfer],
+    expired: Iterable[ExpiredTransfer],
+    last_timestamp: int,
+) -> LedgerState:
     state = LedgerState()
     clock = last_timestamp
     for account in sorted(accounts, key=lambda a: a.timestamp):
@@ -111,7 +149,7 @@ def seeded_engine(
                 heapq.heappush(state.expiry_queue, (expires_at, transfer.timestamp, transfer.id))
 
     state.last_timestamp = clock
-    return LedgerEngine.from_state(state)
+    return state
 
 
 def _resolve(state: LedgerState, pending_id: int, status: TransferPendingStatus) -> None:

@@ -43,6 +43,12 @@ same synchronous step. A single writer task makes the buffer durable, one group 
   with their posts, voids and expiries (`LedgerEngine.forget_resolved`): memory holds the
   accounts, the live reservations and the liquidity transfers, not every packet ever
   forwarded. A rebuild forgets the same ones as it replays, chunk by chunk.
+- **Compaction** (SQLite). When the log's frames after its snapshot pass `compact_after_bytes`
+  (and four times the snapshot's own size), the group being committed is written as a new log
+  instead: a snapshot frame of the whole engine, cut synchronously with the group so it holds
+  exactly the state after it (`LedgerLog.compact`, atomic). A start then loads the snapshot
+  (`restored_engine`, which checks the invariants) and replays only the frames after it, and
+  the log stays bounded. SQL rows from before the log are inside the first snapshot.
 - **Failure.** If a commit fails, the engine is ahead of the database. The ledger fails closed:
   every waiting and later call raises `LedgerUnavailableError`, and a recovery task rebuilds the
   engine from the database (with back-off) and resumes. Entries that were never committed are
@@ -69,9 +75,14 @@ from ilpnode.ledger import (
     Transfer,
     TransferId,
 )
+from ilpnode.ledger.seed import restored_engine
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger_log import LedgerLog, ledger_log_path
-from ilpnode.storage.ledger_log_codec import LogCorruptionError
+from ilpnode.storage.ledger_log_codec import (
+    LogCorruptionError,
+    LogSnapshot,
+    encode_snapshot_frame,
+)
 from ilpnode.storage.ledger_rows import (
     Balances,
     insert_entries,
@@ -91,6 +102,10 @@ RECOVERY_DELAY_SECONDS_MIN = 0.5
 RECOVERY_DELAY_SECONDS_MAX = 30.0
 # Changes made with `durable=False` reach the disk at the latest this long after they were made.
 DEFERRED_FLUSH_SECONDS = 0.05
+# The log is compacted once its frames after the snapshot pass this size (about 70,000 packets,
+# 2-3 s of replay at start here) and four times the snapshot's own size.
+COMPACT_AFTER_BYTES = 16 << 20
+COMPACT_SNAPSHOT_FACTOR = 4
 # A rebuild replays the journal this many entries at a time, forgetting after each chunk.
 REPLAY_CHUNK_ENTRIES = 65_536
 # At most this many mismatching accounts are named in a corruption error.
@@ -116,6 +131,7 @@ class EmbeddedLedger:
         engine: LedgerEngine,
         log: LedgerLog | None,
         forget_codes: frozenset[int] = frozenset(),
+        compact_after_bytes: int = COMPACT_AFTER_BYTES,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -131,6 +147,7 @@ class EmbeddedLedger:
         self._deferred_flush: asyncio.TimerHandle | None = None
         self._log = log
         self._forget_codes = forget_codes
+        self._compact_after_bytes = compact_after_bytes
         self.group_commits = 0
         """Transactions the writer has committed (each carries one group of changes)."""
 
@@ -142,6 +159,7 @@ class EmbeddedLedger:
         clock: Clock,
         fsync_every_commit: bool = True,
         forget_codes: frozenset[int] = frozenset(),
+        compact_after_bytes: int = COMPACT_AFTER_BYTES,
     ) -> EmbeddedLedger:
         """Rebuild from a migrated database, expire what fell due while down, start serving.
 
@@ -149,6 +167,7 @@ class EmbeddedLedger:
         disk; they survive the process being killed, not a power cut (LEDGER_DURABILITY).
         `forget_codes`: transfer codes whose pending transfers are forgotten once resolved and
         durable (see "Memory"); `lookup_transfers` no longer finds them.
+        `compact_after_bytes`: see "Compaction".
 
         Raises:
             LedgerCorruptionError: the journal cannot be replayed or disagrees with the balances.
@@ -167,7 +186,14 @@ class EmbeddedLedger:
             raise
         if log is not None:
             log.start_sync()
-        ledger = cls(database, clock=clock, engine=engine, log=log, forget_codes=forget_codes)
+        ledger = cls(
+            database,
+            clock=clock,
+            engine=engine,
+            log=log,
+            forget_codes=forget_codes,
+            compact_after_bytes=compact_after_bytes,
+        )
         ledger._start_tasks()
         expired = await ledger.expire_due()
         if expired:
@@ -335,8 +361,13 @@ class EmbeddedLedger:
     async def _commit(self, entries: list[JournalEntry]) -> None:
         # Called synchronously after the group was cut (no await before the balance lookup),
         # so the balances are exactly those after the group's last entry.
-        if self._log is not None:
-            await self._log.append(entries)
+        if (log := self._log) is not None:
+            if log.bytes_since_snapshot >= max(
+                self._compact_after_bytes, COMPACT_SNAPSHOT_FACTOR * log.snapshot_bytes
+            ):
+                await log.compact(self._snapshot_frame(entries))
+            else:
+                await log.append(entries)
             return
         balances = self._engine.lookup_accounts(self._touched_accounts(entries))
         created = {entry.id for entry in entries if isinstance(entry, Account)}
@@ -347,6 +378,20 @@ class EmbeddedLedger:
                 connection, ((entry.timestamp, entry) for entry in entries), new_accounts
             )
             await update_balances(connection, existing)
+
+    def _snapshot_frame(self, entries: list[JournalEntry]) -> bytes:
+        # Synchronously after the cut: the engine's state is exactly the state after `entries`.
+        # Forgotten first, so that the snapshot does not carry this group's resolved packets
+        # (a failed compaction rebuilds the engine anyway).
+        self._engine.forget_resolved(entries, codes=self._forget_codes)
+        snapshot = self._engine.snapshot()
+        return encode_snapshot_frame(
+            last_timestamp=snapshot.last_timestamp,
+            accounts=snapshot.accounts,
+            transfers=snapshot.transfers,
+            expired=snapshot.expired,
+            forgotten=snapshot.forgotten,
+        )
 
     def _fail(self, error: Exception) -> None:
         logger.critical(
@@ -401,21 +446,30 @@ class EmbeddedLedger:
 async def _rebuild(
     database: Database, log: LedgerLog | None, forget_codes: frozenset[int]
 ) -> LedgerEngine:
-    async with database.engine.connect() as connection:
-        entries = await load_journal(connection)
-        stored = await load_balances(connection)
-    engine = LedgerEngine()
-    try:
-        _replay_forgetting(engine, entries, forget_codes)
-    except JournalError as error:
-        raise LedgerCorruptionError(f"the ledger journal cannot be replayed: {error}") from error
-    _check_stored_balances(engine, stored)
-    logged = 0
+    decoded = None
     if log is not None:
         try:
             decoded = await asyncio.to_thread(log.read)
         except LogCorruptionError as error:
             raise LedgerCorruptionError(f"the ledger log {log.path} is damaged: {error}") from error
+    if decoded is not None and decoded.snapshot is not None:
+        engine = _restore(decoded.snapshot, log)
+        rows = 0  # the journal rows from before the log are inside the snapshot
+    else:
+        async with database.engine.connect() as connection:
+            entries = await load_journal(connection)
+            stored = await load_balances(connection)
+        engine = LedgerEngine()
+        try:
+            _replay_forgetting(engine, entries, forget_codes)
+        except JournalError as error:
+            raise LedgerCorruptionError(
+                f"the ledger journal cannot be replayed: {error}"
+            ) from error
+        _check_stored_balances(engine, stored)
+        rows = len(entries)
+    logged = 0
+    if log is not None and decoded is not None:
         if decoded.torn_bytes:
             logger.warning(
                 "ledger log %s: cut off %d bytes of a last write that never completed",
@@ -429,8 +483,27 @@ async def _rebuild(
                 f"the ledger log {log.path} cannot be replayed: {error}"
             ) from error
         logged = len(decoded.entries)
-    logger.info("ledger rebuilt: %d journal rows, %d log entries", len(entries), logged)
+    logger.info(
+        "ledger rebuilt: %s, %d journal rows, %d log entries",
+        "from a snapshot" if decoded is not None and decoded.snapshot else "no snapshot",
+        rows,
+        logged,
+    )
     return engine
+
+
+def _restore(snapshot: LogSnapshot, log: LedgerLog | None) -> LedgerEngine:
+    try:
+        return restored_engine(
+            accounts=snapshot.accounts,
+            transfers=snapshot.transfers,
+            expired=snapshot.expired,
+            forgotten=snapshot.forgotten,
+            last_timestamp=snapshot.last_timestamp,
+        )
+    except ValueError as error:
+        where = log.path if log is not None else "the ledger log"
+        raise LedgerCorruptionError(f"the snapshot in {where} is unusable: {error}") from error
 
 
 def _replay_forgetting(

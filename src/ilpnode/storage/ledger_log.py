@@ -14,6 +14,13 @@ move and delete the two together. Accounts, transfers and expiries all go to the
 SQLite keeps the assets and peers. The balances are not stored separately: the engine rebuilds
 them by replaying the log, re-validating every entry (`LedgerEngine.replay`).
 
+Compaction (`compact`): the log is replaced, atomically, by a new one that starts with a
+snapshot frame of the whole ledger (the commit that triggers it included); the frames before it
+are gone. The new file is written and synced beside the log (`<log>.new`), the old one kept as
+a hard link (`<log>.old`) while `rename` puts the new one in its place, and the directory is
+synced: a crash at any point leaves the old log or the new one, whole. If the directory sync
+fails, the old log is put back. Leftover `.new`/`.old` files of a crash are removed at `read`.
+
 Failure: if a write or sync fails (or the sync process is gone), the frame is cut off again
 (zeroed, and synced) so that a rebuild sees exactly what callers were told is durable, and the
 next sync starts a new process. A torn last frame found at start is zeroed the same way.
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -31,6 +39,8 @@ from pathlib import Path
 
 from ilpnode.ledger import JournalEntry
 from ilpnode.storage.ledger_log_codec import FILE_HEADER, DecodedLog, decode_log, encode_frame
+
+_logger = logging.getLogger(__name__)
 
 __all__ = ["LedgerLog", "SyncProcess", "ledger_log_path"]
 
@@ -58,6 +68,9 @@ class LedgerLog:
         self._size = 0  # end of the last frame made durable
         self._allocated = 0  # the file's size: frames, then zeros
         self._sync: SyncProcess | None = None
+        self._entries_start = len(FILE_HEADER)  # end of the snapshot frame, if there is one
+        self.compactions = 0
+        """Times the log was replaced by a snapshot (`compact`)."""
         self.syncs = 0
         """Completed syncs (one per commit with `fsync_every_commit`)."""
 
@@ -72,6 +85,9 @@ class LedgerLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        for leftover in (self._new_path, self._old_path):  # of a compaction cut short
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
         if not self.path.exists():
             self._create()
         decoded = decode_log(self.path.read_bytes())
@@ -81,7 +97,26 @@ class LedgerLog:
             os.fsync(self._fd)
         self._size = decoded.good_end
         self._allocated = os.fstat(self._fd).st_size
+        self._entries_start = decoded.entries_start
         return decoded
+
+    @property
+    def _new_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".new")
+
+    @property
+    def _old_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".old")
+
+    @property
+    def bytes_since_snapshot(self) -> int:
+        """Bytes of frames after the snapshot (or the header): what a start replays."""
+        return self._size - self._entries_start
+
+    @property
+    def snapshot_bytes(self) -> int:
+        """Size of the snapshot frame the log starts with (0 without one)."""
+        return self._entries_start - len(FILE_HEADER)
 
     def _create(self) -> None:
         temporary = self.path.with_name(self.path.name + ".new")
@@ -92,11 +127,7 @@ class LedgerLog:
         finally:
             os.close(fd)
         os.replace(temporary, self.path)
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the new name survives a power cut too
-        finally:
-            os.close(directory)
+        _fsync_directory(self.path.parent)  # the new name survives a power cut too
 
     def start_sync(self) -> None:
         """Start the sync process now, so that the first commit does not wait for it to start
@@ -138,6 +169,64 @@ class LedgerLog:
             raise
         self._size = end
 
+    async def compact(self, snapshot_frame: bytes) -> None:
+        """Replace the log by one holding only `snapshot_frame` (the whole ledger, including
+        what this commit adds; see "Compaction"). Returns once the new log is in place (and
+        synced, if set). Not while an `append` is under way.
+
+        Raises:
+            OSError: the new log could not be made; the old one is still in place.
+        """
+        old_fd = self._fd
+        if old_fd is None:
+            raise RuntimeError("the ledger log is not open (read it first)")
+        size = len(FILE_HEADER) + len(snapshot_frame)
+        allocated = size + PREALLOCATE_BYTES
+        await asyncio.to_thread(self._replace_file, snapshot_frame, allocated)
+        self.compactions += 1
+        os.close(old_fd)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
+        self._size = self._entries_start = size
+        self._allocated = allocated
+        if self._sync is not None:
+            try:
+                await self._sync.reopen()  # it held the old file
+            except OSError as error:  # the new log is durable already: only the process is lost
+                _logger.warning("ledger sync process lost at compaction: %s", error)
+                await self._sync.close()
+                self._sync = None  # the next commit starts a new one
+
+    def _replace_file(self, snapshot_frame: bytes, allocated: int) -> None:
+        # In a thread: blocking file I/O.
+        new_path, old_path = self._new_path, self._old_path
+        try:
+            fd = os.open(new_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            try:
+                end = _pwrite_all(fd, FILE_HEADER + snapshot_frame, 0)
+                _pwrite_all(fd, bytes(allocated - end), end)
+                if self._fsync:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                old_path.unlink()
+            os.link(self.path, old_path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                new_path.unlink()
+            raise
+        os.replace(new_path, self.path)
+        try:
+            if self._fsync:
+                _fsync_directory(self.path.parent)
+        except BaseException:
+            os.replace(old_path, self.path)  # the old log back: the commit did not happen
+            with contextlib.suppress(OSError):
+                _fsync_directory(self.path.parent)
+            raise
+        with contextlib.suppress(OSError):  # a leftover is removed at the next start
+            old_path.unlink()
+
     def _preallocate(self, fd: int, needed: int) -> None:
         # On the event loop's thread: a copy of zeros into the page cache, once per chunk; the
         # next sync writes it out (and the new file size) together with its frame.
@@ -154,6 +243,14 @@ class LedgerLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _fsync_directory(path: Path) -> None:
+    directory = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def _pwrite_all(fd: int, data: bytes, position: int) -> int:
@@ -194,12 +291,22 @@ class SyncProcess:
 
     async def sync(self) -> None:
         """Raises: OSError: the sync failed, or the process is gone."""
+        await self._ask(b"s")
+
+    async def reopen(self) -> None:
+        """Have it open the log's path again (after a compaction replaced the file), and sync.
+
+        Raises: OSError: as for `sync`.
+        """
+        await self._ask(b"r")
+
+    async def _ask(self, request: bytes) -> None:
         if not self.alive:
             raise OSError("the ledger sync process is gone")
         future = self._loop.create_future()
         self._waiters.append(future)
         try:
-            os.write(self._requests, b"s")  # one byte into an empty pipe: does not block
+            os.write(self._requests, request)  # one byte into an empty pipe: does not block
         except OSError:
             self._waiters.remove(future)
             self._stop_reading()

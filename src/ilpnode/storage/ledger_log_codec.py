@@ -9,6 +9,12 @@ A log file is `FILE_HEADER` followed by frames, one frame per group commit:
 Records: `A` an account as the engine journaled it (id, the four balances, user data, ledger,
 code, flags, timestamp), `T` a transfer as stored (every field, posts and voids with the
 fields the engine filled in from their pending transfer), `E` an expiry (pending id, timestamp).
+
+The first frame may instead be a snapshot of the whole ledger up to it (written when the log is
+compacted, `encode_snapshot_frame`): an `S` record (the ledger clock) first, then per account
+the posted totals of the transfers the engine forgot (`F`: id, debits, credits), the accounts
+with their current balances (`A`), and the transfers and expiries it still holds (`T`, `E`).
+An `S` or `F` record anywhere else is damage.
 Fixed sizes make encoding one `struct.pack` per record (about a microsecond, on the event
 loop's thread) and leave nothing to parse but the kind byte.
 
@@ -45,8 +51,10 @@ __all__ = [
     "FILE_HEADER",
     "DecodedLog",
     "LogCorruptionError",
+    "LogSnapshot",
     "decode_log",
     "encode_frame",
+    "encode_snapshot_frame",
 ]
 
 FILE_HEADER: Final = b"ilpnode ledger log v1\n\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
@@ -57,6 +65,8 @@ _M64: Final = 2**64 - 1
 _KIND_ACCOUNT: Final = 0x41  # "A"
 _KIND_TRANSFER: Final = 0x54  # "T"
 _KIND_EXPIRY: Final = 0x45  # "E"
+_KIND_SNAPSHOT: Final = 0x53  # "S"
+_KIND_FORGOTTEN: Final = 0x46  # "F"
 # kind, id, debits_pending, debits_posted, credits_pending, credits_posted, user_data_128,
 # user_data_64, user_data_32, ledger, code, flags, timestamp
 _ACCOUNT: Final = struct.Struct("<BQQQQQQQQQIIHHQ")
@@ -65,20 +75,40 @@ _ACCOUNT: Final = struct.Struct("<BQQQQQQQQQIIHHQ")
 _TRANSFER: Final = struct.Struct("<BQQQQQQQQQQQQIIIHHQ")
 # kind, pending_id, timestamp
 _EXPIRY: Final = struct.Struct("<BQQQ")
+# kind, last_timestamp
+_SNAPSHOT: Final = struct.Struct("<BQ")
+# kind, account id, debits_posted, credits_posted (of the forgotten transfers)
+_FORGOTTEN: Final = struct.Struct("<BQQQQ")
 
 
 class LogCorruptionError(ValueError):
     """The log is damaged before its end, or holds a record that is not one of ours."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogSnapshot:
+    """The ledger as of the end of a snapshot frame (see the module docstring)."""
+
+    last_timestamp: int
+    accounts: list[Account]
+    transfers: list[Transfer]
+    expired: list[ExpiredTransfer]
+    forgotten: list[tuple[AccountId, int, int]]
+
+
 @dataclass(frozen=True, slots=True)
 class DecodedLog:
     entries: list[JournalEntry]
+    """The entries after the snapshot, if there is one; else every entry."""
     good_end: int
     """Offset just past the last valid frame: where the next frame is appended."""
     torn_bytes: int
     """Bytes after `good_end` that belong to a torn (never acknowledged) last frame (up to its
     last non-zero byte: zeros after it are preallocated padding)."""
+    snapshot: LogSnapshot | None = None
+    """The state the entries follow, if the log starts with a snapshot frame."""
+    entries_start: int = len(FILE_HEADER)
+    """Offset of the first frame after the snapshot (after the header, without one)."""
 
 
 def encode_frame(entries: Iterable[JournalEntry]) -> bytes:
@@ -95,6 +125,30 @@ def encode_frame(entries: Iterable[JournalEntry]) -> bytes:
             records.append(
                 _EXPIRY.pack(_KIND_EXPIRY, pending_id & _M64, pending_id >> 64, entry.timestamp)
             )
+    payload = b"".join(records)
+    return _FRAME_HEADER.pack(_FRAME_MAGIC, len(payload), zlib.crc32(payload)) + payload
+
+
+def encode_snapshot_frame(
+    *,
+    last_timestamp: int,
+    accounts: Iterable[Account],
+    transfers: Iterable[Transfer],
+    expired: Iterable[ExpiredTransfer],
+    forgotten: Iterable[tuple[AccountId, int, int]],
+) -> bytes:
+    """A snapshot frame: the whole ledger, to start a compacted log with."""
+    records = [_SNAPSHOT.pack(_KIND_SNAPSHOT, last_timestamp)]
+    records.extend(
+        _FORGOTTEN.pack(_KIND_FORGOTTEN, id_ & _M64, id_ >> 64, debits, credits)
+        for id_, debits, credits in forgotten
+    )
+    records.extend(_encode_account(account) for account in accounts)
+    records.extend(_encode_transfer(transfer) for transfer in transfers)
+    records.extend(
+        _EXPIRY.pack(_KIND_EXPIRY, e.pending_id & _M64, e.pending_id >> 64, e.timestamp)
+        for e in expired
+    )
     payload = b"".join(records)
     return _FRAME_HEADER.pack(_FRAME_MAGIC, len(payload), zlib.crc32(payload)) + payload
 
@@ -154,6 +208,12 @@ def decode_log(data: bytes) -> DecodedLog:
         raise LogCorruptionError("not an ilpnode ledger log (unknown file header)")
     entries: list[JournalEntry] = []
     offset = len(FILE_HEADER)
+    snapshot = None
+    first = _frame_payload(data, offset)
+    if first is not None and data[first[0] : first[0] + 1] == bytes([_KIND_SNAPSHOT]):
+        snapshot = _decode_snapshot(data, *first)
+        offset = first[1]
+    entries_start = offset
     while offset < len(data):
         payload = _frame_payload(data, offset)
         if payload is None:
@@ -164,11 +224,40 @@ def decode_log(data: bytes) -> DecodedLog:
                     f"damaged frame at byte {offset}, followed by valid frames"
                 )
             torn = len(data.rstrip(b"\x00")) - offset  # the padding after it is not torn
-            return DecodedLog(entries, good_end=offset, torn_bytes=torn)
+            return DecodedLog(
+                entries,
+                good_end=offset,
+                torn_bytes=torn,
+                snapshot=snapshot,
+                entries_start=entries_start,
+            )
         start, end = payload
         _decode_records(data, start, end, entries)
         offset = end
-    return DecodedLog(entries, good_end=offset, torn_bytes=0)
+    return DecodedLog(
+        entries, good_end=offset, torn_bytes=0, snapshot=snapshot, entries_start=entries_start
+    )
+
+
+def _decode_snapshot(data: bytes, start: int, end: int) -> LogSnapshot:
+    _, last_timestamp = _SNAPSHOT.unpack_from(data, start)
+    offset = start + _SNAPSHOT.size
+    forgotten: list[tuple[AccountId, int, int]] = []
+    entries: list[JournalEntry] = []
+    while offset < end and data[offset] == _KIND_FORGOTTEN:
+        if offset + _FORGOTTEN.size > end:
+            raise LogCorruptionError(f"unreadable record (kind 0x46) at byte {offset}")
+        _, low, high, debits, credits = _FORGOTTEN.unpack_from(data, offset)
+        forgotten.append((AccountId(low | high << 64), debits, credits))
+        offset += _FORGOTTEN.size
+    _decode_records(data, offset, end, entries)
+    return LogSnapshot(
+        last_timestamp=last_timestamp,
+        accounts=[e for e in entries if isinstance(e, Account)],
+        transfers=[e for e in entries if isinstance(e, Transfer)],
+        expired=[e for e in entries if isinstance(e, ExpiredTransfer)],
+        forgotten=forgotten,
+    )
 
 
 def _frame_payload(data: bytes, offset: int) -> tuple[int, int] | None:

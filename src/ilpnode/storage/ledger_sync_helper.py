@@ -3,7 +3,8 @@
 Run as a script (`python ledger_sync_helper.py LOG_PATH`, by `ledger_log.SyncProcess`), never
 imported by the node. Protocol on stdin/stdout: every byte read is one request; after reading
 what is there, one `fdatasync` covers all of them (each was sent after its frame was written),
-and one answer byte per request goes back: `k` synced, `e` the sync failed (then the process
+after opening the log's path again first if one of them is `r` (a compaction replaced the
+file), and one answer byte per request goes back: `k` synced, `e` the sync failed (then the process
 exits: after a failed fsync the kernel may have dropped the unsynced pages, and only a rebuild
 from what is on disk is safe). End of input, or a closed answer pipe (the node closed the pipe
 or died), ends it quietly.
@@ -18,7 +19,8 @@ import sys
 
 
 def main() -> int:
-    log = os.open(sys.argv[1], os.O_WRONLY | os.O_CLOEXEC)  # never written through: for syncs
+    path = sys.argv[1]
+    log = os.open(path, os.O_WRONLY | os.O_CLOEXEC)  # never written through: for syncs
     while True:
         try:
             requests = os.read(0, 4096)
@@ -27,6 +29,9 @@ def main() -> int:
         if not requests:
             return 0
         try:
+            if b"r" in requests:
+                os.close(log)
+                log = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
             os.fdatasync(log)
         except OSError:
             _answer(b"e" * len(requests))

@@ -24,6 +24,7 @@ from ilpnode.storage.ledger_log_codec import (
     LogCorruptionError,
     decode_log,
     encode_frame,
+    encode_snapshot_frame,
 )
 
 U128 = st.integers(0, 2**128 - 1)
@@ -152,3 +153,58 @@ def test_a_torn_frame_over_the_padding_is_told_without_the_padding() -> None:
     decoded = decode_log(good + torn + bytes(4096))
     assert decoded.entries == first
     assert (decoded.good_end, decoded.torn_bytes) == (len(good), len(torn.rstrip(b"\x00")))
+
+
+forgotten_totals = st.lists(st.tuples(U128.map(AccountId), U64, U64), max_size=5)
+
+
+@given(
+    st.lists(accounts, max_size=5),
+    st.lists(transfers, max_size=5),
+    st.lists(expiries, max_size=5),
+    forgotten_totals,
+    TIMESTAMP,
+    st.lists(entries, max_size=3),
+)
+def test_a_snapshot_frame_comes_back_exactly_and_the_frames_after_it_follow(
+    snapshot_accounts: list[Account],
+    snapshot_transfers: list[Transfer],
+    snapshot_expired: list[ExpiredTransfer],
+    forgotten: list[tuple[AccountId, int, int]],
+    last_timestamp: int,
+    groups: list[list[JournalEntry]],
+) -> None:
+    snapshot = encode_snapshot_frame(
+        last_timestamp=last_timestamp,
+        accounts=snapshot_accounts,
+        transfers=snapshot_transfers,
+        expired=snapshot_expired,
+        forgotten=forgotten,
+    )
+    data = FILE_HEADER + snapshot + b"".join(encode_frame(group) for group in groups)
+    decoded = decode_log(data)
+    assert decoded.snapshot is not None
+    assert decoded.snapshot.last_timestamp == last_timestamp
+    assert decoded.snapshot.accounts == snapshot_accounts
+    assert decoded.snapshot.transfers == snapshot_transfers
+    assert decoded.snapshot.expired == snapshot_expired
+    assert decoded.snapshot.forgotten == forgotten
+    assert decoded.entries == [entry for group in groups for entry in group]
+    assert decoded.entries_start == len(FILE_HEADER) + len(snapshot)
+    assert (decoded.good_end, decoded.torn_bytes) == (len(data), 0)
+
+
+def test_a_log_without_a_snapshot_says_so() -> None:
+    first, second = _sample()
+    decoded = decode_log(_log(first, second))
+    assert decoded.snapshot is None
+    assert decoded.entries_start == len(FILE_HEADER)
+
+
+def test_a_snapshot_frame_anywhere_but_first_is_corruption() -> None:
+    first, _ = _sample()
+    snapshot = encode_snapshot_frame(
+        last_timestamp=9, accounts=[], transfers=[], expired=[], forgotten=[]
+    )
+    with pytest.raises(LogCorruptionError, match="unreadable record"):
+        decode_log(FILE_HEADER + encode_frame(first) + snapshot)

@@ -104,7 +104,6 @@ from ilpnode.ledger.model import (
     ExpiredTransfer,
     JournalEntry,
     Transfer,
-    TransferFlags,
     TransferId,
 )
 from ilpnode.ledger.rules import validate_account, validate_transfer
@@ -120,7 +119,6 @@ from ilpnode.ledger.statuses import (
 __all__ = ["JournalError", "LedgerEngine", "LedgerSnapshot"]
 
 _LINKED = 1  # AccountFlags.LINKED == TransferFlags.LINKED == 1 << 0
-_RESOLVES = int(TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER)
 _Event = TypeVar("_Event", Account, Transfer)
 _Status = TypeVar("_Status", CreateAccountStatus, CreateTransferStatus)
 
@@ -292,9 +290,8 @@ class LedgerEngine:
         state = self._state
         forgotten = 0
         for entry in entries:
-            if isinstance(entry, ExpiredTransfer) or (
-                isinstance(entry, Transfer) and entry.flags & _RESOLVES
-            ):
+            # Posts, voids and expiries name a pending transfer; nothing else does (id 0).
+            if not isinstance(entry, Account) and entry.pending_id:
                 forgotten += state.forget(entry, codes)
         return forgotten
 

@@ -142,7 +142,7 @@ class LedgerState:
             if record is None or record.pending_id != pending_id:
                 return False
             del self.transfers[record.id]
-            if record.flags & _POST:
+            if int(record.flags) & _POST:
                 self._forget_posted(record.debit_account_id, 0, record.amount)
                 self._forget_posted(record.credit_account_id, 1, record.amount)
         del self.transfers[pending_id]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from ilpnode.config import Settings
+
+if TYPE_CHECKING:
+    from ilpnode.storage.embedded_ledger import EmbeddedLedger
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -96,3 +102,12 @@ def migrated_throwaway_database() -> Iterator[str]:
         yield url
     finally:
         asyncio.run(run_on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def wait_until_available(ledger: EmbeddedLedger) -> None:
+    """Wait (up to 5 s) for a ledger that failed closed to rebuild itself; fail the test if not."""
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if ledger.available:
+            return
+    pytest.fail("the ledger did not recover")

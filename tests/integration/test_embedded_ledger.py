@@ -34,7 +34,7 @@ from ilpnode.storage.ledger_log_codec import FILE_HEADER, decode_log, encode_fra
 from ilpnode.storage.ledger_rows import insert_entries
 from ilpnode.storage.migrate import migrate
 from ilpnode.storage.schema import ledger_accounts
-from tests.support import ManualClock
+from tests.support import ManualClock, wait_until_available
 
 SETTLEMENT = AccountId(1)
 PEER = AccountId(2)
@@ -409,12 +409,7 @@ async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
         with pytest.raises(LedgerUnavailableError, match="sync process"):
             await ledger.create_transfers([deposit(11, 500)])
         assert _log_file(database).stat().st_size == size  # the frame was cut off again
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if ledger.available:
-                break
-        else:
-            pytest.fail("the ledger did not recover")
+        await wait_until_available(ledger)
         [peer] = await ledger.lookup_accounts([PEER])
         assert peer.credits_posted == 1_000  # the refused deposit is not there
         [result] = await ledger.create_transfers([deposit(11, 500)])  # a new sync process

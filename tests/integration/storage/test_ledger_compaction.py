@@ -23,7 +23,7 @@ from ilpnode.storage.embedded_ledger import EmbeddedLedger, LedgerUnavailableErr
 from ilpnode.storage.ledger_log import ledger_log_path
 from ilpnode.storage.ledger_log_codec import decode_log
 from ilpnode.storage.migrate import migrate
-from tests.support import ManualClock
+from tests.support import ManualClock, wait_until_available
 
 SETTLEMENT, PEER, OTHER = AccountId(1), AccountId(2), AccountId(3)
 PACKET, DEPOSIT, WITHDRAWAL = 1, 2, 3
@@ -180,12 +180,7 @@ async def test_a_failed_directory_sync_puts_the_old_log_back_and_the_commit_fail
             await ledger.create_transfers([_transfer(20, 7, code=DEPOSIT)])
         assert _log_path(database).read_bytes() == before  # the old log is back
         monkeypatch.undo()
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if ledger.available:
-                break
-        else:
-            pytest.fail("the ledger did not recover")
+        await wait_until_available(ledger)
         [after] = await ledger.lookup_accounts([PEER])
         assert after.credits_posted == peer.credits_posted  # the failed deposit is not there
         [result] = await ledger.create_transfers([_transfer(20, 7, code=DEPOSIT)])

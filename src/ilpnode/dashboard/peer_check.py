@@ -2,9 +2,8 @@
 
 The same check as `ilpnode peers check` (cli_admin/peer_check.py), done by the node itself:
 a Prepare to `peer.config`, amount 0 (RFC 0031), POSTed to the peer's outgoing endpoint with its
-outgoing token, as this node's connector would. Any ILP answer proves the endpoint is reachable
-and the token accepted; an IL-DCP answer also says which address and asset the peer has
-configured for us, and they are compared with ours. No money moves.
+outgoing token, as this node's connector would; both read the answer with
+`ilp.read_link_check_answer`. No money moves.
 
 The last result per peer is kept in memory (for the peers table's "state"); it is gone at a
 restart, like the traffic counters.
@@ -19,15 +18,7 @@ from uuid import UUID
 
 import httpx
 
-from ilpnode.ilp import (
-    Fulfill,
-    IldcpError,
-    IlpCodecError,
-    build_ildcp_request,
-    decode_ildcp_response,
-    decode_reply,
-    encode_prepare,
-)
+from ilpnode.ilp import build_ildcp_request, encode_prepare, read_link_check_answer
 from ilpnode.services.peering import Asset, Peer
 
 __all__ = ["CHECK_TIMEOUT_SECONDS", "CheckResult", "PeerChecker"]
@@ -95,51 +86,16 @@ class PeerChecker:
             ]
         except httpx.HTTPError as error:
             return False, [f"Cannot reach peer {label} at {endpoint}: {_describe(error)}."]
-        if answer.status_code in (401, 403):
-            return False, [
-                f"Peer {label} refused our outgoing token (HTTP {answer.status_code}): check "
-                "the token it gave you."
-            ]
-        if answer.status_code != 200:
-            return False, [
-                f"Peer {label} answered HTTP {answer.status_code} instead of an ILP packet: "
-                f"{answer.text[:200]}"
-            ]
-        try:
-            reply = decode_reply(answer.content)
-        except IlpCodecError as error:
-            return False, [f"Peer {label} answered something that is not ILP: {error}."]
-        lines = [f"Peer {label} at {endpoint} accepted our token."]
-        if not isinstance(reply, Fulfill):
-            lines.append(
-                f"It does not answer IL-DCP ({reply.code} from {reply.triggered_by or '?'}: "
-                f"{reply.message or 'no message'}); Rafiki and ilp-connector peers often do "
-                "not, which is fine."
-            )
-            return True, lines
-        return True, lines + self._report(reply, asset)
-
-    def _report(self, reply: Fulfill, asset: Asset) -> list[str]:
-        try:
-            told = decode_ildcp_response(reply)
-        except (IldcpError, IlpCodecError, ValueError) as error:
-            return [f"Its IL-DCP answer cannot be read: {error}."]
-        lines = [
-            f"It knows this node as {told.client_address}, asset {told.asset_code} "
-            f"scale {told.asset_scale}."
-        ]
-        if (told.asset_code, told.asset_scale) != (asset.code, asset.scale):
-            lines.append(
-                f"Warning: this node peers with it in {asset.code} scale {asset.scale}: the two "
-                "sides disagree on the asset, so amounts would be misread."
-            )
-        if told.client_address != self._own_address:
-            lines.append(
-                f"Note: this node's ILP address is {self._own_address}; the peer has "
-                f"{told.client_address} configured for it, so packets it sends to "
-                f"{self._own_address} may not come through this link."
-            )
-        return lines
+        read = read_link_check_answer(
+            answer.status_code,
+            answer.content,
+            label=label,
+            endpoint=endpoint,
+            asset_code=asset.code,
+            asset_scale=asset.scale,
+            own_address=self._own_address,
+        )
+        return read.ok, list(read.lines)
 
 
 def _describe(error: httpx.HTTPError) -> str:

@@ -4,6 +4,7 @@
   OER Encoding).  ``decode_*`` functions raise only :class:`IlpCodecError` (subclasses) for any
   input bytes; invalid field values given to constructors raise ``ValueError``.
 - Addresses: RFC 0015.  IL-DCP: RFC 0031.  Error codes and F08 data: RFC 0027.
+- A link check's answer (an IL-DCP request over ILP-over-HTTP) in words: ``_link_check``.
 
 Nothing here does I/O, logs, or reads the clock: time is always an argument.
 """
@@ -46,6 +47,7 @@ from ._ildcp import (
     is_ildcp_request,
     validate_ildcp_request,
 )
+from ._link_check import LinkCheckAnswer, read_link_check_answer
 from ._oer import MAX_UINT64, Reader, Writer, encode_length
 from ._packet import (
     CONDITION_BYTES,
@@ -92,6 +94,7 @@ __all__ = [
     "InvalidAddress",
     "InvalidField",
     "InvalidLength",
+    "LinkCheckAnswer",
     "Prepare",
     "Reader",
     "Reject",
@@ -121,6 +124,7 @@ __all__ = [
     "is_ildcp_request",
     "is_valid_address",
     "parse_address",
+    "read_link_check_answer",
     "read_prepare_amount_and_expiry",
     "rewrite_prepare",
     "validate_ildcp_request",

@@ -48,7 +48,9 @@ same synchronous step. A single writer task makes the buffer durable, one group 
   instead: a snapshot frame of the whole engine, cut synchronously with the group so it holds
   exactly the state after it (`LedgerLog.compact`, atomic). A start then loads the snapshot
   (`restored_engine`, which checks the invariants) and replays only the frames after it, and
-  the log stays bounded. SQL rows from before the log are inside the first snapshot.
+  the log stays bounded. SQL rows from before the log are inside the first snapshot. A
+  compaction that cannot make its new log (`CompactionSkipped`: no space, no hard links)
+  changes nothing: the group is appended instead, and compaction is retried a minute later.
 - **Failure.** If a commit fails, the engine is ahead of the database. The ledger fails closed:
   every waiting and later call raises `LedgerUnavailableError`, and a recovery task rebuilds the
   engine from the database (with back-off) and resumes. Entries that were never committed are
@@ -60,6 +62,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Sequence
 
@@ -77,7 +80,7 @@ from ilpnode.ledger import (
 )
 from ilpnode.ledger.seed import restored_engine
 from ilpnode.storage.database import Database
-from ilpnode.storage.ledger_log import LedgerLog, ledger_log_path
+from ilpnode.storage.ledger_log import CompactionSkipped, LedgerLog, ledger_log_path
 from ilpnode.storage.ledger_log_codec import (
     LogCorruptionError,
     LogSnapshot,
@@ -106,6 +109,9 @@ DEFERRED_FLUSH_SECONDS = 0.05
 # 2-3 s of replay at start here) and four times the snapshot's own size.
 COMPACT_AFTER_BYTES = 16 << 20
 COMPACT_SNAPSHOT_FACTOR = 4
+# A compaction that could not make its new log (no space, no hard links) is retried this late;
+# meanwhile commits are appended as usual.
+COMPACT_RETRY_SECONDS = 60.0
 # A rebuild replays the journal this many entries at a time, forgetting after each chunk.
 REPLAY_CHUNK_ENTRIES = 65_536
 # At most this many mismatching accounts are named in a corruption error.
@@ -148,6 +154,7 @@ class EmbeddedLedger:
         self._log = log
         self._forget_codes = forget_codes
         self._compact_after_bytes = compact_after_bytes
+        self._compact_again_at = 0.0  # time.monotonic(): after a failed compaction
         self.group_commits = 0
         """Transactions the writer has committed (each carries one group of changes)."""
 
@@ -362,12 +369,22 @@ class EmbeddedLedger:
         # Called synchronously after the group was cut (no await before the balance lookup),
         # so the balances are exactly those after the group's last entry.
         if (log := self._log) is not None:
-            if log.bytes_since_snapshot >= max(
-                self._compact_after_bytes, COMPACT_SNAPSHOT_FACTOR * log.snapshot_bytes
+            if (
+                log.bytes_since_snapshot
+                >= max(self._compact_after_bytes, COMPACT_SNAPSHOT_FACTOR * log.snapshot_bytes)
+                and (now := time.monotonic()) >= self._compact_again_at
             ):
-                await log.compact(self._snapshot_frame(entries))
-            else:
-                await log.append(entries)
+                try:
+                    await log.compact(self._snapshot_frame(entries))
+                    return
+                except CompactionSkipped as error:
+                    logger.warning(
+                        "ledger log compaction failed, appending instead; retrying in %.0f s: %s",
+                        COMPACT_RETRY_SECONDS,
+                        error,
+                    )
+                    self._compact_again_at = now + COMPACT_RETRY_SECONDS
+            await log.append(entries)
             return
         balances = self._engine.lookup_accounts(self._touched_accounts(entries))
         created = {entry.id for entry in entries if isinstance(entry, Account)}

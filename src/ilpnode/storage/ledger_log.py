@@ -42,7 +42,7 @@ from ilpnode.storage.ledger_log_codec import FILE_HEADER, DecodedLog, decode_log
 
 _logger = logging.getLogger(__name__)
 
-__all__ = ["LedgerLog", "SyncProcess", "ledger_log_path"]
+__all__ = ["CompactionSkipped", "LedgerLog", "SyncProcess", "ledger_log_path"]
 
 _HELPER = Path(__file__).with_name("ledger_sync_helper.py")
 # The file grows by zero-filled chunks of this size ahead of the frames: a frame then overwrites
@@ -56,6 +56,11 @@ _HELPER_EXIT_SECONDS = 5.0
 def ledger_log_path(sqlite_path: str) -> Path:
     """Where the ledger log of the SQLite database at `sqlite_path` lives."""
     return Path(f"{sqlite_path}-ledger.log")
+
+
+class CompactionSkipped(OSError):
+    """The new log could not be made (no space, no hard links, …): nothing changed, the old log
+    is in place and open, and the commit can be appended to it instead."""
 
 
 class LedgerLog:
@@ -175,7 +180,9 @@ class LedgerLog:
         synced, if set). Not while an `append` is under way.
 
         Raises:
-            OSError: the new log could not be made; the old one is still in place.
+            CompactionSkipped: the new log could not be made; nothing changed.
+            OSError: the directory sync after the swap failed; the old log was put back, but
+                the disk is failing: treat it as a failed commit.
         """
         old_fd = self._fd
         if old_fd is None:
@@ -211,11 +218,22 @@ class LedgerLog:
             with contextlib.suppress(FileNotFoundError):
                 old_path.unlink()
             os.link(self.path, old_path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                new_path.unlink()
+            message = f"cannot make a new ledger log: {error}"
+            raise CompactionSkipped(error.errno, message) from error
         except BaseException:
             with contextlib.suppress(OSError):
                 new_path.unlink()
             raise
-        os.replace(new_path, self.path)
+        try:
+            os.replace(new_path, self.path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                new_path.unlink()
+                old_path.unlink()
+            raise CompactionSkipped(error.errno, f"cannot swap in the new log: {error}") from error
         try:
             if self._fsync:
                 _fsync_directory(self.path.parent)

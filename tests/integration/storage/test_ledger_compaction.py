@@ -188,3 +188,41 @@ async def test_a_failed_directory_sync_puts_the_old_log_back_and_the_commit_fail
         assert log.compactions >= 1
     finally:
         await ledger.close()
+
+
+async def test_a_compaction_that_cannot_make_its_new_log_appends_instead(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock()
+    ledger = await _open(database, clock)
+    log = ledger._log
+    assert log is not None
+    try:
+        await _accounts(ledger)
+        await ledger.create_transfers([_transfer(10, 1_000_000, code=DEPOSIT)])
+        first_id = 1_000
+        while log.bytes_since_snapshot < SMALL:  # then the next commit would compact
+            await _packets(ledger, first_id, 5)
+            first_id += 10
+
+        def no_hard_links(source: object, target: object) -> None:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr("ilpnode.storage.ledger_log.os.link", no_hard_links)
+        [result] = await ledger.create_transfers([_transfer(20, 7, code=DEPOSIT)])
+        assert result.status is CreateTransferStatus.CREATED  # the commit went on
+        assert ledger.available
+        assert log.compactions == 0
+        path = _log_path(database)
+        assert not path.with_name(path.name + ".new").exists()
+        decoded = decode_log(path.read_bytes())
+        assert decoded.snapshot is None
+        assert TransferId(20) in {e.id for e in decoded.entries if isinstance(e, Transfer)}
+        live = ledger.engine.snapshot()
+    finally:
+        await ledger.close()
+    reopened = await _open(database, clock)
+    try:
+        assert reopened.engine.snapshot() == live
+    finally:
+        await reopened.close()

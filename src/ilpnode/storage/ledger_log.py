@@ -189,10 +189,9 @@ class LedgerLog:
             raise RuntimeError("the ledger log is not open (read it first)")
         size = len(FILE_HEADER) + len(snapshot_frame)
         allocated = size + PREALLOCATE_BYTES
-        await asyncio.to_thread(self._replace_file, snapshot_frame, allocated)
+        self._fd = await asyncio.to_thread(self._replace_file, snapshot_frame, allocated)
         self.compactions += 1
         os.close(old_fd)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
         self._size = self._entries_start = size
         self._allocated = allocated
         if self._sync is not None:
@@ -203,47 +202,44 @@ class LedgerLog:
                 await self._sync.close()
                 self._sync = None  # the next commit starts a new one
 
-    def _replace_file(self, snapshot_frame: bytes, allocated: int) -> None:
-        # In a thread: blocking file I/O.
+    def _replace_file(self, snapshot_frame: bytes, allocated: int) -> int:
+        """In a thread (blocking file I/O): make the new log and swap it in; returns its file
+        descriptor, open for writing (opened before the swap: nothing can fail after it)."""
         new_path, old_path = self._new_path, self._old_path
+        fd = -1
         try:
             fd = os.open(new_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-            try:
-                end = _pwrite_all(fd, FILE_HEADER + snapshot_frame, 0)
-                _pwrite_all(fd, bytes(allocated - end), end)
-                if self._fsync:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
+            end = _pwrite_all(fd, FILE_HEADER + snapshot_frame, 0)
+            _pwrite_all(fd, bytes(allocated - end), end)
+            if self._fsync:
+                os.fsync(fd)
             with contextlib.suppress(FileNotFoundError):
                 old_path.unlink()
             os.link(self.path, old_path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                new_path.unlink()
-            message = f"cannot make a new ledger log: {error}"
-            raise CompactionSkipped(error.errno, message) from error
-        except BaseException:
-            with contextlib.suppress(OSError):
-                new_path.unlink()
-            raise
-        try:
             os.replace(new_path, self.path)
-        except OSError as error:
+        except BaseException as error:
+            if fd >= 0:
+                os.close(fd)
             with contextlib.suppress(OSError):
                 new_path.unlink()
+            with contextlib.suppress(OSError):
                 old_path.unlink()
-            raise CompactionSkipped(error.errno, f"cannot swap in the new log: {error}") from error
+            if isinstance(error, OSError):
+                message = f"cannot make a new ledger log: {error}"
+                raise CompactionSkipped(error.errno, message) from error
+            raise
         try:
             if self._fsync:
                 _fsync_directory(self.path.parent)
         except BaseException:
+            os.close(fd)
             os.replace(old_path, self.path)  # the old log back: the commit did not happen
             with contextlib.suppress(OSError):
                 _fsync_directory(self.path.parent)
             raise
         with contextlib.suppress(OSError):  # a leftover is removed at the next start
             old_path.unlink()
+        return fd
 
     def _preallocate(self, fd: int, needed: int) -> None:
         # On the event loop's thread: a copy of zeros into the page cache, once per chunk; the

@@ -37,6 +37,7 @@ __all__ = [
     "Transfer",
     "TransferFlags",
     "TransferId",
+    "account_with_balances",
     "checked_transfer",
 ]
 
@@ -239,6 +240,48 @@ _TRANSFER_SETTERS: Final = tuple(
         "timestamp",
     )
 )
+
+
+_ACCOUNT_FIELDS: Final = (
+    "id",
+    "user_data_128",
+    "user_data_64",
+    "user_data_32",
+    "ledger",
+    "code",
+    "flags",
+    "timestamp",
+)
+_ACCOUNT_COPIERS: Final = tuple(
+    (getattr(Account, name).__get__, getattr(Account, name).__set__) for name in _ACCOUNT_FIELDS
+)
+_ACCOUNT_BALANCE_SETTERS: Final = tuple(
+    getattr(Account, name).__set__
+    for name in ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
+)
+
+
+def account_with_balances(
+    account: Account,
+    debits_pending: int,
+    debits_posted: int,
+    credits_pending: int,
+    credits_posted: int,
+) -> Account:
+    """`account` with these balances: the engine's view of a stored account, whose balances it
+    keeps in range. Skips `__post_init__` and the frozen `__init__` (as `checked_transfer`):
+    a snapshot of the whole ledger makes one per account."""
+    record: Account = _new(Account)
+    for get, set_ in _ACCOUNT_COPIERS:
+        set_(record, get(account))
+    s_debits_pending, s_debits_posted, s_credits_pending, s_credits_posted = (
+        _ACCOUNT_BALANCE_SETTERS
+    )
+    s_debits_pending(record, debits_pending)
+    s_debits_posted(record, debits_posted)
+    s_credits_pending(record, credits_pending)
+    s_credits_posted(record, credits_posted)
+    return record
 
 
 def checked_transfer(

@@ -9,7 +9,7 @@ they only assert the internal invariants.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ilpnode.ledger.model import (
     Account,
@@ -20,6 +20,7 @@ from ilpnode.ledger.model import (
     Transfer,
     TransferFlags,
     TransferId,
+    account_with_balances,
 )
 from ilpnode.ledger.statuses import TransferPendingStatus
 
@@ -51,12 +52,12 @@ class AccountRow:
 
     def snapshot(self) -> Account:
         """The account with its current balances, as an immutable record."""
-        return replace(
+        return account_with_balances(
             self.record,
-            debits_pending=self.debits_pending,
-            debits_posted=self.debits_posted,
-            credits_pending=self.credits_pending,
-            credits_posted=self.credits_posted,
+            self.debits_pending,
+            self.debits_posted,
+            self.credits_pending,
+            self.credits_posted,
         )
 
 

@@ -75,6 +75,7 @@ from ilpnode.ledger import (
     JournalEntry,
     JournalError,
     LedgerEngine,
+    LedgerSnapshot,
     Transfer,
     TransferId,
 )
@@ -374,8 +375,11 @@ class EmbeddedLedger:
                 >= max(self._compact_after_bytes, COMPACT_SNAPSHOT_FACTOR * log.snapshot_bytes)
                 and (now := time.monotonic()) >= self._compact_again_at
             ):
+                snapshot = self._snapshot(entries)
+                # Immutable records: encoded off the event loop (a large ledger takes ms).
+                frame = await asyncio.to_thread(_encode_snapshot, snapshot)
                 try:
-                    await log.compact(self._snapshot_frame(entries))
+                    await log.compact(frame)
                     return
                 except CompactionSkipped as error:
                     logger.warning(
@@ -396,19 +400,12 @@ class EmbeddedLedger:
             )
             await update_balances(connection, existing)
 
-    def _snapshot_frame(self, entries: list[JournalEntry]) -> bytes:
+    def _snapshot(self, entries: list[JournalEntry]) -> LedgerSnapshot:
         # Synchronously after the cut: the engine's state is exactly the state after `entries`.
         # Forgotten first, so that the snapshot does not carry this group's resolved packets
-        # (a failed compaction rebuilds the engine anyway).
+        # (harmless if the group then fails: a failed commit rebuilds the engine).
         self._engine.forget_resolved(entries, codes=self._forget_codes)
-        snapshot = self._engine.snapshot()
-        return encode_snapshot_frame(
-            last_timestamp=snapshot.last_timestamp,
-            accounts=snapshot.accounts,
-            transfers=snapshot.transfers,
-            expired=snapshot.expired,
-            forgotten=snapshot.forgotten,
-        )
+        return self._engine.snapshot()
 
     def _fail(self, error: Exception) -> None:
         logger.critical(
@@ -507,6 +504,16 @@ async def _rebuild(
         logged,
     )
     return engine
+
+
+def _encode_snapshot(snapshot: LedgerSnapshot) -> bytes:
+    return encode_snapshot_frame(
+        last_timestamp=snapshot.last_timestamp,
+        accounts=snapshot.accounts,
+        transfers=snapshot.transfers,
+        expired=snapshot.expired,
+        forgotten=snapshot.forgotten,
+    )
 
 
 def _restore(snapshot: LogSnapshot, log: LedgerLog | None) -> LedgerEngine:

@@ -21,6 +21,7 @@ from ilpnode.ledger import (
     TransferFlags,
     TransferId,
 )
+from ilpnode.ledger.model import account_with_balances
 
 from .builders import SECOND, pending, transfer
 
@@ -125,3 +126,21 @@ def test_the_package_exports_what_it_documents() -> None:
     for name in ilpnode.ledger.__all__:
         assert hasattr(ilpnode.ledger, name), name
     assert sorted(ilpnode.ledger.__all__) == sorted(set(ilpnode.ledger.__all__))
+
+
+def test_account_with_balances_equals_the_validated_replace() -> None:
+    account = Account(
+        id=AccountId(7),
+        user_data_128=2**100,
+        user_data_64=5,
+        user_data_32=6,
+        ledger=3,
+        code=4,
+        flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
+        timestamp=99,
+    )
+    fast = account_with_balances(account, 1, 2, 3, 2**64 - 1)
+    assert fast == replace(
+        account, debits_pending=1, debits_posted=2, credits_pending=3, credits_posted=2**64 - 1
+    )
+    assert account.credits_posted == 0  # the original is untouched

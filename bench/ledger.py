@@ -14,17 +14,20 @@ shared PostgreSQL ledger, in a throwaway database created on that server and dro
 database named in the URL is only used to connect). Then a rebuild: a ledger log of
 `--rebuild-packets` forwarded packets is written (compacted as the node compacts it), and the
 time a start takes to load and replay it is printed, with how many transfers the rebuilt engine
-still holds (a packet's are forgotten, as the node does: `forget_codes`). Exits 0.
+still holds (a packet's are forgotten, as the node does: `forget_codes`), and the memory each
+forwarded packet leaves behind (tracemalloc), with and without forgetting. Exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import secrets
 import statistics
 import tempfile
 import time
+import tracemalloc
 from itertools import count
 from pathlib import Path
 
@@ -169,6 +172,14 @@ def main() -> None:
         print()
         with tempfile.TemporaryDirectory() as directory:
             asyncio.run(bench_rebuild(args.rebuild_packets, Path(directory)))
+            held = {
+                forget: asyncio.run(bench_memory(20_000, Path(directory), forget=forget))
+                for forget in (False, True)
+            }
+        print(
+            f"memory held per forwarded packet (20,000 packets): {held[False]:,.0f} bytes"
+            f" remembering every transfer, {held[True]:,.0f} forgetting resolved packets (the node)"
+        )
 
 
 async def bench_rebuild(packets: int, directory: Path) -> None:
@@ -187,6 +198,40 @@ async def bench_rebuild(packets: int, directory: Path) -> None:
         f" last snapshot and the frames after it) read and replayed in {elapsed:.2f} s;"
         f" transfers held after: {held}"
     )
+
+
+async def bench_memory(packets: int, directory: Path, *, forget: bool) -> float:
+    """Bytes of Python memory still held per packet after `packets` packets."""
+    database = Database(f"sqlite:///{directory / f'memory-{forget}.sqlite3'}")
+    await migrate(database)
+    ledger = await EmbeddedLedger.open(
+        database,
+        clock=SystemClock(),
+        fsync_every_commit=False,
+        forget_codes=PACKET_CODES if forget else frozenset(),
+    )
+    await ledger.create_accounts(ACCOUNTS)
+    await ledger.create_transfers([FUNDING])
+    ids = count(1000, 2)
+
+    async def packet() -> None:
+        first = next(ids)
+        await ledger.create_transfers([pending(first)], durable=False)
+        await ledger.create_transfers([post(first + 1, first)])
+
+    await asyncio.gather(*(packet() for _ in range(100)))  # warm up
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(packets // 100):
+        await asyncio.gather(*(packet() for _ in range(100)))
+    await ledger.flush()
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    await ledger.close()
+    await database.close()
+    return held / packets
 
 
 def print_row(level: int, result: dict[str, float]) -> None:

@@ -240,6 +240,8 @@ def decode_log(data: bytes) -> DecodedLog:
 
 
 def _decode_snapshot(data: bytes, start: int, end: int) -> LogSnapshot:
+    if start + _SNAPSHOT.size > end:
+        raise LogCorruptionError(f"unreadable record (kind 0x53) at byte {start}")
     _, last_timestamp = _SNAPSHOT.unpack_from(data, start)
     offset = start + _SNAPSHOT.size
     forgotten: list[tuple[AccountId, int, int]] = []

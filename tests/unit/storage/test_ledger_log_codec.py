@@ -208,3 +208,10 @@ def test_a_snapshot_frame_anywhere_but_first_is_corruption() -> None:
     )
     with pytest.raises(LogCorruptionError, match="unreadable record"):
         decode_log(FILE_HEADER + encode_frame(first) + snapshot)
+
+
+def test_a_snapshot_record_cut_short_is_corruption() -> None:
+    payload = b"S\x01"  # a snapshot record needs 9 bytes
+    frame = struct.pack("<III", 0x474C4E49, len(payload), zlib.crc32(payload)) + payload
+    with pytest.raises(LogCorruptionError, match="kind 0x53"):
+        decode_log(FILE_HEADER + frame)

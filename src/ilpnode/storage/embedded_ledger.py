@@ -24,8 +24,9 @@ same synchronous step. A single writer task makes the buffer durable, one group 
   engine timestamp, which is unique and increasing. `create_transfers(..., durable=False)` (a
   packet's reservation and its void) returns at once and does not wake the writer: its entries
   ride in the next group, or a timer flushes them within `DEFERRED_FLUSH_SECONDS`.
-- **Start.** `open` replays the journal (`LedgerEngine.replay` re-validates every entry), checks
-  the rebuilt balances against the stored ones (a mismatch refuses to start:
+- **Start.** `open` rebuilds the engine (`ledger_rebuild`: the log's snapshot, if any, with
+  its invariants checked, else the journal rows checked against the stored balances; then the
+  log's frames, every entry re-validated; anything wrong refuses to start:
   `LedgerCorruptionError`), then expires the pending transfers whose timeout passed while the
   node was down, durably, before serving.
 - **Expiry.** A sweeper task wakes at the next pending deadline (at least once a second) and calls
@@ -73,27 +74,15 @@ from ilpnode.ledger import (
     CreateAccountResult,
     CreateTransferResult,
     JournalEntry,
-    JournalError,
     LedgerEngine,
     LedgerSnapshot,
     Transfer,
     TransferId,
 )
-from ilpnode.ledger.seed import restored_engine
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger_log import CompactionSkipped, LedgerLog, ledger_log_path
-from ilpnode.storage.ledger_log_codec import (
-    LogCorruptionError,
-    LogSnapshot,
-    encode_snapshot_frame,
-)
-from ilpnode.storage.ledger_rows import (
-    Balances,
-    insert_entries,
-    load_balances,
-    load_journal,
-    update_balances,
-)
+from ilpnode.storage.ledger_rebuild import LedgerCorruptionError, encode_snapshot, rebuild_engine
+from ilpnode.storage.ledger_rows import insert_entries, update_balances
 
 __all__ = ["EmbeddedLedger", "LedgerCorruptionError", "LedgerUnavailableError"]
 
@@ -113,18 +102,10 @@ COMPACT_SNAPSHOT_FACTOR = 4
 # A compaction that could not make its new log (no space, no hard links) is retried this late;
 # meanwhile commits are appended as usual.
 COMPACT_RETRY_SECONDS = 60.0
-# A rebuild replays the journal this many entries at a time, forgetting after each chunk.
-REPLAY_CHUNK_ENTRIES = 65_536
-# At most this many mismatching accounts are named in a corruption error.
-MISMATCHES_REPORTED_MAX = 10
 
 
 class LedgerUnavailableError(RuntimeError):
     """A commit failed; the ledger refuses work until it has rebuilt itself from the database."""
-
-
-class LedgerCorruptionError(RuntimeError):
-    """The stored journal cannot be replayed, or it disagrees with the stored balances."""
 
 
 class EmbeddedLedger:
@@ -187,7 +168,7 @@ class EmbeddedLedger:
             else None
         )
         try:
-            engine = await _rebuild(database, log, forget_codes)
+            engine = await rebuild_engine(database, log, forget_codes)
         except BaseException:
             if log is not None:
                 await log.close()
@@ -377,7 +358,7 @@ class EmbeddedLedger:
             ):
                 snapshot = self._snapshot(entries)
                 # Immutable records: encoded off the event loop (a large ledger takes ms).
-                frame = await asyncio.to_thread(_encode_snapshot, snapshot)
+                frame = await asyncio.to_thread(encode_snapshot, snapshot)
                 try:
                     await log.compact(frame)
                     return
@@ -428,7 +409,7 @@ class EmbeddedLedger:
         while True:
             await asyncio.sleep(delay)
             try:
-                engine = await _rebuild(self._database, self._log, self._forget_codes)
+                engine = await rebuild_engine(self._database, self._log, self._forget_codes)
                 if self._log is not None:
                     self._log.start_sync()
             except Exception as error:
@@ -455,104 +436,3 @@ class EmbeddedLedger:
                 await self.expire_due()
             except LedgerUnavailableError:
                 return  # recovery restarts the sweeper
-
-
-async def _rebuild(
-    database: Database, log: LedgerLog | None, forget_codes: frozenset[int]
-) -> LedgerEngine:
-    decoded = None
-    if log is not None:
-        try:
-            decoded = await asyncio.to_thread(log.read)
-        except LogCorruptionError as error:
-            raise LedgerCorruptionError(f"the ledger log {log.path} is damaged: {error}") from error
-    if decoded is not None and decoded.snapshot is not None:
-        engine = _restore(decoded.snapshot, log)
-        rows = 0  # the journal rows from before the log are inside the snapshot
-    else:
-        async with database.engine.connect() as connection:
-            entries = await load_journal(connection)
-            stored = await load_balances(connection)
-        engine = LedgerEngine()
-        try:
-            _replay_forgetting(engine, entries, forget_codes)
-        except JournalError as error:
-            raise LedgerCorruptionError(
-                f"the ledger journal cannot be replayed: {error}"
-            ) from error
-        _check_stored_balances(engine, stored)
-        rows = len(entries)
-    logged = 0
-    if log is not None and decoded is not None:
-        if decoded.torn_bytes:
-            logger.warning(
-                "ledger log %s: cut off %d bytes of a last write that never completed",
-                log.path,
-                decoded.torn_bytes,
-            )
-        try:
-            _replay_forgetting(engine, decoded.entries, forget_codes)
-        except JournalError as error:
-            raise LedgerCorruptionError(
-                f"the ledger log {log.path} cannot be replayed: {error}"
-            ) from error
-        logged = len(decoded.entries)
-    logger.info(
-        "ledger rebuilt: %s, %d journal rows, %d log entries",
-        "from a snapshot" if decoded is not None and decoded.snapshot else "no snapshot",
-        rows,
-        logged,
-    )
-    return engine
-
-
-def _encode_snapshot(snapshot: LedgerSnapshot) -> bytes:
-    return encode_snapshot_frame(
-        last_timestamp=snapshot.last_timestamp,
-        accounts=snapshot.accounts,
-        transfers=snapshot.transfers,
-        expired=snapshot.expired,
-        forgotten=snapshot.forgotten,
-    )
-
-
-def _restore(snapshot: LogSnapshot, log: LedgerLog | None) -> LedgerEngine:
-    try:
-        return restored_engine(
-            accounts=snapshot.accounts,
-            transfers=snapshot.transfers,
-            expired=snapshot.expired,
-            forgotten=snapshot.forgotten,
-            last_timestamp=snapshot.last_timestamp,
-        )
-    except ValueError as error:
-        where = log.path if log is not None else "the ledger log"
-        raise LedgerCorruptionError(f"the snapshot in {where} is unusable: {error}") from error
-
-
-def _replay_forgetting(
-    engine: LedgerEngine, entries: list[JournalEntry], forget_codes: frozenset[int]
-) -> None:
-    # In chunks, forgetting as it goes: the engine never holds the whole history at once.
-    for start in range(0, len(entries), REPLAY_CHUNK_ENTRIES):
-        chunk = entries[start : start + REPLAY_CHUNK_ENTRIES]
-        engine.replay_more(chunk)
-        engine.forget_resolved(chunk, codes=forget_codes)
-
-
-def _check_stored_balances(engine: LedgerEngine, stored: dict[int, Balances]) -> None:
-    mismatches = []
-    for account in engine.lookup_accounts([AccountId(account_id) for account_id in stored]):
-        live = (
-            account.debits_pending,
-            account.debits_posted,
-            account.credits_pending,
-            account.credits_posted,
-        )
-        if live != stored[account.id]:
-            mismatches.append(f"account {account.id}: journal {live}, stored {stored[account.id]}")
-    if mismatches:
-        raise LedgerCorruptionError(
-            "stored balances disagree with the journal: "
-            + "; ".join(mismatches[:MISMATCHES_REPORTED_MAX])
-        )

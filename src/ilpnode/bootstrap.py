@@ -59,6 +59,7 @@ from ilpnode.services.peering.autopeering.http_client import HttpPeeringClient
 from ilpnode.storage.database import Database, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.idempotency_store import SqlIdempotencyStore
+from ilpnode.storage.ledger_metrics import LedgerMetrics
 from ilpnode.storage.migrate import current_revision, migrate
 from ilpnode.storage.peering_repository import SqlPeeringStore
 from ilpnode.storage.pg_ledger import PostgresLedger
@@ -148,13 +149,15 @@ class Node:
             if self.settings.ledger_backend == "postgres":
                 self.ledger = await PostgresLedger.open(self.database, clock=self.clock)
             else:
-                self.ledger = await EmbeddedLedger.open(
+                embedded = await EmbeddedLedger.open(
                     self.database,
                     clock=self.clock,
                     fsync_every_commit=self.settings.ledger_durability == "power-loss",
                     # A packet's legs are never looked up once resolved: memory stays bounded.
                     forget_codes=frozenset({TransferCode.TRANSFER}),
                 )
+                self.metrics_registry.register(LedgerMetrics(embedded))
+                self.ledger = embedded
         except Exception as error:
             raise StartupError(f"cannot open the ledger: {error}") from error
         logger.info("ledger ready (%s backend)", self.settings.ledger_backend)

@@ -278,6 +278,11 @@ class LedgerEngine:
         """The whole state as immutable values (O(size); for checks and tests, not hot paths)."""
         return self._state.snapshot()
 
+    @property
+    def transfers_held(self) -> int:
+        """How many transfer records the engine holds in memory (O(1); see "Forgetting")."""
+        return len(self._state.transfers)
+
     def forget_resolved(self, entries: Iterable[JournalEntry], *, codes: frozenset[int]) -> int:
         """Forget the pending transfers with a code in `codes` that `entries` (journal entries
         of this engine) resolved, with the records that resolved them; see "Forgetting".

@@ -259,6 +259,11 @@ class EmbeddedLedger:
         return self._failure is None and not self._closing
 
     @property
+    def log(self) -> LedgerLog | None:
+        """The ledger log (SQLite), or None (PostgreSQL): for metrics."""
+        return self._log
+
+    @property
     def engine(self) -> LedgerEngine:
         """The live engine, for read-only checks (invariants, snapshots) in tests and tools."""
         return self._engine

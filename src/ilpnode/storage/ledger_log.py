@@ -114,6 +114,11 @@ class LedgerLog:
         return self.path.with_name(self.path.name + ".old")
 
     @property
+    def size(self) -> int:
+        """Bytes of the log up to its last durable frame (the zeros after it not counted)."""
+        return self._size
+
+    @property
     def bytes_since_snapshot(self) -> int:
         """Bytes of frames after the snapshot (or the header): what a start replays."""
         return self._size - self._entries_start

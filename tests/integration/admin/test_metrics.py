@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from ilpnode.bootstrap import Node, build_node
+from ilpnode.ledger import Account, AccountId
 from tests.support import make_settings
 
 SECRET = "s3cret-s3cret-s3cret-s3cret"
@@ -48,3 +49,28 @@ async def test_metrics_access(
             assert "# HELP ilpnode_packets_total" in response.text
     finally:
         await node.close()
+
+
+async def test_the_embedded_ledger_reports_its_commits_log_and_memory(tmp_path: Path) -> None:
+    node = build_node(make_settings(database_url=f"sqlite:///{tmp_path / 'n.sqlite3'}"))
+    await node.start()
+    try:
+        before = (await _get(node)).text
+        assert node.ledger is not None
+        [created] = await node.ledger.create_accounts([Account(id=AccountId(99), ledger=1, code=3)])
+        assert created.ok
+        text = (await _get(node)).text
+        assert _value(text, "ilpnode_ledger_commits_total") == (
+            _value(before, "ilpnode_ledger_commits_total") + 1
+        )
+        assert _value(text, "ilpnode_ledger_log_bytes") > _value(before, "ilpnode_ledger_log_bytes")
+        assert _value(text, "ilpnode_ledger_available") == 1
+        assert _value(text, "ilpnode_ledger_transfers_held") == 0
+        assert _value(text, "ilpnode_ledger_log_compactions_total") == 0
+    finally:
+        await node.close()
+
+
+def _value(text: str, name: str) -> float:
+    [line] = [line for line in text.splitlines() if line.startswith(name + " ")]
+    return float(line.split()[1])

@@ -76,3 +76,35 @@ def test_the_helper_stops_quietly_when_the_node_is_gone(tmp_path: Path) -> None:
     assert helper.stderr is not None
     assert helper.stderr.read() == b""  # no traceback in the node's log
     helper.stderr.close()
+
+
+def test_the_helper_opens_the_path_again_when_asked(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(b"x")
+    helper = subprocess.Popen(
+        [sys.executable, "-I", "-S", str(_HELPER), str(log)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert helper.stdin is not None
+    assert helper.stdout is not None
+    try:
+        replacement = tmp_path / "log.new"
+        replacement.write_bytes(b"y")
+        replacement.replace(log)  # a compaction swapped the file in
+        helper.stdin.write(b"r")
+        helper.stdin.flush()
+        assert helper.stdout.read(1) == b"k"
+        log.unlink()  # reopening now fails: proof that "r" opens the path, not the old file
+        helper.stdin.write(b"s")
+        helper.stdin.flush()
+        assert helper.stdout.read(1) == b"k"  # a plain sync keeps the file it has
+        helper.stdin.write(b"r")
+        helper.stdin.flush()
+        assert helper.stdout.read(1) == b"e"
+        assert helper.wait(timeout=30) == 1
+    finally:
+        helper.kill()
+        helper.stdin.close()
+        helper.stdout.close()
+        helper.wait()

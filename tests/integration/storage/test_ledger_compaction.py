@@ -95,6 +95,18 @@ async def _packets(ledger: EmbeddedLedger, first_id: int, count: int) -> None:
     await asyncio.gather(*(one(number) for number in range(count)))
 
 
+async def _fill_until_compaction_is_due(ledger: EmbeddedLedger) -> None:
+    """Accounts, a deposit, then packets until the next commit compacts the log."""
+    log = ledger._log
+    assert log is not None
+    await _accounts(ledger)
+    await ledger.create_transfers([_transfer(10, 1_000_000, code=DEPOSIT)])
+    first_id = 1_000
+    while log.bytes_since_snapshot < SMALL:
+        await _packets(ledger, first_id, 5)
+        first_id += 10
+
+
 async def test_the_log_is_compacted_and_a_start_rebuilds_the_same_ledger(
     database: Database,
 ) -> None:
@@ -163,12 +175,7 @@ async def test_a_failed_directory_sync_puts_the_old_log_back_and_the_commit_fail
     log = ledger._log
     assert log is not None
     try:
-        await _accounts(ledger)
-        await ledger.create_transfers([_transfer(10, 1_000_000, code=DEPOSIT)])
-        first_id = 1_000
-        while log.bytes_since_snapshot < SMALL:  # then the next commit compacts
-            await _packets(ledger, first_id, 5)
-            first_id += 10
+        await _fill_until_compaction_is_due(ledger)
         before = _log_path(database).read_bytes()
         [peer] = await ledger.lookup_accounts([PEER])
 
@@ -198,12 +205,7 @@ async def test_a_compaction_that_cannot_make_its_new_log_appends_instead(
     log = ledger._log
     assert log is not None
     try:
-        await _accounts(ledger)
-        await ledger.create_transfers([_transfer(10, 1_000_000, code=DEPOSIT)])
-        first_id = 1_000
-        while log.bytes_since_snapshot < SMALL:  # then the next commit would compact
-            await _packets(ledger, first_id, 5)
-            first_id += 10
+        await _fill_until_compaction_is_due(ledger)
 
         def no_hard_links(source: object, target: object) -> None:
             raise PermissionError(1, "Operation not permitted")

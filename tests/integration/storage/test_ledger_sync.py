@@ -58,15 +58,19 @@ async def test_sync_process_syncs_and_reports_failure(tmp_path: Path) -> None:
         await failing.close()
 
 
-def test_the_helper_stops_quietly_when_the_node_is_gone(tmp_path: Path) -> None:
-    log = tmp_path / "log"
+def _start_helper(log: Path, *, stderr: int | None = None) -> subprocess.Popen[bytes]:
+    """The sync helper on a new one-byte log, its requests and answers on pipes."""
     log.write_bytes(b"x")
-    helper = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-I", "-S", str(_HELPER), str(log)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
     )
+
+
+def test_the_helper_stops_quietly_when_the_node_is_gone(tmp_path: Path) -> None:
+    helper = _start_helper(tmp_path / "log", stderr=subprocess.PIPE)
     assert helper.stdin is not None
     assert helper.stdout is not None
     helper.stdout.close()  # nobody reads its answers any more: a killed node
@@ -80,12 +84,7 @@ def test_the_helper_stops_quietly_when_the_node_is_gone(tmp_path: Path) -> None:
 
 def test_the_helper_opens_the_path_again_when_asked(tmp_path: Path) -> None:
     log = tmp_path / "log"
-    log.write_bytes(b"x")
-    helper = subprocess.Popen(
-        [sys.executable, "-I", "-S", str(_HELPER), str(log)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
+    helper = _start_helper(log)
     assert helper.stdin is not None
     assert helper.stdout is not None
     try:

@@ -154,6 +154,12 @@ class Settings(BaseSettings):
     connector_rate_limit_burst: int = Field(
         default=10_000, ge=1, description="Packets a peer may send at once before the limit."
     )
+    connector_busy_poll_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=100,
+        description="Polling instead of sleeping while a packet is alone in the node (0: off).",
+    )
     log_level: LogLevel = Field(default="info")
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, le=300, description="How long in-flight requests get at shutdown."

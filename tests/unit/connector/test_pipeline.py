@@ -91,6 +91,75 @@ async def test_concurrent_packets_never_overspend(world: World) -> None:
     assert await world.liquidity("alice") == 100
 
 
+async def test_packets_in_flight_counts_those_received_and_not_yet_answered(
+    world: World,
+) -> None:
+    release = asyncio.Event()
+    original = world.hop.send
+    seen: list[int] = []
+
+    async def held_send(peer: object, body: bytes, *, timeout_seconds: float) -> Fulfill | Reject:
+        seen.append(world.connector.packets_in_flight)
+        await release.wait()
+        return await original(peer, body, timeout_seconds=timeout_seconds)  # type: ignore[arg-type]
+
+    world.hop.send = held_send  # type: ignore[method-assign]
+    assert world.connector.packets_in_flight == 0
+    tasks = [asyncio.create_task(world.send(world.prepare("test.bob.x", 1))) for _ in range(3)]
+    no_route = await world.send(world.prepare("test.nowhere", 1))  # answered at once: F02
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert world.connector.packets_in_flight == 3
+    assert seen == [1, 2, 3]
+    release.set()
+    replies = await asyncio.gather(*tasks)
+    assert all(isinstance(reply, Fulfill) for reply in replies)
+    assert isinstance(no_route, Reject)
+    assert world.connector.packets_in_flight == 0
+
+
+async def _polls_while_held(world: World, packets: int, *, at: tuple[float, ...]) -> list[int]:
+    """`busy_polls` at each of the times `at` (seconds) while `packets` packets wait at the next
+    hop, then once they are answered."""
+    release = asyncio.Event()
+    original = world.hop.send
+
+    async def held_send(peer: object, body: bytes, *, timeout_seconds: float) -> Fulfill | Reject:
+        await release.wait()
+        return await original(peer, body, timeout_seconds=timeout_seconds)  # type: ignore[arg-type]
+
+    world.hop.send = held_send  # type: ignore[method-assign]
+    tasks = [
+        asyncio.create_task(world.send(world.prepare("test.bob.x", 1))) for _ in range(packets)
+    ]
+    seen = []
+    elapsed = 0.0
+    for moment in at:
+        await asyncio.sleep(moment - elapsed)
+        elapsed = moment
+        seen.append(world.connector.busy_polls)
+    release.set()
+    replies = await asyncio.gather(*tasks)
+    assert all(isinstance(reply, Fulfill) for reply in replies)
+    return seen
+
+
+async def test_a_packet_alone_keeps_the_loop_polling_for_a_bounded_time() -> None:
+    world = await make_world(options=ConnectorOptions(busy_poll_ms=5))
+    early, late, later = await _polls_while_held(world, 1, at=(0.002, 0.03, 0.06))
+    assert early > 0  # the loop kept turning while the packet waited
+    assert late == later  # and stopped once the 5 ms were over, the packet still waiting
+    assert late >= early
+
+
+async def test_no_polling_with_two_packets_in_flight_or_when_off() -> None:
+    two = await make_world(options=ConnectorOptions(busy_poll_ms=50))
+    assert await _polls_while_held(two, 2, at=(0.01,)) == [0]
+    off = await make_world(options=ConnectorOptions(busy_poll_ms=0))
+    assert await _polls_while_held(off, 1, at=(0.01,)) == [0]
+    assert off.connector.busy_polls == 0
+
+
 async def test_wrong_fulfillment_is_f05_and_voided(world: World) -> None:
     world.hop.answer = lambda _p: Fulfill(fulfillment=bytes(32))
     reply = await world.send(world.prepare("test.bob.x", 100))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from fractions import Fraction
 
@@ -71,15 +72,25 @@ async def test_insufficient_liquidity_is_t04_and_reserves_nothing(world: World) 
     assert len(world.hop.sent) == 2
 
 
-async def test_concurrent_packets_never_overspend(world: World) -> None:
+def hold_the_next_hop(
+    world: World, *, on_send: Callable[[], object] | None = None
+) -> asyncio.Event:
+    """Make the next hop answer only once the returned event is set (`on_send` runs first)."""
     release = asyncio.Event()
     original = world.hop.send
 
-    async def slow_send(peer: object, body: bytes, *, timeout_seconds: float) -> Fulfill | Reject:
+    async def held_send(peer: object, body: bytes, *, timeout_seconds: float) -> Fulfill | Reject:
+        if on_send is not None:
+            on_send()
         await release.wait()
         return await original(peer, body, timeout_seconds=timeout_seconds)  # type: ignore[arg-type]
 
-    world.hop.send = slow_send  # type: ignore[method-assign]
+    world.hop.send = held_send  # type: ignore[method-assign]
+    return release
+
+
+async def test_concurrent_packets_never_overspend(world: World) -> None:
+    release = hold_the_next_hop(world)
     tasks = [asyncio.create_task(world.send(world.prepare("test.bob.x", 300))) for _ in range(5)]
     await asyncio.sleep(0)
     for _ in range(5):
@@ -94,16 +105,10 @@ async def test_concurrent_packets_never_overspend(world: World) -> None:
 async def test_packets_in_flight_counts_those_received_and_not_yet_answered(
     world: World,
 ) -> None:
-    release = asyncio.Event()
-    original = world.hop.send
     seen: list[int] = []
-
-    async def held_send(peer: object, body: bytes, *, timeout_seconds: float) -> Fulfill | Reject:
-        seen.append(world.connector.packets_in_flight)
-        await release.wait()
-        return await original(peer, body, timeout_seconds=timeout_seconds)  # type: ignore[arg-type]
-
-    world.hop.send = held_send  # type: ignore[method-assign]
+    release = hold_the_next_hop(
+        world, on_send=lambda: seen.append(world.connector.packets_in_flight)
+    )
     assert world.connector.packets_in_flight == 0
     tasks = [asyncio.create_task(world.send(world.prepare("test.bob.x", 1))) for _ in range(3)]
     no_route = await world.send(world.prepare("test.nowhere", 1))  # answered at once: F02
@@ -121,14 +126,7 @@ async def test_packets_in_flight_counts_those_received_and_not_yet_answered(
 async def _polls_while_held(world: World, packets: int, *, at: tuple[float, ...]) -> list[int]:
     """`busy_polls` at each of the times `at` (seconds) while `packets` packets wait at the next
     hop, then once they are answered."""
-    release = asyncio.Event()
-    original = world.hop.send
-
-    async def held_send(peer: object, body: bytes, *, timeout_seconds: float) -> Fulfill | Reject:
-        await release.wait()
-        return await original(peer, body, timeout_seconds=timeout_seconds)  # type: ignore[arg-type]
-
-    world.hop.send = held_send  # type: ignore[method-assign]
+    release = hold_the_next_hop(world)
     tasks = [
         asyncio.create_task(world.send(world.prepare("test.bob.x", 1))) for _ in range(packets)
     ]

@@ -394,6 +394,13 @@ async def test_failed_commit_fails_closed_then_recovers_from_the_database(
         await ledger.close()
 
 
+async def _recovered_without_the_refused_deposit(ledger: EmbeddedLedger) -> None:
+    """The ledger rebuilt after a failed commit holds the first deposit (1,000) only."""
+    await wait_until_available(ledger)
+    [peer] = await ledger.lookup_accounts([PEER])
+    assert peer.credits_posted == 1_000  # the refused deposit is not there
+
+
 async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
     database: Database, clock: ManualClock
 ) -> None:
@@ -409,9 +416,7 @@ async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
         with pytest.raises(LedgerUnavailableError, match="sync process"):
             await ledger.create_transfers([deposit(11, 500)])
         assert _log_file(database).stat().st_size == size  # the frame was cut off again
-        await wait_until_available(ledger)
-        [peer] = await ledger.lookup_accounts([PEER])
-        assert peer.credits_posted == 1_000  # the refused deposit is not there
+        await _recovered_without_the_refused_deposit(ledger)
         [result] = await ledger.create_transfers([deposit(11, 500)])  # a new sync process
         assert result.status is CreateTransferStatus.CREATED
     finally:
@@ -443,9 +448,7 @@ async def test_a_commit_syncs_on_the_loop_when_the_node_says_nothing_else_is_in_
         ledger.sync_on_loop_when = lambda: False  # busy: the sync process again, and it is gone
         with pytest.raises(LedgerUnavailableError, match="sync process"):
             await ledger.create_transfers([deposit(11, 500)])
-        await wait_until_available(ledger)
-        [peer] = await ledger.lookup_accounts([PEER])
-        assert peer.credits_posted == 1_000
+        await _recovered_without_the_refused_deposit(ledger)
     finally:
         await ledger.close()
     assert _stored_transfers(database) == 1
@@ -468,9 +471,7 @@ async def test_a_failed_sync_on_the_loop_cuts_the_frame_off_and_the_ledger_recov
             with pytest.raises(LedgerUnavailableError, match="Input/output error"):
                 await ledger.create_transfers([deposit(11, 500)])
         assert _log_file(database).stat().st_size == size  # the frame was cut off again
-        await wait_until_available(ledger)
-        [peer] = await ledger.lookup_accounts([PEER])
-        assert peer.credits_posted == 1_000  # the refused deposit is not there
+        await _recovered_without_the_refused_deposit(ledger)
     finally:
         await ledger.close()
     assert _stored_transfers(database) == 1

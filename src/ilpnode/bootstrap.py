@@ -169,11 +169,7 @@ class Node:
             logger.warning("created the missing ledger accounts of %d assets/peers", repaired)
         peers = await self.services.peers.load_all()
         logger.info("%d peers loaded (%d routes)", peers, len(self.routing))
-        self.connector = connector = self._connector(self.ledger)
-        if isinstance(self.ledger, EmbeddedLedger):
-            # A packet alone in the node: its commit's fdatasync on the loop costs no one else
-            # anything and saves the sync process's round trip (docs/ledger.md, Durability).
-            self.ledger.sync_on_loop_when = lambda: connector.packets_in_flight <= 1
+        self.connector = self._connector(self.ledger)
         self.graphql_app = self._admin_api(self.services)
         self.auto_peering = self.services.auto_peering
         self.dashboard_app = self._dashboard(self.services)

@@ -394,13 +394,6 @@ async def test_failed_commit_fails_closed_then_recovers_from_the_database(
         await ledger.close()
 
 
-async def _recovered_without_the_refused_deposit(ledger: EmbeddedLedger) -> None:
-    """The ledger rebuilt after a failed commit holds the first deposit (1,000) only."""
-    await wait_until_available(ledger)
-    [peer] = await ledger.lookup_accounts([PEER])
-    assert peer.credits_posted == 1_000  # the refused deposit is not there
-
-
 async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
     database: Database, clock: ManualClock
 ) -> None:
@@ -416,65 +409,14 @@ async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
         with pytest.raises(LedgerUnavailableError, match="sync process"):
             await ledger.create_transfers([deposit(11, 500)])
         assert _log_file(database).stat().st_size == size  # the frame was cut off again
-        await _recovered_without_the_refused_deposit(ledger)
+        await wait_until_available(ledger)
+        [peer] = await ledger.lookup_accounts([PEER])
+        assert peer.credits_posted == 1_000  # the refused deposit is not there
         [result] = await ledger.create_transfers([deposit(11, 500)])  # a new sync process
         assert result.status is CreateTransferStatus.CREATED
     finally:
         await ledger.close()
     assert _stored_transfers(database) == 2
-
-
-async def test_a_commit_syncs_on_the_loop_when_the_node_says_nothing_else_is_in_flight(
-    database: Database, clock: ManualClock
-) -> None:
-    ledger = await open_with_accounts(database, clock)
-    log = ledger._log
-    assert log is not None
-    assert log._sync is not None
-    os.kill(log._sync.pid, signal.SIGKILL)  # from now on a commit through it fails
-    await asyncio.sleep(0.1)
-    asked: list[bool] = []
-
-    def alone() -> bool:
-        asked.append(True)
-        return True
-
-    ledger.sync_on_loop_when = alone
-    try:
-        syncs = log.syncs
-        [result] = await ledger.create_transfers([deposit(10, 1_000)])
-        assert result.status is CreateTransferStatus.CREATED  # synced without the process
-        assert (asked, log.syncs) == ([True], syncs + 1)
-        ledger.sync_on_loop_when = lambda: False  # busy: the sync process again, and it is gone
-        with pytest.raises(LedgerUnavailableError, match="sync process"):
-            await ledger.create_transfers([deposit(11, 500)])
-        await _recovered_without_the_refused_deposit(ledger)
-    finally:
-        await ledger.close()
-    assert _stored_transfers(database) == 1
-
-
-async def test_a_failed_sync_on_the_loop_cuts_the_frame_off_and_the_ledger_recovers(
-    database: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ledger = await open_with_accounts(database, clock)
-    ledger.sync_on_loop_when = lambda: True
-    await ledger.create_transfers([deposit(10, 1_000)])
-    size = _log_file(database).stat().st_size
-
-    def failing_fdatasync(fd: int) -> None:
-        raise OSError(5, "Input/output error")
-
-    try:
-        with monkeypatch.context() as patch:
-            patch.setattr(os, "fdatasync", failing_fdatasync)
-            with pytest.raises(LedgerUnavailableError, match="Input/output error"):
-                await ledger.create_transfers([deposit(11, 500)])
-        assert _log_file(database).stat().st_size == size  # the frame was cut off again
-        await _recovered_without_the_refused_deposit(ledger)
-    finally:
-        await ledger.close()
-    assert _stored_transfers(database) == 1
 
 
 @pytest.mark.parametrize("fsync_every_commit", [True, False])

@@ -26,10 +26,8 @@ tokens, routes and rates are in memory (the rates service is asked at most once 
 packet waits for its group commit).
 
 Latency of a packet alone in the node: while exactly one packet is in flight the loop polls
-instead of sleeping (`busy_poll_ms`, setting `CONNECTOR_BUSY_POLL_MS`), and the ledger makes
-that packet's fdatasync on the loop instead of in its sync process (bootstrap wires
-`EmbeddedLedger.sync_on_loop_when` to `packets_in_flight`): both save wake-ups that a busy node
-never pays.
+instead of sleeping (`busy_poll_ms`, setting `CONNECTOR_BUSY_POLL_MS`), so the next hop's
+answer and the sync process's are seen at once, without the wake-ups a busy node never pays.
 """
 
 from __future__ import annotations

@@ -33,8 +33,7 @@ same synchronous step. A single writer task makes the buffer durable, one group 
   `expire_due`, which releases due reservations and journals the expiries.
 - **Writer.** On SQLite each group is one frame appended to the ledger log next to the
   database file (`ledger_log`: one `pwrite` on the event loop and, with
-  `fsync_every_commit`, one fdatasync by its sync process while the loop goes on, or on the
-  loop itself when `sync_on_loop_when` says nothing else is in flight); on
+  `fsync_every_commit`, one fdatasync by its sync process while the loop goes on); on
   PostgreSQL one transaction through SQLAlchemy (`ledger_rows`). A database
   from before the log keeps its journal rows; they are replayed first, then the log.
 - **Balance check.** On PostgreSQL (and for an SQLite database's rows from before the log) the
@@ -66,7 +65,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from ilpnode.ledger import (
     Account,
@@ -140,12 +139,6 @@ class EmbeddedLedger:
         self._compact_again_at = 0.0  # time.monotonic(): after a failed compaction
         self.group_commits = 0
         """Transactions the writer has committed (each carries one group of changes)."""
-        self.sync_on_loop_when: Callable[[], bool] | None = None
-        """Asked at each commit to the log with `fsync_every_commit`: True makes that commit's
-        fdatasync on the event loop's thread (`LedgerLog.append(sync_here=True)`) instead of in
-        the sync process. The node answers True when no other packet is in flight: then the
-        loop has nothing to do while the disk flushes, and the process's round trip (two
-        wake-ups) is saved from the packet's latency; under load the loop keeps forwarding."""
 
     @classmethod
     async def open(
@@ -381,8 +374,7 @@ class EmbeddedLedger:
                         error,
                     )
                     self._compact_again_at = now + COMPACT_RETRY_SECONDS
-            ask = self.sync_on_loop_when
-            await log.append(entries, sync_here=ask is not None and ask())
+            await log.append(entries)
             return
         balances = self._engine.lookup_accounts(self._touched_accounts(entries))
         created = {entry.id for entry in entries if isinstance(entry, Account)}

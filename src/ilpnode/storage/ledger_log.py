@@ -146,12 +146,8 @@ class LedgerLog:
         if self._fsync and self._sync is None:
             self._sync = SyncProcess(self.path)
 
-    async def append(self, entries: list[JournalEntry], *, sync_here: bool = False) -> None:
+    async def append(self, entries: list[JournalEntry]) -> None:
         """Append `entries` as one frame; returns once it is written (and synced, if set).
-
-        `sync_here`: make the fdatasync on the calling thread (blocking it for the disk's
-        flush) instead of asking the sync process: it saves the process's round trip, for a
-        caller that has nothing else to do meanwhile (`EmbeddedLedger.sync_on_loop_when`).
 
         Raises:
             OSError: the write or the sync failed; the log is as it was before the call.
@@ -165,12 +161,9 @@ class LedgerLog:
                 self._preallocate(fd, self._size + len(frame))
             end = _pwrite_all(fd, frame, self._size)
             if self._fsync:
-                if sync_here:
-                    os.fdatasync(fd)
-                else:
-                    self.start_sync()
-                    assert self._sync is not None
-                    await self._sync.sync()
+                self.start_sync()
+                assert self._sync is not None
+                await self._sync.sync()
                 self.syncs += 1
         except BaseException:
             # Cut the frame off: zeros from its start, where padding was (a frame never made

@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed-stamp
 PIP_FLAGS := --quiet --disable-pip-version-check --no-input
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format typecheck unit bench lock clean
+.PHONY: help setup compile run test lint format typecheck unit bench lock clean
+# The packet path compiled with mypyc (tools/build_compiled.py): auto = if it can (else the
+# node runs its Python sources, with a warning), require = or fail (CI), off = never.
+COMPILE ?= auto
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,26 +22,33 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(BIN)/python -m pip install $(PIP_FLAGS) -c requirements/constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv with the pinned dependencies
+setup: $(STAMP) compile  ## create .venv with the pinned dependencies, compile the packet path
 
-run: $(STAMP)  ## run a node on the embedded default (SQLite file ./ilpnode.sqlite3)
+compile: $(STAMP)  ## compile the packet path with mypyc, if its sources changed (about a minute)
+	@$(BIN)/python tools/build_compiled.py --if-stale --mode $(COMPILE)
+
+run: setup  ## run a node on the embedded default (SQLite file ./ilpnode.sqlite3)
 	$(BIN)/ilpnode run
 
-test: $(STAMP) lint  ## set up and run everything CI runs: lint, types, import rules, all tests
-	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+# All tests run against what `make run` runs (compiled, if it could be); then the unit tests
+# once more on the Python sources, which must behave the same, and which coverage can see.
+test: setup lint  ## set up and run everything CI runs: lint, types, import rules, all tests
+	@$(BIN)/python -c 'import ilpnode.compiled as c; print("packet path:", c.STATUS)'
+	$(BIN)/pytest --cov --cov-report= $(PYTEST_ARGS)
+	ILPNODE_PURE_PYTHON=1 $(BIN)/pytest tests/unit -q --cov --cov-append --cov-report=term
 
-unit: $(STAMP)  ## only the tests that need no database, network or browser
+unit: setup  ## only the tests that need no database, network or browser
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff (lint + format check), mypy strict, import-linter contracts
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench tools
+	$(BIN)/ruff format src tests bench tools
 
 bench: $(STAMP)  ## run the benchmarks (they print numbers; see docs/benchmarks.md)
 	$(BIN)/python bench/codec.py
@@ -58,4 +68,6 @@ lock:  ## re-resolve dependencies into requirements/constraints.txt (fresh venv)
 	rm -rf .venv-lock
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage build
+	rm -f src/ilpnode_native__mypyc.* src/ilpnode/_compiled.json
+	find src -name '*.so' -delete

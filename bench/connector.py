@@ -425,6 +425,15 @@ def ilpnode_environment(workdir: Path, path: str, durability: str) -> dict[str, 
     return env
 
 
+def packet_path(env: dict[str, str]) -> str:
+    """Whether a node started with `env` runs its packet path compiled (`ilpnode.compiled`)."""
+    probe = "import ilpnode.compiled as c; print(c.STATUS)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() or done.stderr.strip()
+
+
 def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
     prepare = encode_packet(
         Prepare(
@@ -497,6 +506,7 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
             )
             admin_url = f"http://127.0.0.1:{env['ADMIN_PORT']}"
             wait_healthy(node, admin_url)
+            print(f"{path}: packet path {packet_path(env)}")
             configure_ilpnode(admin_url, generator_token, fulfiller["url"], fulfiller_token)
             url = f"http://127.0.0.1:{env['CONNECTOR_PORT']}/"
             targets.append(Target(path, url, generator_token, node))

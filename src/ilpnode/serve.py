@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import uvicorn
 
+from ilpnode import compiled
 from ilpnode.bootstrap import Node
 from ilpnode.connector.http_protocol import IlpServer
 from ilpnode.connector.http_server import IlpHttpApp
@@ -210,4 +211,5 @@ async def _announce_when_started(
             surface.port,
             surface.description,
         )
+    logger.info("packet path: %s", compiled.STATUS)
     logger.info("ilpnode ready: ILP address %s", node.settings.node_address)

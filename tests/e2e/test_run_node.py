@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ilpnode import compiled
 from tests.support import free_port
 
 pytestmark = pytest.mark.e2e
@@ -95,6 +96,9 @@ def node(tmp_path: Path) -> Iterator[RunningNode]:
 
 
 def test_node_serves_health_and_connector_then_stops_on_sigterm(node: RunningNode) -> None:
+    # The node says whether its packet path runs compiled; from the same source tree, the
+    # same as this process (both checked the build record against the same sources).
+    assert f"packet path: {compiled.STATUS}" in node.output()
     health = httpx.get(f"{node.admin_url}/healthz")
     assert health.status_code == 200
     assert health.json()["database"] == "ok"

@@ -111,9 +111,9 @@ class IlpServer:
     async def serve(self, sockets: list[socket.socket]) -> None:  # uvicorn's signature
         """Accept on `sockets` until `should_exit`, then shut down as the module says."""
         loop = asyncio.get_running_loop()
-        servers = [
-            await loop.create_server(lambda: _Connection(self), sock=sock) for sock in sockets
-        ]
+        servers = []
+        for sock in sockets:  # a loop, not a comprehension: mypyc cannot compile an await in one
+            servers.append(await loop.create_server(lambda: _Connection(self), sock=sock))
         self.started = True
         try:
             while not self.should_exit:

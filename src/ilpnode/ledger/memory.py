@@ -32,7 +32,7 @@ class MemoryLedger:
     async def create_transfers(
         self, transfers: Sequence[Transfer], *, durable: bool = True
     ) -> list[CreateTransferResult]:
-        del durable  # nothing here is durable
+        _ = durable  # nothing here is durable
         now = self._clock.now_ns()
         self.engine.expire_pending(now=now)
         results = self.engine.create_transfers(transfers, now=now)

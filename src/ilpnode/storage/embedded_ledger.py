@@ -67,6 +67,8 @@ import time
 from collections import deque
 from collections.abc import Sequence
 
+from mypy_extensions import mypyc_attr
+
 from ilpnode.ledger import (
     Account,
     AccountId,
@@ -104,6 +106,9 @@ COMPACT_SNAPSHOT_FACTOR = 4
 COMPACT_RETRY_SECONDS = 60.0
 
 
+# An ordinary class even when compiled: mypyc's native classes cannot subclass built-in
+# exceptions.
+@mypyc_attr(native_class=False)
 class LedgerUnavailableError(RuntimeError):
     """A commit failed; the ledger refuses work until it has rebuilt itself from the database."""
 

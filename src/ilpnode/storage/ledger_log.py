@@ -37,6 +37,8 @@ import sys
 from collections import deque
 from pathlib import Path
 
+from mypy_extensions import mypyc_attr
+
 from ilpnode.ledger import JournalEntry
 from ilpnode.storage.ledger_log_codec import FILE_HEADER, DecodedLog, decode_log, encode_frame
 
@@ -58,6 +60,9 @@ def ledger_log_path(sqlite_path: str) -> Path:
     return Path(f"{sqlite_path}-ledger.log")
 
 
+# An ordinary class even when compiled: mypyc's native classes cannot subclass built-in
+# exceptions.
+@mypyc_attr(native_class=False)
 class CompactionSkipped(OSError):
     """The new log could not be made (no space, no hard links, …): nothing changed, the old log
     is in place and open, and the commit can be appended to it instead."""

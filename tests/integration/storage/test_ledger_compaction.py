@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -179,10 +181,16 @@ async def test_a_failed_directory_sync_puts_the_old_log_back_and_the_commit_fail
         before = _log_path(database).read_bytes()
         [peer] = await ledger.lookup_accounts([PEER])
 
-        def failing(path: Path) -> None:
-            raise OSError(5, "Input/output error")
+        real_fsync = os.fsync
 
-        monkeypatch.setattr("ilpnode.storage.ledger_log._fsync_directory", failing)
+        def failing_for_directories(fd: int) -> None:
+            # os.fsync itself, not ledger_log's helper around it: a compiled (mypyc) module
+            # calls its own functions directly, past any patch of the module's attribute.
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                raise OSError(5, "Input/output error")
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", failing_for_directories)
         with pytest.raises(LedgerUnavailableError, match="Input/output error"):
             await ledger.create_transfers([_transfer(20, 7, code=DEPOSIT)])
         assert _log_path(database).read_bytes() == before  # the old log is back

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from ilpnode.compiled import running_compiled
 from ilpnode.ledger import AMOUNT_MAX, NANOSECONDS_PER_SECOND, AccountId, CreateTransferStatus
 from ilpnode.services.accounting import (
     PACKET_TIMEOUT_MARGIN_SECONDS,
@@ -89,7 +90,6 @@ async def test_unknown_accounts(world: World) -> None:
         (0, 1, 30, E.InvalidSourceAmount),
         (-1, 1, 30, E.InvalidSourceAmount),
         (AMOUNT_MAX + 1, 1, 30, E.InvalidSourceAmount),
-        (True, 1, 30, E.InvalidSourceAmount),
         (1, 0, 30, E.InvalidDestinationAmount),
         (1, AMOUNT_MAX + 1, 30, E.InvalidDestinationAmount),
         (1, 1, 0, E.InvalidTimeout),
@@ -107,6 +107,23 @@ async def test_invalid_input(world: World, src: int, dst: int, timeout: int, err
         timeout_seconds=timeout,
     )
     assert result is error
+
+
+async def test_a_bool_is_not_an_amount_or_arrives_as_one_when_compiled(world: World) -> None:
+    await funded(world)
+    result = await world.packets.create_packet_transfer(
+        source=world.alice,
+        destination=world.bob,
+        source_amount=True,
+        destination_amount=1,
+        timeout_seconds=30,
+    )
+    if running_compiled():  # mypyc turns the bool into the int 1 at the call
+        assert isinstance(result, PacketTransfer)
+        assert result.source_amount == 1
+        assert type(result.source_amount) is int
+    else:
+        assert result is E.InvalidSourceAmount
 
 
 async def test_same_accounts(world: World) -> None:

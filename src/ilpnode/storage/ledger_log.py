@@ -35,6 +35,7 @@ import os
 import subprocess
 import sys
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from mypy_extensions import mypyc_attr
@@ -83,6 +84,7 @@ class LedgerLog:
         """Times the log was replaced by a snapshot (`compact`)."""
         self.syncs = 0
         """Completed syncs (one per commit with `fsync_every_commit`)."""
+        self._retired: set[asyncio.Future[None]] = set()  # dead sync processes being reaped
 
     def read(self) -> DecodedLog:
         """Every entry in the log (creating an empty log if there is none); a torn tail (a
@@ -151,11 +153,17 @@ class LedgerLog:
         if self._fsync and self._sync is None:
             self._sync = SyncProcess(self.path)
 
-    async def append(self, entries: list[JournalEntry]) -> None:
-        """Append `entries` as one frame; returns once it is written (and synced, if set).
+    def write(
+        self, entries: list[JournalEntry], on_durable: Callable[[OSError | None], None]
+    ) -> None:
+        """Append `entries` as one frame now; `on_durable(None)` once it is durable, or
+        `on_durable(error)` if its sync failed (the frame is cut off again by then). Without
+        `fsync_every_commit` that is at once, inside this call; else from the sync process's
+        answer, on the event loop, with nothing queued before it. One frame at a time: not
+        again before `on_durable` was called.
 
         Raises:
-            OSError: the write or the sync failed; the log is as it was before the call.
+            OSError: the write itself failed; the log is as it was, `on_durable` is not called.
         """
         fd = self._fd
         if fd is None:
@@ -168,21 +176,66 @@ class LedgerLog:
             if self._fsync:
                 self.start_sync()
                 assert self._sync is not None
-                await self._sync.sync()
-                self.syncs += 1
+                self._sync.request(
+                    lambda error: self._synced(fd, len(frame), end, error, on_durable)
+                )
         except BaseException:
-            # Cut the frame off: zeros from its start, where padding was (a frame never made
-            # durable must not be read back), or the file's end, where there was none.
-            if self._size < self._allocated:
-                _pwrite_all(fd, bytes(min(len(frame), self._allocated - self._size)), self._size)
-            os.ftruncate(fd, self._allocated)
-            with contextlib.suppress(OSError):  # best effort: the ledger fails closed anyway
-                os.fsync(fd)
-            if self._sync is not None and not self._sync.alive:
-                await self._sync.close()
-                self._sync = None  # the next commit starts a new one
+            self._cut_off(fd, len(frame))
             raise
-        self._size = end
+        if not self._fsync:
+            self._size = end
+            on_durable(None)
+
+    def _synced(
+        self,
+        fd: int,
+        frame_size: int,
+        end: int,
+        error: OSError | None,
+        on_durable: Callable[[OSError | None], None],
+    ) -> None:
+        if error is None:
+            self._size = end
+            self.syncs += 1
+        elif fd == self._fd:
+            try:
+                self._cut_off(fd, frame_size)
+            except OSError as cut_error:  # the ledger fails closed on `error` all the same
+                _logger.error("cannot cut an unsynced frame off the ledger log: %s", cut_error)
+        on_durable(error)
+
+    def _cut_off(self, fd: int, frame_size: int) -> None:
+        # Zeros from the frame's start, where padding was (a frame never made durable must not
+        # be read back), or the file's end, where there was none. A dead sync process is let go:
+        # the next commit starts a new one.
+        if self._size < self._allocated:
+            _pwrite_all(fd, bytes(min(frame_size, self._allocated - self._size)), self._size)
+        os.ftruncate(fd, self._allocated)
+        with contextlib.suppress(OSError):  # best effort: the ledger fails closed anyway
+            os.fsync(fd)
+        if self._sync is not None and not self._sync.alive:
+            self._retired.add(asyncio.ensure_future(self._sync.close()))
+            self._retired = {task for task in self._retired if not task.done()}
+            self._sync = None
+
+    async def append(self, entries: list[JournalEntry]) -> None:
+        """`write`, awaited: returns once the frame is durable.
+
+        Raises:
+            OSError: the write or the sync failed; the log is as it was before the call.
+        """
+        durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def settle(error: OSError | None) -> None:
+            if durable.done():
+                return
+            if error is None:
+                durable.set_result(None)
+            else:
+                durable.set_exception(error)
+
+        self.write(entries, settle)
+        await durable
 
     async def compact(self, snapshot_frame: bytes) -> None:
         """Replace the log by one holding only `snapshot_frame` (the whole ledger, including
@@ -264,6 +317,8 @@ class LedgerLog:
         if self._sync is not None:
             await self._sync.close()
             self._sync = None
+        for retired in list(self._retired):
+            await retired
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -303,7 +358,7 @@ class SyncProcess:
         self._requests = self._process.stdin.fileno()
         self._answers = self._process.stdout.fileno()
         os.set_blocking(self._answers, False)
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[Callable[[OSError | None], None]] = deque()
         self.alive = True
         """False once the process has failed a sync, exited or been closed."""
         self._reading = True
@@ -312,6 +367,14 @@ class SyncProcess:
     @property
     def pid(self) -> int:
         return self._process.pid
+
+    def request(self, answered: Callable[[OSError | None], None]) -> None:
+        """Ask for a sync of everything written so far; `answered(None)` once it is done, or
+        `answered(error)`, from the event loop's reader callback, in the order asked.
+
+        Raises: OSError: the process is gone (`answered` is not called).
+        """
+        self._send(b"s", answered)
 
     async def sync(self) -> None:
         """Raises: OSError: the sync failed, or the process is gone."""
@@ -325,17 +388,29 @@ class SyncProcess:
         await self._ask(b"r")
 
     async def _ask(self, request: bytes) -> None:
+        future: asyncio.Future[None] = self._loop.create_future()
+
+        def answered(error: OSError | None) -> None:
+            if future.done():
+                return
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+        self._send(request, answered)
+        await future
+
+    def _send(self, request: bytes, answered: Callable[[OSError | None], None]) -> None:
         if not self.alive:
             raise OSError("the ledger sync process is gone")
-        future = self._loop.create_future()
-        self._waiters.append(future)
+        self._waiters.append(answered)
         try:
             os.write(self._requests, request)  # one byte into an empty pipe: does not block
         except OSError:
-            self._waiters.remove(future)
+            self._waiters.pop()
             self._stop_reading()
             raise
-        await future
 
     def _on_answers(self) -> None:
         try:
@@ -351,21 +426,17 @@ class SyncProcess:
         for answer in answers:
             if not self._waiters:
                 break
-            future = self._waiters.popleft()
-            if future.done():
-                continue
+            answered = self._waiters.popleft()
             if answer == ord("k"):
-                future.set_result(None)
+                answered(None)
             else:  # the process exits after a failed sync
                 self._stop_reading()
-                future.set_exception(OSError("fdatasync of the ledger log failed"))
+                answered(OSError("fdatasync of the ledger log failed"))
 
     def _fail_waiting(self, error: OSError) -> None:
         self._stop_reading()
         while self._waiters:
-            future = self._waiters.popleft()
-            if not future.done():
-                future.set_exception(error)
+            self._waiters.popleft()(error)
 
     def _stop_reading(self) -> None:
         self.alive = False

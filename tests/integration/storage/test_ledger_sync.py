@@ -1,14 +1,20 @@
-"""The ledger log's sync process: one answer per request, a failed sync is said and ends it."""
+"""The ledger log's sync process (one answer per request, a failed sync is said and ends it),
+and the log's writes that wait for it."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from ilpnode.storage.ledger_log import _HELPER, SyncProcess
+from ilpnode.ledger import Account, AccountId
+from ilpnode.storage.ledger_log import _HELPER, LedgerLog, SyncProcess
+from ilpnode.storage.ledger_log_codec import decode_log
 
 
 def test_the_helper_answers_every_request_and_exits_at_end_of_input(tmp_path: Path) -> None:
@@ -107,3 +113,122 @@ def test_the_helper_opens_the_path_again_when_asked(tmp_path: Path) -> None:
         helper.stdin.close()
         helper.stdout.close()
         helper.wait()
+
+
+async def test_requests_are_answered_by_callback_in_the_order_asked(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(b"x")
+    process = SyncProcess(log)
+    answers: list[tuple[int, OSError | None]] = []
+    all_answered = asyncio.get_running_loop().create_future()
+
+    def answered(number: int) -> Callable[[OSError | None], None]:
+        def record(error: OSError | None) -> None:
+            answers.append((number, error))
+            if len(answers) == 3:
+                all_answered.set_result(None)
+
+        return record
+
+    try:
+        for number in range(3):
+            process.request(answered(number))
+        assert answers == []  # never inside the call: from the answers' reader
+        await asyncio.wait_for(all_answered, 10)
+        assert answers == [(0, None), (1, None), (2, None)]
+    finally:
+        await process.close()
+    with pytest.raises(OSError, match="gone"):
+        process.request(answered(3))
+    assert len(answers) == 3
+
+
+def _entry(number: int) -> Account:
+    return Account(id=AccountId(number), ledger=1, code=1, timestamp=number)
+
+
+def _logged_ids(log: LedgerLog) -> list[int]:
+    return [
+        entry.id
+        for entry in decode_log(log.path.read_bytes()).entries
+        if isinstance(entry, Account)
+    ]
+
+
+async def test_a_write_without_fsync_is_durable_within_the_call(tmp_path: Path) -> None:
+    log = LedgerLog(tmp_path / "ledger.log", fsync_every_commit=False)
+    log.read()
+    outcomes: list[OSError | None] = []
+    try:
+        before = log.size
+        log.write([_entry(1)], outcomes.append)
+        assert outcomes == [None]
+        assert log.size > before
+        assert _logged_ids(log) == [1]
+    finally:
+        await log.close()
+
+
+async def test_a_synced_write_is_durable_once_the_answer_is_in(tmp_path: Path) -> None:
+    log = LedgerLog(tmp_path / "ledger.log")
+    log.read()
+    log.start_sync()
+    durable = asyncio.get_running_loop().create_future()
+    try:
+        before = log.size
+        log.write([_entry(1)], durable.set_result)
+        assert not durable.done()
+        assert log.size == before  # written, not yet durable
+        assert await asyncio.wait_for(durable, 10) is None
+        assert log.size > before
+        assert log.syncs == 1
+        await log.append([_entry(2)])  # the awaited form
+        assert _logged_ids(log) == [1, 2]
+    finally:
+        await log.close()
+
+
+async def test_a_write_whose_sync_fails_is_cut_off_and_the_next_gets_a_new_process(
+    tmp_path: Path,
+) -> None:
+    log = LedgerLog(tmp_path / "ledger.log")
+    log.read()
+    log.start_sync()
+    await log.append([_entry(1)])
+    durable_size = log.size
+    assert log._sync is not None
+    helper = log._sync._process
+    helper.send_signal(signal.SIGSTOP)  # it cannot answer the request below
+    failed = asyncio.get_running_loop().create_future()
+    try:
+        log.write([_entry(2)], failed.set_result)
+        helper.kill()  # and dies with the request unanswered
+        error = await asyncio.wait_for(failed, 10)
+        assert isinstance(error, OSError)
+        assert log.size == durable_size
+        # The frame was zeroed again: only what was confirmed durable reads back.
+        assert _logged_ids(log) == [1]
+        await log.append([_entry(3)])  # a new sync process
+        assert _logged_ids(log) == [1, 3]
+    finally:
+        await log.close()
+
+
+async def test_a_write_to_a_dead_sync_process_raises_and_is_cut_off(tmp_path: Path) -> None:
+    log = LedgerLog(tmp_path / "ledger.log")
+    log.read()
+    log.start_sync()
+    await log.append([_entry(1)])
+    assert log._sync is not None
+    log._sync._process.kill()
+    log._sync._process.wait()
+    outcomes: list[OSError | None] = []
+    try:
+        with pytest.raises(BrokenPipeError):  # its pipe has no reader any more
+            log.write([_entry(2)], outcomes.append)
+        assert outcomes == []  # raised instead: never both
+        assert _logged_ids(log) == [1]
+        await log.append([_entry(3)])
+        assert _logged_ids(log) == [1, 3]
+    finally:
+        await log.close()

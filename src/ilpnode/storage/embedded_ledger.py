@@ -16,11 +16,14 @@ same synchronous step. The buffer is made durable one group at a time:
   milliseconds, so the cost of a commit (an fsync) is shared; when idle a group is one batch.
 - **The pump** (`_pump`). A new entry schedules it for the next turn of the loop (so every
   caller of one turn rides in one group). On SQLite it appends the group to the log itself,
-  synchronously, and the sync process's answer calls it again at once (`_appended`, in the
-  loop's reader callback): the next group is written and its sync asked for before the packets
-  queued in the loop run, so the disk is not left idle behind them (a task woken by the
-  answer waited its turn behind them: ~170 µs per commit at concurrency 10). A compaction and,
-  on PostgreSQL, every commit need awaits; the pump hands those to the writer task.
+  synchronously, and asks the sync process for a sync, even while an earlier group's sync is
+  under way: the sync process takes every request waiting when its fdatasync ends and covers
+  them with the next one. So under load the disk goes from one sync to the next, and does not
+  wait for the event loop to notice an answer and write the next group (which took ~170 µs
+  per commit at concurrency 10, behind the packets queued in the loop). The answers come back
+  in order (`_appended`); if one fails, every later group fails with it (the log zeroes all
+  unsynced frames). A compaction and, on PostgreSQL, every commit need awaits and one group at
+  a time; the pump hands those to the writer task once no frame is in flight.
 - **Consistent balance snapshot** (PostgreSQL). The writer cuts a group synchronously, when the
   buffer holds every entry the engine has produced so far, so the engine's balances at that
   instant are exactly the balances after the group's last entry. They are written to
@@ -111,6 +114,9 @@ COMPACT_SNAPSHOT_FACTOR = 4
 # A compaction that could not make its new log (no space, no hard links) is retried this late;
 # meanwhile commits are appended as usual.
 COMPACT_RETRY_SECONDS = 60.0
+# Groups written to the log and waiting for their sync, at most (a bound, not a tuning knob: the
+# sync process takes all that wait, and under load a few are).
+FRAMES_IN_FLIGHT_MAX = 64
 
 
 # An ordinary class even when compiled: mypyc's native classes cannot subclass built-in
@@ -141,7 +147,9 @@ class EmbeddedLedger:
         self._durable = 0
         self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
         self._wake = asyncio.Event()
-        self._committing = False  # a group is being committed (by `_pump` or the writer task)
+        self._committing = False  # the writer task is committing a group
+        self._frames_in_flight = 0  # groups `_pump` wrote that are not yet durable
+        self._generation = 0  # moves on at each recovery: older frames' answers are ignored
         self._pump_scheduled = False
         self._failure: BaseException | None = None
         self._closing = False
@@ -325,29 +333,40 @@ class EmbeddedLedger:
             asyncio.get_running_loop().call_soon(self._pump)
 
     def _pump(self) -> None:
-        """Start committing the buffer as the next group, unless a group is under way (its end
-        calls this again). Appends to the log are made here, synchronously, and end in
-        `_appended`, called from the sync process's answer: the next group's sync is asked
-        for the moment the previous one is done, before any packet waiting in the loop's queue
-        runs. Compactions and PostgreSQL transactions are the writer task's."""
+        """Write the buffer to the log as the next group. Appends are made here, synchronously,
+        while earlier groups may still be syncing: the sync process takes every request waiting
+        when its last fdatasync ends, so under load it goes from one sync to the next without
+        waiting for the event loop. Each group ends in `_appended`, in order. Compactions and
+        PostgreSQL transactions need awaits and one group at a time: the writer task's, once
+        no frame is in flight."""
         self._pump_scheduled = False
         if self._committing or not self._buffer or self._failure is not None or self._closing:
             return
         log = self._log
         if log is None or self._compaction_due(log):
-            self._wake.set()
-            return
+            if not self._frames_in_flight:
+                self._wake.set()
+            return  # else the last frame's answer comes back here
+        if self._frames_in_flight >= FRAMES_IN_FLIGHT_MAX:
+            return  # an answer comes back here
         entries, self._buffer = self._buffer, []
-        self._committing = True
+        self._frames_in_flight += 1
+        generation = self._generation
         try:
-            log.write(entries, lambda error: self._appended(entries, error))
+            log.write(entries, lambda error: self._appended(generation, entries, error))
         except Exception as error:
-            self._committing = False
+            self._frames_in_flight -= 1
             self._fail(error)
 
-    def _appended(self, entries: list[JournalEntry], error: OSError | None) -> None:
+    def _appended(
+        self, generation: int, entries: list[JournalEntry], error: OSError | None
+    ) -> None:
         # In the sync process's reader callback: nothing may escape into the loop.
-        self._committing = False
+        if generation != self._generation:
+            return  # a frame of the ledger before a recovery
+        self._frames_in_flight -= 1
+        if self._failure is not None:
+            return  # failed already: everything after it was refused
         if error is not None:
             self._fail(error)
             return
@@ -356,7 +375,8 @@ class EmbeddedLedger:
         except Exception as bug:
             self._fail(bug)
             return
-        self._pump()
+        if self._buffer:
+            self._pump()
 
     def _committed(self, entries: list[JournalEntry]) -> None:
         self._durable += len(entries)
@@ -396,7 +416,12 @@ class EmbeddedLedger:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._buffer and not self._committing and not self._closing:
+            while (
+                self._buffer
+                and not self._committing
+                and not self._frames_in_flight
+                and not self._closing
+            ):
                 log = self._log
                 if log is not None and not self._compaction_due(log):
                     break
@@ -464,6 +489,8 @@ class EmbeddedLedger:
         return self._engine.snapshot()
 
     def _fail(self, error: Exception) -> None:
+        if self._failure is not None:
+            return  # one failure, one recovery
         logger.critical(
             "ledger commit failed; refusing ledger operations until rebuilt from the database",
             exc_info=error,
@@ -495,6 +522,8 @@ class EmbeddedLedger:
             self._engine = engine
             self._enqueued = self._durable = 0
             self._committing = False
+            self._frames_in_flight = 0
+            self._generation += 1
             self._failure = None
             current = asyncio.current_task()
             self._tasks = [task for task in self._tasks if task is current]

@@ -77,6 +77,8 @@ class LedgerLog:
         self._fsync = fsync_every_commit
         self._fd: int | None = None
         self._size = 0  # end of the last frame made durable
+        self._written = 0  # end of the last frame written (durable or not yet)
+        self._epoch = 0  # moves on when unsynced frames are cut off, or the log is re-read
         self._allocated = 0  # the file's size: frames, then zeros
         self._sync: SyncProcess | None = None
         self._entries_start = len(FILE_HEADER)  # end of the snapshot frame, if there is one
@@ -107,7 +109,8 @@ class LedgerLog:
         if decoded.torn_bytes:  # zeroed, so that it reads as padding from now on
             _pwrite_all(self._fd, bytes(decoded.torn_bytes), decoded.good_end)
             os.fsync(self._fd)
-        self._size = decoded.good_end
+        self._size = self._written = decoded.good_end
+        self._epoch += 1
         self._allocated = os.fstat(self._fd).st_size
         self._entries_start = decoded.entries_start
         return decoded
@@ -157,30 +160,32 @@ class LedgerLog:
         self, entries: list[JournalEntry], on_durable: Callable[[OSError | None], None]
     ) -> None:
         """Append `entries` as one frame now; `on_durable(None)` once it is durable, or
-        `on_durable(error)` if its sync failed (the frame is cut off again by then). Without
-        `fsync_every_commit` that is at once, inside this call; else from the sync process's
-        answer, on the event loop, with nothing queued before it. One frame at a time: not
-        again before `on_durable` was called.
+        `on_durable(error)` if it never will be (its bytes are zeroed again by then). Without
+        `fsync_every_commit` that is at once, inside this call. Else it comes from the sync
+        process's answer, on the event loop: frames may be written while earlier ones are
+        still being synced (one fdatasync covers every frame written before it), and they are
+        answered in order. When one fails, every frame not yet durable fails with it.
 
         Raises:
-            OSError: the write itself failed; the log is as it was, `on_durable` is not called.
+            OSError: the write itself failed; every frame not yet durable is cut off (their
+                `on_durable` get an error), `on_durable` of this one is not called.
         """
         fd = self._fd
         if fd is None:
             raise RuntimeError("the ledger log is not open (read it first)")
         frame = encode_frame(entries)
+        epoch, start = self._epoch, self._written
         try:
-            if self._size + len(frame) > self._allocated:
-                self._preallocate(fd, self._size + len(frame))
-            end = _pwrite_all(fd, frame, self._size)
+            if start + len(frame) > self._allocated:
+                self._preallocate(fd, start + len(frame))
+            end = self._written = _pwrite_all(fd, frame, start)
             if self._fsync:
                 self.start_sync()
                 assert self._sync is not None
-                self._sync.request(
-                    lambda error: self._synced(fd, len(frame), end, error, on_durable)
-                )
+                self._sync.request(lambda error: self._synced(epoch, end, error, on_durable))
         except BaseException:
-            self._cut_off(fd, len(frame))
+            self._written = max(self._written, start + len(frame))  # a write cut short too
+            self._cut_off_unsynced(fd)
             raise
         if not self._fsync:
             self._size = end
@@ -188,28 +193,33 @@ class LedgerLog:
 
     def _synced(
         self,
-        fd: int,
-        frame_size: int,
+        epoch: int,
         end: int,
         error: OSError | None,
         on_durable: Callable[[OSError | None], None],
     ) -> None:
+        if epoch != self._epoch:  # cut off (or the log re-read) since it was written
+            on_durable(error or OSError("an earlier frame of the ledger log failed"))
+            return
         if error is None:
             self._size = end
             self.syncs += 1
-        elif fd == self._fd:
+        elif (fd := self._fd) is not None:
             try:
-                self._cut_off(fd, frame_size)
+                self._cut_off_unsynced(fd)
             except OSError as cut_error:  # the ledger fails closed on `error` all the same
-                _logger.error("cannot cut an unsynced frame off the ledger log: %s", cut_error)
+                _logger.error("cannot cut unsynced frames off the ledger log: %s", cut_error)
         on_durable(error)
 
-    def _cut_off(self, fd: int, frame_size: int) -> None:
-        # Zeros from the frame's start, where padding was (a frame never made durable must not
-        # be read back), or the file's end, where there was none. A dead sync process is let go:
-        # the next commit starts a new one.
-        if self._size < self._allocated:
-            _pwrite_all(fd, bytes(min(frame_size, self._allocated - self._size)), self._size)
+    def _cut_off_unsynced(self, fd: int) -> None:
+        # Zeros over every frame not yet durable, where padding was (a frame never made durable
+        # must not be read back). The frames still waiting for an answer fail by their epoch.
+        # A dead sync process is let go: the next commit starts a new one.
+        self._epoch += 1
+        unsynced = min(self._written, self._allocated) - self._size
+        self._written = self._size
+        if unsynced > 0:
+            _pwrite_all(fd, bytes(unsynced), self._size)
         os.ftruncate(fd, self._allocated)
         with contextlib.suppress(OSError):  # best effort: the ledger fails closed anyway
             os.fsync(fd)
@@ -240,7 +250,7 @@ class LedgerLog:
     async def compact(self, snapshot_frame: bytes) -> None:
         """Replace the log by one holding only `snapshot_frame` (the whole ledger, including
         what this commit adds; see "Compaction"). Returns once the new log is in place (and
-        synced, if set). Not while an `append` is under way.
+        synced, if set). Not while a frame written before it is still being synced.
 
         Raises:
             CompactionSkipped: the new log could not be made; nothing changed.
@@ -255,7 +265,7 @@ class LedgerLog:
         self._fd = await asyncio.to_thread(self._replace_file, snapshot_frame, allocated)
         self.compactions += 1
         os.close(old_fd)
-        self._size = self._entries_start = size
+        self._size = self._written = self._entries_start = size
         self._allocated = allocated
         if self._sync is not None:
             try:

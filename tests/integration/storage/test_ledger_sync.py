@@ -232,3 +232,60 @@ async def test_a_write_to_a_dead_sync_process_raises_and_is_cut_off(tmp_path: Pa
         assert _logged_ids(log) == [1, 3]
     finally:
         await log.close()
+
+
+async def test_frames_written_while_others_sync_are_answered_in_order(tmp_path: Path) -> None:
+    log = LedgerLog(tmp_path / "ledger.log")
+    log.read()
+    log.start_sync()
+    answers: list[tuple[int, OSError | None]] = []
+    all_durable = asyncio.get_running_loop().create_future()
+
+    def answered(number: int) -> Callable[[OSError | None], None]:
+        def record(error: OSError | None) -> None:
+            answers.append((number, error))
+            if len(answers) == 5:
+                all_durable.set_result(None)
+
+        return record
+
+    try:
+        for number in range(1, 6):  # none waits for the one before
+            log.write([_entry(number)], answered(number))
+        await asyncio.wait_for(all_durable, 10)
+        assert answers == [(number, None) for number in range(1, 6)]
+        assert 1 <= log.syncs <= 5  # the sync process may cover several with one fdatasync
+        assert _logged_ids(log) == [1, 2, 3, 4, 5]
+    finally:
+        await log.close()
+
+
+async def test_when_a_sync_fails_every_frame_after_it_fails_and_is_cut_off(
+    tmp_path: Path,
+) -> None:
+    log = LedgerLog(tmp_path / "ledger.log")
+    log.read()
+    log.start_sync()
+    await log.append([_entry(1)])
+    assert log._sync is not None
+    helper = log._sync._process
+    helper.send_signal(signal.SIGSTOP)
+    outcomes: list[OSError | None] = []
+    both = asyncio.get_running_loop().create_future()
+
+    def record(error: OSError | None) -> None:
+        outcomes.append(error)
+        if len(outcomes) == 2:
+            both.set_result(None)
+
+    try:
+        log.write([_entry(2)], record)
+        log.write([_entry(3)], record)
+        helper.kill()
+        await asyncio.wait_for(both, 10)
+        assert all(isinstance(error, OSError) for error in outcomes)
+        assert _logged_ids(log) == [1]  # both unsynced frames zeroed
+        await log.append([_entry(4)])
+        assert _logged_ids(log) == [1, 4]
+    finally:
+        await log.close()

@@ -235,16 +235,7 @@ class LedgerLog:
             OSError: the write or the sync failed; the log is as it was before the call.
         """
         durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def settle(error: OSError | None) -> None:
-            if durable.done():
-                return
-            if error is None:
-                durable.set_result(None)
-            else:
-                durable.set_exception(error)
-
-        self.write(entries, settle)
+        self.write(entries, lambda error: _settle(durable, error))
         await durable
 
     async def compact(self, snapshot_frame: bytes) -> None:
@@ -334,6 +325,16 @@ class LedgerLog:
             self._fd = None
 
 
+def _settle(future: asyncio.Future[None], error: OSError | None) -> None:
+    """Turn an answer callback's outcome into `future`'s (unless it was cancelled meanwhile)."""
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
 def _fsync_directory(path: Path) -> None:
     directory = os.open(path, os.O_RDONLY)
     try:
@@ -399,16 +400,7 @@ class SyncProcess:
 
     async def _ask(self, request: bytes) -> None:
         future: asyncio.Future[None] = self._loop.create_future()
-
-        def answered(error: OSError | None) -> None:
-            if future.done():
-                return
-            if error is None:
-                future.set_result(None)
-            else:
-                future.set_exception(error)
-
-        self._send(request, answered)
+        self._send(request, lambda error: _settle(future, error))
         await future
 
     def _send(self, request: bytes, answered: Callable[[OSError | None], None]) -> None:

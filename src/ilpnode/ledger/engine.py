@@ -95,7 +95,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from ilpnode.ledger.model import (
     TIMESTAMP_MAX,
@@ -122,6 +122,7 @@ _LINKED = 1  # AccountFlags.LINKED == TransferFlags.LINKED == 1 << 0
 _Event = TypeVar("_Event", Account, Transfer)
 _Status = TypeVar("_Status", CreateAccountStatus, CreateTransferStatus)
 
+_NATIVE: Final = hasattr(CreateTransferResult, "__mypyc_attrs__")
 _new = object.__new__
 _set_index, _set_status, _set_timestamp = (
     getattr(CreateTransferResult, name).__set__ for name in ("index", "status", "timestamp")
@@ -133,6 +134,12 @@ def _transfer_result(
 ) -> CreateTransferResult:
     # The frozen dataclass __init__ (object.__setattr__ per field) is a visible share of a
     # packet's cost; the slots are set directly instead. The values are the engine's own.
+    if _NATIVE:  # compiled: a native class, whose fields are stored directly (model._NATIVE)
+        native: CreateTransferResult = CreateTransferResult.__new__(CreateTransferResult)
+        native.index = index  # type: ignore[misc]
+        native.status = status  # type: ignore[misc]
+        native.timestamp = timestamp  # type: ignore[misc]
+        return native
     result: CreateTransferResult = _new(CreateTransferResult)
     _set_index(result, index)
     _set_status(result, status)

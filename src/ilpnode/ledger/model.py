@@ -221,6 +221,11 @@ class Transfer:
         return self.timestamp + self.timeout * NANOSECONDS_PER_SECOND
 
 
+# Compiled (tools/build_compiled.py), the records are native classes: compiled code reads their
+# fields without a lookup, and `checked_transfer` and `account_with_balances` store them
+# directly (the dataclass `__init__` stays Python code: 2.5 µs for a transfer, against 0.1).
+# On the Python sources, they set the slots through their descriptors instead.
+_NATIVE: Final = hasattr(Transfer, "__mypyc_attrs__")
 _new = object.__new__
 _TRANSFER_SETTERS: Final = tuple(
     getattr(Transfer, name).__set__
@@ -271,6 +276,21 @@ def account_with_balances(
     """`account` with these balances: the engine's view of a stored account, whose balances it
     keeps in range. Skips `__post_init__` and the frozen `__init__` (as `checked_transfer`):
     a snapshot of the whole ledger makes one per account."""
+    if _NATIVE:
+        native: Account = Account.__new__(Account)
+        native.id = account.id  # type: ignore[misc]
+        native.debits_pending = debits_pending  # type: ignore[misc]
+        native.debits_posted = debits_posted  # type: ignore[misc]
+        native.credits_pending = credits_pending  # type: ignore[misc]
+        native.credits_posted = credits_posted  # type: ignore[misc]
+        native.user_data_128 = account.user_data_128  # type: ignore[misc]
+        native.user_data_64 = account.user_data_64  # type: ignore[misc]
+        native.user_data_32 = account.user_data_32  # type: ignore[misc]
+        native.ledger = account.ledger  # type: ignore[misc]
+        native.code = account.code  # type: ignore[misc]
+        native.flags = account.flags  # type: ignore[misc]
+        native.timestamp = account.timestamp  # type: ignore[misc]
+        return native
     record: Account = _new(Account)
     for get, set_ in _ACCOUNT_COPIERS:
         set_(record, get(account))
@@ -297,7 +317,7 @@ def checked_transfer(
     timeout: int = 0,
     ledger: int = 0,
     code: int = 0,
-    flags: TransferFlags | int = 0,
+    flags: TransferFlags = TransferFlags.NONE,
     timestamp: int = 0,
 ) -> Transfer:
     """A `Transfer` built from values that are already known to fit their fields: the engine's
@@ -306,6 +326,22 @@ def checked_transfer(
     Skips `__post_init__` and the frozen `__init__` (one `object.__setattr__` per field): a
     quarter of the cost, on the packet path where each packet stores two records.
     """
+    if _NATIVE:
+        native: Transfer = Transfer.__new__(Transfer)
+        native.id = id  # type: ignore[misc]
+        native.debit_account_id = debit_account_id  # type: ignore[misc]
+        native.credit_account_id = credit_account_id  # type: ignore[misc]
+        native.amount = amount  # type: ignore[misc]
+        native.pending_id = pending_id  # type: ignore[misc]
+        native.user_data_128 = user_data_128  # type: ignore[misc]
+        native.user_data_64 = user_data_64  # type: ignore[misc]
+        native.user_data_32 = user_data_32  # type: ignore[misc]
+        native.timeout = timeout  # type: ignore[misc]
+        native.ledger = ledger  # type: ignore[misc]
+        native.code = code  # type: ignore[misc]
+        native.flags = flags  # type: ignore[misc]
+        native.timestamp = timestamp  # type: ignore[misc]
+        return native
     record: Transfer = _new(Transfer)
     (s_id, s_debit, s_credit, s_amount, s_pending, s_u128, s_u64, s_u32, s_timeout, s_ledger,
      s_code, s_flags, s_timestamp) = _TRANSFER_SETTERS  # fmt: skip

@@ -13,9 +13,11 @@ then (the check takes milliseconds; the build about a minute).
 compiler or Python headers: Debian's `gcc` and `python3-dev`); `--mode require` fails instead
 (CI); `--mode off` removes any build.
 
+The ledger's records (`ledger/model.py`, `ledger/statuses.py`) are compiled too: native classes,
+whose fields compiled code reads without a lookup. Their dataclass `__init__` stays Python
+code, so the engine's own records are built by storing the fields directly (`_NATIVE` there).
+
 Left out of `MODULES`, each for a reason the test suite showed or mypyc gave:
-- `ledger/model.py` and `ledger/statuses.py`: the engine allocates their instances with
-  `object.__new__` and sets the slots directly, which mypyc's native classes do not allow;
 - `ilp/`: its public codec accepts any bytes-like input (bytearray, memoryview) and turns
   every decoding failure into its own error types, where compiled code would raise TypeError;
 - `connector/errors.py`: its exception classes set `code` per subclass, which compiled

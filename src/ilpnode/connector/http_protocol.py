@@ -72,12 +72,21 @@ _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _NOTHING: Final = Answer(0, b"")  # "close after the queue, with no answer of our own"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False)
 class _Request:
     method: bytes
     headers: dict[bytes, bytes]
     body: bytes
     keep_alive: bool
+
+    def __init__(
+        self, method: bytes, headers: dict[bytes, bytes], body: bytes, keep_alive: bool
+    ) -> None:
+        # Spelled out (one per request): compiled, a dataclass's own __init__ stays Python code.
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.keep_alive = keep_alive
 
 
 class _Refuse(Exception):

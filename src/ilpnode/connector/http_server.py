@@ -43,14 +43,29 @@ Authenticate = Callable[[str], object | None]
 HandlePrepare = Callable[[object, Prepare, bytes], Awaitable[bytes]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Answer:
     """An HTTP answer: status, content type, body and any other header lines."""
 
     status: int
     body: bytes
-    content_type: bytes = TEXT
-    extra: tuple[tuple[bytes, bytes], ...] = ()
+    content_type: bytes
+    extra: tuple[tuple[bytes, bytes], ...]
+
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        content_type: bytes = TEXT,
+        extra: tuple[tuple[bytes, bytes], ...] = (),
+    ) -> None:
+        # Spelled out (one per request): compiled, a dataclass's own __init__ stays Python code.
+        # Frozen: the fields are set as the dataclass would, past its __setattr__.
+        _set = object.__setattr__
+        _set(self, "status", status)
+        _set(self, "body", body)
+        _set(self, "content_type", content_type)
+        _set(self, "extra", extra)
 
 
 def _text(status: int, reason: str, *extra: tuple[bytes, bytes]) -> Answer:

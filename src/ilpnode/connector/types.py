@@ -25,7 +25,7 @@ class Clock(Protocol):
     def now_ns(self) -> int: ...
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, init=False)
 class PacketContext:
     """One packet's way through the node.
 
@@ -40,6 +40,8 @@ class PacketContext:
         timeout_seconds: how long the next hop may take (set by `OutgoingTimeout`).
         route_longer_than: routing only considers prefixes longer than this (set for
             destinations under our own address: only a child's route may take them).
+        expiry_of, expiry_ms: the expiry of the Prepare `expiry_of` in Unix ms, remembered by
+            `expiry.packet_expiry_ms` (valid for that object only).
     """
 
     incoming: ForwardingPeer
@@ -50,6 +52,31 @@ class PacketContext:
     bounce_allowed: bool = False
     timeout_seconds: float = 0.0
     route_longer_than: int = 0
+    expiry_of: Prepare | None = None
+    expiry_ms: int = 0
+
+    def __init__(
+        self,
+        *,
+        incoming: ForwardingPeer,
+        raw: bytes,
+        received_ns: int,
+        outgoing: ForwardingPeer | None = None,
+        source_amount: int = 0,
+        bounce_allowed: bool = False,
+    ) -> None:
+        # Spelled out: compiled, a dataclass's generated __init__ stays Python code, and one
+        # context per packet made that a visible share of its cost.
+        self.incoming = incoming
+        self.raw = raw
+        self.received_ns = received_ns
+        self.outgoing = outgoing
+        self.source_amount = source_amount
+        self.bounce_allowed = bounce_allowed
+        self.timeout_seconds = 0.0
+        self.route_longer_than = 0
+        self.expiry_of = None
+        self.expiry_ms = 0
 
 
 Handler: TypeAlias = Callable[[Prepare, PacketContext], Awaitable[Reply]]

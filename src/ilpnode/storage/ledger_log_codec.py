@@ -172,7 +172,7 @@ def _encode_transfer(t: Transfer) -> bytes:
         t.timeout,
         t.ledger,
         t.code,
-        int(t.flags),
+        t.flags,  # an IntFlag packs as the int it is (int() would be a call)
         t.timestamp,
     )
 
@@ -192,7 +192,7 @@ def _encode_account(a: Account) -> bytes:
         a.user_data_32,
         a.ledger,
         a.code,
-        int(a.flags),
+        a.flags,
         a.timestamp,
     )
 

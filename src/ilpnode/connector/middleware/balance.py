@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 
 from ilpnode.connector.errors import IlpError, WrongCondition, ilp_error_for_transfer
-from ilpnode.connector.middleware.expiry import expiry_ms
+from ilpnode.connector.middleware.expiry import packet_expiry_ms
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Fulfill, IlpErrorCode, Prepare, fulfillment_matches
 from ilpnode.services.accounting import PacketAccounting, TransferError, timeout_seconds_for
@@ -51,7 +51,8 @@ class Balance:
             source_amount=context.source_amount,
             destination_amount=prepare.amount,
             timeout_seconds=timeout_seconds_for(
-                expires_at_ns=expiry_ms(prepare) * _NS_PER_MS, now_ns=context.received_ns
+                expires_at_ns=packet_expiry_ms(prepare, context) * _NS_PER_MS,
+                now_ns=context.received_ns,
             ),
         )
         if isinstance(reserved, TransferError):

@@ -20,7 +20,7 @@ from ilpnode.connector.errors import InsufficientTimeout, TransferTimedOut
 from ilpnode.connector.types import Clock, Handler, PacketContext, Reply
 from ilpnode.ilp import Prepare
 
-__all__ = ["IncomingExpiry", "OutgoingTimeout", "ReduceExpiry", "expiry_ms"]
+__all__ = ["IncomingExpiry", "OutgoingTimeout", "ReduceExpiry", "expiry_ms", "packet_expiry_ms"]
 
 _NS_PER_MS = 1_000_000
 
@@ -28,6 +28,16 @@ _NS_PER_MS = 1_000_000
 def expiry_ms(prepare: Prepare) -> int:
     """The Prepare's expiry in Unix milliseconds (exact: wire expiries are whole ms)."""
     return round(prepare.expires_at.timestamp() * 1000)
+
+
+def packet_expiry_ms(prepare: Prepare, context: PacketContext) -> int:
+    """`expiry_ms(prepare)`, remembered in `context` for that very Prepare: four middlewares ask
+    for it, and each `datetime.timestamp()` costs about a microsecond. A middleware that passes
+    on another Prepare (another object) gets that one's expiry, computed anew."""
+    if context.expiry_of is not prepare:
+        context.expiry_ms = expiry_ms(prepare)
+        context.expiry_of = prepare
+    return context.expiry_ms
 
 
 def _iso(ms: int) -> str:
@@ -40,7 +50,7 @@ class IncomingExpiry:
 
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
         now_ms = context.received_ns // _NS_PER_MS
-        expires_ms = expiry_ms(prepare)
+        expires_ms = packet_expiry_ms(prepare, context)
         if expires_ms <= now_ms:
             raise InsufficientTimeout(
                 "source transfer has already expired. "
@@ -57,7 +67,7 @@ class ReduceExpiry:
 
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
         now_ms = context.received_ns // _NS_PER_MS
-        source_ms = expiry_ms(prepare)
+        source_ms = packet_expiry_ms(prepare, context)
         window = self._min_window_ms
         outgoing_ms = min(source_ms - window, now_ms + self._max_hold_ms)
         if outgoing_ms < now_ms + window:
@@ -66,7 +76,9 @@ class ReduceExpiry:
                 f"actualSourceExpiry={_iso(source_ms)} "
                 f"requiredSourceExpiry={_iso(now_ms + 2 * window)} currentTime={_iso(now_ms)}"
             )
-        return await self._next(prepare.with_expiry_ms(outgoing_ms), context)
+        outgoing = prepare.with_expiry_ms(outgoing_ms)
+        context.expiry_of, context.expiry_ms = outgoing, outgoing_ms
+        return await self._next(outgoing, context)
 
 
 class OutgoingTimeout:
@@ -75,7 +87,7 @@ class OutgoingTimeout:
         self._clock = clock
 
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
-        remaining_s = (expiry_ms(prepare) * _NS_PER_MS - self._clock.now_ns()) / 1e9
+        remaining_s = (packet_expiry_ms(prepare, context) * _NS_PER_MS - self._clock.now_ns()) / 1e9
         if remaining_s <= 0:
             raise TransferTimedOut("packet expired.")
         # The next hop's client enforces it (one timer on its answer, no task cancellation).

@@ -46,21 +46,22 @@ class PeerDirectory:
     """Peer id -> `ForwardingPeer`. Not thread-safe; one event loop owns it."""
 
     def __init__(self) -> None:
-        self._peers: dict[UUID, ForwardingPeer] = {}
+        # Keyed by the id's int: `UUID.__hash__` is Python code, and every packet looks peers up.
+        self._peers: dict[int, ForwardingPeer] = {}
 
     def put(self, peer: ForwardingPeer) -> None:
         """Add or replace a peer."""
-        self._peers[peer.id] = peer
+        self._peers[peer.id.int] = peer
 
     def remove(self, peer_id: UUID) -> None:
         """Forget a peer (nothing happens for an unknown one)."""
-        self._peers.pop(peer_id, None)
+        self._peers.pop(peer_id.int, None)
 
     def get(self, peer_id: UUID | None) -> ForwardingPeer | None:
         """The peer, or None (also for None, so `get(index.peer_for_token(t))` reads well)."""
         if peer_id is None:
             return None
-        return self._peers.get(peer_id)
+        return self._peers.get(peer_id.int)
 
     def all(self) -> list[ForwardingPeer]:
         """Every peer, in no particular order."""

@@ -58,16 +58,17 @@ class PeerClient:
             max_body_bytes=MAX_REPLY_BYTES,
         )
         # peer id -> (the peer value it was built from, its endpoint, its header lines)
-        self._requests: dict[UUID, tuple[ForwardingPeer, Endpoint, bytes]] = {}
+        # By the id's int: `UUID.__hash__` is Python code, and this is read for every packet.
+        self._requests: dict[int, tuple[ForwardingPeer, Endpoint, bytes]] = {}
         self._warned: dict[UUID, float] = {}  # peer id -> when its failure was last a warning
 
     async def send(self, peer: ForwardingPeer, body: bytes, *, timeout_seconds: float) -> Reply:
         """POST `body` (an encoded Prepare) to `peer`, waiting at most `timeout_seconds`; its
         reply, or an `IlpError` (R00 `packet expired.` when the time is up)."""
-        cached = self._requests.get(peer.id)
+        cached = self._requests.get(peer.id.int)
         if cached is None or cached[0] is not peer:
             try:
-                cached = self._requests[peer.id] = (peer, *_request_of(peer))
+                cached = self._requests[peer.id.int] = (peer, *_request_of(peer))
             except ValueError as error:
                 raise self._failed(peer, PeerUnreachable(_UNREACHABLE), str(error)) from None
         _, endpoint, head = cached

@@ -63,11 +63,13 @@ class RoutingTable:
             None if nothing matches. Never raises.
         """
         prefix = destination
+        # Ids compared by their ints: `UUID.__eq__` is Python code (ints are never negative).
+        excluded = -1 if exclude_peer_id is None else exclude_peer_id.int
         while True:
             candidates = self._routes.get(prefix)
             if candidates:
                 for peer_id, route_asset_id in candidates:
-                    if peer_id == exclude_peer_id:
+                    if peer_id.int == excluded:
                         continue
                     if asset_id is not None and route_asset_id != asset_id:
                         continue

@@ -47,6 +47,8 @@ from ilpnode.compiled import MANIFEST, SOURCE_ROOT, source_digests  # noqa: E402
 
 MODULES = [
     "ilpnode.clock",
+    "ilpnode.ilp._prepare_codec",
+    "ilpnode.ilp._reply_codec",
     "ilpnode.ledger.engine",
     "ilpnode.ledger.invariants",
     "ilpnode.ledger.limits",

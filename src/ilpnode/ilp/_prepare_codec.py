@@ -22,6 +22,7 @@ from ._packet import MAX_DATA_BYTES, Prepare
 from ._wire import (
     PREPARE_HEADS,
     TYPE_PREPARE,
+    Buffer,
     as_bytes,
     data_too_long,
     envelope,
@@ -47,7 +48,7 @@ _set_destination: Final = slot_setter(Prepare, "destination")
 _set_data: Final = slot_setter(Prepare, "data")
 
 
-def decode_prepare(data: bytes) -> Prepare:
+def decode_prepare(data: Buffer) -> Prepare:
     """Decode an ILP Prepare.
 
     Bytes after the last field, inside or after the envelope, are ignored (RFC 0030).
@@ -58,8 +59,12 @@ def decode_prepare(data: bytes) -> Prepare:
             length determinant) or ``InvalidField`` (bad timestamp, invalid destination, data
             over 32767 bytes).
     """
-    if type(data) is not bytes:
-        data = as_bytes(data)
+    return _decode_prepare(data if type(data) is bytes else as_bytes(data))
+
+
+def _decode_prepare(data: bytes) -> Prepare:
+    # Apart from the entry above, so that compiled (tools/build_compiled.py) `data` is known
+    # to be bytes: indexing and slicing it are then C operations.
     size = len(data)
     if size < _MIN_CONTENT + 2 or data[0] != TYPE_PREPARE:
         envelope(data, TYPE_PREPARE)  # raises for a wrong type byte or a short envelope

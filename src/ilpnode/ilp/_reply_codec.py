@@ -25,6 +25,7 @@ from ._wire import (
     REJECT_HEADS,
     TYPE_FULFILL,
     TYPE_REJECT,
+    Buffer,
     as_bytes,
     data_too_long,
     match_code,
@@ -44,7 +45,7 @@ _set_message: Final = slot_setter(Reject, "message")
 _set_reject_data: Final = slot_setter(Reject, "data")
 
 
-def decode_reply(data: bytes) -> Fulfill | Reject:
+def decode_reply(data: Buffer) -> Fulfill | Reject:
     """Decode the reply to a Prepare: a Fulfill or a Reject.
 
     Bytes after the last field, inside or after the envelope, are ignored (RFC 0030).  A
@@ -56,8 +57,11 @@ def decode_reply(data: bytes) -> Fulfill | Reject:
             ``InvalidField`` (data over 32767 bytes; a Reject code that is not 3 printable
             ASCII characters, a non-ASCII or over-long triggeredBy, an over-long message).
     """
-    if type(data) is not bytes:
-        data = as_bytes(data)
+    return _decode_reply(data if type(data) is bytes else as_bytes(data))
+
+
+def _decode_reply(data: bytes) -> Fulfill | Reject:
+    # Apart from the entry above, so that compiled `data` is known to be bytes.
     size = len(data)
     if size < 2:
         raise TruncatedPacket("input ends before the envelope length")
@@ -151,30 +155,28 @@ def decode_reply(data: bytes) -> Fulfill | Reject:
     return reject
 
 
-def decode_fulfill(data: bytes) -> Fulfill:
+def decode_fulfill(data: Buffer) -> Fulfill:
     """Decode an ILP Fulfill.  Bytes after the last field are ignored (RFC 0030).
 
     Raises:
         IlpCodecError: and only that, for any input (``UnknownPacketType`` if the type byte
             is not 13, ``TruncatedPacket``, ``InvalidLength``, ``InvalidField``).
     """
-    if type(data) is not bytes:
-        data = as_bytes(data)
-    _check_type(data, TYPE_FULFILL)
-    return cast(Fulfill, decode_reply(data))
+    raw = data if type(data) is bytes else as_bytes(data)
+    _check_type(raw, TYPE_FULFILL)
+    return cast(Fulfill, _decode_reply(raw))
 
 
-def decode_reject(data: bytes) -> Reject:
+def decode_reject(data: Buffer) -> Reject:
     """Decode an ILP Reject; see :func:`decode_reply` for the rules.
 
     Raises:
         IlpCodecError: and only that, for any input (``UnknownPacketType`` if the type byte
             is not 14, ``TruncatedPacket``, ``InvalidLength``, ``InvalidField``).
     """
-    if type(data) is not bytes:
-        data = as_bytes(data)
-    _check_type(data, TYPE_REJECT)
-    return cast(Reject, decode_reply(data))
+    raw = data if type(data) is bytes else as_bytes(data)
+    _check_type(raw, TYPE_REJECT)
+    return cast(Reject, _decode_reply(raw))
 
 
 def _check_type(data: bytes, expected: int) -> None:

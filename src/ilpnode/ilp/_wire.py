@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Final
+from typing import Final, TypeAlias
 
 from ._address import ADDRESS_PATTERN
 from ._errors import InvalidField, TruncatedPacket, UnknownPacketType
@@ -70,7 +70,11 @@ def slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
     return setter
 
 
-def as_bytes(data: bytes) -> bytes:
+Buffer: TypeAlias = bytes | bytearray | memoryview
+"""What the decoders take: bytes, or a bytes-like input they copy first."""
+
+
+def as_bytes(data: Buffer) -> bytes:
     """Copy a bytes-like input (bytearray, memoryview) to bytes."""
     try:
         return bytes(data)

@@ -173,12 +173,12 @@ def test_decoders_accept_bytes_like_and_return_bytes_fields() -> None:
         assert type(p.data) is bytes
         assert type(p.execution_condition) is bytes
         assert p == prepare()
-    assert decode_prepare(bytearray(wire)) == prepare()  # type: ignore[arg-type]
+    assert decode_prepare(bytearray(wire)) == prepare()
     f = encode_fulfill(Fulfill(fulfillment=CONDITION))
-    assert decode_reply(bytearray(f)) == Fulfill(fulfillment=CONDITION)  # type: ignore[arg-type]
-    assert decode_fulfill(memoryview(f)) == Fulfill(fulfillment=CONDITION)  # type: ignore[arg-type]
+    assert decode_reply(bytearray(f)) == Fulfill(fulfillment=CONDITION)
+    assert decode_fulfill(memoryview(f)) == Fulfill(fulfillment=CONDITION)
     r = encode_reject(reject())
-    assert decode_reject(bytearray(r)) == reject()  # type: ignore[arg-type]
+    assert decode_reject(bytearray(r)) == reject()
 
 
 def test_decoded_packets_equal_constructed_ones() -> None:

@@ -50,5 +50,7 @@ def test_private_modules_declare_all() -> None:
         assert isinstance(getattr(module, "__all__", None), list), path.name
         for name in module.__all__:
             assert hasattr(module, name), f"{path.name}: {name}"
-        assert module.__doc__, path.name
-        assert "RFC" in module.__doc__, path.name
+        # From the source: a compiled module (tools/build_compiled.py) has no __doc__.
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        assert doc, path.name
+        assert "RFC" in doc, path.name

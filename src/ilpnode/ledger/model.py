@@ -223,7 +223,7 @@ class Transfer:
 
 # Compiled (tools/build_compiled.py), the records are native classes: compiled code reads their
 # fields without a lookup, and `checked_transfer` and `account_with_balances` store them
-# directly (the dataclass `__init__` stays Python code: 2.5 µs for a transfer, against 0.1).
+# directly (the dataclass `__init__` stays Python code: 2.5 µs for a transfer, against 0.4).
 # On the Python sources, they set the slots through their descriptors instead.
 _NATIVE: Final = hasattr(Transfer, "__mypyc_attrs__")
 _new = object.__new__

@@ -10,8 +10,10 @@ from fractions import Fraction
 import pytest
 
 from ilpnode.connector.errors import TransferTimedOut
+from ilpnode.connector.middleware.expiry import expiry_ms, packet_expiry_ms
 from ilpnode.connector.middleware.local import ECHO_PREFIX, echo_request_data
 from ilpnode.connector.pipeline import ConnectorOptions
+from ilpnode.connector.types import PacketContext
 from ilpnode.ilp import (
     PEER_PROTOCOL_CONDITION,
     Fulfill,
@@ -354,3 +356,16 @@ async def test_metrics_keep_the_last_minutes(world: World) -> None:
     assert traffic.recent(now_ns=now).fulfilled == 1
     assert traffic.recent(now_ns=now + 20 * 60 * 10**9).fulfilled == 0  # 20 minutes later
     assert traffic.fulfilled == 1
+
+
+async def test_a_packets_expiry_is_remembered_for_that_prepare_only(world: World) -> None:
+    first = world.prepare("test.bob.x", 1, expires_in=10)
+    other = world.prepare("test.bob.x", 1, expires_in=20)
+    context = PacketContext(incoming=world.peers["alice"], raw=b"", received_ns=0)
+    ms = packet_expiry_ms(first, context)
+    assert ms == expiry_ms(first)
+    assert context.expiry_of is first
+    assert context.expiry_ms == ms
+    # Another Prepare (another object, as an echo or a conversion passes on) is computed anew.
+    assert packet_expiry_ms(other, context) == expiry_ms(other) == ms + 10_000
+    assert context.expiry_of is other

@@ -18,8 +18,10 @@ whose fields compiled code reads without a lookup. Their dataclass `__init__` st
 code, so the engine's own records are built by storing the fields directly (`_NATIVE` there).
 
 Left out of `MODULES`, each for a reason the test suite showed or mypyc gave:
-- `ilp/`: its public codec accepts any bytes-like input (bytearray, memoryview) and turns
-  every decoding failure into its own error types, where compiled code would raise TypeError;
+- the rest of `ilp/` (only the Prepare and reply decoders are compiled, behind public
+  functions that copy any bytes-like input to bytes): its public codec accepts bytearray and
+  memoryview and turns every decoding failure into its own error types, where compiled code
+  would raise TypeError;
 - `connector/errors.py`: its exception classes set `code` per subclass, which compiled
   exception classes lose;
 - package `__init__` files, and everything off the packet path.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable
 from typing import Protocol
 
 import httpx
@@ -209,18 +210,23 @@ class Node:
     def _authenticate(self, token: str) -> ForwardingPeer | None:
         return self.directory.get(self.peer_index.peer_for_token(token))
 
-    async def _handle(self, peer: object, prepare: Prepare, raw: bytes) -> bytes:
+    def _handle(self, peer: object, prepare: Prepare, raw: bytes) -> Awaitable[bytes]:
+        # Not a coroutine of its own: this module is not compiled, and every resumption of a
+        # packet's chain of awaits would pass through an interpreted frame here.
         connector = self.connector
         if connector is None or not isinstance(peer, ForwardingPeer):
-            # Not started yet, or closing: say so in ILP terms (retry later).
-            return encode_reject(
-                Reject(
-                    code=IlpErrorCode.T03_CONNECTOR_BUSY,
-                    triggered_by=self.settings.node_address,
-                    message="the node is not ready",
-                )
+            return self._not_ready()
+        return connector.handle(peer, prepare, raw)
+
+    async def _not_ready(self) -> bytes:
+        # Not started yet, or closing: say so in ILP terms (retry later).
+        return encode_reject(
+            Reject(
+                code=IlpErrorCode.T03_CONNECTOR_BUSY,
+                triggered_by=self.settings.node_address,
+                message="the node is not ready",
             )
-        return await connector.handle(peer, prepare, raw)
+        )
 
     async def metrics(self) -> bytes:
         """The Prometheus text exposition: connector counters and each peer's liquidity."""

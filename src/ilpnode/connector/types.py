@@ -3,6 +3,13 @@
 `Handler = Callable[[Prepare, PacketContext], Awaitable[Fulfill | Reject]]`, Starlette-shaped
 (STYLE rule 10). A middleware is a class built with the next handler; it may answer itself, raise
 an `IlpError`, or call the next handler with the same or a replaced Prepare.
+
+A middleware with nothing to do after the next handler (a check, or a rewrite on the way in) is
+a plain `def __call__` that returns the next handler's awaitable without awaiting it, and
+`answered(reply)` when it answers itself: a packet then crosses it without a coroutine of its own
+(one allocation less per packet, and one frame less each time the chain resumes). Its errors are
+raised at the call, inside the caller's `await`, so they reach `ErrorHandler` (and `Balance`'s
+`finally`) exactly as before.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Protocol, TypeAlias
 from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.ilp import Fulfill, Prepare, Reject
 
-__all__ = ["Clock", "Handler", "Middleware", "NextHop", "PacketContext", "Reply"]
+__all__ = ["Clock", "Handler", "Middleware", "NextHop", "PacketContext", "Reply", "answered"]
 
 Reply: TypeAlias = Fulfill | Reject
 
@@ -80,6 +87,11 @@ class PacketContext:
 
 
 Handler: TypeAlias = Callable[[Prepare, PacketContext], Awaitable[Reply]]
+
+
+async def answered(reply: Reply) -> Reply:
+    """`reply` as an awaitable, for a middleware that answers without awaiting anything."""
+    return reply
 
 
 class Middleware(Protocol):

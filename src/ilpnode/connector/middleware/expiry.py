@@ -14,6 +14,7 @@ Three rules (RFC 0027 "ILP Packet Lifecycle"; Rafiki's values, rafiki-peering §
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 from ilpnode.connector.errors import InsufficientTimeout, TransferTimedOut
@@ -48,7 +49,7 @@ class IncomingExpiry:
     def __init__(self, next_: Handler) -> None:
         self._next = next_
 
-    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         now_ms = context.received_ns // _NS_PER_MS
         expires_ms = packet_expiry_ms(prepare, context)
         if expires_ms <= now_ms:
@@ -56,7 +57,7 @@ class IncomingExpiry:
                 "source transfer has already expired. "
                 f"sourceExpiry={_iso(expires_ms)} currentTime={_iso(now_ms)}"
             )
-        return await self._next(prepare, context)
+        return self._next(prepare, context)
 
 
 class ReduceExpiry:
@@ -65,7 +66,7 @@ class ReduceExpiry:
         self._min_window_ms = min_window_ms
         self._max_hold_ms = max_hold_ms
 
-    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         now_ms = context.received_ns // _NS_PER_MS
         source_ms = packet_expiry_ms(prepare, context)
         window = self._min_window_ms
@@ -78,7 +79,7 @@ class ReduceExpiry:
             )
         outgoing = prepare.with_expiry_ms(outgoing_ms)
         context.expiry_of, context.expiry_ms = outgoing, outgoing_ms
-        return await self._next(outgoing, context)
+        return self._next(outgoing, context)
 
 
 class OutgoingTimeout:
@@ -86,10 +87,10 @@ class OutgoingTimeout:
         self._next = next_
         self._clock = clock
 
-    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         remaining_s = (packet_expiry_ms(prepare, context) * _NS_PER_MS - self._clock.now_ns()) / 1e9
         if remaining_s <= 0:
             raise TransferTimedOut("packet expired.")
         # The next hop's client enforces it (one timer on its answer, no task cancellation).
         context.timeout_seconds = remaining_s
-        return await self._next(prepare, context)
+        return self._next(prepare, context)

@@ -8,10 +8,11 @@ Addresses"): one we do not speak (CCP, settlement) is F02, never sent on.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 from ilpnode.connector.errors import IlpError, Unreachable
-from ilpnode.connector.types import Handler, PacketContext, Reply
+from ilpnode.connector.types import Handler, PacketContext, Reply, answered
 from ilpnode.ilp import (
     ILDCP_DESTINATION,
     IldcpError,
@@ -29,10 +30,14 @@ class PeerProtocols:
     def __init__(self, next_: Handler) -> None:
         self._next = next_
 
-    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         destination = prepare.destination
         if not destination.startswith("peer."):
-            return await self._next(prepare, context)
+            return self._next(prepare, context)
+        return answered(self._peer_protocol(prepare, context))
+
+    def _peer_protocol(self, prepare: Prepare, context: PacketContext) -> Reply:
+        destination = prepare.destination
         if destination != ILDCP_DESTINATION:
             raise Unreachable(f"peer protocol {destination} is not supported by this node")
         received = datetime.fromtimestamp(context.received_ns / 1e9, UTC)

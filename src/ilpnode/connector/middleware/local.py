@@ -12,6 +12,7 @@ the STREAM receiver exists (a later issue).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable
 
 from ilpnode.connector.errors import IlpError, Unreachable
 from ilpnode.connector.routing import RoutingTable
@@ -39,13 +40,13 @@ class LocalPackets:
         self._own_prefix = own_address + "."
         self._routing = routing
 
-    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         destination = prepare.destination
         if destination != self._own and not destination.startswith(self._own_prefix):
-            return await self._next(prepare, context)
+            return self._next(prepare, context)
         if destination == self._own:
             if prepare.data.startswith(ECHO_PREFIX):
-                return await self._echo(prepare, context)
+                return self._echo(prepare, context)
         else:
             # A peer under our address (a child named <our address>.<name>): route to it, and
             # only by a route under our address (never out through a shorter, catch-all one).
@@ -53,10 +54,10 @@ class LocalPackets:
             own = len(self._own)
             if self._routing.next_hop(destination, exclude_peer_id=exclude, longer_than=own):
                 context.route_longer_than = own
-                return await self._next(prepare, context)
+                return self._next(prepare, context)
         raise Unreachable(f"no receiver at {destination} on this node")
 
-    async def _echo(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def _echo(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         data = prepare.data
         if len(data) <= len(ECHO_PREFIX) or data[len(ECHO_PREFIX)] != _ECHO_REQUEST:
             raise Unreachable("unexpected echo packet: only echo requests (type 0) are answered")
@@ -74,4 +75,4 @@ class LocalPackets:
         response = dataclasses.replace(
             prepare, destination=source, data=ECHO_PREFIX + bytes([_ECHO_RESPONSE])
         )
-        return await self._next(response, context)
+        return self._next(response, context)

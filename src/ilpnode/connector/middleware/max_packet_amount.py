@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from ilpnode.connector.errors import AmountTooLarge
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import AmountTooLargeData, Prepare, encode_amount_too_large_data
@@ -14,7 +16,7 @@ class MaxPacketAmount:
     def __init__(self, next_: Handler) -> None:
         self._next = next_
 
-    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         maximum = context.incoming.max_packet_amount
         if maximum is not None and prepare.amount > maximum:
             raise AmountTooLarge(
@@ -23,4 +25,4 @@ class MaxPacketAmount:
                     AmountTooLargeData(received_amount=prepare.amount, maximum_amount=maximum)
                 ),
             )
-        return await self._next(prepare, context)
+        return self._next(prepare, context)

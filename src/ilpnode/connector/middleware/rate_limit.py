@@ -8,6 +8,7 @@ memory, per process, and start full.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from uuid import UUID
 
 from ilpnode.connector.errors import RateLimited
@@ -29,7 +30,7 @@ class RateLimit:
         self._clock = clock
         self._buckets: dict[UUID, tuple[float, int]] = {}  # peer -> (tokens, at_ns)
 
-    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         peer_id = context.incoming.id
         now = self._clock.now_ns()
         tokens, at = self._buckets.get(peer_id, (self._burst, now))
@@ -38,4 +39,4 @@ class RateLimit:
             self._buckets[peer_id] = (tokens, now)
             raise RateLimited("too many requests, throttling.")
         self._buckets[peer_id] = (tokens - 1.0, now)
-        return await self._next(prepare, context)
+        return self._next(prepare, context)

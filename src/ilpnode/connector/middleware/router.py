@@ -9,6 +9,7 @@ message), an unreachable rates service T00, an amount that converts to 0 is R01.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable
 
 from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.errors import IlpError, InsufficientSourceAmount, Unreachable
@@ -34,7 +35,7 @@ class Router:
         self._directory = directory
         self._rates = rates
 
-    async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+    def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         incoming = context.incoming
         exclude = None if context.bounce_allowed else incoming.id
         outgoing = self._directory.get(
@@ -49,19 +50,26 @@ class Router:
         context.outgoing = outgoing
         amount = context.source_amount = prepare.amount
         if outgoing.asset_id != incoming.asset_id and amount:
-            converted = await self._convert(amount, context)
-            if converted == 0:
-                raise InsufficientSourceAmount(
-                    f"amount {amount} {incoming.asset_code} (scale {incoming.asset_scale}) is 0 "
-                    f"in {outgoing.asset_code} (scale {outgoing.asset_scale})"
-                )
-            if converted > MAX_AMOUNT:
-                raise IlpError(
-                    f"amount {amount} converts to {converted} {outgoing.asset_code}, more than "
-                    "a packet can carry",
-                    code=IlpErrorCode.F03_INVALID_AMOUNT,
-                )
-            prepare = dataclasses.replace(prepare, amount=converted)
+            return self._converted(prepare, context)
+        return self._next(prepare, context)
+
+    async def _converted(self, prepare: Prepare, context: PacketContext) -> Reply:
+        """The packet passed on in the outgoing peer's asset."""
+        incoming, outgoing, amount = context.incoming, context.outgoing, prepare.amount
+        assert outgoing is not None
+        converted = await self._convert(amount, context)
+        if converted == 0:
+            raise InsufficientSourceAmount(
+                f"amount {amount} {incoming.asset_code} (scale {incoming.asset_scale}) is 0 "
+                f"in {outgoing.asset_code} (scale {outgoing.asset_scale})"
+            )
+        if converted > MAX_AMOUNT:
+            raise IlpError(
+                f"amount {amount} converts to {converted} {outgoing.asset_code}, more than "
+                "a packet can carry",
+                code=IlpErrorCode.F03_INVALID_AMOUNT,
+            )
+        prepare = dataclasses.replace(prepare, amount=converted)
         return await self._next(prepare, context)
 
     async def _convert(self, amount: int, context: PacketContext) -> int:

@@ -97,8 +97,10 @@ class Endpoint:
 class _Connection(asyncio.Protocol):
     """One TCP/TLS connection; `request` sends one request and waits for its answer."""
 
-    def __init__(self, max_body_bytes: int) -> None:
+    def __init__(self, max_body_bytes: int, loop: asyncio.AbstractEventLoop) -> None:
         self._max = max_body_bytes
+        # Kept: asyncio.get_running_loop() makes a getpid system call each time on Python 3.11.
+        self._loop = loop
         self._transport: asyncio.Transport | None = None
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
@@ -178,11 +180,12 @@ class _Connection(asyncio.Protocol):
         self._size = 0
         self._received_any = False
         self._keep_alive = False
-        waiter: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        loop = self._loop
+        waiter: asyncio.Future[tuple[int, bytes]] = loop.create_future()
         self._waiter = waiter
         transport.write(data)
         # One timer on the future: cheaper than an asyncio.timeout() scope around the await.
-        timer = asyncio.get_running_loop().call_at(deadline, self._time_out)
+        timer = loop.call_at(deadline, self._time_out)
         try:
             return await waiter
         except BaseException:
@@ -253,6 +256,9 @@ class HttpClient:
         self._pools: dict[Endpoint, _Pool] = {}
         self._tls: ssl.SSLContext | None = None
         self._closed = False
+        # The loop of the first request, kept (its connections belong to it anyway):
+        # asyncio.get_running_loop() makes a getpid system call each time on Python 3.11.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def post(
         self, endpoint: Endpoint, head: bytes, body: bytes, *, timeout_seconds: float
@@ -264,7 +270,9 @@ class HttpClient:
         Raises:
             ConnectError, InvalidResponse, ResponseTooLarge, RequestTimedOut (all HttpError).
         """
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_seconds
         pool = self._pools.get(endpoint)
         if pool is None:
@@ -295,7 +303,7 @@ class HttpClient:
                 else:
                     self._release(pool, connection)
                     return answer
-            connection = await self._connect(endpoint, deadline)
+            connection = await self._connect(endpoint, deadline, loop)
             try:
                 answer = await connection.request(data, deadline)
             except StaleConnection as error:
@@ -322,14 +330,15 @@ class HttpClient:
         connection.idle_since = _MONOTONIC()
         pool.idle.append(connection)
 
-    async def _connect(self, endpoint: Endpoint, deadline: float) -> _Connection:
-        loop = asyncio.get_running_loop()
+    async def _connect(
+        self, endpoint: Endpoint, deadline: float, loop: asyncio.AbstractEventLoop
+    ) -> _Connection:
         tls = self._tls_context() if endpoint.tls else None
         give_up = min(deadline, loop.time() + self._connect_timeout)
         try:
             async with asyncio.timeout_at(give_up):
                 _, protocol = await loop.create_connection(
-                    lambda: _Connection(self._max_body_bytes),
+                    lambda: _Connection(self._max_body_bytes, loop),
                     endpoint.host,
                     endpoint.port,
                     ssl=tls,
@@ -353,6 +362,7 @@ class HttpClient:
     async def close(self) -> None:
         """Close every idle connection, and each busy one once its answer is in."""
         self._closed = True
+        self._loop = None
         for pool in self._pools.values():
             while pool.idle:
                 pool.idle.pop().close()

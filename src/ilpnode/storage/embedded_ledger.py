@@ -155,6 +155,9 @@ class EmbeddedLedger:
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._deferred_flush: asyncio.TimerHandle | None = None
+        # The loop the ledger's tasks run in, kept: asyncio.get_running_loop() makes a getpid
+        # system call each time on Python 3.11, and a packet asked for it twice here.
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._log = log
         self._forget_codes = forget_codes
         self._compact_after_bytes = compact_after_bytes
@@ -307,7 +310,7 @@ class EmbeddedLedger:
         self._buffer.extend(entries)
         self._enqueued += len(entries)
         if self._deferred_flush is None:
-            self._deferred_flush = asyncio.get_running_loop().call_later(
+            self._deferred_flush = self._running_loop().call_later(
                 DEFERRED_FLUSH_SECONDS, self._flush_deferred
             )
 
@@ -330,7 +333,7 @@ class EmbeddedLedger:
         # one group.
         if not self._pump_scheduled:
             self._pump_scheduled = True
-            asyncio.get_running_loop().call_soon(self._pump)
+            self._running_loop().call_soon(self._pump)
 
     def _pump(self) -> None:
         """Write the buffer to the log as the next group. Appends are made here, synchronously,
@@ -399,12 +402,16 @@ class EmbeddedLedger:
             return
         if self._failure is not None:
             raise LedgerUnavailableError(f"commit failed: {self._failure!r}")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[None] = self._running_loop().create_future()
         self._waiters.append((target, future))
         self._schedule_pump()  # deferred entries may be all that is left to commit
         await future
 
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop or asyncio.get_running_loop()
+
     def _start_tasks(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._tasks = [
             asyncio.create_task(self._write_groups(), name="ledger-writer"),
             asyncio.create_task(self._sweep(), name="ledger-sweeper"),

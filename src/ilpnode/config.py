@@ -158,7 +158,8 @@ class Settings(BaseSettings):
         default=2.0,
         ge=0,
         le=100,
-        description="Polling instead of sleeping while a packet is alone in the node (0: off).",
+        description="Polling instead of sleeping while packets are in flight, until this long "
+        "after the latest arrival (0: off).",
     )
     log_level: LogLevel = Field(default="info")
     shutdown_grace_seconds: float = Field(

@@ -25,9 +25,9 @@ tokens, routes and rates are in memory (the rates service is asked at most once 
 `EXCHANGE_RATES_LIFETIME`), and the ledger decides in memory (only the post of a fulfilled
 packet waits for its group commit).
 
-Latency of a packet alone in the node: while exactly one packet is in flight the loop polls
-instead of sleeping (`busy_poll_ms`, setting `CONNECTOR_BUSY_POLL_MS`), so the next hop's
-answer and the sync process's are seen at once, without the wake-ups a busy node never pays.
+Waiting without sleeping: while packets are in flight, the loop polls instead of sleeping, until
+`busy_poll_ms` (setting `CONNECTOR_BUSY_POLL_MS`) after the latest one arrived, so the next
+hop's answers and the sync process's are seen at once, without a wake-up for each.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ class ConnectorOptions:
     rate_limit_burst: int = 10_000
     """Packets a peer may send at once before the rate applies."""
     busy_poll_ms: float = 2.0
-    """While a packet is alone in the node, the event loop polls its sockets instead of
-    sleeping, for up to this long per packet (0: never); see `Connector.handle`."""
+    """While packets are in flight, the event loop polls its sockets instead of sleeping, until
+    this long after the latest one arrived (0: never); see `Connector._start_polling`."""
 
 
 class Connector:
@@ -126,7 +126,7 @@ class Connector:
         self.packets_in_flight = 0
         """Packets in `handle` now: received, not yet answered."""
         self.busy_polls = 0
-        """Turns of the event loop spent polling for a packet alone in the node."""
+        """Turns of the event loop spent polling while packets were in flight."""
         self._busy_poll_seconds = options.busy_poll_ms / 1_000
         self._poll_until = 0.0
         self._polling = False
@@ -137,7 +137,7 @@ class Connector:
         received = self._clock.now_ns()
         context = PacketContext(incoming=peer, raw=raw, received_ns=received)
         self.packets_in_flight += 1
-        if self.packets_in_flight == 1 and self._busy_poll_seconds:
+        if self._busy_poll_seconds:
             self._start_polling()
         try:
             reply = await self._pipeline(prepare, context)
@@ -166,12 +166,14 @@ class Connector:
         return encode_reject(reply)
 
     def _start_polling(self) -> None:
-        # A packet alone in the node spends most of its life waiting: for the next hop's answer
-        # and for its commit. Asleep in epoll_wait, the loop then pays a wake-up for each (tens
-        # of µs on a virtual machine); with a callback always ready it polls (epoll_wait with no
-        # timeout) and sees the answer at once. Bounded: only while one packet is in flight (under
-        # load the loop never sleeps anyway, and the CPU is better spent on packets), and for at
-        # most `busy_poll_ms` per packet (a slow next hop does not keep a core busy).
+        # A packet spends most of its life waiting: for the next hop's answer and for its commit
+        # (an fdatasync). Asleep in epoll_wait, the loop pays a wake-up for each answer (tens of
+        # µs on a virtual machine, with cold caches after); with a callback always ready it polls
+        # (epoll_wait with no timeout) and sees the answer at once. At concurrency 10 the loop had
+        # been asleep a quarter of the time, waiting on syncs: polling gave 22 % more packets/s
+        # (docs/benchmarks.md). Bounded: only while packets are in flight, and until
+        # `busy_poll_ms` after the latest arrival, so at most that much polling per packet
+        # received (a slow next hop does not keep a core busy once the traffic stops).
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
@@ -182,7 +184,7 @@ class Connector:
 
     def _poll(self) -> None:
         loop = self._loop
-        if loop is not None and self.packets_in_flight == 1 and loop.time() < self._poll_until:
+        if loop is not None and self.packets_in_flight and loop.time() < self._poll_until:
             self.busy_polls += 1
             loop.call_soon(self._poll)
         else:

@@ -144,7 +144,7 @@ async def _polls_while_held(world: World, packets: int, *, at: tuple[float, ...]
     return seen
 
 
-async def test_a_packet_alone_keeps_the_loop_polling_for_a_bounded_time() -> None:
+async def test_a_packet_in_flight_keeps_the_loop_polling_for_a_bounded_time() -> None:
     world = await make_world(options=ConnectorOptions(busy_poll_ms=5))
     early, late, later = await _polls_while_held(world, 1, at=(0.002, 0.03, 0.06))
     assert early > 0  # the loop kept turning while the packet waited
@@ -152,9 +152,17 @@ async def test_a_packet_alone_keeps_the_loop_polling_for_a_bounded_time() -> Non
     assert late >= early
 
 
-async def test_no_polling_with_two_packets_in_flight_or_when_off() -> None:
-    two = await make_world(options=ConnectorOptions(busy_poll_ms=50))
-    assert await _polls_while_held(two, 2, at=(0.01,)) == [0]
+async def test_packets_in_flight_together_poll_until_the_window_after_the_latest() -> None:
+    two = await make_world(options=ConnectorOptions(busy_poll_ms=5))
+    early, late, later = await _polls_while_held(two, 2, at=(0.002, 0.03, 0.06))
+    assert early > 0
+    assert late == later  # 5 ms after the second arrival, both packets still waiting
+
+
+async def test_no_polling_when_off_or_with_nothing_in_flight() -> None:
+    idle = await make_world(options=ConnectorOptions(busy_poll_ms=50))
+    await asyncio.sleep(0.01)
+    assert idle.connector.busy_polls == 0
     off = await make_world(options=ConnectorOptions(busy_poll_ms=0))
     assert await _polls_while_held(off, 1, at=(0.01,)) == [0]
     assert off.connector.busy_polls == 0

@@ -23,6 +23,7 @@ from ilpnode import __version__
 from ilpnode.admin.app import create_admin_app
 from ilpnode.admin.auto_peering import create_auto_peering_app
 from ilpnode.admin.graphql import AdminServices, create_graphql_app
+from ilpnode.admin.json_body import JsonBodies
 from ilpnode.admin.signature import SignedRequests
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
@@ -290,7 +291,7 @@ class Node:
         graphql: ASGIApp = create_graphql_app(services)
         secret = self.settings.admin_api_secret
         if secret is None:
-            return graphql
+            return JsonBodies(graphql)  # the same body limits as the signed API
         return SignedRequests(
             graphql,
             secret=secret.get_secret_value(),
@@ -323,6 +324,7 @@ class Node:
             session_key=session_key_for(secret.get_secret_value())
             if secret
             else secrets.token_hex(32),
+            secure_cookie=self.settings.dashboard_secure_cookie,
         )
 
     async def health(self) -> dict[str, str]:

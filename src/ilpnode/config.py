@@ -161,6 +161,22 @@ class Settings(BaseSettings):
         description="Polling instead of sleeping while packets are in flight, until this long "
         "after the latest arrival (0: off).",
     )
+    dashboard_secure_cookie: bool = Field(
+        default=False,
+        description="Mark the dashboard's session cookie Secure (sent over HTTPS only): set it "
+        "when the admin port is reached through TLS.",
+    )
+    connector_max_connections: int = Field(
+        default=4096,
+        ge=1,
+        description="Connections the connector port holds at once; more are reset at accept "
+        "(lowered at start to half the process's file-descriptor limit).",
+    )
+    connector_max_connections_per_client: int = Field(
+        default=512,
+        ge=1,
+        description="Connections one source address may hold on the connector port at once.",
+    )
     log_level: LogLevel = Field(default="info")
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, le=300, description="How long in-flight requests get at shutdown."

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import resource
 import signal
 import socket
 from collections.abc import Iterator
@@ -38,6 +39,12 @@ logger = logging.getLogger("ilpnode")
 LISTEN_BACKLOG = 2048
 # Peers reuse connections between packets; keep idle ones longer than uvicorn's 5 s default.
 CONNECTOR_KEEP_ALIVE_SECONDS = 30
+# Connections (and requests in progress) each uvicorn server holds at once; beyond it, 503. The
+# admin API and the auto-peering server serve operators and peering requests, not traffic.
+ADMIN_CONNECTIONS_MAX = 256
+# The connector port gets at most this share of the file-descriptor limit; the rest is for the
+# admin server, the database, the ledger log and the connections to next hops.
+CONNECTOR_SHARE_OF_DESCRIPTORS = 0.5
 
 
 class PortInUseError(OSError):
@@ -109,7 +116,16 @@ async def serve_node(node: Node) -> None:
             sock.close()
         await node.close()
         raise
-    servers = [_server(surface, settings.shutdown_grace_seconds) for surface in surfaces]
+    connector_cap = _connector_connection_cap(settings.connector_max_connections)
+    servers = [
+        _server(
+            surface,
+            settings.shutdown_grace_seconds,
+            max_connections=connector_cap,
+            max_connections_per_client=settings.connector_max_connections_per_client,
+        )
+        for surface in surfaces
+    ]
     _install_signal_handlers(servers)
     if settings.admin_api_secret is None:
         logger.warning(
@@ -161,12 +177,44 @@ def _bind(surface: _Surface) -> socket.socket:
     return sock
 
 
-def _server(surface: _Surface, grace_seconds: float) -> _Server:
+def _connector_connection_cap(configured: int) -> int:
+    """CONNECTOR_MAX_CONNECTIONS, lowered to a share of the file-descriptor limit, which is
+    first raised to its hard maximum (many systems start processes at a soft 1,024)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        with contextlib.suppress(ValueError, OSError):  # not allowed: keep the soft limit
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    budget = max(1, int(soft * CONNECTOR_SHARE_OF_DESCRIPTORS))
+    if configured > budget:
+        logger.warning(
+            "CONNECTOR_MAX_CONNECTIONS=%d lowered to %d: the process may open %d files "
+            "(raise `ulimit -n`, or LimitNOFILE= in a systemd unit)",
+            configured,
+            budget,
+            soft,
+        )
+        return budget
+    return configured
+
+
+def _server(
+    surface: _Surface,
+    grace_seconds: float,
+    *,
+    max_connections: int,
+    max_connections_per_client: int,
+) -> _Server:
     if isinstance(surface.app, IlpHttpApp):
         return IlpServer(
             surface.app,
             keep_alive_seconds=surface.keep_alive_seconds,
             grace_seconds=grace_seconds,
+            max_connections=max_connections,
+            max_connections_per_client=max_connections_per_client,
         )
     config = uvicorn.Config(
         surface.app,
@@ -177,6 +225,7 @@ def _server(surface: _Surface, grace_seconds: float) -> _Server:
         access_log=False,
         server_header=False,
         timeout_keep_alive=surface.keep_alive_seconds,
+        limit_concurrency=ADMIN_CONNECTIONS_MAX,
         timeout_graceful_shutdown=max(1, round(grace_seconds)),
     )
     return _NodeServer(config)

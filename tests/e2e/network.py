@@ -50,6 +50,8 @@ class NodeProcess:
     connector_url: str
     log: Path
     env: dict[str, str]
+    peer_ids: dict[str, str] = field(default_factory=dict)
+    """Ids of peers a test created, by a name of its choice."""
 
     def output(self) -> str:
         return self.log.read_text()

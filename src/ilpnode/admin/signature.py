@@ -39,7 +39,6 @@ import enum
 import hashlib
 import heapq
 import hmac
-import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -48,8 +47,18 @@ from typing import NamedTuple
 from uuid import UUID
 
 import rfc8785
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ilpnode.admin.json_body import (
+    MAX_BODY_BYTES,
+    BodyTooLarge,
+    ClientGone,
+    InvalidBody,
+    error_response,
+    parse_json_body,
+    read_body,
+    replaying,
+)
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -69,9 +78,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# An Admin API request is a GraphQL document plus variables, a few KB; 1 MiB is generous and
-# still small enough to buffer (the body must be read whole before the HMAC can be checked).
-MAX_BODY_BYTES = 1024 * 1024
 # "t=<13 digits>, v<N>=<64 hex>" is about 90 characters; anything much longer is not a signature,
 # and the cap keeps int() away from giant digit strings.
 MAX_HEADER_CHARS = 256
@@ -105,12 +111,6 @@ REASONS: Mapping[SignatureFailure, str] = {
 }
 
 
-class InvalidBody(ValueError):
-    """The body is not JSON that can be signed: not UTF-8 JSON, not an object or array at the top
-    (koa-bodyparser's strict mode, which Rafiki uses), or not canonicalizable by RFC 8785 (NaN,
-    infinities, integers beyond ±(2**53 - 1), lone surrogates)."""
-
-
 def canonical_json(value: object) -> bytes:
     """RFC 8785 (JCS) bytes of `value`, as npm `json-canonicalize` produces them.
 
@@ -124,27 +124,8 @@ def canonical_json(value: object) -> bytes:
         return rfc8785.dumps(value)  # type: ignore[arg-type]
     except rfc8785.CanonicalizationError as error:
         raise InvalidBody(f"body cannot be canonicalized (RFC 8785): {error}") from None
-
-
-def parse_json_body(raw: bytes) -> object:
-    """Parse a request body as the verifier sees it; an empty body is `{}` (as in Rafiki).
-
-    Raises:
-        InvalidBody: see `InvalidBody`.
-    """
-    if not raw:
-        return {}
-    try:
-        value: object = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidBody(f"body is not UTF-8 JSON: {error}") from None
-    if not isinstance(value, dict | list):
-        raise InvalidBody("body must be a JSON object or array")
-    return value
-
-
-def _reject_constant(name: str) -> object:
-    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
+    except RecursionError:  # not reached through parse_json_body, which bounds the depth
+        raise InvalidBody("body nests too deeply to canonicalize (RFC 8785)") from None
 
 
 def _digest(secret: str, timestamp: str, canonical: bytes) -> str:
@@ -304,14 +285,6 @@ def verify(
     return None
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _ClientGone(Exception):
-    pass
-
-
 class SignedRequests:
     """ASGI wrapper that lets only signed requests reach `app` (wrap the GraphQL endpoint only;
     Rafiki leaves `/healthz` unsigned).
@@ -361,10 +334,10 @@ class SignedRequests:
             return
         if scope.get("query_string"):
             reason = "query parameters are not covered by the signature; send a JSON body"
-            await _error(scope, receive, send, 400, "bad_request", reason)
+            await error_response(scope, receive, send, 400, "bad_request", reason)
             return
         try:
-            raw = await _read_body(receive, headers.get("content-length"))
+            raw = await read_body(receive, headers.get("content-length"))
             failure = verify(
                 signature,
                 parse_json_body(raw),
@@ -373,19 +346,19 @@ class SignedRequests:
                 now_ms=self._clock(),
                 replays=self._replays,
             )
-        except _ClientGone:
+        except ClientGone:
             return
-        except _BodyTooLarge:
+        except BodyTooLarge:
             reason = f"body larger than {MAX_BODY_BYTES} bytes"
-            await _error(scope, receive, send, 413, "payload_too_large", reason)
+            await error_response(scope, receive, send, 413, "payload_too_large", reason)
             return
         except InvalidBody as error:
-            await _error(scope, receive, send, 400, "bad_request", str(error))
+            await error_response(scope, receive, send, 400, "bad_request", str(error))
             return
         if failure is not None:
             await _refuse(scope, receive, send, failure)
             return
-        await self._app(scope, _replaying(raw, receive), send)
+        await self._app(scope, replaying(raw, receive), send)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -398,48 +371,7 @@ def _headers(scope: Scope) -> dict[str, str]:
     return found
 
 
-async def _read_body(receive: Receive, content_length: str | None) -> bytes:
-    declared = content_length.strip() if content_length is not None else ""
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGone
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A `receive` whose first message is the whole buffered body; later calls (a wait for
-    `http.disconnect`) go to the server."""
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
-
-
 async def _refuse(scope: Scope, receive: Receive, send: Send, failure: SignatureFailure) -> None:
     client = scope.get("client") or ("-",)
     logger.info("admin request refused: %s (client=%s)", failure.value, client[0])
-    await _error(scope, receive, send, 401, "unauthorized", REASONS[failure])
-
-
-async def _error(
-    scope: Scope, receive: Receive, send: Send, status: int, error: str, reason: str
-) -> None:
-    response = JSONResponse({"error": error, "reason": reason}, status_code=status)
-    await response(scope, receive, send)
+    await error_response(scope, receive, send, 401, "unauthorized", REASONS[failure])

@@ -91,11 +91,15 @@ TRANSFER_ERROR_CODES: Final[dict[TransferError, IlpErrorCode]] = {
     TransferError.InsufficientBalance: _T04,
     TransferError.InsufficientLiquidity: _T04,
     TransferError.InsufficientDebitBalance: _T04,
+    # A packet's amount that would carry a balance past 2^64 - 1 (the ledger checks overflow
+    # before the credit limit, as TigerBeetle does): zero amounts never reach the ledger, so
+    # for a packet this means an amount beyond any credit line. The peer sent too much: T04,
+    # not a "bug" (T00) that any peer could set off at will.
+    TransferError.InvalidAmount: _T04,
     # Everything else means the node is misconfigured or has a bug; the sender cannot fix it.
     TransferError.AlreadyPosted: _T00,
     TransferError.AlreadyVoided: _T00,
     TransferError.DifferentAssets: _T00,
-    TransferError.InvalidAmount: _T00,
     TransferError.InvalidId: _T00,
     TransferError.InvalidSourceAmount: _T00,
     TransferError.InvalidDestinationAmount: _T00,
@@ -114,6 +118,8 @@ TRANSFER_ERROR_CODES: Final[dict[TransferError, IlpErrorCode]] = {
 def ilp_error_for_transfer(error: TransferError) -> IlpError:
     """The `IlpError` to raise when the ledger refuses a packet's transfer."""
     code = TRANSFER_ERROR_CODES[error]
+    if error is TransferError.InvalidAmount:
+        return InsufficientLiquidity("amount exceeds the available liquidity")
     if code is _T04:
         return InsufficientLiquidity(error.value)
     return IlpError(f"unexpected internal error ({error.value})", code=code)

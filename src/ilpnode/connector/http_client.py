@@ -108,6 +108,7 @@ class _Connection(asyncio.Protocol):
         self._size = 0
         self._received_any = False
         self._keep_alive = False
+        self._refusal: HttpError | None = None
         self.closed = False
         self.idle_since = 0.0
 
@@ -125,9 +126,10 @@ class _Connection(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as error:
-            self._fail(InvalidResponse(f"invalid HTTP answer: {error}"))
-        except ResponseTooLarge as error:
-            self._fail(error)
+            # A refusal of our own callbacks is kept on the connection: what httptools chains
+            # to its error is whatever exception was current, not necessarily ours.
+            refusal = self._refusal
+            self._fail(refusal or InvalidResponse(f"invalid HTTP answer: {error}"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -140,10 +142,18 @@ class _Connection(asyncio.Protocol):
 
     # httptools callbacks
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # Refused on the declared length, at once: waiting for a body we would refuse anyway
+        # would hold the packet until its expiry.
+        if len(name) == 14 and name.lower() == b"content-length":
+            declared = value.strip()
+            if declared.isdigit() and int(declared) > self._max:
+                self._refuse(ResponseTooLarge(f"answer declares {int(declared)} bytes"))
+
     def on_body(self, body: bytes) -> None:
         self._size += len(body)
         if self._size > self._max:
-            raise ResponseTooLarge(f"answer larger than {self._max} bytes")
+            self._refuse(ResponseTooLarge(f"answer larger than {self._max} bytes"))
         self._chunks.append(body)
 
     def on_message_complete(self) -> None:
@@ -153,6 +163,11 @@ class _Connection(asyncio.Protocol):
             waiter.set_result((self._parser.get_status_code(), b"".join(self._chunks)))
 
     # ours
+
+    def _refuse(self, error: HttpError) -> None:
+        """From a parser callback: stop parsing, and fail the request with `error`."""
+        self._refusal = error
+        raise error
 
     def _fail(self, error: Exception) -> None:
         waiter = self._waiter
@@ -289,29 +304,42 @@ class HttpClient:
                 body,
             )
         )
+        # Failures are raised after their handlers, never from inside one (compiled code: see
+        # `peer_client`). The pool slot is released whatever happens.
         try:
             await pool.acquire(deadline)
         except TimeoutError:
-            raise RequestTimedOut("no free connection before the deadline") from None
+            no_slot = True
+        else:
+            no_slot = False
+        if no_slot:
+            raise RequestTimedOut("no free connection before the deadline")
         try:
-            connection = self._idle_connection(pool)
-            if connection is not None:
-                try:
-                    answer = await connection.request(data, deadline)
-                except StaleConnection:
-                    pass  # closed by the peer while idle: once more on a new connection
-                else:
-                    self._release(pool, connection)
-                    return answer
-            connection = await self._connect(endpoint, deadline, loop)
-            try:
-                answer = await connection.request(data, deadline)
-            except StaleConnection as error:
-                raise InvalidResponse(str(error)) from None
-            self._release(pool, connection)
-            return answer
+            return await self._send(pool, data, deadline, loop)
         finally:
             pool.release()
+
+    async def _send(
+        self, pool: _Pool, data: bytes, deadline: float, loop: asyncio.AbstractEventLoop
+    ) -> tuple[int, bytes]:
+        connection = self._idle_connection(pool)
+        if connection is not None:
+            try:
+                answer = await connection.request(data, deadline)
+            except StaleConnection:
+                pass  # closed by the peer while idle: once more on a new connection
+            else:
+                self._release(pool, connection)
+                return answer
+        connection = await self._connect(pool.endpoint, deadline, loop)
+        try:
+            answer = await connection.request(data, deadline)
+        except StaleConnection as error:
+            stale = str(error)
+        else:
+            self._release(pool, connection)
+            return answer
+        raise InvalidResponse(stale)
 
     def _idle_connection(self, pool: _Pool) -> _Connection | None:
         oldest_usable = _MONOTONIC() - self._idle_seconds
@@ -335,6 +363,8 @@ class HttpClient:
     ) -> _Connection:
         tls = self._tls_context() if endpoint.tls else None
         give_up = min(deadline, loop.time() + self._connect_timeout)
+        failure: str | None = None  # words, not the exception: its traceback holds this frame
+        timed_out = False
         try:
             async with asyncio.timeout_at(give_up):
                 _, protocol = await loop.create_connection(
@@ -344,15 +374,18 @@ class HttpClient:
                     ssl=tls,
                     server_hostname=endpoint.host if tls else None,
                 )
-        except TimeoutError:
-            if give_up == deadline:
-                raise RequestTimedOut("no connection before the deadline") from None
-            raise ConnectError(f"connecting to {endpoint.host}:{endpoint.port} timed out") from None
+        except TimeoutError:  # raised below (see `post`)
+            timed_out = True
         except (OSError, ssl.SSLError) as error:
-            raise ConnectError(
-                f"cannot connect to {endpoint.host}:{endpoint.port}: {error}"
-            ) from None
-        return protocol
+            failure = str(error)
+        where = f"{endpoint.host}:{endpoint.port}"
+        if failure is not None:
+            raise ConnectError(f"cannot connect to {where}: {failure}")
+        if not timed_out:
+            return protocol
+        if give_up == deadline:
+            raise RequestTimedOut("no connection before the deadline")
+        raise ConnectError(f"connecting to {where} timed out")
 
     def _tls_context(self) -> ssl.SSLContext:
         if self._tls is None:

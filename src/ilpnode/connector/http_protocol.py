@@ -21,6 +21,13 @@ cancelled per request). `Expect: 100-continue` gets its interim answer. A client
 away does not cancel its packet: the packet runs to its end (reservations are posted or voided
 as usual) and the answer is dropped.
 
+Connections are capped, so that idle sockets cannot take every file descriptor of the process
+(and with them the admin server, the database and the next hops): at most `max_connections` at
+a time, and at most `max_connections_per_client` from one source address. A connection over
+either cap is reset as soon as it is accepted, before a byte is read; the ones already open are
+untouched. (Each one also has its request deadline: a connection that says nothing is closed
+after `request_timeout_seconds`.)
+
 Shutdown (`should_exit`, set by the node's signal handler, as for uvicorn's servers): stop
 accepting, close idle connections, let busy ones finish their current request (answered with
 `Connection: close`) for up to `grace_seconds`, then close whatever is left.
@@ -90,10 +97,8 @@ class _Request:
 
 
 class _Refuse(Exception):
-    """Raised from a parser callback: answer this and close."""
-
-    def __init__(self, answer: Answer) -> None:
-        self.answer = answer
+    """Raised from a parser callback (after keeping its answer in `_Connection._refusal`):
+    stop parsing; the answer is sent, then the connection closed."""
 
 
 class IlpServer:
@@ -106,8 +111,15 @@ class IlpServer:
         keep_alive_seconds: float,
         grace_seconds: float,
         request_timeout_seconds: float = 10.0,
+        max_connections: int = 4096,
+        max_connections_per_client: int = 512,
     ) -> None:
         self.app = app
+        self.max_connections = max_connections
+        self.max_connections_per_client = max_connections_per_client
+        self.per_client: dict[str, int] = {}  # source address -> open connections
+        self.turned_away = 0
+        """Connections reset at accept because a cap was reached."""
         self.keep_alive_seconds = keep_alive_seconds
         self.request_timeout_seconds = request_timeout_seconds
         self.grace_seconds = grace_seconds
@@ -124,23 +136,37 @@ class IlpServer:
         for sock in sockets:  # a loop, not a comprehension: mypyc cannot compile an await in one
             servers.append(await loop.create_server(lambda: _Connection(self), sock=sock))
         self.started = True
+        # The shutdown follows the loop rather than a `finally` (compiled code awaits in no
+        # handler: see `peer_client`); a cancellation of this task is re-raised after it.
+        ended: BaseException | None = None
         try:
             while not self.should_exit:
                 await asyncio.sleep(_SWEEP_SECONDS)
                 now = loop.time()
                 for connection in list(self.connections):
                     connection.check_deadline(now)
-        finally:
-            self.stopping = True
-            for server in servers:
-                server.close()
-            for connection in list(self.connections):
-                connection.close_when_idle()
-            deadline = loop.time() + self.grace_seconds
-            while self.connections and not self.force_exit and loop.time() < deadline:
-                await asyncio.sleep(0.02)
-            for connection in list(self.connections):
-                connection.abort()
+        except BaseException as error:
+            ended = error
+        await self._shut_down(servers, loop)
+        if ended is not None:
+            try:
+                raise ended
+            finally:
+                ended = None  # its traceback holds this frame: no reference cycle
+
+    async def _shut_down(
+        self, servers: list[asyncio.Server], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self.stopping = True
+        for server in servers:
+            server.close()
+        for connection in list(self.connections):
+            connection.close_when_idle()
+        deadline = loop.time() + self.grace_seconds
+        while self.connections and not self.force_exit and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        for connection in list(self.connections):
+            connection.abort()
 
 
 class _Connection(asyncio.Protocol):
@@ -157,6 +183,8 @@ class _Connection(asyncio.Protocol):
         self._reading = True
         self._task: asyncio.Task[None] | None = None
         self._last: Answer | None = None  # once set: answer what is queued, then this, then close
+        self._refusal: Answer | None = None  # set by a parser callback that refuses the request
+        self._client = ""  # the source address, counted against its cap
         self._reset_message()
 
     def _reset_message(self) -> None:
@@ -171,17 +199,30 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
         self._transport = cast(asyncio.Transport, transport)
-        self._server.connections.add(self)
-        self._arm(self._server.request_timeout_seconds)
+        server = self._server
+        peername = transport.get_extra_info("peername")
+        client = str(peername[0]) if isinstance(peername, tuple) and peername else ""
+        count = server.per_client.get(client, 0)
+        if (
+            len(server.connections) >= server.max_connections
+            or count >= server.max_connections_per_client
+        ):
+            server.turned_away += 1
+            self._closed = True
+            self._transport.abort()  # no answer: nothing was read, and a reset costs the least
+            return
+        self._client = client
+        server.per_client[client] = count + 1
+        server.connections.add(self)
+        self._arm(server.request_timeout_seconds)
 
     def data_received(self, data: bytes) -> None:
         try:
             self._parser.feed_data(data)
-        except _Refuse as refusal:
-            self._refuse(refusal.answer)
-        except httptools.HttpParserCallbackError as error:
-            cause = error.__context__
-            self._refuse(cause.answer if isinstance(cause, _Refuse) else _BAD_REQUEST)
+        except httptools.HttpParserCallbackError:
+            # Our callbacks keep their refusal on the connection: the exception httptools
+            # chains to its error is whatever was current, not necessarily ours.
+            self._refuse(self._refusal or _BAD_REQUEST)
         except httptools.HttpParserUpgrade:
             # A request asking to switch protocols (h2c, websocket): it is answered as the
             # HTTP/1.1 request it also is (e.g. 405 for a GET); no switch, and nothing after it.
@@ -192,7 +233,14 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._disarm()
-        self._server.connections.discard(self)
+        server = self._server
+        if self in server.connections:
+            server.connections.discard(self)
+            left = server.per_client[self._client] - 1
+            if left:
+                server.per_client[self._client] = left
+            else:
+                del server.per_client[self._client]
 
     # -- httptools callbacks ----------------------------------------------------------------
 
@@ -211,14 +259,14 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         length = self._headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            raise _Refuse(BODY_TOO_LARGE)
+            self._refuse_in_callback(BODY_TOO_LARGE)
         if self._headers.get(b"expect", b"").lower() == b"100-continue" and self._transport:
             self._transport.write(_CONTINUE)
 
     def on_body(self, body: bytes) -> None:
         self._body_size += len(body)
         if self._body_size > MAX_BODY_BYTES:
-            raise _Refuse(BODY_TOO_LARGE)
+            self._refuse_in_callback(BODY_TOO_LARGE)
         self._body.append(body)
 
     def on_message_complete(self) -> None:
@@ -266,23 +314,26 @@ class _Connection(asyncio.Protocol):
         except Exception:
             logger.exception("unexpected error answering an ILP-over-HTTP request")
             answer = _INTERNAL
+        # The answer to HEAD has the same head and no body (RFC 9110 §9.3.2, RFC 9112 §6.3):
+        # a body would be read as the start of the next answer on this connection.
+        head_only = request.method == b"HEAD"
         last = self._last
         if last is not None and not self._queue:  # the end of a refused connection
             if last.status:
-                self._write(answer, keep_alive=True)
+                self._write(answer, keep_alive=True, head_only=head_only)
                 self._write(last, keep_alive=False)
             else:
-                self._write(answer, keep_alive=False)
+                self._write(answer, keep_alive=False, head_only=head_only)
             self._close()
             return
         keep_alive = request.keep_alive and not self._server.stopping
-        self._write(answer, keep_alive=keep_alive)
+        self._write(answer, keep_alive=keep_alive, head_only=head_only)
         if not keep_alive:
             self._close()
             return
         self._next()
 
-    def _write(self, answer: Answer, *, keep_alive: bool) -> None:
+    def _write(self, answer: Answer, *, keep_alive: bool, head_only: bool = False) -> None:
         transport = self._transport
         if self._closed or transport is None:
             return  # the client went away; the packet ran to its end anyway
@@ -294,7 +345,8 @@ class _Connection(asyncio.Protocol):
         if not keep_alive:
             head.append(b"connection: close\r\n")
         head.append(b"\r\n")
-        head.append(answer.body)
+        if not head_only:
+            head.append(answer.body)
         transport.write(b"".join(head))
 
     def _refuse(self, answer: Answer) -> None:
@@ -347,4 +399,8 @@ class _Connection(asyncio.Protocol):
     def _count_header_bytes(self, size: int) -> None:
         self._header_bytes += size
         if self._header_bytes > MAX_HEADER_BYTES:
-            raise _Refuse(_HEADERS_TOO_LARGE)
+            self._refuse_in_callback(_HEADERS_TOO_LARGE)
+
+    def _refuse_in_callback(self, answer: Answer) -> None:
+        self._refusal = answer
+        raise _Refuse()

@@ -105,19 +105,24 @@ class IlpHttpApp:
         """The answer to an authenticated peer's body: 200 with the reply, or 400."""
         try:
             prepare = decode_prepare(body)
-        except IlpCodecError as error:
-            return self._refused(_text(400, f"invalid ILP Prepare: {error}"))
-        return Answer(200, await self._handle(peer, prepare, body), OCTET_STREAM)
+        except IlpCodecError as error:  # answered after the handler (compiled code, see Balance)
+            invalid = str(error)
+        else:
+            return Answer(200, await self._handle(peer, prepare, body), OCTET_STREAM)
+        return self._refused(_text(400, f"invalid ILP Prepare: {invalid}"))
 
     def _refused(self, answer: Answer) -> Answer:
         self.refusals[answer.status] += 1
         return answer
 
     def _peer_for(self, authorization: bytes) -> object | None:
+        # Only HTTP's own whitespace (space, tab) is trimmed: str.strip() would also take
+        # latin-1's 0x85 and 0xA0, and a token followed by one of them would pass as the token.
         scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip(" \t")
+        if scheme.lower() != "bearer" or not token:
             return None
-        return self._authenticate(token.strip())
+        return self._authenticate(token)
 
     # -- ASGI -------------------------------------------------------------------------------
 

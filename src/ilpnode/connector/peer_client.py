@@ -65,28 +65,43 @@ class PeerClient:
     async def send(self, peer: ForwardingPeer, body: bytes, *, timeout_seconds: float) -> Reply:
         """POST `body` (an encoded Prepare) to `peer`, waiting at most `timeout_seconds`; its
         reply, or an `IlpError` (R00 `packet expired.` when the time is up)."""
+        # Failures are raised after their handlers, never from inside one: compiled with mypyc,
+        # a coroutine that raises from a handler leaves the exception it caught as the thread's
+        # current one, and every later exception chains onto it (docs/operations.md).
         cached = self._requests.get(peer.id.int)
         if cached is None or cached[0] is not peer:
-            try:
-                cached = self._requests[peer.id.int] = (peer, *_request_of(peer))
-            except ValueError as error:
-                raise self._failed(peer, PeerUnreachable(_UNREACHABLE), str(error)) from None
+            cached = self._requests[peer.id.int] = self._request_for(peer)
         _, endpoint, head = cached
         try:
             status, payload = await self._http.post(
                 endpoint, head, body, timeout_seconds=timeout_seconds
             )
         except RequestTimedOut:
-            raise TransferTimedOut("packet expired.") from None
+            failure: str | None = None
+            timed_out = True
         except HttpError as error:  # cannot connect, broken or oversized answer
-            raise self._failed(peer, PeerUnreachable(_UNREACHABLE), str(error)) from None
+            # Its words only: the exception's traceback holds this frame (no cycle).
+            failure, timed_out = str(error), False
+        else:
+            failure, timed_out = None, False
+        if timed_out:
+            raise TransferTimedOut("packet expired.")
+        if failure is not None:
+            raise self._failed(peer, PeerUnreachable(_UNREACHABLE), failure)
         if status != 200:
             raise self._failed(peer, _http_error(status), f"HTTP {status}")
         try:
             return decode_reply(payload)
-        except IlpCodecError as error:
-            reason = f"not an ILP reply: {error}"
-            raise self._failed(peer, PeerUnreachable(_INVALID_REPLY), reason) from None
+        except IlpCodecError as codec_error:  # its own name: mypyc types a name once
+            invalid = f"not an ILP reply: {codec_error}"
+        raise self._failed(peer, PeerUnreachable(_INVALID_REPLY), invalid)
+
+    def _request_for(self, peer: ForwardingPeer) -> tuple[ForwardingPeer, Endpoint, bytes]:
+        """Raises IlpError (T01) for an endpoint or a token that cannot be sent."""
+        try:
+            return (peer, *_request_of(peer))
+        except ValueError as error:  # a plain function: it may raise from its handler
+            raise self._failed(peer, PeerUnreachable(_UNREACHABLE), str(error)) from None
 
     def _failed(self, peer: ForwardingPeer, error: IlpError, detail: str) -> IlpError:
         # The sender gets the code and a plain message; the next hop's name, address and the

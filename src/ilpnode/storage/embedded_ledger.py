@@ -192,12 +192,19 @@ class EmbeddedLedger:
             if path is not None
             else None
         )
+        # No await in a handler (compiled code: see `connector.peer_client`).
+        failure: BaseException | None = None
         try:
             engine = await rebuild_engine(database, log, forget_codes)
-        except BaseException:
+        except BaseException as error:
+            failure = error
+        if failure is not None:
             if log is not None:
                 await log.close()
-            raise
+            try:
+                raise failure
+            finally:
+                failure = None  # its traceback holds this frame: no reference cycle
         if log is not None:
             log.start_sync()
         ledger = cls(
@@ -434,13 +441,16 @@ class EmbeddedLedger:
                     break
                 entries, self._buffer = self._buffer, []
                 self._committing = True
+                failure: Exception | None = None
                 try:
                     await self._commit(entries)
                 except Exception as error:
-                    self._committing = False
-                    self._fail(error)
-                    return
+                    failure = error
                 self._committing = False
+                if failure is not None:
+                    self._fail(failure)
+                    failure = None  # its traceback holds this frame: no reference cycle
+                    return
                 self._committed(entries)
             self._pump()
 
@@ -548,4 +558,4 @@ class EmbeddedLedger:
             try:
                 await self.expire_due()
             except LedgerUnavailableError:
-                return  # recovery restarts the sweeper
+                break  # recovery restarts the sweeper

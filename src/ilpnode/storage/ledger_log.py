@@ -262,7 +262,11 @@ class LedgerLog:
             try:
                 await self._sync.reopen()  # it held the old file
             except OSError as error:  # the new log is durable already: only the process is lost
-                _logger.warning("ledger sync process lost at compaction: %s", error)
+                lost: OSError | None = error
+            else:
+                lost = None
+            if lost is not None:  # closed outside the handler (compiled code: no await in one)
+                _logger.warning("ledger sync process lost at compaction: %s", lost)
                 await self._sync.close()
                 self._sync = None  # the next commit starts a new one
 
@@ -363,6 +367,7 @@ class SyncProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             bufsize=0,
+            start_new_session=True,  # a terminal's Ctrl-C is for the node, which stops it
         )
         assert self._process.stdin is not None
         assert self._process.stdout is not None
@@ -457,5 +462,9 @@ class SyncProcess:
         try:
             await asyncio.to_thread(self._process.wait, _HELPER_EXIT_SECONDS)
         except subprocess.TimeoutExpired:
+            stuck = True
+        else:
+            stuck = False
+        if stuck:  # killed outside the handler (compiled code: no await in one)
             self._process.kill()
             await asyncio.to_thread(self._process.wait)

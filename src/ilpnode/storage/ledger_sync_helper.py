@@ -9,16 +9,24 @@ exits: after a failed fsync the kernel may have dropped the unsynced pages, and 
 from what is on disk is safe). End of input, or a closed answer pipe (the node closed the pipe
 or died), ends it quietly.
 
+Stopping is the node's business, not this process's: it ignores SIGINT and SIGTERM (and is
+started in a session of its own, so a terminal's Ctrl-C does not reach it), so a stop signalled
+to the whole process group (Ctrl-C, systemd's `KillMode=control-group`) cannot fail the node's
+last commits; the node closes the request pipe when it has flushed, and that ends this process.
+
 Why a process and not a thread: a thread returning from `fdatasync` must take the GIL back
 before it can say so, and behind a busy event loop that took up to the GIL's switch interval
 (5 ms) per commit. This process holds no GIL of the node's.
 """
 
 import os
+import signal
 import sys
 
 
 def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     path = sys.argv[1]
     log = os.open(path, os.O_WRONLY | os.O_CLOEXEC)  # never written through: for syncs
     while True:

@@ -95,10 +95,56 @@ async def test_deep_queries_are_refused_and_errors_suggest_nothing(api: GraphQLC
     )
     ok = await api.query("{ ...F } " + fragments)
     assert "errors" not in ok, ok
-    levels = ["__schema", "types", "fields", "type", *["ofType"] * 6]  # 10 fields, then name
-    too_deep = "{ " + " { ".join(levels) + " { name" + " }" * (len(levels) + 1)
-    code, message = await api.error(too_deep)
-    assert code == "GRAPHQL_VALIDATION_FAILED"
-    assert message == "Query depth 11 exceeds the maximum of 10."
-    code, message = await api.error("{ asets { edges { cursor } } }")
+    fields = ["peers", *["deeper"] * 10]  # 11 levels (the schema has no cycle this deep)
+    too_deep = "{ " + " { ".join(fields) + " }" * len(fields)
+    errors = (await api.query(too_deep))["errors"]
+    assert "Query depth 11 exceeds the maximum of 10." in [error["message"] for error in errors]
+    # Introspection is not limited (GraphQL Armor's ignoreIntrospection): schema tools nest
+    # `ofType` deeper than 10 to unwrap lists of non-null types.
+    levels = ["__schema", "types", "fields", "type", *["ofType"] * 8]
+    introspection = "{ " + " { ".join(levels) + " { name" + " }" * (len(levels) + 1)
+    assert "errors" not in await api.query(introspection)
+    _, message = await api.error("{ asets { edges { cursor } } }")
     assert message == "Cannot query field 'asets' on type 'Query'."
+
+
+async def test_deeply_nested_json_is_400_not_500(api: GraphQLClient) -> None:
+    for depth in (65, 999, 100_000):
+        response = await _raw(api, b"[" * depth + b"]" * depth)
+        assert response.status_code == 400, depth
+        assert response.json() == {
+            "error": "bad_request",
+            "reason": "body nests deeper than 64 levels",
+        }
+    nested = b'{"query": "{ assets { edges { node { id } } } }", "variables": {"a": ' + (
+        b"[" * 70 + b"]" * 70 + b"}}"
+    )
+    assert (await _raw(api, nested)).status_code == 400
+    assert await _no_assets(api)
+
+
+async def test_a_body_over_one_mib_is_413_without_a_secret_too(api: GraphQLClient) -> None:
+    name = "x" * (1024 * 1024)
+    response = await api.post(
+        {"query": CREATE_ASSET, "variables": {"input": {"code": name, "scale": 2}}}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+    assert await _no_assets(api)
+
+
+async def test_a_query_over_the_cost_or_token_limit_is_refused_before_it_runs(
+    api: GraphQLClient,
+) -> None:
+    """The admin API shares the connector's event loop: 10,000 aliases once held it a minute."""
+    many = (
+        "{ " + " ".join(f"a{i}: assets {{ edges {{ node {{ id }} }} }}" for i in range(300)) + " }"
+    )
+    code, message = await api.error(many)
+    assert code == "GRAPHQL_VALIDATION_FAILED"
+    assert message.startswith("Query cost limit of 5000 exceeded, found ")
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(10_000)) + " }"
+    code, message = await api.error(aliases)
+    assert code == "GRAPHQL_PARSE_FAILED"
+    assert "more than 5000 tokens" in message
+    assert (await api.data("{ a: __typename b: __typename }")) == {"a": "Query", "b": "Query"}

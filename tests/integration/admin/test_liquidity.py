@@ -126,3 +126,18 @@ async def test_each_documented_error(api: GraphQLClient) -> None:
     code, _ = await api.error(DEPOSIT_PEER, money(peerId=peer["id"], amount=1.5))
     assert code == "BAD_USER_INPUT"
     assert await peer_liquidity(api, peer["id"]) == "1"
+
+
+async def test_transfer_ids_in_non_canonical_forms_are_refused(api: GraphQLClient) -> None:
+    """Rafiki accepts only the canonical 8-4-4-4-12 form; Python's UUID() reads more."""
+    asset = await create_asset(api)
+    peer = await create_peer(api, asset["id"])
+    canonical = uuid4()
+    for written in (f"{{{canonical}}}", f"urn:uuid:{canonical}", canonical.hex, f" {canonical}"):
+        request = money(peerId=peer["id"], amount="100")
+        request["input"]["id"] = written
+        assert await api.error(DEPOSIT_PEER, request) == ("BAD_USER_INPUT", "Invalid transfer id")
+    assert await peer_liquidity(api, peer["id"]) == "0"
+    upper = money(peerId=peer["id"], amount="100")
+    upper["input"]["id"] = str(canonical).upper()  # either case is canonical
+    assert await api.data(DEPOSIT_PEER, upper) == {"depositPeerLiquidity": {"success": True}}

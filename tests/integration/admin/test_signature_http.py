@@ -86,3 +86,14 @@ async def test_healthz_needs_no_signature(signed_node: Node) -> None:
     transport = httpx.ASGITransport(app=signed_node.admin_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://admin") as client:
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_deeply_nested_json_without_the_secret_is_400(signed_node: Node) -> None:
+    """The body is parsed before its HMAC can be checked: a caller with a well-formed header
+    and no secret must not reach a 500 (RecursionError) with a deep body."""
+    body = b"[" * 5000 + b"]" * 5000
+    header = f"t={int(time.time() * 1000)}, v1={'0' * 64}"
+    response = await _send(signed_node, body, {"signature": header})
+    assert response.status_code == 400
+    assert response.json()["reason"] == "body nests deeper than 64 levels"
+    assert await _asset_count(signed_node) == 0

@@ -210,3 +210,90 @@ async def test_an_upgrade_request_is_answered_as_http_1_1(running: Running) -> N
     assert (status, headers[b"connection"]) == (405, b"close")
     assert await closed(reader)
     writer.close()
+
+
+async def test_head_gets_the_head_of_the_answer_and_no_body(running: Running) -> None:
+    """RFC 9112 §6.3: an answer to HEAD ends at its head, whatever Content-Length says; a body
+    would be read as the start of the next answer on the connection."""
+    reader, writer = await running.connect()
+    writer.write(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n" + request())
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 405 ")
+    assert int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0]) > 0
+    status, _, body = await read_answer(reader)  # the next answer starts right after the head
+    assert (status, body) == (200, REPLY)
+    writer.close()
+
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _open_idle(port: int, count: int, source: str) -> list[Connection]:
+    opened = [
+        await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+        for _ in range(count)
+    ]
+    await asyncio.sleep(0.2)  # the server has accepted them (or reset them)
+    return opened
+
+
+async def _was_reset(connection: Connection) -> bool:
+    try:
+        return await asyncio.wait_for(connection[0].read(1), 0.5) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+@pytest.fixture
+async def capped() -> AsyncIterator[Running]:
+    handler = Handler()
+    app = IlpHttpApp(authenticate={TOKEN: "peer-a"}.get, handle=handler)
+    server = IlpServer(
+        app,
+        keep_alive_seconds=30,
+        grace_seconds=1,
+        request_timeout_seconds=30,
+        max_connections=8,
+        max_connections_per_client=5,
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield Running(server, handler, sock.getsockname()[1], task)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+async def test_idle_connections_are_capped_per_client_and_in_all(capped: Running) -> None:
+    """Idle sockets from one address cannot take the port: beyond its cap, that address's new
+    connections are reset; others still get in, up to the total cap; the first ones still work."""
+    hostile = await _open_idle(capped.port, 7, "127.0.0.2")
+    assert [await _was_reset(connection) for connection in hostile] == [False] * 5 + [True] * 2
+    assert capped.server.per_client == {"127.0.0.2": 5}
+    # Another address is served while the first holds its five.
+    reader, writer = await capped.connect()
+    writer.write(request())
+    assert (await read_answer(reader))[0] == 200
+    others = await _open_idle(capped.port, 3, "127.0.0.3")  # 5 + 1 + 2 = the total cap of 8
+    assert [await _was_reset(connection) for connection in others] == [False, False, True]
+    assert capped.server.turned_away == 3
+    # Closed connections give their places back.
+    for _, hostile_writer in hostile:
+        hostile_writer.close()
+    await asyncio.sleep(0.2)
+    assert "127.0.0.2" not in capped.server.per_client
+    [(late_reader, late_writer)] = await _open_idle(capped.port, 1, "127.0.0.2")
+    late_writer.write(request())
+    assert (await read_answer(late_reader))[0] == 200
+    for _, other_writer in [*others, (late_reader, late_writer)]:
+        other_writer.close()
+    writer.close()

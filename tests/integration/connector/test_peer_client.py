@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from uuid import uuid4
 
@@ -277,3 +278,55 @@ async def test_a_failing_peer_is_a_warning_at_most_every_ten_seconds(
     levels = [r.levelname for r in caplog.records if r.name == "ilpnode.connector"]
     assert levels == ["WARNING", "DEBUG", "DEBUG"]
     assert "cannot connect to 127.0.0.1" in caplog.records[0].getMessage()
+
+
+async def test_a_declared_length_over_the_limit_is_t01_at_once(
+    server: Server, client: PeerClient
+) -> None:
+    """A next hop that declares 1 TiB (and sends nothing more) is refused on the declaration,
+    not after the packet's expiry."""
+
+    async def huge(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-length": str(1 << 40)})
+        await response.prepare(request)
+        await asyncio.sleep(10)
+        return response
+
+    server.respond = huge
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(IlpError) as raised:
+        await client.send(peer(server.url), b"x", timeout_seconds=5)
+    assert raised.value.code is IlpErrorCode.T01_PEER_UNREACHABLE
+    assert asyncio.get_running_loop().time() - started < 2
+
+
+def _assert_no_current_exception() -> None:
+    assert sys.exc_info() == (None, None, None)
+    with pytest.raises(LookupError) as fresh:
+        raise LookupError("fresh")
+    assert fresh.value.__context__ is None  # raised with nothing current to chain onto
+
+
+@pytest.mark.parametrize("failure", ["500", "401", "garbage", "1-TiB", "wrong-port", "slow"])
+async def test_a_failed_send_leaves_no_current_exception(
+    server: Server, client: PeerClient, failure: str
+) -> None:
+    """Compiled with mypyc, raising from a handler left the handled exception current: every
+    later exception chained onto it (tests/unit/test_compiled_handlers.py)."""
+
+    async def respond(request: web.Request) -> web.StreamResponse:
+        if failure == "slow":
+            await asyncio.sleep(1)
+        if failure in ("500", "401"):
+            return web.Response(status=int(failure), text="nope")
+        if failure == "1-TiB":
+            return web.Response(body=b"", headers={"content-length": str(1 << 40)})
+        return web.Response(body=b"garbage")
+
+    server.respond = respond
+    url = f"http://127.0.0.1:{free_port()}/ilp" if failure == "wrong-port" else server.url
+    for _ in range(3):
+        with pytest.raises(IlpError) as raised:
+            await client.send(peer(url), b"x", timeout_seconds=0.3)
+        assert raised.value.__context__ is None
+        _assert_no_current_exception()

@@ -138,3 +138,26 @@ async def test_the_dashboard_answers_503_until_the_node_has_started(tmp_path: Pa
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         assert (await client.get("/dashboard/")).status_code == 503
     await node.close()
+
+
+async def test_the_session_cookie_is_secure_when_told_tls_is_in_front(tmp_path: Path) -> None:
+    """DASHBOARD_SECURE_COOKIE: behind TLS, the cookie must never travel over plain HTTP."""
+    for secure in (False, True):
+        node = build_node(
+            make_settings(
+                database_url=f"sqlite:///{tmp_path / f'{secure}.sqlite3'}",
+                admin_api_secret=SECRET,
+                dashboard_secure_cookie=secure,
+            )
+        )
+        await node.start()
+        try:
+            transport = httpx.ASGITransport(app=node.admin_app)
+            async with httpx.AsyncClient(transport=transport, base_url="https://admin") as client:
+                dash = Dashboard(client)
+                await dash.get("/login")
+                response = await dash.post("/login", {"secret": SECRET, "next": "/dashboard/"})
+                assert response.status_code == 303
+                assert ("; secure" in response.headers["set-cookie"].lower()) is secure
+        finally:
+            await node.close()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -16,7 +17,7 @@ from ilpnode.connector.rates import ExchangeRates
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.connector.types import Reply
 from ilpnode.ilp import Fulfill, Prepare, Reject, decode_prepare, decode_reply, encode_prepare
-from ilpnode.ledger import MemoryLedger, Transfer, TransferId
+from ilpnode.ledger import CreateTransferResult, MemoryLedger, Transfer, TransferId
 from ilpnode.services.accounting import (
     AssetAccounts,
     LiquidityService,
@@ -41,17 +42,35 @@ class Clock:
 
 @dataclass
 class ScriptedHop:
-    """The next hop: records what it was sent and answers with `answer(prepare)`."""
+    """The next hop: records what it was sent and answers with `answer(prepare)` (after a turn
+    of the event loop if `suspend`, as a real next hop does)."""
 
     answer: Callable[[Prepare], Reply] = lambda _p: Fulfill(fulfillment=PREIMAGE)
     sent: list[tuple[ForwardingPeer, Prepare]] = field(default_factory=list)
     timeouts: list[float] = field(default_factory=list)
+    suspend: bool = False
 
     async def send(self, peer: ForwardingPeer, body: bytes, *, timeout_seconds: float) -> Reply:
         prepare = decode_prepare(body)
         self.sent.append((peer, prepare))
         self.timeouts.append(timeout_seconds)
+        if self.suspend:
+            await asyncio.sleep(0)
         return self.answer(prepare)
+
+
+class SuspendingLedger:
+    """What the connector asks of the ledger, answered by `ledger` after a turn of the event
+    loop, as the durable ledger answers when it waits for a commit."""
+
+    def __init__(self, ledger: MemoryLedger) -> None:
+        self._ledger = ledger
+
+    async def create_transfers(
+        self, transfers: Sequence[Transfer], *, durable: bool = True
+    ) -> list[CreateTransferResult]:
+        await asyncio.sleep(0)
+        return await self._ledger.create_transfers(transfers, durable=durable)
 
 
 @dataclass
@@ -90,7 +109,9 @@ async def make_world(
     rates: dict[str, dict[str, Fraction]] | None = None,
     liquidity: int = 1_000,
     alice_max: int | None = 500,
+    suspend: bool = False,
 ) -> World:
+    """`suspend`: the next hop and the ledger answer after a turn of the event loop."""
     clock = Clock()
     ledger = MemoryLedger(clock=clock)
     liquidity_service = LiquidityService(ledger=ledger)
@@ -128,14 +149,16 @@ async def make_world(
         await liquidity_service.deposit(transfer_id=uuid4(), account=account, amount=liquidity)
     # The EUR asset must hold liquidity for packets converted into it.
     await _deposit_asset(ledger, eur)
-    hop = ScriptedHop()
+    hop = ScriptedHop(suspend=suspend)
     metrics = PacketMetrics()
     connector = Connector(
         own_address="test.node",
         routing=routing,
         directory=directory,
         rates=ExchangeRates(static=rates or {}, source=None, lifetime_ms=1000, clock=clock),
-        accounting=PacketAccounting(ledger=ledger),
+        accounting=PacketAccounting(
+            ledger=SuspendingLedger(ledger) if suspend else ledger  # type: ignore[arg-type]
+        ),
         client=hop,
         clock=clock,
         metrics=metrics,

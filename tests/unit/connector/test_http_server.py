@@ -128,3 +128,26 @@ async def test_refusals_are_counted_by_status(client: httpx.AsyncClient) -> None
     await client.post("/", content=b"x", headers=auth("wrong"))
     await client.post("/", content=b"\x0c\x00", headers=auth())
     assert dict(app.refusals) == {401: 2, 400: 1}
+
+
+@pytest.mark.parametrize("suffix", [b"\xa0", b"\x85", b"\x0b", b"\x0c"])
+async def test_a_token_followed_by_a_non_http_space_is_refused(
+    client: httpx.AsyncClient, handler: RecordingHandler, suffix: bytes
+) -> None:
+    """Only space and tab are HTTP whitespace; latin-1's 0xA0 and 0x85 are part of the token."""
+    headers = [
+        (b"authorization", b"Bearer " + TOKEN.encode() + suffix),
+        (b"content-type", b"application/octet-stream"),
+    ]
+    response = await client.post("/", content=encode_prepare(PREPARE), headers=headers)
+    assert response.status_code == 401
+    assert handler.calls == []
+
+
+async def test_spaces_and_tabs_around_the_token_are_trimmed(
+    client: httpx.AsyncClient, handler: RecordingHandler
+) -> None:
+    headers = {"authorization": f"Bearer \t{TOKEN} \t", "content-type": "application/octet-stream"}
+    response = await client.post("/", content=encode_prepare(PREPARE), headers=headers)
+    assert response.status_code == 200
+    assert len(handler.calls) == 1

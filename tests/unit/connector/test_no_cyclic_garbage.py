@@ -7,11 +7,13 @@ a cycle per packet would be collected only by the collector's (frozen-out) passe
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from ilpnode.ilp import Fulfill, Reject
+from ilpnode.connector.errors import PeerUnreachable
+from ilpnode.connector.types import Reply
+from ilpnode.ilp import Fulfill, Prepare, Reject
 
 from .harness import World, make_world
 
@@ -55,3 +57,24 @@ async def test_a_packet_leaves_no_cyclic_garbage(
     world = await make_world(liquidity=10**12)
     assert isinstance(await world.send(world.prepare(destination, amount)), reply)
     assert await _cyclic_garbage_per_packet(world, destination, amount) == 0
+
+
+def _unreachable(_prepare: Prepare) -> Reply:
+    raise PeerUnreachable("peer unreachable")
+
+
+@pytest.mark.usefixtures("collector_off")
+@pytest.mark.parametrize(
+    "answer",
+    [_unreachable, lambda _p: Fulfill(fulfillment=b"\x01" * 32)],
+    ids=["next-hop-unreachable", "wrong-fulfillment"],
+)
+async def test_a_failed_forward_leaves_no_cyclic_garbage(
+    answer: Callable[[Prepare], Reply],
+) -> None:
+    """The reservation is voided and the failure re-raised after the handler (compiled code
+    awaits in no handler): the re-raised exception must not keep its own frame alive."""
+    world = await make_world(liquidity=10**12, suspend=True)
+    world.hop.answer = answer
+    assert isinstance(await world.send(world.prepare("test.bob.x", 1)), Reject)
+    assert await _cyclic_garbage_per_packet(world, "test.bob.x", 1) == 0

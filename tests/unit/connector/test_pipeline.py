@@ -377,3 +377,16 @@ async def test_a_packets_expiry_is_remembered_for_that_prepare_only(world: World
     # Another Prepare (another object, as an echo or a conversion passes on) is computed anew.
     assert packet_expiry_ms(other, context) == expiry_ms(other) == ms + 10_000
     assert context.expiry_of is other
+
+
+@pytest.mark.parametrize("amount", [2**64 - 1, 2**64 - 1_000, 2**63])
+async def test_an_amount_near_two_to_the_64_is_t04_not_t00(amount: int) -> None:
+    """The ledger finds the overflow of a balance before the credit limit (TigerBeetle's
+    order); the peer is told what it did wrong, not that we have a bug."""
+    world = await make_world(alice_max=None)
+    reply = await world.send(world.prepare("test.bob.x", amount))
+    assert reject_code(reply) == ("T04", "test.node")
+    assert isinstance(reply, Reject)
+    assert "unexpected" not in reply.message
+    assert await world.liquidity("alice") == 1_000
+    assert world.hop.sent == []

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from ilpnode.admin.graphql.context import AdminServices, RequestContext
 from ilpnode.admin.graphql.errors import format_admin_error
-from ilpnode.admin.graphql.limits import MaxDepthRule
+from ilpnode.admin.graphql.limits import CostLimitRule, MaxDepthRule, parse_bounded
 from ilpnode.admin.graphql.mutations import mutation
 from ilpnode.admin.graphql.objects import OBJECT_TYPES
 from ilpnode.admin.graphql.queries import query
@@ -77,6 +77,7 @@ def create_graphql_app(services: AdminServices, *, schema: GraphQLSchema | None 
         error_formatter=format_admin_error,
         debug=False,
         http_handler=_ApolloStatus(),
-        validation_rules=[MaxDepthRule],
+        validation_rules=[MaxDepthRule, CostLimitRule],
+        query_parser=parse_bounded,
         logger=_Silent(logging.getLogger("ilpnode.admin"), {}),
     )

@@ -10,7 +10,7 @@ Theory of operation (two-phase, DESIGN §3; STYLE rule 11):
 3. Fulfill whose sha256 matches the condition: post, durably, and only then return the Fulfill
    (if the post fails, the packet is rejected T00: we never pass on a Fulfill that is not
    booked). A wrong fulfillment is F05 and voids. A Reject, a timeout (R00) or any exception
-   voids. The void runs in `finally`, so a reservation never leaks; if the process dies, the
+   voids, even a cancellation: a reservation never leaks. If the process dies, the
    reservation's timeout (longer than the packet's life) releases it.
 
 A packet of amount 0 moves no money and is forwarded without a reservation (Rafiki); so is an
@@ -26,7 +26,12 @@ from ilpnode.connector.errors import IlpError, WrongCondition, ilp_error_for_tra
 from ilpnode.connector.middleware.expiry import packet_expiry_ms
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Fulfill, IlpErrorCode, Prepare, fulfillment_matches
-from ilpnode.services.accounting import PacketAccounting, TransferError, timeout_seconds_for
+from ilpnode.services.accounting import (
+    PacketAccounting,
+    PacketTransfer,
+    TransferError,
+    timeout_seconds_for,
+)
 
 __all__ = ["Balance"]
 
@@ -58,31 +63,45 @@ class Balance:
         )
         if isinstance(reserved, TransferError):
             raise ilp_error_for_transfer(reserved)
-        posted = False
+        # The void runs after the try, not in a `finally`: compiled with mypyc, a coroutine
+        # that awaits inside a handler leaves its exception as the thread's current one
+        # (docs/operations.md, "Compiled code and exceptions"). Any failure still voids.
+        failure: BaseException | None = None
         try:
-            reply = await self._next(prepare, context)
-            if not isinstance(_checked(reply, prepare), Fulfill):
-                return reply
-            failure = await reserved.post()
-            if failure is not None:
-                logger.error(
-                    "could not post the transfer of a fulfilled packet from %s to %s: %s",
-                    context.incoming.label,
-                    outgoing.label,
-                    failure.value,
-                )
+            reply = _checked(await self._next(prepare, context), prepare)
+            if isinstance(reply, Fulfill):
+                if await self._posted(reserved, context):
+                    return reply
                 raise IlpError("unexpected internal error", code=IlpErrorCode.T00_INTERNAL_ERROR)
-            posted = True
-            return reply
-        finally:
-            if not posted:
-                failure = await reserved.void()
-                if failure is not None and failure is not TransferError.AlreadyVoided:
-                    logger.error(
-                        "could not void the reservation of a packet from %s: %s",
-                        context.incoming.label,
-                        failure.value,
-                    )
+        except BaseException as error:  # a timeout, a cancellation, a bug: the money goes back
+            failure = error
+        voided = await reserved.void()
+        if voided is not None and voided is not TransferError.AlreadyVoided:
+            logger.error(
+                "could not void the reservation of a packet from %s: %s",
+                context.incoming.label,
+                voided.value,
+            )
+        if failure is not None:
+            try:
+                raise failure
+            finally:
+                failure = None  # its traceback holds this frame: no reference cycle
+        return reply
+
+    @staticmethod
+    async def _posted(reserved: PacketTransfer, context: PacketContext) -> bool:
+        """Post a fulfilled packet's reservation, durably; False (logged) if it could not be."""
+        failure = await reserved.post()
+        if failure is None:
+            return True
+        logger.error(
+            "could not post the transfer of a fulfilled packet from %s to %s: %s",
+            context.incoming.label,
+            context.outgoing.label if context.outgoing is not None else "?",
+            failure.value,
+        )
+        return False
 
 
 def _checked(reply: Reply, prepare: Prepare) -> Reply:

@@ -24,23 +24,35 @@ class ErrorHandler:
         self._own_address = own_address
 
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
+        # The Reject is built after the handler, not in it: compiled with mypyc, a coroutine
+        # that returns from a handler can leave its exception as the thread's current one.
+        failure: Exception | None = None
         try:
             return await self._next(prepare, context)
-        except IlpError as error:
+        except Exception as error:
+            failure = error
+        reject = self._reject(failure, prepare, context)
+        failure = None  # the exception's traceback holds this frame: no reference cycle
+        return reject
+
+    def _reject(
+        self, failure: Exception | None, prepare: Prepare, context: PacketContext
+    ) -> Reject:
+        if isinstance(failure, IlpError):
             return Reject(
-                code=error.code,
+                code=failure.code,
                 triggered_by=self._own_address,
-                message=error.message,
-                data=error.data,
+                message=failure.message,
+                data=failure.data,
             )
-        except Exception:
-            logger.exception(
-                "unexpected error forwarding a packet from peer %s to %s",
-                context.incoming.label,
-                prepare.destination,
-            )
-            return Reject(
-                code=IlpErrorCode.T00_INTERNAL_ERROR,
-                triggered_by=self._own_address,
-                message="unexpected internal error",
-            )
+        logger.error(
+            "unexpected error forwarding a packet from peer %s to %s",
+            context.incoming.label,
+            prepare.destination,
+            exc_info=failure,
+        )
+        return Reject(
+            code=IlpErrorCode.T00_INTERNAL_ERROR,
+            triggered_by=self._own_address,
+            message="unexpected internal error",
+        )

@@ -81,11 +81,13 @@ class Router:
                 source=(incoming.asset_code, incoming.asset_scale),
                 destination=(outgoing.asset_code, outgoing.asset_scale),
             )
-        except NoRate:
+        except NoRate:  # raised after the handler (see Balance)
+            no_rate = True
+        except RatesUnavailable:
+            no_rate = False
+        if no_rate:
             raise IlpError(
                 "Exchange rate error: InvalidDestinationPrice", code=IlpErrorCode.F07_CANNOT_RECEIVE
-            ) from None
-        except RatesUnavailable:  # logged where it happened; the sender learns no more
-            raise IlpError(
-                "unexpected internal error", code=IlpErrorCode.T00_INTERNAL_ERROR
-            ) from None
+            )
+        # RatesUnavailable was logged where it happened; the sender learns no more.
+        raise IlpError("unexpected internal error", code=IlpErrorCode.T00_INTERNAL_ERROR)

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 from ilpnode.dashboard.forms.state import FormState
 from ilpnode.services.accounting import WITHDRAWAL_TIMEOUT_SECONDS_MAX
+from ilpnode.services.uuids import parse_uuid
 
 __all__ = [
     "DEFAULT_HOLD_MINUTES",
@@ -95,10 +96,7 @@ def parse_withdrawal(
 
 
 def _transfer_id(state: FormState) -> UUID | None:
-    try:
-        value = UUID(state.text("transfer_id"))
-    except ValueError:
-        value = None
+    value = parse_uuid(state.text("transfer_id"))
     if value is None or value.version != 4:
         state.message = "This form is incomplete (no transfer id): reload the page and try again."
         return None

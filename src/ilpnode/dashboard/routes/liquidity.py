@@ -29,6 +29,7 @@ from ilpnode.dashboard.messages import LIQUIDITY_PROBLEMS, problem
 from ilpnode.dashboard.rendering import Pages, flash
 from ilpnode.services.accounting import LiquidityError, LiquidityResult, LiquidityState
 from ilpnode.services.peering import Asset, PeerError
+from ilpnode.services.uuids import parse_uuid
 
 __all__ = [
     "MoneyAction",
@@ -166,9 +167,7 @@ async def settle(
     state = FormState(values=values)
     action = values["action"]
     withdrawal_id = state.text("withdrawal_id")
-    try:
-        UUID(withdrawal_id)
-    except ValueError:
+    if parse_uuid(withdrawal_id) is None:
         state.errors["withdrawal_id"] = "Enter the withdrawal's id (a UUID such as 3f2c…)."
     if action not in ("post", "void"):
         state.message = "Choose Post or Void."

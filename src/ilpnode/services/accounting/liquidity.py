@@ -61,6 +61,7 @@ from ilpnode.services.accounting.errors import (
     liquidity_error,
     transfer_error,
 )
+from ilpnode.services.uuids import parse_uuid
 
 __all__ = [
     "WITHDRAWAL_TIMEOUT_SECONDS_MAX",
@@ -289,12 +290,8 @@ def _check_amount(amount: int) -> LiquidityError | None:
 
 
 def _parse_id(value: UUID | str) -> UUID | None:
-    """The caller's id as a UUIDv4, or None (InvalidId) for anything else."""
-    if isinstance(value, str):
-        try:
-            value = UUID(value)
-        except ValueError:
-            return None
-    if not isinstance(value, UUID) or value.version != 4:
+    """The caller's id as a UUIDv4 (canonical text, as Rafiki), or None (InvalidId)."""
+    parsed = parse_uuid(value)
+    if parsed is None or parsed.version != 4:
         return None
-    return value
+    return parsed

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Final
 from urllib.parse import urlsplit
-from uuid import UUID
 
 from ilpnode.ilp import MAX_ADDRESS_LENGTH, is_valid_address
+from ilpnode.services.uuids import parse_uuid
 
 __all__ = [
     "SCALE_MAX",
@@ -81,18 +81,6 @@ def is_valid_scale(value: object) -> bool:
 def is_valid_uint64(value: object) -> bool:
     """An integer in 0..2**64-1 (bool is not an integer here)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= UINT64_MAX
-
-
-def parse_uuid(value: object) -> UUID | None:
-    """A UUID from a UUID or its text form (any version), or None if it is not one."""
-    if isinstance(value, UUID):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
 
 
 TOKEN_LENGTH_MAX = 1024  # far more than any real token; keeps headers and indexes small

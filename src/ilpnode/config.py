@@ -169,7 +169,7 @@ class Settings(BaseSettings):
     connector_max_connections: int = Field(
         default=4096,
         ge=1,
-        description="Connections the connector port holds at once; more are reset at accept "
+        description="Connections the connector port holds at once; more are closed at accept "
         "(lowered at start to half the process's file-descriptor limit).",
     )
     connector_max_connections_per_client: int = Field(

@@ -24,7 +24,7 @@ as usual) and the answer is dropped.
 Connections are capped, so that idle sockets cannot take every file descriptor of the process
 (and with them the admin server, the database and the next hops): at most `max_connections` at
 a time, and at most `max_connections_per_client` from one source address. A connection over
-either cap is reset as soon as it is accepted, before a byte is read; the ones already open are
+either cap is closed as soon as it is accepted, before a byte is read; the ones already open are
 untouched. (Each one also has its request deadline: a connection that says nothing is closed
 after `request_timeout_seconds`.)
 
@@ -119,7 +119,7 @@ class IlpServer:
         self.max_connections_per_client = max_connections_per_client
         self.per_client: dict[str, int] = {}  # source address -> open connections
         self.turned_away = 0
-        """Connections reset at accept because a cap was reached."""
+        """Connections closed at accept because a cap was reached."""
         self.keep_alive_seconds = keep_alive_seconds
         self.request_timeout_seconds = request_timeout_seconds
         self.grace_seconds = grace_seconds
@@ -209,7 +209,7 @@ class _Connection(asyncio.Protocol):
         ):
             server.turned_away += 1
             self._closed = True
-            self._transport.abort()  # no answer: nothing was read, and a reset costs the least
+            self._transport.abort()  # no answer: nothing was read, nothing is owed
             return
         self._client = client
         server.per_client[client] = count + 1

@@ -233,11 +233,11 @@ async def _open_idle(port: int, count: int, source: str) -> list[Connection]:
         await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
         for _ in range(count)
     ]
-    await asyncio.sleep(0.2)  # the server has accepted them (or reset them)
+    await asyncio.sleep(0.2)  # the server has accepted them (or closed them)
     return opened
 
 
-async def _was_reset(connection: Connection) -> bool:
+async def _was_closed(connection: Connection) -> bool:
     try:
         return await asyncio.wait_for(connection[0].read(1), 0.5) == b""
     except ConnectionResetError:
@@ -275,16 +275,17 @@ async def capped() -> AsyncIterator[Running]:
 
 async def test_idle_connections_are_capped_per_client_and_in_all(capped: Running) -> None:
     """Idle sockets from one address cannot take the port: beyond its cap, that address's new
-    connections are reset; others still get in, up to the total cap; the first ones still work."""
+    connections are closed at accept; others still get in, up to the total cap; the first ones
+    still work."""
     hostile = await _open_idle(capped.port, 7, "127.0.0.2")
-    assert [await _was_reset(connection) for connection in hostile] == [False] * 5 + [True] * 2
+    assert [await _was_closed(connection) for connection in hostile] == [False] * 5 + [True] * 2
     assert capped.server.per_client == {"127.0.0.2": 5}
     # Another address is served while the first holds its five.
     reader, writer = await capped.connect()
     writer.write(request())
     assert (await read_answer(reader))[0] == 200
     others = await _open_idle(capped.port, 3, "127.0.0.3")  # 5 + 1 + 2 = the total cap of 8
-    assert [await _was_reset(connection) for connection in others] == [False, False, True]
+    assert [await _was_closed(connection) for connection in others] == [False, False, True]
     assert capped.server.turned_away == 3
     # Closed connections give their places back.
     for _, hostile_writer in hostile:

@@ -301,7 +301,9 @@ async def test_liquidity_running_out_under_concurrency(network: Network) -> None
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
 
         async def one(i: int) -> Fulfill | Reject:
-            body = encode_prepare(prepare_to(f"test.fulfiller.fulfill.n{i}", 1))
+            # A long expiry: each Prepare is made when its coroutine starts, and may wait for
+            # one of the 50 connections (slow under coverage); this test is about liquidity.
+            body = encode_prepare(prepare_to(f"test.fulfiller.fulfill.n{i}", 1, expires_in=60))
             response = await http.post(
                 url,
                 content=body,

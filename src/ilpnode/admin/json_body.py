@@ -29,6 +29,7 @@ __all__ = [
     "error_response",
     "parse_json_body",
     "read_body",
+    "read_json_request",
     "replaying",
 ]
 
@@ -165,16 +166,25 @@ class JsonBodies:
         for name, value in scope["headers"]:
             if name.lower() == b"content-length":
                 content_length = value.decode("latin-1")
-        try:
-            raw = await read_body(receive, content_length)
-            parse_json_body(raw)
-        except ClientGone:
-            return
-        except BodyTooLarge:
-            reason = f"body larger than {MAX_BODY_BYTES} bytes"
-            await error_response(scope, receive, send, 413, "payload_too_large", reason)
-            return
-        except InvalidBody as error:
-            await error_response(scope, receive, send, 400, "bad_request", str(error))
-            return
-        await self._app(scope, replaying(raw, receive), send)
+        read = await read_json_request(scope, receive, send, content_length)
+        if read is not None:
+            await self._app(scope, replaying(read[0], receive), send)
+
+
+async def read_json_request(
+    scope: Scope, receive: Receive, send: Send, content_length: str | None
+) -> tuple[bytes, object] | None:
+    """The body and its parsed JSON; or None once a body over `MAX_BODY_BYTES` (413) or one
+    that is not JSON within `MAX_JSON_DEPTH` (400) has been answered, or the client went away."""
+    try:
+        raw = await read_body(receive, content_length)
+        return raw, parse_json_body(raw)
+    except ClientGone:
+        return None
+    except BodyTooLarge:
+        reason = f"body larger than {MAX_BODY_BYTES} bytes"
+        await error_response(scope, receive, send, 413, "payload_too_large", reason)
+        return None
+    except InvalidBody as error:
+        await error_response(scope, receive, send, 400, "bad_request", str(error))
+        return None

@@ -51,12 +51,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ilpnode.admin.json_body import (
     MAX_BODY_BYTES,
-    BodyTooLarge,
-    ClientGone,
     InvalidBody,
     error_response,
     parse_json_body,
-    read_body,
+    read_json_request,
     replaying,
 )
 
@@ -336,23 +334,20 @@ class SignedRequests:
             reason = "query parameters are not covered by the signature; send a JSON body"
             await error_response(scope, receive, send, 400, "bad_request", reason)
             return
+        read = await read_json_request(scope, receive, send, headers.get("content-length"))
+        if read is None:
+            return
+        raw, body = read
         try:
-            raw = await read_body(receive, headers.get("content-length"))
             failure = verify(
                 signature,
-                parse_json_body(raw),
+                body,
                 tenant_id=tenant_id,
                 policy=self._policy,
                 now_ms=self._clock(),
                 replays=self._replays,
             )
-        except ClientGone:
-            return
-        except BodyTooLarge:
-            reason = f"body larger than {MAX_BODY_BYTES} bytes"
-            await error_response(scope, receive, send, 413, "payload_too_large", reason)
-            return
-        except InvalidBody as error:
+        except InvalidBody as error:  # no RFC 8785 form
             await error_response(scope, receive, send, 400, "bad_request", str(error))
             return
         if failure is not None:

@@ -4,6 +4,7 @@ pipelining, shutdown."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -53,11 +54,12 @@ class Running:
         return await asyncio.open_connection("127.0.0.1", self.port)
 
 
-@pytest.fixture
-async def running() -> AsyncIterator[Running]:
+@contextlib.asynccontextmanager
+async def serving(**options: float) -> AsyncIterator[Running]:
+    """An `IlpServer` with `options` on a loopback port, until the block ends."""
     handler = Handler()
     app = IlpHttpApp(authenticate={TOKEN: "peer-a"}.get, handle=handler)
-    server = IlpServer(app, keep_alive_seconds=0.5, grace_seconds=2, request_timeout_seconds=0.5)
+    server = IlpServer(app, **options)  # type: ignore[arg-type]
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
@@ -65,13 +67,18 @@ async def running() -> AsyncIterator[Running]:
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         await asyncio.sleep(0.01)
-    state = Running(server, handler, sock.getsockname()[1], task)
     try:
-        yield state
+        yield Running(server, handler, sock.getsockname()[1], task)
     finally:
         server.should_exit = True
         await task
         sock.close()
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[Running]:
+    async with serving(keep_alive_seconds=0.5, grace_seconds=2, request_timeout_seconds=0.5) as r:
+        yield r
 
 
 def request(body: bytes = BODY, *, token: str = TOKEN, extra: bytes = b"") -> bytes:
@@ -248,29 +255,14 @@ async def _was_closed(connection: Connection) -> bool:
 
 @pytest.fixture
 async def capped() -> AsyncIterator[Running]:
-    handler = Handler()
-    app = IlpHttpApp(authenticate={TOKEN: "peer-a"}.get, handle=handler)
-    server = IlpServer(
-        app,
+    async with serving(
         keep_alive_seconds=30,
         grace_seconds=1,
         request_timeout_seconds=30,
         max_connections=8,
         max_connections_per_client=5,
-    )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.setblocking(False)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield Running(server, handler, sock.getsockname()[1], task)
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    ) as running:
+        yield running
 
 
 async def test_idle_connections_are_capped_per_client_and_in_all(capped: Running) -> None:

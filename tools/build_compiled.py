@@ -83,6 +83,7 @@ MODULES = [
     "ilpnode.storage.embedded_ledger",
     "ilpnode.storage.ledger_log",
     "ilpnode.storage.ledger_log_codec",
+    "ilpnode.storage.ledger_sync",
 ]
 GROUP = "ilpnode_native"  # the shared library: src/ilpnode_native__mypyc.*.so
 BUILD = ROOT / "build" / "mypyc"  # generated C, objects and the linked extensions

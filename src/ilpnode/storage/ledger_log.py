@@ -32,9 +32,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import subprocess
-import sys
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,18 +39,16 @@ from mypy_extensions import mypyc_attr
 
 from ilpnode.ledger import JournalEntry
 from ilpnode.storage.ledger_log_codec import FILE_HEADER, DecodedLog, decode_log, encode_frame
+from ilpnode.storage.ledger_sync import SyncProcess, settle
 
 _logger = logging.getLogger(__name__)
 
-__all__ = ["CompactionSkipped", "LedgerLog", "SyncProcess", "ledger_log_path"]
+__all__ = ["CompactionSkipped", "LedgerLog", "ledger_log_path"]
 
-_HELPER = Path(__file__).with_name("ledger_sync_helper.py")
 # The file grows by zero-filled chunks of this size ahead of the frames: a frame then overwrites
 # blocks the file system already holds, and its fdatasync has no metadata to commit (measured
 # here: ~0.2 ms instead of ~0.3-0.6 ms for an append). One chunk holds ~4,000 packets.
 PREALLOCATE_BYTES = 1 << 20
-# A sync process that does not exit within this long after its input closed is killed.
-_HELPER_EXIT_SECONDS = 5.0
 
 
 def ledger_log_path(sqlite_path: str) -> Path:
@@ -235,7 +230,7 @@ class LedgerLog:
             OSError: the write or the sync failed; the log is as it was before the call.
         """
         durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.write(entries, lambda error: _settle(durable, error))
+        self.write(entries, lambda error: settle(durable, error))
         await durable
 
     async def compact(self, snapshot_frame: bytes) -> None:
@@ -329,16 +324,6 @@ class LedgerLog:
             self._fd = None
 
 
-def _settle(future: asyncio.Future[None], error: OSError | None) -> None:
-    """Turn an answer callback's outcome into `future`'s (unless it was cancelled meanwhile)."""
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
-
-
 def _fsync_directory(path: Path) -> None:
     directory = os.open(path, os.O_RDONLY)
     try:
@@ -354,117 +339,3 @@ def _pwrite_all(fd: int, data: bytes, position: int) -> int:
         view = view[written:]
         position += written
     return position
-
-
-class SyncProcess:
-    """`ledger_sync_helper` as a child process: `await sync()` returns once it has fdatasynced
-    the log (everything written before the call). Made and used on the event loop's thread."""
-
-    def __init__(self, path: Path) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(_HELPER), str(path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            bufsize=0,
-            start_new_session=True,  # a terminal's Ctrl-C is for the node, which stops it
-        )
-        assert self._process.stdin is not None
-        assert self._process.stdout is not None
-        self._requests = self._process.stdin.fileno()
-        self._answers = self._process.stdout.fileno()
-        os.set_blocking(self._answers, False)
-        self._waiters: deque[Callable[[OSError | None], None]] = deque()
-        self.alive = True
-        """False once the process has failed a sync, exited or been closed."""
-        self._reading = True
-        self._loop.add_reader(self._answers, self._on_answers)
-
-    @property
-    def pid(self) -> int:
-        return self._process.pid
-
-    def request(self, answered: Callable[[OSError | None], None]) -> None:
-        """Ask for a sync of everything written so far; `answered(None)` once it is done, or
-        `answered(error)`, from the event loop's reader callback, in the order asked.
-
-        Raises: OSError: the process is gone (`answered` is not called).
-        """
-        self._send(b"s", answered)
-
-    async def sync(self) -> None:
-        """Raises: OSError: the sync failed, or the process is gone."""
-        await self._ask(b"s")
-
-    async def reopen(self) -> None:
-        """Have it open the log's path again (after a compaction replaced the file), and sync.
-
-        Raises: OSError: as for `sync`.
-        """
-        await self._ask(b"r")
-
-    async def _ask(self, request: bytes) -> None:
-        future: asyncio.Future[None] = self._loop.create_future()
-        self._send(request, lambda error: _settle(future, error))
-        await future
-
-    def _send(self, request: bytes, answered: Callable[[OSError | None], None]) -> None:
-        if not self.alive:
-            raise OSError("the ledger sync process is gone")
-        self._waiters.append(answered)
-        try:
-            os.write(self._requests, request)  # one byte into an empty pipe: does not block
-        except OSError:
-            self._waiters.pop()
-            self._stop_reading()
-            raise
-
-    def _on_answers(self) -> None:
-        try:
-            answers = os.read(self._answers, 4096)
-        except BlockingIOError:
-            return
-        except OSError as error:
-            self._fail_waiting(error)
-            return
-        if not answers:
-            self._fail_waiting(OSError("the ledger sync process exited"))
-            return
-        for answer in answers:
-            if not self._waiters:
-                break
-            answered = self._waiters.popleft()
-            if answer == ord("k"):
-                answered(None)
-            else:  # the process exits after a failed sync
-                self._stop_reading()
-                answered(OSError("fdatasync of the ledger log failed"))
-
-    def _fail_waiting(self, error: OSError) -> None:
-        self._stop_reading()
-        while self._waiters:
-            self._waiters.popleft()(error)
-
-    def _stop_reading(self) -> None:
-        self.alive = False
-        if self._reading:
-            self._reading = False
-            self._loop.remove_reader(self._answers)
-
-    async def close(self) -> None:
-        """Close its input (it exits), and reap it."""
-        self._stop_reading()
-        self._fail_waiting(OSError("the ledger sync process was closed"))
-        assert self._process.stdin is not None
-        assert self._process.stdout is not None
-        self._process.stdin.close()
-        self._process.stdout.close()
-        try:
-            await asyncio.to_thread(self._process.wait, _HELPER_EXIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            stuck = True
-        else:
-            stuck = False
-        if stuck:  # killed outside the handler (compiled code: no await in one)
-            self._process.kill()
-            await asyncio.to_thread(self._process.wait)

@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 
 from ilpnode.ledger import Account, AccountId
-from ilpnode.storage.ledger_log import _HELPER, LedgerLog, SyncProcess
+from ilpnode.storage.ledger_log import LedgerLog
 from ilpnode.storage.ledger_log_codec import decode_log
+from ilpnode.storage.ledger_sync import SYNC_HELPER, SyncProcess
 
 
 def test_the_helper_answers_every_request_and_exits_at_end_of_input(tmp_path: Path) -> None:
     log = tmp_path / "log"
     log.write_bytes(b"x")
     done = subprocess.run(
-        [sys.executable, "-I", "-S", str(_HELPER), str(log)],
+        [sys.executable, "-I", "-S", str(SYNC_HELPER), str(log)],
         input=b"sss",
         capture_output=True,
         timeout=30,
@@ -33,7 +34,7 @@ def test_the_helper_answers_every_request_and_exits_at_end_of_input(tmp_path: Pa
 def test_the_helper_says_a_failed_sync_and_exits() -> None:
     # /dev/null cannot be synced (EINVAL): what a failing disk looks like to the helper.
     done = subprocess.run(
-        [sys.executable, "-I", "-S", str(_HELPER), "/dev/null"],
+        [sys.executable, "-I", "-S", str(SYNC_HELPER), "/dev/null"],
         input=b"s",
         capture_output=True,
         timeout=30,
@@ -68,7 +69,7 @@ def _start_helper(log: Path, *, stderr: int | None = None) -> subprocess.Popen[b
     """The sync helper on a new one-byte log, its requests and answers on pipes."""
     log.write_bytes(b"x")
     return subprocess.Popen(
-        [sys.executable, "-I", "-S", str(_HELPER), str(log)],
+        [sys.executable, "-I", "-S", str(SYNC_HELPER), str(log)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=stderr,

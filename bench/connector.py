@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -57,13 +58,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from ilpnode.ilp import Prepare, encode_packet
 
@@ -80,13 +82,27 @@ FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)  # connectors cap the hold time (3
 LARGE = 10**18  # liquidity, balance limits and max packet amount: never the limit here
 UNUSED_ENDPOINT = "http://127.0.0.1:9/"  # the generator never receives packets
 START_TIMEOUT_SECONDS = 30.0
-PATHS = ("direct", "ilp-connector", "ilpnode", "ilpnode-process-crash", "ilpnode-baseline")
+PATHS = (
+    "direct",
+    "ilp-connector",
+    "ilpnode",
+    "ilpnode-process-crash",
+    "ilpnode-postgres",
+    "ilpnode-shared",
+    "ilpnode-baseline",
+)
+DEFAULT_PATHS = ("direct", "ilp-connector", "ilpnode", "ilpnode-process-crash")
 # The ilpnode paths and the LEDGER_DURABILITY each runs with.
 ILPNODE_PATHS = {
     "ilpnode": "power-loss",
     "ilpnode-process-crash": "process-crash",
+    "ilpnode-postgres": "power-loss",
+    "ilpnode-shared": "power-loss",
     "ilpnode-baseline": "power-loss",
 }
+# The paths on the shared PostgreSQL ledger, and how many node processes each runs.
+SHARED_PATHS = {"ilpnode-postgres": 1, "ilpnode-shared": 2}
+DEFAULT_POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 class HarnessError(Exception):
@@ -247,12 +263,13 @@ class Generator:
             )
         return "bench/js/loadgen.js (node http.Agent keepAlive)"
 
-    def run(self, url: str, token: str, concurrency: int, seconds: float) -> Any:
-        """One closed-loop run; the generator's RESULT payload (a warm-up is just a short run)."""
-        if self.kind == "wrk":
-            return self._wrk(url, token, concurrency, seconds)
+    def run(self, urls: tuple[str, ...], token: str, concurrency: int, seconds: float) -> Any:
+        """One closed-loop run; the generator's RESULT payload (a warm-up is just a short run).
+        Several URLs (several node processes) always take the Node generator."""
+        if self.kind == "wrk" and len(urls) == 1:
+            return self._wrk(urls[0], token, concurrency, seconds)
         config = {
-            "url": url,
+            "urls": list(urls),
             "token": token,
             "body": self.prepare.hex(),
             "concurrency": concurrency,
@@ -291,10 +308,10 @@ def measure(
     round_number: int,
 ) -> Measurement:
     if args.warmup > 0:
-        generator.run(target.url, target.token, concurrency, args.warmup)
-    before = target.middle.cpu_seconds()
-    raw = generator.run(target.url, target.token, concurrency, args.duration)
-    after = target.middle.cpu_seconds()
+        generator.run(target.urls, target.token, concurrency, args.warmup)
+    before = target.cpu_seconds()
+    raw = generator.run(target.urls, target.token, concurrency, args.duration)
+    after = target.cpu_seconds()
     requests = int(raw["requests"])
     cpu = None
     if before is not None and after is not None and requests:
@@ -317,7 +334,7 @@ def measure(
     if result.errors and target.path not in ILPNODE_PATHS:
         raise HarnessError(
             f"{target.path} c={concurrency}: {result.errors} HTTP/transport errors;"
-            f" {target.middle.log}:\n{target.middle.tail()}"
+            f" {target.middles[0].log}:\n{target.middles[0].tail()}"
         )
     print(f"  {_row(result)}", flush=True)
     return result
@@ -325,12 +342,21 @@ def measure(
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Target:
-    """One path under test: where the generator sends, with which token, and who answers."""
+    """One path under test: where the generator sends (the loops take the URLs in turn), with
+    which token, and the processes in the middle whose CPU time counts (with `extra_cpu`: the
+    PostgreSQL backends serving them, for the shared-ledger paths)."""
 
     path: str
-    url: str
+    urls: tuple[str, ...]
     token: str
-    middle: Service
+    middles: tuple[Service, ...]
+    extra_cpu: Callable[[], float | None] | None = None
+
+    def cpu_seconds(self) -> float | None:
+        parts = [middle.cpu_seconds() for middle in self.middles]
+        if self.extra_cpu is not None:
+            parts.append(self.extra_cpu())
+        return None if None in parts else sum(part or 0.0 for part in parts)
 
 
 def js_connector_config(generator_token: str, fulfiller: dict[str, Any], token: str) -> Any:
@@ -425,6 +451,41 @@ def ilpnode_environment(workdir: Path, path: str, durability: str) -> dict[str, 
     return env
 
 
+@contextmanager
+def throwaway_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server (dropped after): the URL of it."""
+    name = f"ilpnode_bench_{secrets.token_hex(4)}"
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    _on_server(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield url
+    finally:
+        _on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _on_server(server_url: str, sql: str) -> None:
+    done = subprocess.run(["psql", server_url, "-qc", sql], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise HarnessError(f"psql {sql!r} failed: {done.stderr.strip()}")
+
+
+def backend_cpu_seconds(database_url: str) -> float | None:
+    """CPU time of the PostgreSQL backends connected to this database (same machine only)."""
+    name = make_url(database_url).database
+    query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{name}'"
+    done = subprocess.run(
+        ["psql", database_url, "-tAc", query], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        return None
+    total = 0.0
+    for pid in done.stdout.split():
+        fields = _stat_fields(int(pid))
+        if fields is not None:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def packet_path(env: dict[str, str]) -> str:
     """Whether a node started with `env` runs its packet path compiled (`ilpnode.compiled`)."""
     probe = "import ilpnode.compiled as c; print(c.STATUS)"
@@ -475,7 +536,9 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
         fulfiller = fulfiller_service.ready()
         targets: list[Target] = []
         if "direct" in args.paths:
-            targets.append(Target("direct", fulfiller["url"], fulfiller_token, fulfiller_service))
+            targets.append(
+                Target("direct", (fulfiller["url"],), fulfiller_token, (fulfiller_service,))
+            )
         if "ilp-connector" in args.paths:
             ensure_interop_packages()
             config = js_connector_config(generator_token, fulfiller, fulfiller_token)
@@ -488,33 +551,53 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
                 )
             )
             url = connector.ready()["accounts"]["generator"]["url"]
-            targets.append(Target("ilp-connector", url, generator_token, connector))
+            targets.append(Target("ilp-connector", (url,), generator_token, (connector,)))
         for path, durability in ILPNODE_PATHS.items():
             if path not in args.paths:
                 continue
+            processes = SHARED_PATHS.get(path, 1)
             env = ilpnode_environment(workdir, path, durability)
             if path == "ilpnode-baseline":
                 env["PYTHONPATH"] = str(args.baseline.resolve() / "src")
-            node = stack.enter_context(
-                service(
-                    path,
-                    [sys.executable, "-m", "ilpnode", "run"],
-                    cwd=workdir,
-                    log_dir=workdir,
-                    env=env,
+            database = None
+            if path in SHARED_PATHS:
+                database = stack.enter_context(throwaway_database(args.postgres))
+                env.update(DATABASE_URL=database, LEDGER_BACKEND="postgres")
+            nodes: list[Service] = []
+            urls: list[str] = []
+            for number in range(processes):
+                # Each process its own ports; the peers are configured through the first and
+                # the others start after, so they load them from the shared database.
+                if number:
+                    env = {**env, "ADMIN_PORT": str(_free_port())}
+                    env["CONNECTOR_PORT"] = str(_free_port())
+                name = path if processes == 1 else f"{path}-{number + 1}"
+                node = stack.enter_context(
+                    service(
+                        name,
+                        [sys.executable, "-m", "ilpnode", "run"],
+                        cwd=workdir,
+                        log_dir=workdir,
+                        env=env,
+                    )
                 )
-            )
-            admin_url = f"http://127.0.0.1:{env['ADMIN_PORT']}"
-            wait_healthy(node, admin_url)
-            print(f"{path}: packet path {packet_path(env)}")
-            configure_ilpnode(admin_url, generator_token, fulfiller["url"], fulfiller_token)
-            url = f"http://127.0.0.1:{env['CONNECTOR_PORT']}/"
-            targets.append(Target(path, url, generator_token, node))
+                admin_url = f"http://127.0.0.1:{env['ADMIN_PORT']}"
+                wait_healthy(node, admin_url)
+                if not number:
+                    print(f"{path}: packet path {packet_path(env)}")
+                    configure_ilpnode(admin_url, generator_token, fulfiller["url"], fulfiller_token)
+                nodes.append(node)
+                urls.append(f"http://127.0.0.1:{env['CONNECTOR_PORT']}/")
+            extra = None if database is None else functools.partial(backend_cpu_seconds, database)
+            targets.append(Target(path, tuple(urls), generator_token, tuple(nodes), extra))
         print(
             "paths: direct = generator → fulfiller; ilp-connector = generator → ilp-connector"
             " 23.0.2 → fulfiller; ilpnode = generator → ilpnode (SQLite,"
             " LEDGER_DURABILITY=power-loss) → fulfiller; ilpnode-process-crash = the same with"
-            " LEDGER_DURABILITY=process-crash"
+            " LEDGER_DURABILITY=process-crash; ilpnode-postgres = one ilpnode with"
+            " LEDGER_BACKEND=postgres (local PostgreSQL); ilpnode-shared = two such processes on"
+            " one database, the generator's connections alternating between them (cpu µs: the"
+            " node processes and their PostgreSQL backends)"
         )
         # Rounds interleave the paths, so that a slow spell of the shared machine hits them
         # all alike; the report takes each path's median round.
@@ -578,6 +661,8 @@ def report(results: list[Measurement], rounds: int) -> None:
     by_key = {(m.path, m.concurrency): m for m in medians}
     for path in ILPNODE_PATHS:
         _compare(by_key, path)
+    for path in SHARED_PATHS:  # the shared ledger against the embedded default
+        _compare(by_key, path, against="ilpnode")
     _report_added_latency(results)
 
 
@@ -613,16 +698,18 @@ def _report_added_latency(results: list[Measurement]) -> None:
         )
 
 
-def _compare(by_key: dict[tuple[str, int], Measurement], path: str) -> None:
+def _compare(
+    by_key: dict[tuple[str, int], Measurement], path: str, against: str = "ilp-connector"
+) -> None:
     pairs = [
-        (by_key[(path, c)], by_key[("ilp-connector", c)])
+        (by_key[(path, c)], by_key[(against, c)])
         for (measured, c) in by_key
-        if measured == path and ("ilp-connector", c) in by_key
+        if measured == path and (against, c) in by_key
     ]
     if not pairs:
         return
     print()
-    print(f"{path + ' / ilp-connector':<36} {'c':>4} {'packets/s':>10} {'p50':>7} {'p99':>7}")
+    print(f"{path + ' / ' + against:<36} {'c':>4} {'packets/s':>10} {'p50':>7} {'p99':>7}")
     for ours, theirs in pairs:
         note = ""
         if ours.requests and ours.fulfilled < ours.requests:
@@ -651,8 +738,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", default="1,10,100", help="comma-separated levels")
     parser.add_argument(
         "--paths",
-        default=",".join(PATHS[:-1]),
+        default=",".join(DEFAULT_PATHS),
         help="comma-separated, of " + "/".join(PATHS[:-1]) + " (--baseline adds ilpnode-baseline)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=DEFAULT_POSTGRES,
+        metavar="SERVER_URL",
+        help="PostgreSQL server of the shared paths (a throwaway database is made there)",
     )
     parser.add_argument("--generator", choices=["auto", "wrk", "node"], default="auto")
     parser.add_argument("--data-bytes", type=int, default=64, help="Prepare data (at least 16)")

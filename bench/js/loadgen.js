@@ -9,6 +9,8 @@
 // Config (JSON, argv[2] or env ILP_JS_CONFIG):
 //   {"url": "http://127.0.0.1:N/", "token": "<Bearer token>", "body": "<Prepare, hex>",
 //    "concurrency": 10, "durationMs": 5000, "warmupMs": 1000}
+// or "urls": [url, …] instead of "url": the loops take the URLs in turn (loop i sends to
+// urls[i % n]), to load several node processes at once.
 // Prints one line `RESULT {"requests", "fulfilled", "rejected", "rejectCodes": {code: n},
 // "errors", "seconds", "packetsPerSecond", "p50Ms", "p99Ms"}` (warm-up not counted).
 // A reply is a Fulfill when its first byte is 13 and a Reject when it is 14; anything else, a
@@ -30,7 +32,7 @@ function percentile (sorted, fraction) {
 
 async function main () {
   const config = JSON.parse(process.argv[2] !== undefined ? process.argv[2] : process.env.ILP_JS_CONFIG)
-  const url = new URL(config.url)
+  const urls = (config.urls || [config.url]).map((text) => new URL(text))
   const body = Buffer.from(config.body, 'hex')
   const ring = Array.from({ length: RING }, (_, i) => {
     const packet = Buffer.from(body)
@@ -39,9 +41,9 @@ async function main () {
   })
   let next = 0
   const concurrency = config.concurrency || 1
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, keepAliveMsecs: 60000 })
-  const options = {
-    agent,
+  const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: concurrency, keepAliveMsecs: 60000 }))
+  const targets = urls.map((url, i) => ({
+    agent: agents[i],
     method: 'POST',
     hostname: url.hostname,
     port: url.port,
@@ -51,12 +53,12 @@ async function main () {
       'content-length': body.length,
       authorization: `Bearer ${config.token}`
     }
-  }
+  }))
   const stats = { requests: 0, fulfilled: 0, rejected: 0, rejectCodes: {}, errors: 0 }
   const latencies = []
   let measuring = false
 
-  function once () {
+  function once (options) {
     return new Promise((resolve) => {
       const started = process.hrtime.bigint()
       const req = http.request(options, (res) => {
@@ -88,8 +90,9 @@ async function main () {
   }
 
   let running = true
-  async function loop () {
-    while (running) await once()
+  async function loop (_, i) {
+    const options = targets[i % targets.length]
+    while (running) await once(options)
   }
   const loops = Array.from({ length: concurrency }, loop)
   await new Promise((resolve) => setTimeout(resolve, config.warmupMs || 0))
@@ -100,7 +103,7 @@ async function main () {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   running = false
   await Promise.all(loops)
-  agent.destroy()
+  for (const agent of agents) agent.destroy()
   latencies.sort((a, b) => a - b)
   process.stdout.write(`RESULT ${JSON.stringify({
     ...stats,

@@ -10,27 +10,38 @@ pure `LedgerEngine` with exactly that slice (`ledger.seed.seeded_engine`), runs 
 through it and writes back what the engine journaled. The statuses, their precedence, linked
 chains, timestamps and expiry rules are therefore the engine's own, never re-implemented here.
 
-A `create_transfers` batch, statement by statement:
+Every write of a process goes through its one `LedgerWriter` (`pg_ledger_writer`): one
+connection, and the `create_transfers` calls that queue while a transaction runs go together
+into the next one (group commit), each decided in turn on one engine, each with its own
+results. The statements (`pg_ledger_apply`):
 
-1. **Lock.** `SELECT … FROM ledger_accounts WHERE id = ANY(…) ORDER BY id FOR UPDATE` over the
-   debit/credit accounts of the batch's plain and pending transfers plus the accounts of every
-   pending transfer a post/void names (found by a sub-select on the immutable transfer rows, in
-   the same statement). Rows are locked in id order by every writer, in one statement per
-   transaction, so writers never deadlock on accounts. The locked rows are the current balances.
-2. **Read** (a new statement, so a new snapshot, taken *after* the locks): the stored transfers
-   whose ids the batch uses or names as `pending_id`, every post/void of those, and their expiry
-   records. Whoever resolves a pending transfer holds its accounts' locks until commit, so once we
-   hold them, what we read is the final word on each pending transfer we may resolve.
-3. **Decide** in Python: `seeded_engine(...)`, `engine.create_transfers(batch, now=clock)`.
-   The clock is read after the locks. Failures change nothing and write nothing.
-4. **Write**, one statement: data-modifying CTEs INSERT the new transfer rows (arrays through
+1. **Lock and read**, one statement: `SELECT … FROM ledger_accounts WHERE id = ANY(…) ORDER BY
+   id FOR UPDATE` over the debit/credit accounts of the batch's plain and pending transfers plus
+   the accounts of every pending transfer a post/void names (a sub-select on the immutable
+   transfer rows), and, in the same statement, the stored transfers whose ids the batch uses or
+   names as `pending_id`, every post/void of those, and their expiry records. Rows are locked in
+   id order by every writer, in one statement per transaction, so writers never deadlock on
+   accounts. The locked rows are returned as they are once locked: current balances.
+2. **Decide** in Python: `seeded_engine(...)`, `engine.create_transfers(call, now=clock)` per
+   call. The clock is read after the locks. Failures change nothing and write nothing.
+3. **Write**, one statement: data-modifying CTEs INSERT the new transfer rows (arrays through
    `unnest`, `seq` from `ledger_journal_seq` in journal order) and UPDATE the balances and
    `last_timestamp` of the touched accounts. Then COMMIT; the results are returned only after it.
 
-So a transfer batch costs 5 round trips (BEGIN, lock, read, write, COMMIT) whatever its size, an
-account batch 4 (BEGIN, read, insert, COMMIT), a lookup 1 (autocommit), a sweep transaction 6.
-The locks are held for the last 4. (`Database` turns `pool_pre_ping` on, which with asyncpg
-adds BEGIN, a ping and ROLLBACK, 3 more round trips, to every connection checkout.)
+The read of step 1 has the snapshot of the statement's start, taken *before* it waited for the
+locks, so what the locks' previous holder wrote may be missing from it. Rows are never changed
+or deleted, only added, so a stale read can only miss rows: a transfer with an id the batch
+uses (the insert then fails on the primary key and the batch is retried), a post/void of a
+pending transfer the batch resolves (it fails on the unique index on `pending_id`: retried), or
+an expiry of one. The write checks for that last one in its own, current snapshot and then
+writes nothing; the batch is then read again under the locks it holds (a current read: whoever
+resolves a pending transfer holds its accounts' locks until commit) and decided again, in the
+same transaction. The same happens if the stale slice contradicts the current balances so that
+the engine refuses it. The sweeper always reads after its locks (a separate statement).
+
+So a transfer batch costs 4 round trips (BEGIN, lock and read, write, COMMIT) whatever its size
+and however many calls it holds, with the locks held for the last 3; an account batch 4 (BEGIN,
+read, insert, COMMIT), a lookup 1 (autocommit, on the SQLAlchemy pool), a sweep transaction 6.
 
 Races that locks cannot order: two transactions inserting the same transfer or account id (the
 existence read precedes the insert) or a `seq` collision after a mode switch. The primary keys
@@ -46,7 +57,8 @@ What the database itself guarantees, even against a buggy writer: CHECK constrai
 reverse; no balance below zero), so no transaction can commit an overspend; the partial unique
 index on `ledger_transfers.pending_id` (a pending transfer is posted or voided at most once);
 the primary key of `ledger_expiries` (expired at most once). That a post/void and an expiry never
-both resolve one transfer rests on the lock discipline above (they live in different tables).
+both resolve one transfer rests on the lock discipline above and the write's expiry check (they
+live in different tables).
 
 Timestamps. Each engine is seeded with `last_timestamp` = the maximum of the locked accounts'
 `last_timestamp` column and of every record it loaded, and the write stores, per account, the
@@ -59,31 +71,34 @@ timestamps, so a database written in shared mode cannot be replayed by the embed
 
 Expiry. `ledger_pending_deadlines` (migration 0002) holds one row per unresolved pending transfer
 with a timeout, kept by triggers on INSERT; the sweeper finds due transfers with an index range
-scan on `expires_at` and expires them `SWEEP_BATCH_MAX` at a time, each chunk with the same lock /
-re-read / decide / write steps, so a transfer resolved meanwhile is skipped. Several processes may
-sweep at once: they serialise on the account locks and the later one finds nothing left to do.
+scan on `expires_at` and expires them `SWEEP_BATCH_MAX` at a time, each chunk with the steps
+lock, read (after the locks), decide, write, so a transfer resolved meanwhile is skipped. One
+process sweeps at a time (a transaction-level advisory lock, tried, never waited for: a process
+that finds it taken skips the round); were two to sweep, they would serialise on the account
+locks and the later one would find nothing left to do. Every process runs a sweeper, so the
+reservations of a process that died are expired by the survivors.
 Until a due reservation is swept it still counts against the balance (conservative), but the
 engine already refuses a post/void at or after the deadline with PENDING_TRANSFER_EXPIRED.
 `expire_due()` sweeps now; the background task calls it at each next deadline (at least every
 `SWEEP_INTERVAL_SECONDS_MAX`).
 
-Failure. A database error aborts the transaction, nothing is written, and it is raised. If the
-connection fails after COMMIT was sent the outcome is unknown; resubmitting the same batch (same
-ids) is safe and answers EXISTS for what was committed.
+Failure. A database error aborts the transaction, nothing is written, and it is raised (see
+`pg_ledger_writer` for which errors are retried, and for a lost connection: `DatabaseUnavailable`,
+and a new connection for the next batch). If the connection fails after COMMIT was sent the
+outcome is unknown; resubmitting the same batch (same ids) is safe and answers EXISTS for what
+was committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Final, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 
-from sqlalchemy.engine import Row
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
+from sqlalchemy.engine import Row, make_url
 from sqlalchemy.sql.selectable import TextualSelect
 
 from ilpnode.ledger import (
@@ -92,50 +107,32 @@ from ilpnode.ledger import (
     Clock,
     CreateAccountResult,
     CreateTransferResult,
-    ExpiredTransfer,
-    LedgerEngine,
     Transfer,
-    TransferFlags,
     TransferId,
 )
-from ilpnode.ledger.seed import seeded_engine
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger_rows import account_from_row, transfer_from_row
+from ilpnode.storage.pg_ledger_apply import create_accounts, expire_due_chunk
 from ilpnode.storage.pg_ledger_sql import (
-    _ACCOUNT_ROW,
     _ADVANCE_SEQUENCE,
-    _DUE,
-    _EXPIRY_ROW,
-    _INSERT_ACCOUNTS,
-    _LOCK_ACCOUNTS,
     _LOOKUP_TRANSFERS,
     _NEXT_DEADLINE,
     _READ_ACCOUNTS,
-    _READ_TRANSFERS,
-    _TRANSFER_ROW,
-    _WRITE_EXPIRIES,
-    _WRITE_TRANSFERS,
-    _Columns,
 )
+from ilpnode.storage.pg_ledger_writer import LedgerWriter
 
-__all__ = ["ATTEMPTS_MAX", "PostgresLedger"]
+__all__ = ["COMMAND_TIMEOUT_SECONDS", "PostgresLedger"]
 
 logger = logging.getLogger(__name__)
 
-ATTEMPTS_MAX: Final = 5
-"""A batch that lost a race (unique violation, deadlock) is run at most this many times."""
 SWEEP_INTERVAL_SECONDS_MAX: Final = 1.0
 """The sweeper looks at least this often: another process may have added an earlier deadline."""
 SWEEP_INTERVAL_SECONDS_MIN: Final = 0.01
 """…and at most this often, so a deadline it cannot clear (a stuck row) is not a busy loop."""
 SWEEP_BATCH_MAX: Final = 100
 """Pending transfers expired per sweep transaction: keeps each one's locks short."""
-
-# unique_violation, serialization_failure, deadlock_detected: a race lost, safe to re-run.
-_RETRYABLE_SQLSTATES: Final = frozenset({"23505", "40001", "40P01"})
-_RESOLVES = TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER
-
-_T = TypeVar("_T")
+COMMAND_TIMEOUT_SECONDS: Final = 10.0
+"""A writer statement that takes longer counts as a broken connection: the node fails closed."""
 
 # -- the ledger --------------------------------------------------------------------------------
 
@@ -146,8 +143,24 @@ class PostgresLedger:
     def __init__(self, database: Database, *, clock: Clock) -> None:
         self._database = database
         self._clock = clock
+        dsn = make_url(database.url).set(drivername="postgresql")
+        self._writer = LedgerWriter(
+            lambda: asyncpg.connect(
+                dsn.render_as_string(hide_password=False),
+                command_timeout=COMMAND_TIMEOUT_SECONDS,
+                # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
+                # generic plan that does not know the arrays' sizes and scans whole tables.
+                server_settings={"plan_cache_mode": "force_custom_plan"},
+            ),
+            clock=clock,
+        )
         self._sweeper: asyncio.Task[None] | None = None
         self._closed = False
+
+    @property
+    def commits(self) -> int:
+        """Transactions this process's writer committed (each a group of calls)."""
+        return self._writer.commits
 
     @classmethod
     async def open(
@@ -175,6 +188,7 @@ class PostgresLedger:
         ledger = cls(database, clock=clock)
         async with database.engine.begin() as connection:
             await connection.execute(_ADVANCE_SEQUENCE)
+        ledger._writer.start()
         if sweep_interval_seconds is not None:
             expired = await ledger.expire_due()
             if expired:
@@ -185,13 +199,14 @@ class PostgresLedger:
         return ledger
 
     async def close(self) -> None:
-        """Stop the sweeper. Every call that returned is already committed."""
+        """Stop the sweeper, finish the queued calls. Every call that returned is committed."""
         self._closed = True
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
+        await self._writer.close()
 
     # -- the Ledger port ------------------------------------------------------------------------
 
@@ -200,53 +215,20 @@ class PostgresLedger:
         self._check_open()
         if not accounts:
             return []
-        ids = _unique(account.id for account in accounts)
-
-        async def attempt(connection: AsyncConnection) -> list[CreateAccountResult]:
-            rows = (await connection.execute(_READ_ACCOUNTS, {"ids": ids})).all()
-            engine = seeded_engine(
-                accounts=[account_from_row(row, with_balances=True) for row in rows],
-                transfers=(),
-                expired=(),
-                last_timestamp=0,
-            )
-            results = engine.create_accounts(accounts, now=self._clock.now_ns())
-            created = [entry for entry in engine.drain_journal() if isinstance(entry, Account)]
-            if created:
-                await connection.execute(_INSERT_ACCOUNTS, _columns(created, _ACCOUNT_ROW))
-            return results
-
-        return await self._transaction(attempt)
+        return await self._writer.run(
+            lambda connection: create_accounts(connection, accounts, clock=self._clock)
+        )
 
     async def create_transfers(
         self, transfers: Sequence[Transfer], *, durable: bool = True
     ) -> list[CreateTransferResult]:
-        """Create transfers (see `LedgerEngine.create_transfers`); returns once committed, also
-        with `durable=False` (the shared ledger decides in the database)."""
-        del durable
+        """Create transfers (see `LedgerEngine.create_transfers`) in the next group commit;
+        returns once committed, and with `durable` (the default) once flushed too (see
+        `pg_ledger_writer`)."""
         self._check_open()
         if not transfers:
             return []
-        account_ids = _unique(
-            account_id
-            for transfer in transfers
-            if not transfer.flags & _RESOLVES
-            for account_id in (transfer.debit_account_id, transfer.credit_account_id)
-        )
-        pending_ids = _unique(
-            transfer.pending_id
-            for transfer in transfers
-            if transfer.flags & _RESOLVES and transfer.pending_id
-        )
-        ids = _unique([*(transfer.id for transfer in transfers), *pending_ids])
-
-        async def attempt(connection: AsyncConnection) -> list[CreateTransferResult]:
-            engine = await _load(connection, account_ids, pending_ids, ids)
-            results = engine.create_transfers(transfers, now=self._clock.now_ns())
-            await _write(connection, engine)
-            return results
-
-        return await self._transaction(attempt)
+        return await self._writer.transfers(transfers, durable=durable)
 
     async def lookup_accounts(self, ids: Sequence[AccountId]) -> list[Account]:
         """The accounts with these ids, in the order asked; unknown ids are omitted."""
@@ -281,8 +263,11 @@ class PostgresLedger:
         total = 0
         previous: list[int] | None = None
         while True:
-            chunk = functools.partial(self._expire_chunk, now=self._clock.now_ns())
-            due, expired = await self._transaction(chunk)
+            due, expired = await self._writer.run(
+                lambda connection: expire_due_chunk(
+                    connection, limit=SWEEP_BATCH_MAX, clock=self._clock
+                )
+            )
             total += expired
             if len(due) < SWEEP_BATCH_MAX:
                 return total
@@ -290,19 +275,6 @@ class PostgresLedger:
                 logger.error("pending deadlines %s cannot be expired; skipping them", due[:10])
                 return total
             previous = due
-
-    async def _expire_chunk(
-        self, connection: AsyncConnection, *, now: int
-    ) -> tuple[list[int], int]:
-        """Expire up to SWEEP_BATCH_MAX transfers due at `now`: (the due ids, how many expired)."""
-        rows = await connection.execute(_DUE, {"now": now, "limit": SWEEP_BATCH_MAX})
-        due: list[int] = [row.pending_id for row in rows]
-        if not due:
-            return due, 0
-        engine = await _load(connection, [], due, due)
-        expired = engine.expire_pending(now=self._clock.now_ns())
-        await _write(connection, engine)
-        return due, len(expired)
 
     async def _sweep_forever(self, interval_seconds: float) -> None:
         while True:
@@ -326,89 +298,10 @@ class PostgresLedger:
         if self._closed:
             raise RuntimeError("the ledger is closed")
 
-    async def _transaction(self, attempt: Callable[[AsyncConnection], Awaitable[_T]]) -> _T:
-        """Run `attempt` in a transaction; re-run it from scratch when it lost a race."""
-        for attempt_number in range(1, ATTEMPTS_MAX + 1):
-            try:
-                async with self._database.engine.begin() as connection:
-                    return await attempt(connection)
-            except DBAPIError as error:
-                sqlstate = getattr(error.orig, "sqlstate", None)
-                if sqlstate not in _RETRYABLE_SQLSTATES or attempt_number == ATTEMPTS_MAX:
-                    raise
-                logger.debug("ledger batch lost a race (%s), retrying: %s", sqlstate, error.orig)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
     async def _autocommit_query(self, query: TextualSelect, ids: list[int]) -> list[Row[Any]]:
         async with self._database.engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             return list((await connection.execute(query, {"ids": ids})).all())
-
-
-async def _load(
-    connection: AsyncConnection,
-    account_ids: list[int],
-    pending_ids: list[int],
-    ids: list[int],
-) -> LedgerEngine:
-    """Lock the accounts, then read the transfers: an engine seeded with the batch's slice."""
-    locked: Sequence[Row[Any]] = ()
-    if account_ids or pending_ids:
-        locked = (
-            await connection.execute(
-                _LOCK_ACCOUNTS, {"account_ids": account_ids, "pending_ids": pending_ids}
-            )
-        ).all()
-    rows = (await connection.execute(_READ_TRANSFERS, {"ids": ids})).all() if ids else []
-    return seeded_engine(
-        accounts=[account_from_row(row, with_balances=True) for row in locked],
-        transfers=[transfer_from_row(row) for row in rows],
-        expired=[
-            ExpiredTransfer(pending_id=TransferId(row.id), timestamp=row.expired_at)
-            for row in rows
-            if row.expired_at is not None
-        ],
-        last_timestamp=max((row.last_timestamp for row in locked), default=0),
-    )
-
-
-async def _write(connection: AsyncConnection, engine: LedgerEngine) -> None:
-    """Write what the engine journaled (transfers or expiries) and the new balances."""
-    entries = engine.drain_journal()
-    if not entries:
-        return
-    touched: dict[AccountId, int] = {}  # account -> timestamp of its last event
-    for entry in entries:
-        if isinstance(entry, Transfer):
-            moved = entry
-        elif isinstance(entry, ExpiredTransfer):
-            [moved] = engine.lookup_transfers([entry.pending_id])
-        else:
-            raise AssertionError(f"a transfer batch or sweep journaled {entry!r}")
-        touched[moved.debit_account_id] = entry.timestamp
-        touched[moved.credit_account_id] = entry.timestamp
-    accounts = engine.lookup_accounts(list(touched))
-    balances = {
-        f"b_{name}": [getattr(account, name) for account in accounts]
-        for name in ("id", "debits_pending", "debits_posted", "credits_pending", "credits_posted")
-    }
-    balances["b_last_timestamp"] = [touched[account.id] for account in accounts]
-    transfers = [entry for entry in entries if isinstance(entry, Transfer)]
-    expiries = [entry for entry in entries if isinstance(entry, ExpiredTransfer)]
-    if transfers and expiries:
-        raise AssertionError("a batch journals transfers or expiries, never both")
-    if transfers:
-        rows = _columns(transfers, _TRANSFER_ROW)
-        # NULL, not 0: the partial unique index on pending_id must skip plain transfers.
-        rows["pending_id"] = [pending_id or None for pending_id in rows["pending_id"]]
-        await connection.execute(_WRITE_TRANSFERS, {**rows, **balances})
-    else:
-        await connection.execute(_WRITE_EXPIRIES, {**_columns(expiries, _EXPIRY_ROW), **balances})
-
-
-def _columns(records: Sequence[object], columns: _Columns) -> dict[str, list[int | None]]:
-    """One list per column: the records' fields of the same names, as plain ints."""
-    return {name: [int(getattr(record, name)) for record in records] for name in columns}
 
 
 def _unique(values: Iterable[int]) -> list[int]:

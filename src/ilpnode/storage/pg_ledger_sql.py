@@ -6,7 +6,9 @@ Statements take arrays (`= ANY(:ids)`, `unnest`) so that one statement serves a 
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Integer, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -50,6 +52,12 @@ def _statement(sql: str, **binds: TypeEngine[Any]) -> TextClause:
     return text(sql).bindparams(*(bindparam(name, type_=type_) for name, type_ in binds.items()))
 
 
+def _sql_of(statement: TextClause | TextualSelect) -> str:
+    clause = statement.element if isinstance(statement, TextualSelect) else statement
+    assert isinstance(clause, TextClause)
+    return clause.text
+
+
 def _query(sql: str, types: dict[str, TypeEngine[Any]], **binds: TypeEngine[Any]) -> TextualSelect:
     return _statement(sql, **binds).columns(**types)
 
@@ -78,16 +86,58 @@ _READ_ACCOUNTS = _query(
     ids=_IDS,
 )
 
-# The transfers with these ids, every post/void naming one of them, and their expiries.
+# The transfers with these ids, every post/void naming one of them, and their expiries. Two
+# index scans (the primary key; the partial unique index on pending_id, which the planner uses
+# only when the query itself says `pending_id IS NOT NULL`), not one scan with an OR: that is a
+# sequential scan of the whole history, slower with every packet.
+_COMMON = 'id, ledger, code, flags, user_data_128, user_data_64, user_data_32, "timestamp"'
+_T_COLUMNS_COMMON = ", ".join(f"t.{column.strip()}" for column in _COMMON.split(","))
+_T_COLUMNS = ", ".join(f"t.{column.strip()}" for column in _TRANSFER_COLUMNS.split(","))
 _READ_TRANSFERS = _query(
     f"""
-    SELECT {", ".join(f"t.{c.strip()}" for c in _TRANSFER_COLUMNS.split(","))},
-           e."timestamp" AS expired_at
+    SELECT {_T_COLUMNS}, e."timestamp" AS expired_at
+    FROM ledger_transfers AS t LEFT JOIN ledger_expiries AS e ON e.pending_id = t.id
+    WHERE t.id = ANY(CAST(:ids AS NUMERIC[]))
+    UNION ALL
+    SELECT {_T_COLUMNS}, NULL
     FROM ledger_transfers AS t
-    LEFT JOIN ledger_expiries AS e ON e.pending_id = t.id
-    WHERE t.id = ANY(CAST(:ids AS NUMERIC[])) OR t.pending_id = ANY(CAST(:ids AS NUMERIC[]))
+    WHERE t.pending_id IS NOT NULL AND t.pending_id = ANY(CAST(:ids AS NUMERIC[]))
+      AND NOT t.id = ANY(CAST(:ids AS NUMERIC[]))
     """,
-    _TRANSFER_TYPES,
+    {**_TRANSFER_TYPES, "expired_at": BigInteger()},
+    ids=_IDS,
+)
+
+# The lock and the read of a transfer batch in one statement (one round trip less, and one
+# less while the locks are held). Its snapshot is taken when it starts, before it waits for the
+# locks, so a transfer written by the lock's previous holder may be missing from what it reads:
+# the batch's write then fails on a unique index (a new id, a second post/void) and is retried,
+# or finds the expiry it missed (`_WRITE_TRANSFERS_CHECKED`). The locked rows themselves are
+# returned as they are once locked, so the balances are always current. Rows of both kinds
+# come in one shape: `kind` 'a' (an account) or 't' (a transfer), the other's columns NULL.
+_LOCK_AND_READ = _query(
+    f"""
+    WITH locked AS ({_sql_of(_LOCK_ACCOUNTS)})
+    SELECT 'a' AS kind, {_COMMON}, debits_pending, debits_posted, credits_pending,
+           credits_posted, last_timestamp, NULL AS debit_account_id,
+           NULL AS credit_account_id, NULL AS amount, NULL AS pending_id,
+           NULL::BIGINT AS timeout, NULL::BIGINT AS expired_at
+    FROM locked
+    UNION ALL
+    SELECT 't', {_T_COLUMNS_COMMON}, NULL, NULL, NULL, NULL, NULL, t.debit_account_id,
+           t.credit_account_id, t.amount, t.pending_id, t.timeout, e."timestamp"
+    FROM ledger_transfers AS t LEFT JOIN ledger_expiries AS e ON e.pending_id = t.id
+    WHERE t.id = ANY(CAST(:ids AS NUMERIC[]))
+    UNION ALL
+    SELECT 't', {_T_COLUMNS_COMMON}, NULL, NULL, NULL, NULL, NULL, t.debit_account_id,
+           t.credit_account_id, t.amount, t.pending_id, t.timeout, NULL
+    FROM ledger_transfers AS t
+    WHERE t.pending_id IS NOT NULL AND t.pending_id = ANY(CAST(:ids AS NUMERIC[]))
+      AND NOT t.id = ANY(CAST(:ids AS NUMERIC[]))
+    """,
+    {**_ACCOUNT_TYPES, **_TRANSFER_TYPES, "expired_at": BigInteger()},
+    account_ids=_IDS,
+    pending_ids=_IDS,
     ids=_IDS,
 )
 
@@ -150,7 +200,9 @@ def _binds(columns: _Columns, prefix: str = "") -> dict[str, TypeEngine[Any]]:
     return {prefix + name: array for name, (array, _) in columns.items()}
 
 
-def _insert(table: str, columns: _Columns, constants: dict[str, str] | None = None) -> str:
+def _insert(
+    table: str, columns: _Columns, constants: dict[str, str] | None = None, where: str = "TRUE"
+) -> str:
     """INSERT INTO table (columns…, seq, constants…) from one array per column."""
     constants = constants or {}
     names = [f'"{name}"' for name in columns]
@@ -159,7 +211,8 @@ def _insert(table: str, columns: _Columns, constants: dict[str, str] | None = No
     aliases = ", ".join([*names, "ord"])
     return (
         f"INSERT INTO {table} ({targets}) SELECT {values} "
-        f"FROM unnest({_unnest(columns)}) WITH ORDINALITY AS u({aliases}) ORDER BY u.ord"
+        f"FROM unnest({_unnest(columns)}) WITH ORDINALITY AS u({aliases}) WHERE {where} "
+        "ORDER BY u.ord"
     )
 
 
@@ -185,6 +238,21 @@ _INSERT_ACCOUNTS = _statement(
         },
     ),
     **_binds(_ACCOUNT_ROW),
+)
+# The write of a batch whose transfers were read before its locks were granted (see
+# `_LOCK_AND_READ`): it writes nothing, and returns no row, if one of the pending transfers the
+# batch resolves has meanwhile expired. A post/void meanwhile needs no check: the unique index
+# on pending_id refuses the second one.
+_STALE = """stale AS (
+    SELECT 1 FROM ledger_expiries WHERE pending_id = ANY(CAST(:resolved_ids AS NUMERIC[])) LIMIT 1
+)"""
+_FRESH = "NOT EXISTS (SELECT 1 FROM stale)"
+_WRITE_TRANSFERS_CHECKED = _statement(
+    f"WITH {_STALE}, inserted AS ({_insert('ledger_transfers', _TRANSFER_ROW, where=_FRESH)}) "
+    f"{_UPDATE_BALANCES} AND {_FRESH} RETURNING a.id",
+    **_binds(_TRANSFER_ROW),
+    **_binds(_BALANCE_ROW, "b_"),
+    resolved_ids=_IDS,
 )
 _WRITE_TRANSFERS = _statement(
     f"WITH inserted AS ({_insert('ledger_transfers', _TRANSFER_ROW)}) {_UPDATE_BALANCES}",
@@ -221,3 +289,40 @@ _ADVANCE_SEQUENCE = text(
     WHERE m.seq > s.last_value OR (m.seq = s.last_value AND NOT s.is_called)
     """
 )
+
+
+# -- the same statements for asyncpg (the writer's connection: no SQLAlchemy on the hot path) --
+
+
+class _Positional(NamedTuple):
+    """A statement with `$1…$n` placeholders, and the bind names in that order."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    def args(self, values: Mapping[str, object]) -> list[object]:
+        return [values[name] for name in self.names]
+
+
+def _positional(statement: TextClause | TextualSelect) -> _Positional:
+    """`:name` placeholders (each in a CAST, so never `::`) -> `$n`, numbered by first use."""
+    sql = _sql_of(statement)
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return _Positional(re.sub(r"(?<![:\w]):(\w+)", number, sql), tuple(names))
+
+
+_PG_LOCK_ACCOUNTS = _positional(_LOCK_ACCOUNTS)
+_PG_LOCK_AND_READ = _positional(_LOCK_AND_READ)
+_PG_WRITE_TRANSFERS_CHECKED = _positional(_WRITE_TRANSFERS_CHECKED)
+_PG_READ_ACCOUNTS = _positional(_READ_ACCOUNTS)
+_PG_READ_TRANSFERS = _positional(_READ_TRANSFERS)
+_PG_INSERT_ACCOUNTS = _positional(_INSERT_ACCOUNTS)
+_PG_WRITE_TRANSFERS = _positional(_WRITE_TRANSFERS)
+_PG_WRITE_EXPIRIES = _positional(_WRITE_EXPIRIES)
+_PG_DUE = _positional(_DUE)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ilpnode.clock import SystemClock
@@ -207,11 +207,48 @@ async def test_a_post_waits_for_a_concurrent_expiry_and_sees_it(
     assert await stored_ledger_problems(database) == []
 
 
+async def test_an_expiry_meanwhile_is_seen_even_when_other_reservations_cover_it(
+    open_ledger: OpenLedger, database: Database
+) -> None:
+    """The batch's read predates its locks; its write finds the expiry it missed."""
+    clock = ManualClock()
+    ledger = await open_ledger(clock)
+    await open_chart(ledger, credit_line=100)
+    [created, _] = await ledger.create_transfers(
+        [pending(10, PEER, OTHER, 30, timeout=1), pending(20, PEER, OTHER, 30, timeout=60)]
+    )
+    async with database.engine.connect() as sweeper:  # another process expires pending 10
+        await sweeper.execute(
+            text("SELECT id FROM ledger_accounts WHERE id IN (2, 3) ORDER BY id FOR UPDATE")
+        )
+        await sweeper.execute(
+            text(
+                "INSERT INTO ledger_expiries (pending_id, timestamp, seq) "
+                "VALUES (10, :ts, nextval('ledger_journal_seq'))"
+            ),
+            {"ts": created.timestamp + 10**9},
+        )
+        for sql in (
+            "UPDATE ledger_accounts SET debits_pending = debits_pending - 30 WHERE id = 2",
+            "UPDATE ledger_accounts SET credits_pending = credits_pending - 30 WHERE id = 3",
+        ):
+            await sweeper.execute(text(sql))
+        posting = asyncio.create_task(ledger.create_transfers([post(11, 10)]))
+        await asyncio.sleep(0.2)
+        assert not posting.done(), "the post must wait for the account locks"
+        await sweeper.commit()
+    [result] = await posting
+    assert result.status is S.PENDING_TRANSFER_EXPIRED
+    peer = await one(ledger, PEER)
+    assert (peer.debits_pending, peer.debits_posted) == (30, 0)  # pending 20 only
+    assert await stored_ledger_problems(database) == []
+
+
 async def test_an_id_taken_meanwhile_is_retried_into_exists(
     open_ledger: OpenLedger, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Disjoint accounts do not serialise: the unique key catches the race, the retry answers."""
-    caplog.set_level(logging.DEBUG, logger="ilpnode.storage.pg_ledger")
+    caplog.set_level(logging.DEBUG, logger="ilpnode.storage.pg_ledger_writer")
     ledger = await open_ledger(ManualClock())
     await open_chart(ledger, credit_line=100)
     extra = [Account(id=A4, ledger=LEDGER, code=3), Account(id=A5, ledger=LEDGER, code=3)]
@@ -303,32 +340,49 @@ async def test_the_background_sweeper_releases_due_reservations(open_ledger: Ope
     assert available(await one(ledger, PEER)) == 100
 
 
-async def test_a_batch_is_three_statements_in_one_transaction(pg_url: str) -> None:
+async def test_a_batch_is_two_statements_in_one_transaction(pg_url: str) -> None:
     database = Database(pg_url)
     statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
     ledger = await PostgresLedger.open(database, clock=ManualClock(), sweep_interval_seconds=None)
     try:
-        statements.clear()
-        await open_chart(ledger)
-        assert len(statements) == 2  # read existing, insert
-        statements.clear()
+        await open_chart(ledger)  # connects the writer
+        writer_connection = ledger._writer._connection  # the one connection all writes use
+        assert writer_connection is not None
+        writer_connection.add_query_logger(
+            lambda logged: statements.append(" ".join(logged.query.split()))
+        )
         await ledger.create_transfers([deposit(1, 100), pending(2, PEER, OTHER, 5), post(3, 2)])
-        assert len(statements) == 3
-        assert statements[0].endswith("ORDER BY id FOR UPDATE")
-        assert statements[1].startswith("SELECT t.id")
-        assert statements[2].startswith("WITH inserted AS (INSERT INTO ledger_transfers")
-        statements.clear()
-        await ledger.lookup_accounts([PEER, OTHER])
-        await ledger.lookup_transfers([TransferId(1)])
-        assert len(statements) == 2
+        assert len(statements) == 4, statements
+        assert statements[0] == "BEGIN ISOLATION LEVEL READ COMMITTED"
+        assert statements[1].startswith("WITH locked AS ( SELECT")  # the locks and the read
+        assert statements[2].startswith("WITH stale AS (")  # the write
+        assert statements[3] == "COMMIT"
     finally:
         await ledger.close()
         await database.close()
+
+
+async def test_concurrent_calls_share_one_transaction_with_their_own_results(
+    open_ledger: OpenLedger,
+) -> None:
+    ledger = await open_ledger(ManualClock())
+    await open_chart(ledger, credit_line=10)
+    before = ledger.commits
+    # 40 calls at once against a credit line of 10: each call its own result, in call order.
+    results = await asyncio.gather(
+        *(ledger.create_transfers([transfer(100 + n, PEER, OTHER, 1)]) for n in range(40))
+    )
+    statuses = [result.status for [result] in results]
+    assert statuses == [S.CREATED] * 10 + [S.EXCEEDS_CREDITS] * 30
+    assert ledger.commits - before <= 2  # one group commit (two if the first ran alone)
+    assert available(await one(ledger, PEER)) == 0
+    # A call that failed changes nothing; a later one in the same group sees the earlier ones.
+    [deposited], [spent] = await asyncio.gather(
+        ledger.create_transfers([deposit(200, 5)]),
+        ledger.create_transfers([transfer(201, PEER, OTHER, 5)]),
+    )
+    assert (deposited.status, spent.status) == (S.CREATED, S.CREATED)
+    assert available(await one(ledger, PEER)) == 0
 
 
 async def test_timestamps_increase_per_account_when_clocks_disagree(

@@ -1,0 +1,237 @@
+"""One shared-ledger transaction's statements, on the writer's asyncpg connection.
+
+`pg_ledger` explains the lock / read / decide / write steps and why they are safe across
+processes; `pg_ledger_writer` groups many calls into one transaction. This module holds the
+steps themselves: load the slice of the ledger a batch can touch into a seeded engine, let the
+engine decide, and write back what it journaled, in three statements whatever the batch size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, Final, Protocol
+
+import asyncpg
+
+from ilpnode.ledger import (
+    Account,
+    AccountId,
+    Clock,
+    CreateAccountResult,
+    CreateTransferResult,
+    ExpiredTransfer,
+    LedgerEngine,
+    Transfer,
+    TransferFlags,
+    TransferId,
+)
+from ilpnode.ledger.seed import seeded_engine
+from ilpnode.storage.ledger_rows import account_from_row, transfer_from_row
+from ilpnode.storage.pg_ledger_sql import (
+    _ACCOUNT_ROW,
+    _EXPIRY_ROW,
+    _PG_DUE,
+    _PG_INSERT_ACCOUNTS,
+    _PG_LOCK_ACCOUNTS,
+    _PG_LOCK_AND_READ,
+    _PG_READ_ACCOUNTS,
+    _PG_READ_TRANSFERS,
+    _PG_WRITE_EXPIRIES,
+    _PG_WRITE_TRANSFERS,
+    _PG_WRITE_TRANSFERS_CHECKED,
+    _TRANSFER_ROW,
+    _Columns,
+)
+
+__all__ = ["apply_calls", "create_accounts", "expire_due_chunk"]
+
+# Arbitrary but fixed: identifies the expiry sweep among advisory locks.
+SWEEP_LOCK_ID: Final = 0x696C_706E_7377  # "ilpnsw"
+_RESOLVES = TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER
+
+
+class TransferCall(Protocol):
+    """One caller's batch of transfers (the writer's queued call)."""
+
+    @property
+    def transfers(self) -> Sequence[Transfer]: ...
+
+
+async def apply_calls(
+    connection: asyncpg.Connection, calls: Sequence[TransferCall], *, clock: Clock
+) -> list[list[CreateTransferResult]]:
+    """Decide and write several calls' transfers in the open transaction; results per call."""
+    batch = [transfer for call in calls for transfer in call.transfers]
+    account_ids = _unique(
+        account_id
+        for transfer in batch
+        if not transfer.flags & _RESOLVES
+        for account_id in (transfer.debit_account_id, transfer.credit_account_id)
+    )
+    pending_ids = _unique(
+        transfer.pending_id
+        for transfer in batch
+        if transfer.flags & _RESOLVES and transfer.pending_id
+    )
+    ids = _unique([*(transfer.id for transfer in batch), *pending_ids])
+    rows = await _fetch(connection, _PG_LOCK_AND_READ.sql, account_ids, pending_ids, ids)
+    locked = [row for row in rows if row.kind == "a"]
+    engine = _seeded(locked, [row for row in rows if row.kind == "t"])
+    try:
+        results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
+    except (AssertionError, ValueError):
+        # The read predates the locks: a transfer resolved meanwhile can contradict the
+        # balances, which the engine checks. Nothing is written yet; read again below.
+        results = None
+    if results is not None and await _write(connection, engine, checked=True):
+        return results
+    # Read again, now under the locks we hold: this read is current.
+    rows = await _fetch(connection, _PG_READ_TRANSFERS.sql, ids) if ids else []
+    engine = _seeded(locked, rows)
+    results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
+    await _write(connection, engine)
+    return results
+
+
+async def create_accounts(
+    connection: asyncpg.Connection, accounts: Sequence[Account], *, clock: Clock
+) -> list[CreateAccountResult]:
+    """Decide and insert accounts in the open transaction."""
+    ids = _unique(account.id for account in accounts)
+    rows = await _fetch(connection, _PG_READ_ACCOUNTS.sql, ids)
+    engine = seeded_engine(
+        accounts=[account_from_row(row, with_balances=True) for row in rows],
+        transfers=(),
+        expired=(),
+        last_timestamp=0,
+    )
+    results = engine.create_accounts(accounts, now=clock.now_ns())
+    created = [entry for entry in engine.drain_journal() if isinstance(entry, Account)]
+    if created:
+        await connection.execute(
+            _PG_INSERT_ACCOUNTS.sql, *_PG_INSERT_ACCOUNTS.args(_columns(created, _ACCOUNT_ROW))
+        )
+    return results
+
+
+async def expire_due_chunk(
+    connection: asyncpg.Connection, *, limit: int, clock: Clock
+) -> tuple[list[int], int]:
+    """Expire up to `limit` pending transfers due now: (the due ids, how many expired).
+
+    One process sweeps at a time: while another holds the sweep lock this does nothing (that
+    one expires what is due). Correct without the lock too, only wasteful.
+    """
+    if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", SWEEP_LOCK_ID):
+        return [], 0
+    now = clock.now_ns()
+    due: list[int] = [
+        int(row["pending_id"]) for row in await connection.fetch(_PG_DUE.sql, now, limit)
+    ]
+    if not due:
+        return due, 0
+    engine = await _load(connection, [], due, due)
+    expired = engine.expire_pending(now=clock.now_ns())
+    await _write(connection, engine)
+    return due, len(expired)
+
+
+async def _load(
+    connection: asyncpg.Connection,
+    account_ids: list[int],
+    pending_ids: list[int],
+    ids: list[int],
+) -> LedgerEngine:
+    """Lock the accounts, then read the transfers: an engine seeded with the batch's slice."""
+    locked: list[SimpleNamespace] = []
+    if account_ids or pending_ids:
+        locked = await _fetch(connection, _PG_LOCK_ACCOUNTS.sql, account_ids, pending_ids)
+    rows = await _fetch(connection, _PG_READ_TRANSFERS.sql, ids) if ids else []
+    return _seeded(locked, rows)
+
+
+def _seeded(locked: list[SimpleNamespace], rows: list[SimpleNamespace]) -> LedgerEngine:
+    """An engine holding the locked accounts and the transfers read (with their expiries)."""
+    return seeded_engine(
+        accounts=[account_from_row(row, with_balances=True) for row in locked],
+        transfers=[transfer_from_row(row) for row in rows],
+        expired=[
+            ExpiredTransfer(pending_id=TransferId(row.id), timestamp=row.expired_at)
+            for row in rows
+            if row.expired_at is not None
+        ],
+        last_timestamp=max((row.last_timestamp for row in locked), default=0),
+    )
+
+
+async def _write(
+    connection: asyncpg.Connection, engine: LedgerEngine, *, checked: bool = False
+) -> bool:
+    """Write what the engine journaled (transfers or expiries) and the new balances.
+
+    `checked`: the transfers were read before the locks were granted (`_LOCK_AND_READ`); if a
+    pending transfer the batch resolves expired meanwhile, nothing is written and this returns
+    False (a post or void meanwhile fails the write on the unique index instead).
+    """
+    entries = engine.drain_journal()
+    if not entries:
+        return True
+    touched: dict[AccountId, int] = {}  # account -> timestamp of its last event
+    for entry in entries:
+        if isinstance(entry, Transfer):
+            moved = entry
+        elif isinstance(entry, ExpiredTransfer):
+            [moved] = engine.lookup_transfers([entry.pending_id])
+        else:
+            raise AssertionError(f"a transfer batch or sweep journaled {entry!r}")
+        touched[moved.debit_account_id] = entry.timestamp
+        touched[moved.credit_account_id] = entry.timestamp
+    accounts = engine.lookup_accounts(list(touched))
+    values: dict[str, list[Any]] = {
+        f"b_{name}": [getattr(account, name) for account in accounts]
+        for name in ("id", "debits_pending", "debits_posted", "credits_pending", "credits_posted")
+    }
+    values["b_last_timestamp"] = [touched[account.id] for account in accounts]
+    transfers = [entry for entry in entries if isinstance(entry, Transfer)]
+    expiries = [entry for entry in entries if isinstance(entry, ExpiredTransfer)]
+    if transfers and expiries:
+        raise AssertionError("a batch journals transfers or expiries, never both")
+    if transfers:
+        values.update(_columns(transfers, _TRANSFER_ROW))
+        # NULL, not 0: the partial unique index on pending_id must skip plain transfers.
+        values["pending_id"] = [pending_id or None for pending_id in values["pending_id"]]
+        if not checked:
+            await connection.execute(_PG_WRITE_TRANSFERS.sql, *_PG_WRITE_TRANSFERS.args(values))
+            return True
+        values["resolved_ids"] = [t.pending_id for t in transfers if t.flags & _RESOLVES]
+        statement = _PG_WRITE_TRANSFERS_CHECKED
+        updated = await connection.fetch(statement.sql, *statement.args(values))
+        return len(updated) == len(accounts)
+    else:
+        values.update(_columns(expiries, _EXPIRY_ROW))
+        await connection.execute(_PG_WRITE_EXPIRIES.sql, *_PG_WRITE_EXPIRIES.args(values))
+    return True
+
+
+async def _fetch(connection: asyncpg.Connection, sql: str, *args: object) -> list[SimpleNamespace]:
+    """Rows as attribute namespaces with NUMERIC columns as ints (what `ledger_rows` reads)."""
+    return [
+        SimpleNamespace(
+            **{
+                key: int(value) if isinstance(value, Decimal) else value
+                for key, value in record.items()
+            }
+        )
+        for record in await connection.fetch(sql, *args)
+    ]
+
+
+def _columns(records: Sequence[object], columns: _Columns) -> dict[str, list[Any]]:
+    """One list per column: the records' fields of the same names, as plain ints."""
+    return {name: [int(getattr(record, name)) for record in records] for name in columns}
+
+
+def _unique(values: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(values))

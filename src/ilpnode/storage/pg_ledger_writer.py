@@ -1,0 +1,336 @@
+"""Group commit for the shared ledger: one writer connection per process, many calls per
+transaction.
+
+Theory of operation
+===================
+
+Callers do not open transactions of their own. `transfers(batch)` queues the call and waits;
+one writer task per process takes every queued call (up to `BATCH_TRANSFERS_MAX` transfers)
+and applies them all in one transaction on its own connection (`pg_ledger_apply.apply_calls`):
+
+    BEGIN
+    lock the union of the calls' accounts (id order)      -- one statement
+    read the union of the transfers they name             -- one statement
+    decide each call, in queue order, on one seeded engine
+    write every new row and balance                       -- one statement
+    COMMIT
+    answer each caller with its own results
+
+A later call in a batch sees the effects of the earlier ones, exactly as if each had committed
+on its own in queue order, so per-call results and exactness are those of one call per
+transaction. While a transaction runs, new calls queue up behind it: under load the batches
+grow and the round trips per packet shrink; alone, a call waits for nobody.
+
+A batch whose calls all pass `durable=False` (a packet's reservation, its void) commits with
+`synchronous_commit` off: PostgreSQL answers before the commit is flushed, yet every other
+transaction sees it at once, and the WAL is flushed in order, so once any later commit is
+durable, this one is too (the post of the reservation, say). A server crash can lose only such
+a batch, which is what `Ledger.create_transfers(durable=False)` allows: a lost reservation is
+simply absent, a lost void leaves a reservation that expires.
+
+`run(job)` queues work that needs the connection to itself (creating accounts, an expiry
+sweep chunk): it runs alone, in queue order, in its own transaction.
+
+Failures, by kind:
+
+- A lost race (unique violation, serialization failure, deadlock: another process committed
+  the same id first, or locked in another order): the whole transaction again from scratch, at
+  most `ATTEMPTS_MAX` times; the retry reads the winner's rows and answers EXISTS etc.
+- Any other database error in a batch of several calls: each call again on its own, so only a
+  faulty call fails and the others are not punished for it.
+- The connection fails (the server restarted, the network broke): every caller of the batch
+  gets the error (if COMMIT had been sent the outcome is unknown; resubmitting the same ids is
+  safe), the connection is dropped, and the next batch connects again. While the server cannot
+  be reached, each batch fails after one connect attempt, at most one attempt per
+  `RECONNECT_INTERVAL_SECONDS` (the calls in between fail at once): the node fails closed and
+  recovers by itself.
+- A caller cancelled while it waits: its call still commits if its batch already started (a
+  reservation then simply expires; a post is booked).
+
+`close()` stops taking calls, lets the writer finish what was queued, and closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Generic, TypeVar
+
+import asyncpg
+
+from ilpnode.ledger import Clock, CreateTransferResult, Transfer
+from ilpnode.storage.pg_ledger_apply import apply_calls
+
+__all__ = [
+    "ATTEMPTS_MAX",
+    "BATCH_TRANSFERS_MAX",
+    "RECONNECT_INTERVAL_SECONDS",
+    "DatabaseUnavailable",
+    "LedgerWriter",
+]
+
+logger = logging.getLogger(__name__)
+
+ATTEMPTS_MAX: Final = 5
+"""A transaction that lost a race is run at most this many times."""
+BATCH_TRANSFERS_MAX: Final = 2_000
+"""Transfers per group commit: bounds a transaction's statement size and lock time."""
+RECONNECT_INTERVAL_SECONDS: Final = 0.5
+"""While the database is unreachable, at most one connect attempt per this interval."""
+
+# unique_violation, serialization_failure, deadlock_detected: a race lost, safe to re-run.
+RETRYABLE_SQLSTATES: Final = frozenset({"23505", "40001", "40P01"})
+
+_BEGIN: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
+# One round trip (the simple query protocol takes several statements): a batch of reservations
+# and voids only commits without waiting for the WAL flush (see the module docstring).
+_BEGIN_UNFLUSHED: Final = f"{_BEGIN}; SET LOCAL synchronous_commit TO OFF"
+# Connection exception, operator intervention (shutdown, restart, cancelled statement).
+_CONNECTION_CLASSES: Final = ("08", "57")
+
+_T = TypeVar("_T")
+Connect = Callable[[], Awaitable[asyncpg.Connection]]
+Job = Callable[[asyncpg.Connection], Awaitable[_T]]
+Apply = Callable[..., Awaitable[list[list[CreateTransferResult]]]]
+"""`apply_calls`'s shape: (connection, calls, *, clock) -> results per call."""
+
+
+_CONNECTION_ERRORS: Final = (OSError, asyncpg.InterfaceError, TimeoutError)
+
+
+def _is_connection_state(error: BaseException) -> bool:
+    return isinstance(error, asyncpg.PostgresError) and str(error.sqlstate).startswith(
+        _CONNECTION_CLASSES
+    )
+
+
+def _is_race(error: Exception) -> bool:
+    return isinstance(error, asyncpg.PostgresError) and error.sqlstate in RETRYABLE_SQLSTATES
+
+
+def _unavailable(error: BaseException) -> DatabaseUnavailable:
+    if isinstance(error, DatabaseUnavailable):
+        return error
+    return DatabaseUnavailable(f"the ledger database connection failed: {error}")
+
+
+class DatabaseUnavailable(ConnectionError):
+    """The ledger's database connection failed or cannot be opened; the call did not run
+    (or, if the connection broke during COMMIT, its outcome is unknown)."""
+
+
+@dataclass(slots=True)
+class _TransferCall:
+    transfers: Sequence[Transfer]
+    durable: bool
+    future: asyncio.Future[list[CreateTransferResult]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+@dataclass(slots=True)
+class _JobCall(Generic[_T]):
+    job: Job[_T]
+    future: asyncio.Future[_T] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+@dataclass(slots=True)
+class _Outcome(Generic[_T]):
+    value: _T | None = None
+    error: Exception | None = None
+
+
+def _settle(future: asyncio.Future[_T], value: _T) -> None:
+    if not future.done():  # its caller may have been cancelled
+        future.set_result(value)
+
+
+def _fail(future: asyncio.Future[_T], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
+class LedgerWriter:
+    """The one writer of a process's shared-ledger changes (see the module docstring)."""
+
+    def __init__(self, connect: Connect, *, clock: Clock, apply: Apply = apply_calls) -> None:
+        self._connect = connect
+        self._clock = clock
+        self._apply = apply
+        self._queue: collections.deque[_TransferCall | _JobCall[object]] = collections.deque()
+        self._wake = asyncio.Event()
+        self._connection: asyncpg.Connection | None = None
+        self._last_connect_failure = -float("inf")
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+        self.commits = 0
+        """Transactions committed (group commits), for benchmarks and metrics."""
+
+    def start(self) -> None:
+        """Start the writer task (on the running event loop)."""
+        self._task = asyncio.create_task(self._write_forever(), name="pg-ledger-writer")
+
+    async def close(self) -> None:
+        """Finish every queued call, then close the connection."""
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self._drop_connection()
+
+    async def transfers(
+        self, transfers: Sequence[Transfer], *, durable: bool = True
+    ) -> list[CreateTransferResult]:
+        """Apply `transfers` in the next group commit; their results once committed (with
+        `durable=False`, committed but perhaps not yet flushed: see the module docstring)."""
+        call = _TransferCall(transfers, durable)
+        self._enqueue(call)
+        return await call.future
+
+    async def run(self, job: Job[_T]) -> _T:
+        """Run `job` alone in a transaction of its own; its result once committed."""
+        call: _JobCall[_T] = _JobCall(job)
+        self._enqueue(call)  # type: ignore[arg-type]  # the queue holds jobs of any result
+        return await call.future
+
+    def _enqueue(self, call: _TransferCall | _JobCall[object]) -> None:
+        if self._closing:
+            raise RuntimeError("the ledger is closed")
+        self._queue.append(call)
+        self._wake.set()
+
+    # -- the writer task --------------------------------------------------------------------
+
+    async def _write_forever(self) -> None:
+        while True:
+            if not self._queue:
+                if self._closing:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            head = self._queue[0]
+            if isinstance(head, _JobCall):
+                self._queue.popleft()
+                await self._run_job(head)
+            else:
+                await self._run_transfers(self._take_transfer_calls())
+
+    def _take_transfer_calls(self) -> list[_TransferCall]:
+        calls: list[_TransferCall] = []
+        size = 0
+        while self._queue:
+            head = self._queue[0]
+            if not isinstance(head, _TransferCall):
+                break
+            if calls and size + len(head.transfers) > BATCH_TRANSFERS_MAX:
+                break
+            calls.append(head)
+            size += len(head.transfers)
+            self._queue.popleft()
+        return calls
+
+    async def _run_transfers(self, calls: list[_TransferCall]) -> None:
+        outcome = await self._attempt(
+            lambda connection: self._apply(connection, calls, clock=self._clock),
+            durable=any(call.durable for call in calls),
+        )
+        if outcome.error is None:
+            assert outcome.value is not None
+            for call, results in zip(calls, outcome.value, strict=True):
+                _settle(call.future, results)
+        elif len(calls) > 1 and not isinstance(outcome.error, DatabaseUnavailable):
+            # One faulty call must not fail the others: each again, on its own.
+            for call in calls:
+                await self._run_transfers([call])
+        else:
+            for call in calls:
+                _fail(call.future, outcome.error)
+
+    async def _run_job(self, call: _JobCall[object]) -> None:
+        outcome = await self._attempt(call.job)
+        if outcome.error is None:
+            _settle(call.future, outcome.value)
+        else:
+            _fail(call.future, outcome.error)
+
+    async def _attempt(self, work: Job[_T], *, durable: bool = True) -> _Outcome[_T]:
+        """Run `work` in a transaction, again while it loses races: its result or its error.
+
+        A connection found dead at BEGIN (the server restarted while it was idle) is replaced
+        once: nothing had been sent, so nothing can have happened.
+        """
+        failure: Exception | None = None
+        fresh_connection_tried = False
+        attempt_number = 0
+        while attempt_number < ATTEMPTS_MAX:
+            attempt_number += 1
+            connection = await self._connection_or_none()
+            if connection is None:
+                return _Outcome(error=DatabaseUnavailable("the ledger database is unreachable"))
+            try:
+                await connection.execute(_BEGIN if durable else _BEGIN_UNFLUSHED)
+            except Exception as error:  # the connection is unusable, whatever the error says
+                failure = _unavailable(error)
+            if failure is not None:
+                await self._drop_connection()
+                if fresh_connection_tried:
+                    return _Outcome(error=failure)
+                fresh_connection_tried, failure = True, None
+                attempt_number -= 1
+                continue
+            try:
+                result = await work(connection)
+                await connection.execute("COMMIT")
+            except Exception as error:
+                failure = error
+            if failure is None:
+                self.commits += 1
+                return _Outcome(value=result)
+            failure = await self._after_failure(connection, failure)
+            if not (_is_race(failure) and attempt_number < ATTEMPTS_MAX):
+                return _Outcome(error=failure)
+            sqlstate = getattr(failure, "sqlstate", None)
+            logger.debug("ledger batch lost a race (%s), retrying: %s", sqlstate, failure)
+            failure = None
+        raise AssertionError("unreachable: the last attempt returns")
+
+    async def _after_failure(self, connection: asyncpg.Connection, failure: Exception) -> Exception:
+        """Roll back (or drop a broken connection); the error as callers should see it."""
+        if isinstance(failure, _CONNECTION_ERRORS) or _is_connection_state(failure):
+            await self._drop_connection()
+            return _unavailable(failure)
+        try:
+            await connection.execute("ROLLBACK")
+        except _CONNECTION_ERRORS as error:
+            await self._drop_connection()
+            return _unavailable(error)
+        return failure
+
+    async def _connection_or_none(self) -> asyncpg.Connection | None:
+        connection = self._connection
+        if connection is not None and not connection.is_closed():
+            return connection
+        if time.monotonic() - self._last_connect_failure < RECONNECT_INTERVAL_SECONDS:
+            return None
+        try:
+            self._connection = await self._connect()
+        except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+            self._last_connect_failure = time.monotonic()
+            logger.warning("the ledger cannot reach its database: %s", error)
+            return None
+        return self._connection
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # it is broken already; nothing to save
+                await asyncio.wait_for(connection.close(), timeout=1)

@@ -6,7 +6,6 @@ in memory, in SQLite, in PostgreSQL and in Redis. A store that is down is `Repla
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import func, insert, select
 
 from ilpnode.services.replay_guard import MemoryReplayGuard, ReplayGuard, ReplayGuardUnavailable
@@ -24,7 +22,7 @@ from ilpnode.storage.migrate import migrate
 from ilpnode.storage.redis_replay_guard import RedisReplayGuard
 from ilpnode.storage.replay_guard import PRUNE_BATCH, PRUNE_EVERY, SqlReplayGuard
 from ilpnode.storage.schema import admin_signature_replays
-from tests.support import TEST_REDIS_URL
+from tests.support import TEST_REDIS_URL, skip_without_redis
 
 RACES = 20
 CLIENTS = 4  # the racers are spread over this many guards, each with its own connections
@@ -38,18 +36,6 @@ class Store:
 
     kind: str
     client: Callable[[], Awaitable[ReplayGuard]]
-
-
-async def _redis_or_skip() -> None:
-    client = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (OSError, RedisError) as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {TEST_REDIS_URL}: {error}")
-    finally:
-        await client.aclose()
 
 
 @pytest.fixture(
@@ -81,7 +67,7 @@ async def store(store_kind: tuple[str, str]) -> AsyncIterator[Store]:
         yield Store(kind, same)
         return
     if kind == "redis":
-        await _redis_or_skip()
+        skip_without_redis()
         prefix = f"ilpnode-test:{secrets.token_hex(8)}:"  # this test's keys only
 
         async def redis_client() -> ReplayGuard:
@@ -237,7 +223,7 @@ async def test_an_unreachable_redis_is_unavailable() -> None:
 @pytest.mark.redis
 async def test_redis_keys_carry_their_expiry() -> None:
     """Redis forgets a signature by itself: each key's TTL ends just after its expiry."""
-    await _redis_or_skip()
+    skip_without_redis()
     prefix = f"ilpnode-test:{secrets.token_hex(8)}:"
     guard = RedisReplayGuard(TEST_REDIS_URL, prefix=prefix)
     client = Redis.from_url(TEST_REDIS_URL)

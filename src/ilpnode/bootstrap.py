@@ -153,6 +153,7 @@ class Node:
                     f"cannot reach Redis at REDIS_URL={self.redis.where} (it keeps the Admin API's "
                     f"replay guard; start Redis or unset REDIS_URL): {error.__cause__ or error}"
                 ) from error
+            logger.info("Admin API replay guard in Redis at %s", self.redis.where)
         where = redacted_url(self.settings.database_url)
         try:
             await migrate(self.database)

@@ -20,6 +20,23 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@1
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def skip_without_redis() -> None:
+    """Skip the test when no Redis answers at TEST_REDIS_URL, except under CI (`CI` set), where
+    a missing Redis is a failure."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except (OSError, RedisError) as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no Redis at {TEST_REDIS_URL}: {error}")
+    finally:
+        client.close()
+
+
 def make_settings(**values: Any) -> Settings:
     """Settings from keyword arguments only: no `.env` file, explicit values win over the env."""
     return Settings(_env_file=None, **values)

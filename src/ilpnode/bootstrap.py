@@ -24,7 +24,7 @@ from ilpnode.admin.app import create_admin_app
 from ilpnode.admin.auto_peering import create_auto_peering_app
 from ilpnode.admin.graphql import AdminServices, create_graphql_app
 from ilpnode.admin.json_body import JsonBodies
-from ilpnode.admin.signature import SignedRequests
+from ilpnode.admin.signed_requests import SignedRequests
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
@@ -58,6 +58,7 @@ from ilpnode.services.peering import (
 )
 from ilpnode.services.peering.autopeering import AutoPeeringService, NodeIdentity
 from ilpnode.services.peering.autopeering.http_client import HttpPeeringClient
+from ilpnode.services.replay_guard import ReplayGuard, ReplayGuardUnavailable
 from ilpnode.storage.database import Database, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.idempotency_store import SqlIdempotencyStore
@@ -65,6 +66,8 @@ from ilpnode.storage.ledger_metrics import LedgerMetrics
 from ilpnode.storage.migrate import current_revision, migrate
 from ilpnode.storage.peering_repository import SqlPeeringStore
 from ilpnode.storage.pg_ledger import PostgresLedger
+from ilpnode.storage.redis_replay_guard import RedisReplayGuard
+from ilpnode.storage.replay_guard import SqlReplayGuard
 
 __all__ = ["Node", "StartupError", "build_node"]
 
@@ -107,6 +110,9 @@ class Node:
         self._peer_client: PeerClient | None = None
         self._rates_client: httpx.AsyncClient | None = None
         self.peering_store = SqlPeeringStore(database)
+        # Signed Admin API requests accepted by any process of the node: Redis if configured.
+        self.redis = RedisReplayGuard(settings.redis_url) if settings.redis_url else None
+        self.replay_guard: ReplayGuard = self.redis or SqlReplayGuard(database)
         self.services: AdminServices | None = None
         self.graphql_app: ASGIApp | None = None
         self.dashboard_app: ASGIApp | None = None
@@ -137,8 +143,17 @@ class Node:
         """Migrate the database and open the ledger.
 
         Raises:
-            StartupError: the database is unreachable, or the ledger cannot be rebuilt.
+            StartupError: the database or Redis is unreachable, or the ledger cannot be rebuilt.
         """
+        if self.redis is not None:
+            try:
+                await self.redis.check()
+            except ReplayGuardUnavailable as error:
+                raise StartupError(
+                    f"cannot reach Redis at REDIS_URL={self.redis.where} (it keeps the Admin API's "
+                    f"replay guard; start Redis or unset REDIS_URL): {error.__cause__ or error}"
+                ) from error
+            logger.info("Admin API replay guard in Redis at %s", self.redis.where)
         where = redacted_url(self.settings.database_url)
         try:
             await migrate(self.database)
@@ -299,6 +314,7 @@ class Node:
             version=self.settings.admin_api_signature_version,
             operator_tenant_id=self.settings.operator_tenant_id,
             clock=self.clock.now_ms,
+            replays=self.replay_guard,
         )
 
     def _dashboard(self, services: AdminServices) -> ASGIApp:
@@ -336,7 +352,15 @@ class Node:
             ledger = "recovering"
         else:
             ledger = "ok"
-        return {"database": database, "ledger": ledger}
+        states = {"database": database, "ledger": ledger}
+        if self.redis is not None:
+            try:
+                await self.redis.check()
+            except ReplayGuardUnavailable:
+                states["redis"] = "unreachable"
+            else:
+                states["redis"] = "ok"
+        return states
 
     async def close(self) -> None:
         self.graphql_app = None
@@ -358,6 +382,8 @@ class Node:
         if self.ledger is not None:
             await self.ledger.close()
             self.ledger = None
+        if self.redis is not None:
+            await self.redis.close()
         await self.database.close()
 
 

@@ -133,7 +133,11 @@ class Settings(BaseSettings):
         description="power-loss: every ledger commit is fsynced; process-crash: commits reach "
         "the OS only (survive kill -9, not a power cut), faster. Embedded ledger on SQLite.",
     )
-    redis_url: str | None = Field(default=None, description="Optional Redis for multi-process.")
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://[:password@]host[:port][/db] (or rediss://, unix://): keep the Admin "
+        "API's signature replay guard in Redis instead of the database. Must answer at start.",
+    )
     exchange_rates_url: str | None = Field(default=None, description="Rafiki-format rates URL.")
     exchange_rates_lifetime_ms: int = Field(
         default=15_000, ge=0, validation_alias="EXCHANGE_RATES_LIFETIME"
@@ -205,6 +209,13 @@ class Settings(BaseSettings):
     def _valid_static_rates(cls, value: str | None) -> str | None:
         if value is not None:
             parse_static_rates(value)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _valid_redis_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_redis_url(value)
         return value
 
     @field_validator("admin_host", "connector_host", "auto_peering_server_host")
@@ -291,6 +302,35 @@ def _require_http_url(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http(s) URL with a host")
+
+
+def _require_redis_url(value: str) -> None:
+    """Refuse what Redis would refuse at the first request; messages never echo the URL (it
+    may carry a password)."""
+    parts = urlsplit(value)
+    usage = "use redis://[:password@]host[:port][/db], rediss://… (TLS) or unix:///path/to/socket"
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"not a Redis URL: {usage}")
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ValueError(f"a unix:// Redis URL needs the socket's path: {usage}")
+    else:
+        if not parts.hostname:
+            raise ValueError(f"the Redis URL has no host: {usage}")
+        try:
+            port = parts.port
+        except ValueError:
+            port = 0
+        if port == 0:  # urlsplit leaves an absent port None, refuses letters and > 65535
+            raise ValueError("the Redis URL's port is not a number in 1-65535")
+        if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+            raise ValueError(f"the Redis URL's path must be a database number: {usage}")
+    from redis.asyncio import ConnectionPool  # only when set: most nodes have no Redis
+
+    try:
+        ConnectionPool.from_url(value)  # its own checks (query options); does no I/O
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"Redis does not accept this URL: {error}") from None
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:

@@ -273,3 +273,47 @@ def test_auto_peering_settings_are_read(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.auto_peering_default_liquidity == 2**64 - 1
     assert settings.auto_peering_server_host == "127.0.0.1"
     assert "Zt0_url" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("http://:pw-secret@cache:6379", "not a Redis URL"),
+        ("localhost:6379", "not a Redis URL"),
+        ("redis://:pw-secret@", "has no host"),
+        ("redis://:pw-secret@cache:99999/0", "port is not a number in 1-65535"),
+        ("redis://:pw-secret@cache:0/0", "port is not a number in 1-65535"),
+        ("redis://:pw-secret@cache/zero", "must be a database number"),
+        ("redis://:pw-secret@cache/0?socket_timeout=soon", "Redis does not accept this URL"),
+        ("unix://", "needs the socket's path"),
+    ],
+)
+def test_invalid_redis_url_is_refused_without_echoing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, rule: str
+) -> None:
+    monkeypatch.setenv("REDIS_URL", value)
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    message = str(raised.value)
+    assert "REDIS_URL: " in message
+    assert rule in message
+    assert "pw-secret" not in message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "redis://127.0.0.1:6379/0",
+        "redis://:pw@cache",
+        "rediss://user:pw@cache.example:6380/2",
+        "unix:///run/redis/redis.sock?db=1",
+    ],
+)
+def test_redis_url_forms_that_redis_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("REDIS_URL", value)
+
+    assert load(tmp_path).redis_url == value

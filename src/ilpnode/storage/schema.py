@@ -28,6 +28,10 @@ Peering tables (migration 0003), read and written by `peering_repository` and
   (a token authenticates exactly one peer); deleted with their peer.
 - `idempotency_keys`: the Admin API's idempotency records (`ilpnode.services.idempotency`).
 
+`admin_signature_replays` (migration 0005), written by `replay_guard`: the digest of every signed
+Admin API request accepted within its time to live (`ilpnode.services.replay_guard`), with its
+expiry in Unix milliseconds; expired rows are pruned a few at a time.
+
 `(created_at, id)` indexes serve keyset paging. Constraint names are part of the contract:
 `peering_repository` tells which constraint a violation hit by its name.
 """
@@ -56,6 +60,7 @@ from sqlalchemy import (
 from ilpnode.storage.types import UInt64, UInt128, UtcDateTime
 
 __all__ = [
+    "admin_signature_replays",
     "assets",
     "idempotency_keys",
     "ledger_accounts",
@@ -157,6 +162,8 @@ ledger_expiries = Table(
 ASSET_CODE_LENGTH_MAX = 64
 # A sha256 hex digest.
 TOKEN_HASH_LENGTH = 64
+# An HMAC-SHA256 hex digest (the `v<N>=` part of an Admin API signature).
+SIGNATURE_DIGEST_LENGTH = 64
 
 assets = Table(
     "assets",
@@ -221,4 +228,11 @@ idempotency_keys = Table(
     Column("result", Text, nullable=True),  # JSON, once the mutation succeeded
     Column("locked_until", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+admin_signature_replays = Table(
+    "admin_signature_replays",
+    metadata,
+    Column("digest", String(SIGNATURE_DIGEST_LENGTH), primary_key=True),  # the HMAC, hex
+    Column("expires_at_ms", BigInteger, nullable=False, index=True),  # Unix ms; pruning order
 )

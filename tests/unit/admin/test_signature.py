@@ -21,15 +21,14 @@ from ilpnode.admin.signature import (
     MAX_BODY_BYTES,
     REASONS,
     InvalidBody,
-    ReplayGuard,
     SignatureFailure,
     SignaturePolicy,
-    SignedRequests,
     parse_json_body,
     sign,
     signed_body,
-    verify,
 )
+from ilpnode.admin.signed_requests import SignedRequests, verify
+from ilpnode.services.replay_guard import MemoryReplayGuard, ReplayGuardUnavailable
 
 SECRET = "a-long-enough-admin-api-secret"
 TTL_SECONDS = 30
@@ -124,31 +123,31 @@ def test_integers_javascript_would_round_cannot_be_signed() -> None:
 # --- the pure check ------------------------------------------------------------------------------
 
 
-def check(
+async def check(
     header: str | None,
     body: object = QUERY,
     *,
     tenant_id: str | None = None,
     now_ms: int = NOW,
-    replays: ReplayGuard | None = None,
+    replays: MemoryReplayGuard | None = None,
 ) -> SignatureFailure | None:
-    return verify(
+    return await verify(
         header,
         body,
         tenant_id=tenant_id,
         policy=POLICY,
         now_ms=now_ms,
-        replays=replays if replays is not None else ReplayGuard(),
+        replays=replays if replays is not None else MemoryReplayGuard(),
     )
 
 
-def test_valid_signature_passes_and_is_remembered() -> None:
-    replays = ReplayGuard()
+async def test_valid_signature_passes_and_is_remembered() -> None:
+    replays = MemoryReplayGuard()
     header = sign(QUERY, secret=SECRET, now_ms=NOW)
 
-    assert check(header, replays=replays) is None
-    assert check(header, replays=replays) is SignatureFailure.REPLAYED
-    assert check(header.replace(", ", ",  "), replays=replays) is SignatureFailure.REPLAYED
+    assert await check(header, replays=replays) is None
+    assert await check(header, replays=replays) is SignatureFailure.REPLAYED
+    assert await check(header.replace(", ", ",  "), replays=replays) is SignatureFailure.REPLAYED
 
 
 TTL_MS = TTL_SECONDS * 1000
@@ -179,33 +178,33 @@ OTHER_TENANT = "cf5fd7d3-1eb1-4041-8e43-ba45747e9e5d"  # Rafiki's playground Hap
         (f"t={NOW + 1}, v1={GOOD.rsplit('=', 1)[1]}", None, NOW, SignatureFailure.BAD_SIGNATURE),
     ],
 )
-def test_failures(
+async def test_failures(
     header: str | None, tenant_id: str | None, now_ms: int, failure: SignatureFailure
 ) -> None:
-    replays = ReplayGuard()
+    replays = MemoryReplayGuard()
 
-    assert check(header, tenant_id=tenant_id, now_ms=now_ms, replays=replays) is failure
+    assert await check(header, tenant_id=tenant_id, now_ms=now_ms, replays=replays) is failure
     assert len(replays) == 0
 
 
 @pytest.mark.parametrize("tenant_id", [str(OPERATOR), str(OPERATOR).upper(), OPERATOR.hex])
-def test_operator_tenant_id_is_accepted_in_any_uuid_spelling(tenant_id: str) -> None:
-    assert check(GOOD, tenant_id=tenant_id) is None
+async def test_operator_tenant_id_is_accepted_in_any_uuid_spelling(tenant_id: str) -> None:
+    assert await check(GOOD, tenant_id=tenant_id) is None
 
 
 @pytest.mark.parametrize("now_ms", [NOW + TTL_MS, NOW - TTL_MS])
-def test_window_edges_are_inclusive(now_ms: int) -> None:
-    assert check(GOOD, now_ms=now_ms) is None
+async def test_window_edges_are_inclusive(now_ms: int) -> None:
+    assert await check(GOOD, now_ms=now_ms) is None
 
 
-def test_replay_memory_forgets_signatures_once_they_are_expired() -> None:
-    replays = ReplayGuard()
-    assert replays.first_use("a", expires_at_ms=100, now_ms=50)
-    assert not replays.first_use("a", expires_at_ms=100, now_ms=100)
+async def test_replay_memory_forgets_signatures_once_they_are_expired() -> None:
+    replays = MemoryReplayGuard()
+    assert await replays.first_use("a", expires_at_ms=100, now_ms=50)
+    assert not await replays.first_use("a", expires_at_ms=100, now_ms=100)
 
-    assert replays.first_use("b", expires_at_ms=300, now_ms=101)
+    assert await replays.first_use("b", expires_at_ms=300, now_ms=101)
     assert len(replays) == 1
-    assert replays.first_use("a", expires_at_ms=400, now_ms=101)
+    assert await replays.first_use("a", expires_at_ms=400, now_ms=101)
 
 
 def test_policy_hides_its_secret_and_refuses_nonsense() -> None:
@@ -260,6 +259,7 @@ def wrapper(inner: Inner, clock: Clock) -> SignedRequests:
         version=1,
         operator_tenant_id=OPERATOR,
         clock=clock,
+        replays=MemoryReplayGuard(),
     )
 
 
@@ -312,6 +312,49 @@ async def test_get_without_a_body_is_signed_over_the_empty_object(
 
     assert response.status_code == 200
     assert inner.bodies == [b""]
+
+
+class DownGuard:
+    """A replay guard whose store is unreachable; counts the calls it got."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def first_use(self, key: str, *, expires_at_ms: int, now_ms: int) -> bool:
+        self.calls += 1
+        raise ReplayGuardUnavailable("the database is unreachable (OSError)")
+
+
+async def test_a_guard_that_cannot_reach_its_store_fails_closed_with_503(inner: Inner) -> None:
+    guard = DownGuard()
+    wrapper = SignedRequests(
+        inner.app,
+        secret=SECRET,
+        ttl_seconds=TTL_SECONDS,
+        version=1,
+        operator_tenant_id=OPERATOR,
+        clock=lambda: NOW,
+        replays=guard,
+    )
+    transport = httpx.ASGITransport(app=wrapper)
+    body = json.dumps(QUERY).encode()
+    async with httpx.AsyncClient(transport=transport, base_url="http://admin") as client:
+        down = await client.post("/graphql", content=body, headers=signed(body))
+        forged = await client.post(
+            "/graphql",
+            content=body,
+            headers={"signature": sign(body, secret="x" + SECRET, now_ms=NOW)},
+        )
+
+    assert down.status_code == 503
+    assert down.json() == {
+        "error": "unavailable",
+        "reason": "the database is unreachable (OSError): cannot check the signature against "
+        "replays, try again later",
+    }
+    assert inner.bodies == []
+    assert forged.status_code == 401  # a forged request never reaches the store
+    assert guard.calls == 1
 
 
 BODY = json.dumps(QUERY).encode()
@@ -478,6 +521,7 @@ def raw_wrapper(app: ASGIApp) -> SignedRequests:
         version=1,
         operator_tenant_id=OPERATOR,
         clock=lambda: NOW,
+        replays=MemoryReplayGuard(),
     )
 
 

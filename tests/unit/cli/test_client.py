@@ -11,12 +11,11 @@ import pytest
 
 from ilpnode.admin.signature import (
     REASONS,
-    ReplayGuard,
     SignatureFailure,
     SignaturePolicy,
     parse_json_body,
-    verify,
 )
+from ilpnode.admin.signed_requests import verify
 from ilpnode.cli_admin.client import (
     AdminClient,
     GraphQLError,
@@ -26,6 +25,7 @@ from ilpnode.cli_admin.client import (
     Unreachable,
     graphql_url,
 )
+from ilpnode.services.replay_guard import MemoryReplayGuard
 
 SECRET = "a-secret-of-at-least-16-chars"
 NOW_MS = 1_800_000_000_000
@@ -35,7 +35,7 @@ def _client(handler: httpx.MockTransport, secret: str | None = SECRET) -> AdminC
     return AdminClient("http://node:3001", secret=secret, transport=handler, clock=lambda: NOW_MS)
 
 
-def test_signed_request_passes_the_nodes_own_verifier() -> None:
+async def test_signed_request_passes_the_nodes_own_verifier() -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -55,15 +55,15 @@ def test_signed_request_passes_the_nodes_own_verifier() -> None:
     assert body == {"query": "query Q($n: Int) { x }", "variables": {"n": 3}}
     header = request.headers["signature"]
     assert header.startswith(f"t={NOW_MS}, v1=")
-    failure = verify(
-        header, body, tenant_id=None, policy=policy, now_ms=NOW_MS, replays=ReplayGuard()
+    failure = await verify(
+        header, body, tenant_id=None, policy=policy, now_ms=NOW_MS, replays=MemoryReplayGuard()
     )
     assert failure is None
     wrong = SignaturePolicy(
         secret="another-secret-entirely", version=1, ttl_seconds=30, operator_tenant_id=UUID(int=1)
     )
-    refused = verify(
-        header, body, tenant_id=None, policy=wrong, now_ms=NOW_MS, replays=ReplayGuard()
+    refused = await verify(
+        header, body, tenant_id=None, policy=wrong, now_ms=NOW_MS, replays=MemoryReplayGuard()
     )
     assert refused is SignatureFailure.BAD_SIGNATURE
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
@@ -36,7 +36,7 @@ from ilpnode.services.peering import (
     UpdateAsset,
     UpdatePeer,
 )
-from ilpnode.storage.change_feed import ChangeFeed, listen_dsn
+from ilpnode.storage.change_feed import MAX_BATCH, ChangeFeed, listen_dsn
 from ilpnode.storage.change_notice import CHANNEL
 from ilpnode.storage.database import Database
 from ilpnode.storage.peering_repository import SqlPeeringStore
@@ -284,26 +284,27 @@ def _endpoint(process: Process, peer_id: UUID) -> str | None:
 
 
 class Flaky:
-    """A target whose first `failures` calls fail, as with the database down."""
+    """A target whose first `failures` calls fail, as with the database down; it records the
+    calls."""
 
-    def __init__(self, target: PeerService, failures: int) -> None:
+    def __init__(self, target: PeerService, failures: int = 0) -> None:
         self.target = target
         self.failures = failures
-        self.calls = 0
+        self.calls: list[str] = []
 
-    def _call(self) -> None:
-        self.calls += 1
-        if self.calls <= self.failures:
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        if len(self.calls) <= self.failures:
             raise ConnectionRefusedError("database down")
 
     async def refresh_peers(
         self, peer_ids: Iterable[UUID], *, asset_ids: Iterable[UUID] = ()
     ) -> SyncCounts:
-        self._call()
+        self._call("refresh")
         return await self.target.refresh_peers(peer_ids, asset_ids=asset_ids)
 
     async def reconcile(self) -> SyncCounts:
-        self._call()
+        self._call("reconcile")
         return await self.target.reconcile()
 
 
@@ -317,8 +318,28 @@ async def test_failed_refreshes_are_retried_until_they_work(
     try:
         await feed.start(wait_seconds=0.05)
         await until(lambda: feed.state == "ok", "a reconcile that works")
-        assert flaky.calls == 4
+        assert flaky.calls == ["reconcile"] * 4
         assert two.index.peer_for_token("in-1") == peer.id
+    finally:
+        await feed.close()
+
+
+async def test_a_burst_of_notices_is_one_reconcile(
+    pair: tuple[Process, Process], feed_db_url: str
+) -> None:
+    _, two = pair
+    counting = Flaky(two.peers)
+    feed = ChangeFeed(dsn=listen_dsn(feed_db_url), target=counting, reconcile_seconds=3600)
+    try:
+        await feed.start()
+        assert counting.calls == ["reconcile"]  # the catch-up after LISTEN
+        burst = "; ".join(
+            f"SELECT pg_notify('{CHANNEL}', 'peer:{uuid4()}')" for _ in range(MAX_BATCH + 1)
+        )
+        await run_on_server_db(feed_db_url, burst)
+        await until(lambda: feed.reconciles == 2, "the burst handled")
+        await asyncio.sleep(0.1)
+        assert counting.calls == ["reconcile", "reconcile"]  # not 201 refreshes
     finally:
         await feed.close()
 

@@ -5,6 +5,10 @@ stamped before it reads). They are idempotent: run twice, or for a peer that did
 they change nothing. The change feed calls them when another process (or this one) changed a
 peer or an asset; the node calls `reconcile` at start-up, after the feed reconnects, and
 periodically as a safety net.
+
+On PostgreSQL a transaction is READ COMMITTED, so a change committed while a reconcile reads may
+be seen in part (a peer's row without its new tokens); the notice of that very commit, or the
+next reconcile, completes it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 `build_node(settings)` calls plain constructors with explicit arguments and does no I/O;
 `await node.start()` migrates the database, opens the ledger, builds the services over it, loads
-every peer's routes and tokens into memory and builds the Admin API; `await node.close()`
+every peer's routes and tokens into memory, starts the change feed (PostgreSQL only: other
+processes' changes reach this one's memory) and builds the Admin API; `await node.close()`
 releases everything. Tests build the same graph with their own settings. Nothing runs at import
 time.
 """
@@ -59,6 +60,7 @@ from ilpnode.services.peering import (
 from ilpnode.services.peering.autopeering import AutoPeeringService, NodeIdentity
 from ilpnode.services.peering.autopeering.http_client import HttpPeeringClient
 from ilpnode.services.replay_guard import ReplayGuard, ReplayGuardUnavailable
+from ilpnode.storage.change_feed import ChangeFeed, listen_dsn
 from ilpnode.storage.database import Database, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.idempotency_store import SqlIdempotencyStore
@@ -107,6 +109,7 @@ class Node:
             registry=self.metrics_registry,
         )
         self.connector: Connector | None = None
+        self.change_feed: ChangeFeed | None = None
         self._peer_client: PeerClient | None = None
         self._rates_client: httpx.AsyncClient | None = None
         self.peering_store = SqlPeeringStore(database)
@@ -128,6 +131,7 @@ class Node:
                 settings.metrics_token.get_secret_value() if settings.metrics_token else None
             ),
             metrics_open=settings.admin_api_secret is None,
+            advisory=frozenset({"changeFeed"}),
         )
         self.connector_app = IlpHttpApp(authenticate=self._authenticate, handle=self._handle)
         self.metrics_registry.register(RefusalMetrics(self.connector_app.refusals))
@@ -186,6 +190,19 @@ class Node:
             logger.warning("created the missing ledger accounts of %d assets/peers", repaired)
         peers = await self.services.peers.load_all()
         logger.info("%d peers loaded (%d routes)", peers, len(self.routing))
+        if not self.database.is_sqlite:
+            # Other processes may share this database: hear their changes.
+            self.change_feed = ChangeFeed(
+                dsn=listen_dsn(self.settings.database_url),
+                target=self.services.peers,
+                reconcile_seconds=self.settings.change_feed_reconcile_seconds,
+            )
+            await self.change_feed.start()
+            logger.info(
+                "change feed %s (reconciling every %g s)",
+                self.change_feed.state,
+                self.settings.change_feed_reconcile_seconds,
+            )
         self.connector = self._connector(self.ledger)
         self.graphql_app = self._admin_api(self.services)
         self.auto_peering = self.services.auto_peering
@@ -344,7 +361,11 @@ class Node:
         )
 
     async def health(self) -> dict[str, str]:
-        """The state of each dependency: "ok" or what is wrong with it. Never raises."""
+        """The state of each dependency: "ok" or what is wrong with it. Never raises.
+
+        `changeFeed` is advisory: "off" on SQLite (one process), "down" while other processes'
+        changes may be missed (the node keeps serving what it has; /healthz stays 200, status
+        degraded)."""
         database = "ok" if await self.database.ping() else "unreachable"
         if self.ledger is None:
             ledger = "starting"
@@ -353,6 +374,12 @@ class Node:
         else:
             ledger = "ok"
         states = {"database": database, "ledger": ledger}
+        if self.database.is_sqlite:
+            states["changeFeed"] = "off"
+        else:
+            states["changeFeed"] = (
+                "starting" if self.change_feed is None else self.change_feed.state
+            )
         if self.redis is not None:
             try:
                 await self.redis.check()
@@ -363,6 +390,9 @@ class Node:
         return states
 
     async def close(self) -> None:
+        if self.change_feed is not None:
+            await self.change_feed.close()
+            self.change_feed = None
         self.graphql_app = None
         self.dashboard_app = None
         self.auto_peering = None

@@ -138,6 +138,13 @@ class Settings(BaseSettings):
         description="redis://[:password@]host[:port][/db] (or rediss://, unix://): keep the Admin "
         "API's signature replay guard in Redis instead of the database. Must answer at start.",
     )
+    change_feed_reconcile_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=86_400,
+        description="PostgreSQL: how often every process re-reads all peers and assets, the "
+        "change feed's safety net (changes arrive by LISTEN/NOTIFY within a second anyway).",
+    )
     exchange_rates_url: str | None = Field(default=None, description="Rafiki-format rates URL.")
     exchange_rates_lifetime_ms: int = Field(
         default=15_000, ge=0, validation_alias="EXCHANGE_RATES_LIFETIME"

@@ -39,6 +39,7 @@ def test_defaults_allow_a_local_start(tmp_path: Path) -> None:
     assert settings.node_address == DEFAULT_ILP_ADDRESS
     assert settings.admin_api_secret is None
     assert settings.connector_busy_poll_ms == 2.0
+    assert settings.change_feed_reconcile_seconds == 30.0
 
 
 def test_rafiki_variable_names_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,6 +98,7 @@ def test_dotenv_file_is_read_and_environment_wins(
         ("EXCHANGE_RATES_LIFETIME", "-5", "greater than or equal to 0"),
         ("CONNECTOR_BUSY_POLL_MS", "-1", "greater than or equal to 0"),
         ("CONNECTOR_BUSY_POLL_MS", "500", "less than or equal to 100"),
+        ("CHANGE_FEED_RECONCILE_SECONDS", "0", "greater than 0"),
         ("LOG_LEVEL", "loud", "debug"),
     ],
 )

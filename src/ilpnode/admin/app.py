@@ -3,6 +3,11 @@ the dashboard under `/dashboard/` (`/` redirects there).
 
 The app exists before the node has started (so health can say "starting"); the GraphQL and
 dashboard apps are built once the ledger is open, and answer 503 until then.
+
+`/healthz` lists each component's state. It is 503 `unavailable` unless every required
+component is "ok". An *advisory* component (the change feed) never makes it 503: "ok" or "off"
+leave the status `ok`, anything else makes it 200 `degraded` (the node serves, but something is
+worth an operator's look).
 """
 
 from __future__ import annotations
@@ -48,16 +53,21 @@ def create_admin_app(
     metrics: Callable[[], Awaitable[bytes]] | None = None,
     metrics_token: str | None = None,
     metrics_open: bool = True,
+    advisory: frozenset[str] = frozenset(),
 ) -> Starlette:
     """The admin app. `/metrics` needs `Authorization: Bearer <metrics_token>` when a token is
     given; without one it is served only if `metrics_open` (the node passes False when the admin
-    server is reachable from the network, i.e. ADMIN_API_SECRET is set)."""
+    server is reachable from the network, i.e. ADMIN_API_SECRET is set). `advisory` names the
+    health components that cannot make `/healthz` 503 (module docstring)."""
 
     async def healthz(_request: Request) -> JSONResponse:
         components = dict(await health())
-        healthy = all(state == "ok" for state in components.values())
+        healthy = all(state == "ok" for name, state in components.items() if name not in advisory)
+        degraded = any(
+            state not in ("ok", "off") for name, state in components.items() if name in advisory
+        )
         body = {
-            "status": "ok" if healthy else "unavailable",
+            "status": "unavailable" if not healthy else "degraded" if degraded else "ok",
             **components,
             "version": version,
             "ilpAddress": ilp_address,

@@ -68,6 +68,7 @@ from ilpnode.services.peering import (
     SortOrder,
 )
 from ilpnode.services.peering.ports import PeeringTransaction
+from ilpnode.storage.change_notice import CHANNEL, NoticeKind, encode_notice
 from ilpnode.storage.database import Database
 from ilpnode.storage.schema import assets, metadata, peer_incoming_tokens, peers
 
@@ -129,6 +130,7 @@ class SqlPeeringTransaction:
                 await self._connection.execute(insert(assets).values(_asset_values(stored)))
         except IntegrityError as error:
             return _error_for(error, _ASSET_ERRORS)
+        await self._notify(NoticeKind.ASSET, stored.id)
         return stored
 
     async def update_asset(self, asset: Asset) -> None:
@@ -142,6 +144,7 @@ class SqlPeeringTransaction:
                 deleted_at=asset.deleted_at,
             )
         )
+        await self._notify(NoticeKind.ASSET, asset.id)
 
     async def asset_by_id(self, asset_id: UUID, *, include_deleted: bool = False) -> Asset | None:
         query = select(assets).where(assets.c.id == asset_id)
@@ -176,6 +179,7 @@ class SqlPeeringTransaction:
                 await self._insert_tokens(peer.id, token_hashes)
         except IntegrityError as error:
             return _error_for(error, _PEER_ERRORS)
+        await self._notify(NoticeKind.PEER, peer.id)
         return None
 
     async def update_peer(self, peer: Peer, token_hashes: Sequence[str] | None) -> PeerError | None:
@@ -197,6 +201,7 @@ class SqlPeeringTransaction:
                     await self._insert_tokens(peer.id, token_hashes)
         except IntegrityError as error:
             return _error_for(error, _PEER_ERRORS)
+        await self._notify(NoticeKind.PEER, peer.id)
         return None
 
     async def peer_by_id(self, peer_id: UUID) -> Peer | None:
@@ -221,7 +226,10 @@ class SqlPeeringTransaction:
     async def delete_peer(self, peer_id: UUID) -> bool:
         # The tokens go with the peer: ON DELETE CASCADE.
         result = await self._connection.execute(delete(peers).where(peers.c.id == peer_id))
-        return result.rowcount > 0
+        if result.rowcount == 0:
+            return False
+        await self._notify(NoticeKind.PEER, peer_id)
+        return True
 
     async def peer_page(self, request: PageRequest) -> Page[Peer]:
         return (await self._page(peers, request, None)).map(_peer)
@@ -240,6 +248,14 @@ class SqlPeeringTransaction:
         return [(_peer(row), tokens.get(row.id, [])) for row in rows]
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    async def _notify(self, kind: NoticeKind, row_id: UUID) -> None:
+        """Tell every listening process, at commit, that this row changed (PostgreSQL only)."""
+        if self._connection.dialect.name == "postgresql":
+            await self._connection.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": CHANNEL, "payload": encode_notice(kind, row_id)},
+            )
 
     async def _next_ledger(self) -> int:
         """max(ledger) + 1 over every row; on PostgreSQL first wait for any other transaction

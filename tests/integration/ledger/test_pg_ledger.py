@@ -217,6 +217,7 @@ async def test_an_expiry_meanwhile_is_seen_even_when_other_reservations_cover_it
     [created, _] = await ledger.create_transfers(
         [pending(10, PEER, OTHER, 30, timeout=1), pending(20, PEER, OTHER, 30, timeout=60)]
     )
+    assert created.timestamp is not None
     async with database.engine.connect() as sweeper:  # another process expires pending 10
         await sweeper.execute(
             text("SELECT id FROM ledger_accounts WHERE id IN (2, 3) ORDER BY id FOR UPDATE")

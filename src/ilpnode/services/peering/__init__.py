@@ -2,14 +2,16 @@
 
 `AssetService` and `PeerService` are what the Admin API and the dashboard call. They keep the
 database (through the `PeeringStore` port), the ledger accounts (`LiquidityService`), the routing
-table and the peer index in step. Business failures are returned as `AssetError`/`PeerError`
-values carrying Rafiki's message and GraphQL code; exceptions mean a bug or an infrastructure
-fault.
+table, the peer index and the directory in step; `PeerService.refresh`/`reconcile` bring the
+in-memory side back in line when another process changed the database (the change feed).
+Business failures are returned as `AssetError`/`PeerError` values carrying Rafiki's message and
+GraphQL code; exceptions mean a bug or an infrastructure fault.
 """
 
 from ilpnode.services.peering.assets import AssetService, CreateAsset, UpdateAsset
 from ilpnode.services.peering.errors import AssetError, PeerError
 from ilpnode.services.peering.liquidity import PeeringLiquidity
+from ilpnode.services.peering.memory import Change
 from ilpnode.services.peering.model import UNSET, Asset, HttpOutgoing, Patch, Peer, Unset
 from ilpnode.services.peering.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -24,6 +26,7 @@ from ilpnode.services.peering.pagination import (
 from ilpnode.services.peering.peers import CreatePeer, PeerService, UpdatePeer
 from ilpnode.services.peering.ports import PeeringStore, PeeringTransaction, WallClock
 from ilpnode.services.peering.repair import ensure_ledger_accounts
+from ilpnode.services.peering.sync import SyncCounts
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -32,6 +35,7 @@ __all__ = [
     "Asset",
     "AssetError",
     "AssetService",
+    "Change",
     "CreateAsset",
     "CreatePeer",
     "HttpOutgoing",
@@ -46,6 +50,7 @@ __all__ = [
     "PeeringStore",
     "PeeringTransaction",
     "SortOrder",
+    "SyncCounts",
     "Unset",
     "UpdateAsset",
     "UpdatePeer",

@@ -2,15 +2,21 @@
 
 Order of `create` (§2.8): static address -> endpoint -> other input -> the asset exists ->
 create the peer's ledger account -> insert the peer and its token digests (one transaction) ->
-deposit `initial_liquidity` -> routes into the routing table, tokens into the peer index.
+deposit `initial_liquidity` -> the peer into memory (routing table, peer index, directory).
 
 Ledger calls never run inside a database transaction: on SQLite the ledger commits to the same
 file, and a transaction holding the write lock while it waits for the ledger would deadlock.
 So the account is created first (if the insert then fails, an empty account remains whose id is
 a fresh UUID that nothing will ever name: ledger accounts cannot be deleted), and a failed
 initial deposit deletes the new peer again (InvalidInitialLiquidity), so no peer is left
-behind. The peer is in the routing table and the peer index only once everything succeeded, so
-the connector never sees a half-made peer.
+behind. This process installs the peer in memory only once everything succeeded. Other
+processes sharing the database (and this one, through the change feed) see it from the commit
+of its row, a moment before its initial deposit: a packet from it in that moment finds no
+liquidity yet (T04), as with any peer whose liquidity is short.
+
+Memory changes in one way only: `PeerMemory.install` (see `memory.py`). The service installs
+what it has just written, drawing the stamp before the write; `refresh` and `reconcile` install
+what they read (`sync.py`), for the change feed.
 
 Decisions where Rafiki is quirky:
 
@@ -25,13 +31,13 @@ Decisions where Rafiki is quirky:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
+from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.peer_index import PeerIndex, token_hash
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.ledger import AccountId
@@ -41,10 +47,13 @@ from ilpnode.services.accounting import (
     PeerAccount,
     UnknownAccount,
 )
+from ilpnode.services.peering import sync
 from ilpnode.services.peering.errors import PeerError
-from ilpnode.services.peering.model import UNSET, Asset, HttpOutgoing, Patch, Peer, Unset
+from ilpnode.services.peering.memory import Change, PeerMemory, PeerState
+from ilpnode.services.peering.model import UNSET, HttpOutgoing, Patch, Peer, Unset
 from ilpnode.services.peering.pagination import Page, PageRequest
 from ilpnode.services.peering.ports import PeeringStore, WallClock
+from ilpnode.services.peering.sync import SyncCounts
 from ilpnode.services.peering.validation import (
     is_valid_http_endpoint,
     is_valid_ilp_address,
@@ -117,8 +126,7 @@ class PeerService:
         self._store = store
         self._liquidity = liquidity
         self._routing = routing
-        self._index = peer_index
-        self._directory = directory
+        self._memory = PeerMemory(routing=routing, peer_index=peer_index, directory=directory)
         self._clock = clock
 
     async def create(self, request: CreatePeer) -> Peer | PeerError:
@@ -169,17 +177,16 @@ class PeerService:
         account = PeerAccount.for_peer(peer_id=peer.id, asset_id=asset.id, ledger=asset.ledger)
         # The account first, outside any database transaction (see the module docstring).
         await self._liquidity.create_peer_account(account)
-        async with self._store.transaction() as tx:
-            error = await tx.insert_peer(peer, hashes)
-        if error is not None:
-            return error
-        if deposit:
-            error = await self._initial_deposit(peer, account, deposit)
+        with self._memory.observing() as stamp:
+            async with self._store.transaction() as tx:
+                error = await tx.insert_peer(peer, hashes)
             if error is not None:
                 return error
-        self._directory.put(_forwarding(peer, asset))
-        self._add_routes(peer)
-        self._index.set_tokens(peer.id, hashes)
+            if deposit:
+                error = await self._initial_deposit(peer, account, deposit)
+                if error is not None:
+                    return error
+            self._memory.install(stamp, peer.id, PeerState(peer, frozenset(hashes), asset))
         return peer
 
     async def _initial_deposit(
@@ -199,8 +206,11 @@ class PeerService:
         return None
 
     async def _forget(self, peer_id: UUID) -> None:
-        async with self._store.transaction() as tx:
-            await tx.delete_peer(peer_id)
+        with self._memory.observing() as stamp:
+            async with self._store.transaction() as tx:
+                await tx.delete_peer(peer_id)
+            # The change feed may have installed it meanwhile.
+            self._memory.install(stamp, peer_id, None)
 
     async def update(self, request: UpdatePeer) -> Peer | PeerError:
         """Patch a peer; the routing table and the peer index follow exactly.
@@ -227,29 +237,23 @@ class PeerService:
             hashes = [token_hash(token) for token in request.incoming_tokens]
             if len(set(hashes)) != len(hashes):
                 return PeerError.DuplicateIncomingToken
-        try:
-            async with self._store.transaction() as tx:
-                old = await tx.peer_by_id(peer_id)
-                if old is None:
-                    return PeerError.UnknownPeer
-                new = _patched(old, request, now=self._clock.now())
-                error = await tx.update_peer(new, hashes)
-                if error is not None:
-                    raise _Rollback(error)
-                asset = await tx.asset_by_id(new.asset_id)
-        except _Rollback as rollback:
-            return rollback.error
-        if asset is not None:  # always: a used asset cannot be deleted
-            self._directory.put(_forwarding(new, asset))
-        # Only the routes that changed: a kept route keeps its age (and so its rank among
-        # routes to the same prefix, where the oldest wins).
-        kept = set(_routes_of(new)) if old.asset_id == new.asset_id else set()
-        for prefix in _routes_of(old):
-            if prefix not in kept:
-                self._routing.remove(prefix, old.id, old.asset_id)
-        self._add_routes(new)
-        if hashes is not None:
-            self._index.set_tokens(new.id, hashes)
+        with self._memory.observing() as stamp:
+            try:
+                async with self._store.transaction() as tx:
+                    old = await tx.peer_by_id(peer_id)
+                    if old is None:
+                        return PeerError.UnknownPeer
+                    new = _patched(old, request, now=self._clock.now())
+                    error = await tx.update_peer(new, hashes)
+                    if error is not None:
+                        raise _Rollback(error)
+                    asset = await tx.asset_by_id(new.asset_id)
+                    tokens = await tx.token_hashes(peer_id) if hashes is None else hashes
+            except _Rollback as rollback:
+                return rollback.error
+            # Memory changes only what changed: a kept route keeps its age (and so its rank
+            # among routes to the same prefix, where the oldest wins).
+            self._memory.install(stamp, new.id, PeerState(new, frozenset(tokens), asset))
         return new
 
     async def delete(self, peer_id: UUID | str) -> PeerError | None:
@@ -268,13 +272,11 @@ class PeerService:
             balance.balance or balance.debits_pending or balance.credits_pending
         ):
             return PeerError.CannotDeletePeerWithLiquidity
-        async with self._store.transaction() as tx:
-            peer = await tx.peer_by_id(id_)
-            if peer is None or not await tx.delete_peer(id_):
-                return PeerError.UnknownPeer
-        self._remove_routes(peer)
-        self._index.remove_peer(id_)
-        self._directory.remove(id_)
+        with self._memory.observing() as stamp:
+            async with self._store.transaction() as tx:
+                if not await tx.delete_peer(id_):
+                    return PeerError.UnknownPeer
+            self._memory.install(stamp, id_, None)
         return None
 
     async def get(self, peer_id: UUID | str) -> Peer | PeerError:
@@ -319,48 +321,32 @@ class PeerService:
         return None if isinstance(result, UnknownAccount) else result.balance
 
     async def load_all(self) -> int:
-        """Put every peer's routes and tokens in memory (start-up). Returns the peer count."""
-        assets: dict[UUID, Asset | None] = {}
-        async with self._store.transaction() as tx:
-            peers = await tx.all_peers()
-            for peer, _ in peers:
-                if peer.asset_id not in assets:
-                    assets[peer.asset_id] = await tx.asset_by_id(peer.asset_id)
-        for peer, hashes in peers:
-            asset = assets[peer.asset_id]
-            if asset is not None:
-                self._directory.put(_forwarding(peer, asset))
-            self._add_routes(peer)
-            self._index.set_tokens(peer.id, hashes)
-        return len(peers)
+        """Put every peer in memory (start-up; `reconcile`). Returns the peer count."""
+        count, _ = await sync.reconcile(store=self._store, memory=self._memory)
+        return count
 
-    def _add_routes(self, peer: Peer) -> None:
-        for prefix in _routes_of(peer):
-            self._routing.add(prefix, peer.id, peer.asset_id)
+    async def refresh(self, peer_id: UUID) -> Change:
+        """Make memory match the database for one peer: created, changed or deleted there
+        (by any process). Idempotent. Raises only on infrastructure faults (memory unchanged)."""
+        changes = await sync.refresh(store=self._store, memory=self._memory, peer_ids=[peer_id])
+        return changes[peer_id]
 
-    def _remove_routes(self, peer: Peer) -> None:
-        for prefix in _routes_of(peer):
-            self._routing.remove(prefix, peer.id, peer.asset_id)
+    async def refresh_peers(
+        self, peer_ids: Iterable[UUID], *, asset_ids: Iterable[UUID] = ()
+    ) -> SyncCounts:
+        """`refresh` several peers, and every peer in memory of one of `asset_ids` (an asset
+        changed), in one read transaction."""
+        changes = await sync.refresh(
+            store=self._store, memory=self._memory, peer_ids=peer_ids, asset_ids=asset_ids
+        )
+        return SyncCounts.of(changes.values())
 
-
-def _forwarding(peer: Peer, asset: Asset) -> ForwardingPeer:
-    return ForwardingPeer(
-        id=peer.id,
-        name=peer.name,
-        static_ilp_address=peer.static_ilp_address,
-        asset_id=asset.id,
-        asset_code=asset.code,
-        asset_scale=asset.scale,
-        max_packet_amount=peer.max_packet_amount,
-        endpoint=peer.http_outgoing.endpoint,
-        outgoing_token=peer.http_outgoing.auth_token,
-        account=PeerAccount.for_peer(peer_id=peer.id, asset_id=asset.id, ledger=asset.ledger),
-    )
-
-
-def _routes_of(peer: Peer) -> tuple[str, ...]:
-    """Stored routes, or the static address for legacy rows without any (Rafiki)."""
-    return peer.routes or (peer.static_ilp_address,)
+    async def reconcile(self) -> SyncCounts:
+        """Make memory match the database for every peer: each stored peer refreshed, each peer
+        in memory but no longer stored forgotten. Idempotent. Returns what changed. Raises only
+        on infrastructure faults (memory unchanged)."""
+        _, counts = await sync.reconcile(store=self._store, memory=self._memory)
+        return counts
 
 
 def _or(value: Patch[T], default: T) -> T:

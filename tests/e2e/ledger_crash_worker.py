@@ -2,8 +2,9 @@
 
 Usage: python -m tests.e2e.ledger_crash_worker DATABASE_URL ID_BASE [COMPACT_AFTER_BYTES]
 
-With COMPACT_AFTER_BYTES (small), the ledger log is compacted every few commits, so that kills
-land in compactions too.
+A SQLite URL runs the embedded ledger; with COMPACT_AFTER_BYTES (small), its ledger log is
+compacted every few commits, so that kills land in compactions too. A PostgreSQL URL runs the
+shared ledger (`PostgresLedger`), whose 16 workers' calls meet in group commits.
 
 After each transfer is durable (the ledger call returned) it prints `durable <id>` and flushes,
 so the parent knows exactly which transfers a crash must not lose.
@@ -16,10 +17,19 @@ import random
 import sys
 
 from ilpnode.clock import SystemClock
-from ilpnode.ledger import Account, AccountFlags, AccountId, Transfer, TransferFlags, TransferId
+from ilpnode.ledger import (
+    Account,
+    AccountFlags,
+    AccountId,
+    Ledger,
+    Transfer,
+    TransferFlags,
+    TransferId,
+)
 from ilpnode.storage.database import Database
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.migrate import migrate
+from ilpnode.storage.pg_ledger import PostgresLedger
 
 SETTLEMENT = AccountId(1)
 PEERS = [AccountId(10 + i) for i in range(4)]
@@ -31,7 +41,7 @@ def report(transfer_id: int) -> None:
     sys.stdout.flush()
 
 
-async def work(ledger: EmbeddedLedger, next_id: list[int], rng: random.Random) -> None:
+async def work(ledger: Ledger, next_id: list[int], rng: random.Random) -> None:
     while True:
         next_id[0] += 2
         first = TransferId(next_id[0])
@@ -88,7 +98,10 @@ async def work(ledger: EmbeddedLedger, next_id: list[int], rng: random.Random) -
 async def main(url: str, id_base: int, compact_after_bytes: int | None) -> None:
     database = Database(url)
     await migrate(database)
-    if compact_after_bytes is None:
+    ledger: Ledger
+    if not database.is_sqlite:
+        ledger = await PostgresLedger.open(database, clock=SystemClock())
+    elif compact_after_bytes is None:
         ledger = await EmbeddedLedger.open(database, clock=SystemClock())
     else:
         ledger = await EmbeddedLedger.open(

@@ -1,4 +1,7 @@
-"""Crash safety: SIGKILL the embedded ledger under load; nothing reported durable is lost."""
+"""Crash safety: SIGKILL a ledger process under load; nothing reported durable is lost.
+
+The embedded ledger (SQLite, its ledger log appended to or compacted) and the shared ledger
+(PostgreSQL, group commits of 16 concurrent workers) alike."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +19,17 @@ import pytest
 from ilpnode.ledger import TransferId, check_invariants
 from ilpnode.storage.database import Database
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
-from tests.support import ManualClock
+from ilpnode.storage.pg_ledger import PostgresLedger
+from tests.integration.ledger import stored_ledger_problems
+from tests.support import ManualClock, migrated_throwaway_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@pytest.fixture
+def pg_database_url() -> Iterator[str]:
+    yield from migrated_throwaway_database()
+
 
 KILLS = 20
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -77,5 +89,30 @@ async def test_sigkill_under_load_loses_nothing_reported_durable(
                     assert ledger._log.snapshot_bytes > 0
             finally:
                 await ledger.close()
+        finally:
+            await database.close()
+
+
+async def test_sigkill_of_a_shared_ledger_process_loses_nothing_reported_durable(
+    tmp_path: Path, pg_database_url: str
+) -> None:
+    rng = random.Random(20261206)
+    durable: list[int] = []
+    for kill in range(KILLS // 2):
+        log = tmp_path / f"worker{kill}.log"
+        reported = run_until_killed(pg_database_url, (kill + 1) * 10**9, rng, log, [])
+        assert reported, "the worker made no progress before it was killed"
+        durable.extend(reported)
+        database = Database(pg_database_url)
+        try:
+            ledger = await PostgresLedger.open(
+                database, clock=ManualClock(time.time_ns()), sweep_interval_seconds=None
+            )
+            try:
+                found = await ledger.lookup_transfers([TransferId(i) for i in durable])
+                assert {t.id for t in found} == set(durable), f"lost after kill {kill + 1}"
+            finally:
+                await ledger.close()
+            assert await stored_ledger_problems(database) == []
         finally:
             await database.close()

@@ -8,7 +8,7 @@ engine decide, and write back what it journaled, in three statements whatever th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, Final, Protocol
@@ -43,6 +43,7 @@ from ilpnode.storage.pg_ledger_sql import (
     _PG_WRITE_TRANSFERS_CHECKED,
     _TRANSFER_ROW,
     _Columns,
+    _Positional,
 )
 
 __all__ = ["apply_calls", "create_accounts", "expire_due_chunk"]
@@ -76,7 +77,11 @@ async def apply_calls(
         if transfer.flags & _RESOLVES and transfer.pending_id
     )
     ids = _unique([*(transfer.id for transfer in batch), *pending_ids])
-    rows = await _fetch(connection, _PG_LOCK_AND_READ.sql, account_ids, pending_ids, ids)
+    rows = await _fetch(
+        connection,
+        _PG_LOCK_AND_READ,
+        {"account_ids": account_ids, "pending_ids": pending_ids, "ids": ids},
+    )
     locked = [row for row in rows if row.kind == "a"]
     engine = _seeded(locked, [row for row in rows if row.kind == "t"])
     try:
@@ -88,7 +93,7 @@ async def apply_calls(
     if results is not None and await _write(connection, engine, checked=True):
         return results
     # Read again, now under the locks we hold: this read is current.
-    rows = await _fetch(connection, _PG_READ_TRANSFERS.sql, ids) if ids else []
+    rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
     engine = _seeded(locked, rows)
     results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
     await _write(connection, engine)
@@ -100,7 +105,7 @@ async def create_accounts(
 ) -> list[CreateAccountResult]:
     """Decide and insert accounts in the open transaction."""
     ids = _unique(account.id for account in accounts)
-    rows = await _fetch(connection, _PG_READ_ACCOUNTS.sql, ids)
+    rows = await _fetch(connection, _PG_READ_ACCOUNTS, {"ids": ids})
     engine = seeded_engine(
         accounts=[account_from_row(row, with_balances=True) for row in rows],
         transfers=(),
@@ -147,8 +152,12 @@ async def _load(
     """Lock the accounts, then read the transfers: an engine seeded with the batch's slice."""
     locked: list[SimpleNamespace] = []
     if account_ids or pending_ids:
-        locked = await _fetch(connection, _PG_LOCK_ACCOUNTS.sql, account_ids, pending_ids)
-    rows = await _fetch(connection, _PG_READ_TRANSFERS.sql, ids) if ids else []
+        locked = await _fetch(
+            connection,
+            _PG_LOCK_ACCOUNTS,
+            {"account_ids": account_ids, "pending_ids": pending_ids},
+        )
+    rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
     return _seeded(locked, rows)
 
 
@@ -215,7 +224,9 @@ async def _write(
     return True
 
 
-async def _fetch(connection: asyncpg.Connection, sql: str, *args: object) -> list[SimpleNamespace]:
+async def _fetch(
+    connection: asyncpg.Connection, statement: _Positional, values: Mapping[str, object]
+) -> list[SimpleNamespace]:
     """Rows as attribute namespaces with NUMERIC columns as ints (what `ledger_rows` reads)."""
     return [
         SimpleNamespace(
@@ -224,7 +235,7 @@ async def _fetch(connection: asyncpg.Connection, sql: str, *args: object) -> lis
                 for key, value in record.items()
             }
         )
-        for record in await connection.fetch(sql, *args)
+        for record in await connection.fetch(statement.sql, *statement.args(values))
     ]
 
 

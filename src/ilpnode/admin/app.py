@@ -8,6 +8,7 @@ dashboard apps are built once the ledger is open, and answer 503 until then.
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -61,6 +62,9 @@ def create_admin_app(
             **components,
             "version": version,
             "ilpAddress": ilp_address,
+            # Which process answered: one of several workers sharing the port, or behind a
+            # load balancer.
+            "pid": os.getpid(),
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 

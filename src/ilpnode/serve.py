@@ -132,6 +132,7 @@ async def serve_node(
     """
     settings = node.settings
     surfaces = _surfaces(settings)
+    # In `_surfaces`' order; the auto-peering server only when it is on.
     apps: list[Any] = [node.admin_app, node.connector_app, node.auto_peering_app][: len(surfaces)]
     sockets: list[socket.socket] = []
     try:

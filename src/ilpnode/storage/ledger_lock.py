@@ -258,6 +258,9 @@ class _AdvisoryLock:
             except (SQLAlchemyError, OSError) as error:
                 logger.debug("ledger lock: taking it again failed: %s", error)
                 taken = None
+            except BaseException:  # released meanwhile (cancelled): leave no connection open
+                await connection.close()
+                raise
             if taken:
                 self._connection = connection
                 return True

@@ -60,10 +60,11 @@ from ilpnode.services.peering import (
 from ilpnode.services.peering.autopeering import AutoPeeringService, NodeIdentity
 from ilpnode.services.peering.autopeering.http_client import HttpPeeringClient
 from ilpnode.services.replay_guard import ReplayGuard, ReplayGuardUnavailable
-from ilpnode.storage.change_feed import ChangeFeed, listen_dsn
-from ilpnode.storage.database import Database, redacted_url
+from ilpnode.storage.change_feed import ChangeFeed
+from ilpnode.storage.database import Database, asyncpg_dsn, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.idempotency_store import SqlIdempotencyStore
+from ilpnode.storage.ledger_lock import LedgerLock, LedgerLockHeld, lock_ledger
 from ilpnode.storage.ledger_metrics import LedgerMetrics
 from ilpnode.storage.migrate import current_revision, migrate
 from ilpnode.storage.peering_repository import SqlPeeringStore
@@ -91,11 +92,21 @@ class OpenLedger(Ledger, Protocol):
 class Node:
     """Everything a running node consists of; `start`, then serve its apps, then `close`."""
 
-    def __init__(self, settings: Settings, *, database: Database, clock: SystemClock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        database: Database,
+        clock: SystemClock,
+        dashboard_session_key: str | None = None,
+    ) -> None:
         self.settings = settings
         self.database = database
         self.clock = clock
         self.ledger: OpenLedger | None = None
+        self._ledger_lock: LedgerLock | None = None
+        self._ledger_lock_lost = False
+        self._dashboard_session_key = dashboard_session_key
         self.routing = RoutingTable()
         self.peer_index = PeerIndex()
         self.directory = PeerDirectory()
@@ -144,10 +155,11 @@ class Node:
         )
 
     async def start(self) -> None:
-        """Migrate the database and open the ledger.
+        """Take the ledger's lock (`storage.ledger_lock`), migrate the database, open the ledger.
 
         Raises:
-            StartupError: the database or Redis is unreachable, or the ledger cannot be rebuilt.
+            StartupError: the database or Redis is unreachable, another process holds its
+                ledger, or the ledger cannot be rebuilt.
         """
         if self.redis is not None:
             try:
@@ -160,7 +172,14 @@ class Node:
             logger.info("Admin API replay guard in Redis at %s", self.redis.where)
         where = redacted_url(self.settings.database_url)
         try:
+            self._ledger_lock = await lock_ledger(
+                self.database,
+                shared=self.settings.ledger_backend == "postgres",
+                on_lost=self._lost_ledger_lock,
+            )
             await migrate(self.database)
+        except LedgerLockHeld as error:
+            raise StartupError(str(error)) from None
         except Exception as error:
             raise StartupError(f"cannot migrate the database at {where}: {error}") from error
         logger.info(
@@ -193,7 +212,7 @@ class Node:
         if not self.database.is_sqlite:
             # Other processes may share this database: hear their changes.
             self.change_feed = ChangeFeed(
-                dsn=listen_dsn(self.settings.database_url),
+                dsn=asyncpg_dsn(self.settings.database_url),
                 target=self.services.peers,
                 reconcile_seconds=self.settings.change_feed_reconcile_seconds,
             )
@@ -353,10 +372,11 @@ class Node:
                 instance_name=services.instance_name,
             ),
             admin_api_secret=secret.get_secret_value() if secret else None,
-            # With a secret, logins survive restarts; without one, a key for this run only.
+            # With a secret, logins survive restarts; without one, a key for this run only
+            # (given by `ilpnode run --workers`, so that every worker accepts every session).
             session_key=session_key_for(secret.get_secret_value())
             if secret
-            else secrets.token_hex(32),
+            else self._dashboard_session_key or secrets.token_hex(32),
             secure_cookie=self.settings.dashboard_secure_cookie,
         )
 
@@ -367,7 +387,9 @@ class Node:
         changes may be missed (the node keeps serving what it has; /healthz stays 200, status
         degraded)."""
         database = "ok" if await self.database.ping() else "unreachable"
-        if self.ledger is None:
+        if self._ledger_lock_lost:
+            ledger = "lock lost"
+        elif self.ledger is None:
             ledger = "starting"
         elif isinstance(self.ledger, EmbeddedLedger) and not self.ledger.available:
             ledger = "recovering"
@@ -388,6 +410,15 @@ class Node:
             else:
                 states["redis"] = "ok"
         return states
+
+    def _lost_ledger_lock(self, _message: str) -> None:
+        # Another process may have opened the ledger: move no more money here (packets get
+        # T03, the Admin API and the dashboard 503, /healthz 503) until an operator restarts.
+        self._ledger_lock_lost = True
+        self.connector = None
+        self.graphql_app = None
+        self.dashboard_app = None
+        self.auto_peering = None
 
     async def close(self) -> None:
         if self.change_feed is not None:
@@ -412,10 +443,20 @@ class Node:
         if self.ledger is not None:
             await self.ledger.close()
             self.ledger = None
+        if self._ledger_lock is not None:
+            await self._ledger_lock.release()
+            self._ledger_lock = None
         if self.redis is not None:
             await self.redis.close()
         await self.database.close()
 
 
-def build_node(settings: Settings) -> Node:
-    return Node(settings, database=Database(settings.database_url), clock=SystemClock())
+def build_node(settings: Settings, *, dashboard_session_key: str | None = None) -> Node:
+    """The node's object graph; `dashboard_session_key` signs dashboard sessions when there is
+    no ADMIN_API_SECRET (default: a random key for this process)."""
+    return Node(
+        settings,
+        database=Database(settings.database_url),
+        clock=SystemClock(),
+        dashboard_session_key=dashboard_session_key,
+    )

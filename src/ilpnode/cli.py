@@ -6,17 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable
 
 import click
 
 from ilpnode import __version__
 from ilpnode.cli_admin import assets, liquidity, peers
 from ilpnode.config import SettingsError, load_settings
+from ilpnode.logs import configure_logging
 
 __all__ = ["main"]
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,32 +36,50 @@ main.add_command(liquidity)
 
 
 @main.command()
-def run() -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Run N node processes sharing the ports (SO_REUSEPORT), supervised by this one; "
+    "N > 1 needs LEDGER_BACKEND=postgres and a PostgreSQL DATABASE_URL.",
+)
+def run(workers: int) -> None:
     """Run a node: the admin API (ADMIN_PORT) and the ILP connector (CONNECTOR_PORT).
 
     Stops gracefully on SIGINT or SIGTERM: in-flight requests finish, the database is closed.
+    With --workers N, this process starts N node processes, restarts one that dies, and
+    stops them all on SIGINT or SIGTERM (docs/operations.md).
     """
     try:
         settings = load_settings()
     except SettingsError as error:
         click.echo(f"ilpnode: {error}", err=True)
         sys.exit(2)
-    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
-    # uvicorn's own lines repeat ours once per server; keep its warnings and errors only.
-    logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, logging.root.level))
-    # httpx logs every request's URL at INFO, user info (an auto-peering secret) included.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
+    if workers > 1:
+        from ilpnode.workers import refusal
+
+        refused = refusal(settings, workers)
+        if refused is not None:
+            click.echo(f"ilpnode: {refused}", err=True)
+            sys.exit(2)
+    configure_logging(settings.log_level, with_pid=workers > 1)
 
     # Imported here so that `ilpnode --help` stays fast and free of server imports.
     from ilpnode.bootstrap import StartupError, build_node
-    from ilpnode.serve import PortInUseError, serve_node
+    from ilpnode.serve import PortInUseError, loop_factory, serve_node
     from ilpnode.storage.database import redacted_url
 
     logging.getLogger("ilpnode").info(
         "starting ilpnode %s, database %s", __version__, redacted_url(settings.database_url)
     )
+    if workers > 1:
+        from ilpnode.workers import run_workers
+
+        sys.exit(run_workers(settings, workers))
     try:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
             runner.run(serve_node(build_node(settings)))
     except PortInUseError as error:
         click.echo(f"ilpnode: {error.strerror}", err=True)
@@ -71,11 +87,3 @@ def run() -> None:
     except StartupError as error:
         click.echo(f"ilpnode: {error}", err=True)
         sys.exit(1)
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
-        return None
-    return uvloop.new_event_loop

@@ -8,6 +8,10 @@ anything is served; then the node starts (migrates the database, rebuilds the le
 then serves. One SIGINT/SIGTERM handler asks every server to stop: each stops accepting, lets
 in-flight requests finish (up to `SHUTDOWN_GRACE_SECONDS`), and then the node flushes its
 ledger and closes its database. A second SIGINT forces the exit.
+
+Under `ilpnode run --workers N` (see `workers`) each worker serves its own node here with
+`reuse_port`: every worker binds the same ports with SO_REUSEPORT and the kernel spreads new
+connections over them. `on_ready` then tells the supervising process that the worker serves.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import logging
 import resource
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,11 +31,12 @@ import uvicorn
 
 from ilpnode import compiled
 from ilpnode.bootstrap import Node
+from ilpnode.config import Settings
 from ilpnode.connector.http_protocol import IlpServer
 from ilpnode.connector.http_server import IlpHttpApp
 from ilpnode.gc_freezer import freeze_periodically
 
-__all__ = ["PortInUseError", "serve_node"]
+__all__ = ["PortInUseError", "check_ports_free", "loop_factory", "serve_node"]
 
 logger = logging.getLogger("ilpnode")
 
@@ -56,7 +61,6 @@ class _Surface:
     name: str
     host: str
     port: int
-    app: Any
     description: str
     keep_alive_seconds: int = 5
 
@@ -78,22 +82,19 @@ class _NodeServer(uvicorn.Server):
         yield
 
 
-async def serve_node(node: Node) -> None:
-    """Serve until SIGINT/SIGTERM, then shut down gracefully and close the node."""
-    settings = node.settings
+def _surfaces(settings: Settings) -> list[_Surface]:
+    """The listening surfaces: the admin API, the connector, maybe the auto-peering server."""
     surfaces = [
         _Surface(
             "admin API",
             settings.admin_bind_host,
             settings.admin_port,
-            node.admin_app,
             "health /healthz, dashboard /dashboard/",
         ),
         _Surface(
             "ILP connector",
             settings.connector_host,
             settings.connector_port,
-            node.connector_app,
             "ILP-over-HTTP, POST with Authorization: Bearer <token>",
             keep_alive_seconds=CONNECTOR_KEEP_ALIVE_SECONDS,
         ),
@@ -104,11 +105,43 @@ async def serve_node(node: Node) -> None:
                 "auto-peering server",
                 settings.auto_peering_server_host,
                 settings.auto_peering_server_port,
-                node.auto_peering_app,
                 "POST / with a peering request",
             )
         )
-    sockets = [_bind(surface) for surface in surfaces]
+    return surfaces
+
+
+def check_ports_free(settings: Settings) -> None:
+    """Bind every port once without SO_REUSEPORT and let go: this fails while anything listens
+    there, workers of another `ilpnode run --workers` included (which would otherwise share it).
+
+    Raises:
+        PortInUseError: a port is taken (the message names it).
+    """
+    for surface in _surfaces(settings):
+        _bind(surface, reuse_port=False).close()
+
+
+async def serve_node(
+    node: Node, *, reuse_port: bool = False, on_ready: Callable[[], None] | None = None
+) -> None:
+    """Serve until SIGINT/SIGTERM, then shut down gracefully and close the node.
+
+    `reuse_port`: bind with SO_REUSEPORT (a worker of `ilpnode run --workers`). `on_ready` is
+    called once every surface serves, instead of logging "ilpnode ready".
+    """
+    settings = node.settings
+    surfaces = _surfaces(settings)
+    # In `_surfaces`' order; the auto-peering server only when it is on.
+    apps: list[Any] = [node.admin_app, node.connector_app, node.auto_peering_app][: len(surfaces)]
+    sockets: list[socket.socket] = []
+    try:
+        for surface in surfaces:
+            sockets.append(_bind(surface, reuse_port=reuse_port))
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
     try:
         await node.start()
     except BaseException:
@@ -120,11 +153,12 @@ async def serve_node(node: Node) -> None:
     servers = [
         _server(
             surface,
+            app,
             settings.shutdown_grace_seconds,
             max_connections=connector_cap,
             max_connections_per_client=settings.connector_max_connections_per_client,
         )
-        for surface in surfaces
+        for surface, app in zip(surfaces, apps, strict=True)
     ]
     _install_signal_handlers(servers)
     if settings.admin_api_secret is None:
@@ -144,7 +178,9 @@ async def serve_node(node: Node) -> None:
             asyncio.create_task(server.serve(sockets=[sock]))
             for server, sock in zip(servers, sockets, strict=True)
         ]
-        announce = asyncio.create_task(_announce_when_started(servers, surfaces, node))
+        announce = asyncio.create_task(
+            _announce_when_started(servers, surfaces, node, on_ready=on_ready)
+        )
         freezer = asyncio.create_task(freeze_periodically(), name="gc-freezer")
         await asyncio.gather(*tasks)
         announce.cancel()
@@ -158,10 +194,12 @@ async def serve_node(node: Node) -> None:
         logger.info("ilpnode stopped")
 
 
-def _bind(surface: _Surface) -> socket.socket:
+def _bind(surface: _Surface, *, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in surface.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((surface.host, surface.port))
     except OSError as error:
@@ -203,21 +241,22 @@ def _connector_connection_cap(configured: int) -> int:
 
 def _server(
     surface: _Surface,
+    app: Any,
     grace_seconds: float,
     *,
     max_connections: int,
     max_connections_per_client: int,
 ) -> _Server:
-    if isinstance(surface.app, IlpHttpApp):
+    if isinstance(app, IlpHttpApp):
         return IlpServer(
-            surface.app,
+            app,
             keep_alive_seconds=surface.keep_alive_seconds,
             grace_seconds=grace_seconds,
             max_connections=max_connections,
             max_connections_per_client=max_connections_per_client,
         )
     config = uvicorn.Config(
-        surface.app,
+        app,
         http="httptools",
         loop="none",
         lifespan="off",
@@ -248,7 +287,11 @@ def _install_signal_handlers(servers: list[_Server]) -> None:
 
 
 async def _announce_when_started(
-    servers: list[_Server], surfaces: list[_Surface], node: Node
+    servers: list[_Server],
+    surfaces: list[_Surface],
+    node: Node,
+    *,
+    on_ready: Callable[[], None] | None,
 ) -> None:
     while not all(server.started for server in servers):
         await asyncio.sleep(0.01)
@@ -261,4 +304,16 @@ async def _announce_when_started(
             surface.description,
         )
     logger.info("packet path: %s", compiled.STATUS)
-    logger.info("ilpnode ready: ILP address %s", node.settings.node_address)
+    if on_ready is None:
+        logger.info("ilpnode ready: ILP address %s", node.settings.node_address)
+    else:
+        on_ready()
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop (where it is installed): the node's loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
+        return None
+    return uvloop.new_event_loop

@@ -144,8 +144,10 @@ class NodeProcess:
                 self.process.wait()
 
 
-def start_node(tmp_path: Path, name: str, address: str, **extra: str) -> NodeProcess:
-    """`python -m ilpnode run` on free loopback ports, SQLite in `tmp_path/name`."""
+def start_node(
+    tmp_path: Path, name: str, address: str, *run_args: str, **extra: str
+) -> NodeProcess:
+    """`python -m ilpnode run [run_args]` on free loopback ports, SQLite in `tmp_path/name`."""
     home = tmp_path / name
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ILP_", "ADMIN_"))}
@@ -162,7 +164,7 @@ def start_node(tmp_path: Path, name: str, address: str, **extra: str) -> NodePro
     log = home / "node.log"
     with log.open("a") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ilpnode", "run"],
+            [sys.executable, "-m", "ilpnode", "run", *run_args],
             cwd=home,
             env=env,
             stdout=sink,
@@ -186,6 +188,25 @@ def start_node(tmp_path: Path, name: str, address: str, **extra: str) -> NodePro
             pytest.fail(f"node {name} did not start:\n{node.output()}")
         time.sleep(0.05)
     return node
+
+
+def run_to_exit(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m ilpnode run [args]` expected to stop by itself (a refused start), on free
+    loopback ports; `env` over this environment."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ILP_", "ADMIN_"))}
+    environment.pop("DATABASE_URL", None)
+    environment.update(
+        ADMIN_PORT=str(free_port()), CONNECTOR_PORT=str(free_port()), CONNECTOR_HOST="127.0.0.1"
+    )
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "ilpnode", "run", *args],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def restart_node(tmp_path: Path, node: NodeProcess) -> NodeProcess:

@@ -13,6 +13,7 @@ worth an operator's look).
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -71,6 +72,9 @@ def create_admin_app(
             **components,
             "version": version,
             "ilpAddress": ilp_address,
+            # Which process answered: one of several workers sharing the port, or behind a
+            # load balancer.
+            "pid": os.getpid(),
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 

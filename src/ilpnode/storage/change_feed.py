@@ -54,12 +54,11 @@ from typing import Any, Final, Protocol
 from uuid import UUID
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 from ilpnode.services.peering import SyncCounts
 from ilpnode.storage.change_notice import CHANNEL, NoticeKind, parse_notice
 
-__all__ = ["ChangeFeed", "FeedTarget", "listen_dsn"]
+__all__ = ["ChangeFeed", "FeedTarget"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,11 +85,6 @@ class FeedTarget(Protocol):
     ) -> SyncCounts: ...
 
     async def reconcile(self) -> SyncCounts: ...
-
-
-def listen_dsn(database_url: str) -> str:
-    """The asyncpg DSN for an operator's `postgresql://…` DATABASE_URL."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class ChangeFeed:

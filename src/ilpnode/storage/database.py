@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["Database", "async_url", "redacted_url"]
+__all__ = ["Database", "async_url", "asyncpg_dsn", "redacted_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,12 @@ def async_url(url: str) -> URL:
     if backend in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+asyncpg")
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The DSN for `asyncpg.connect` of an operator's `postgresql://…` URL (for the connections
+    that bypass SQLAlchemy: the shared ledger's writer, the change feed's listener)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def redacted_url(url: str) -> str:

@@ -98,7 +98,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 import asyncpg
-from sqlalchemy.engine import Row, make_url
+from sqlalchemy.engine import Row
 from sqlalchemy.sql.selectable import TextualSelect
 
 from ilpnode.ledger import (
@@ -110,7 +110,7 @@ from ilpnode.ledger import (
     Transfer,
     TransferId,
 )
-from ilpnode.storage.database import Database
+from ilpnode.storage.database import Database, asyncpg_dsn
 from ilpnode.storage.ledger_rows import account_from_row, transfer_from_row
 from ilpnode.storage.pg_ledger_apply import create_accounts, expire_due_chunk
 from ilpnode.storage.pg_ledger_sql import (
@@ -143,10 +143,10 @@ class PostgresLedger:
     def __init__(self, database: Database, *, clock: Clock) -> None:
         self._database = database
         self._clock = clock
-        dsn = make_url(database.url).set(drivername="postgresql")
+        dsn = asyncpg_dsn(database.url)
         self._writer = LedgerWriter(
             lambda: asyncpg.connect(
-                dsn.render_as_string(hide_password=False),
+                dsn,
                 command_timeout=COMMAND_TIMEOUT_SECONDS,
                 # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
                 # generic plan that does not know the arrays' sizes and scans whole tables.

@@ -36,9 +36,9 @@ from ilpnode.services.peering import (
     UpdateAsset,
     UpdatePeer,
 )
-from ilpnode.storage.change_feed import MAX_BATCH, ChangeFeed, listen_dsn
+from ilpnode.storage.change_feed import MAX_BATCH, ChangeFeed
 from ilpnode.storage.change_notice import CHANNEL
-from ilpnode.storage.database import Database
+from ilpnode.storage.database import Database, asyncpg_dsn
 from ilpnode.storage.peering_repository import SqlPeeringStore
 from tests.support import ManualClock, migrated_throwaway_database, run_on_server
 
@@ -98,7 +98,7 @@ async def pair(feed_db_url: str) -> AsyncIterator[tuple[Process, Process]]:
 @pytest.fixture
 async def feed(pair: tuple[Process, Process], feed_db_url: str) -> AsyncIterator[ChangeFeed]:
     """Process two's feed; no periodic reconcile within a test (notices only)."""
-    feed = ChangeFeed(dsn=listen_dsn(feed_db_url), target=pair[1].peers, reconcile_seconds=3600)
+    feed = ChangeFeed(dsn=asyncpg_dsn(feed_db_url), target=pair[1].peers, reconcile_seconds=3600)
     await feed.start()
     try:
         yield feed
@@ -135,7 +135,7 @@ async def bob(one: Process, asset: Asset, token: str = "in-1") -> Peer:
 async def notices_of(url: str, write: Callable[[], Awaitable[None]]) -> list[str]:
     """The notices PostgreSQL delivers while `write()` (awaitable) runs."""
     heard: list[str] = []
-    connection = await asyncpg.connect(listen_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.add_listener(CHANNEL, lambda *args: heard.append(args[3]))
         await write()
@@ -265,7 +265,7 @@ async def test_the_periodic_reconcile_catches_a_change_without_a_notice(
 ) -> None:
     one, two = pair
     peer = await bob(one, await usd(one))
-    feed = ChangeFeed(dsn=listen_dsn(feed_db_url), target=two.peers, reconcile_seconds=0.2)
+    feed = ChangeFeed(dsn=asyncpg_dsn(feed_db_url), target=two.peers, reconcile_seconds=0.2)
     await feed.start()
     try:
         await run_on_server_db(
@@ -314,7 +314,7 @@ async def test_failed_refreshes_are_retried_until_they_work(
     one, two = pair
     peer = await bob(one, await usd(one))
     flaky = Flaky(two.peers, failures=3)
-    feed = ChangeFeed(dsn=listen_dsn(feed_db_url), target=flaky, reconcile_seconds=3600)
+    feed = ChangeFeed(dsn=asyncpg_dsn(feed_db_url), target=flaky, reconcile_seconds=3600)
     try:
         await feed.start(wait_seconds=0.05)
         await until(lambda: feed.state == "ok", "a reconcile that works")
@@ -329,7 +329,7 @@ async def test_a_burst_of_notices_is_one_reconcile(
 ) -> None:
     _, two = pair
     counting = Flaky(two.peers)
-    feed = ChangeFeed(dsn=listen_dsn(feed_db_url), target=counting, reconcile_seconds=3600)
+    feed = ChangeFeed(dsn=asyncpg_dsn(feed_db_url), target=counting, reconcile_seconds=3600)
     try:
         await feed.start()
         assert counting.calls == ["reconcile"]  # the catch-up after LISTEN
@@ -366,7 +366,7 @@ async def test_an_unreachable_database_leaves_the_feed_down_not_the_process() ->
 
 async def run_on_server_db(url: str, sql: str) -> None:
     """Statements in one transaction on the database at `url` (not through a node)."""
-    connection = await asyncpg.connect(listen_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         async with connection.transaction():
             await connection.execute(sql)

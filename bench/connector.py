@@ -3,10 +3,11 @@
 Run from the project root::
 
     python bench/connector.py [--duration 5] [--warmup 1] [--rounds 3] [--concurrency 1,10,100]
-                              [--paths direct,ilp-connector,ilpnode,ilpnode-process-crash]
+                              [--paths direct,ilp-connector,ilpnode,ilpnode-process-crash,
+                                       ilpnode-postgres,ilpnode-shared] [--postgres URL]
                               [--generator auto|wrk|node] [--baseline DIR]
 
-Four paths, each at every concurrency (closed loops: `c` requests in flight at a time, each over
+The paths, each at every concurrency (closed loops: `c` requests in flight at a time, each over
 its own keep-alive connection), in `--rounds` rounds that interleave the paths (so that a slow
 spell of a shared machine hits them all alike); the median round of each is reported:
 
@@ -19,9 +20,16 @@ spell of a shared machine hits them all alike); the median round of each is repo
   ``LEDGER_DURABILITY=power-loss``: every group commit fdatasynced) → fulfiller;
 - ``ilpnode-process-crash``: the same with ``LEDGER_DURABILITY=process-crash`` (commits written
   to the operating system, not synced: they survive ``kill -9``, not a power cut);
-- ``ilpnode-baseline``, with ``--baseline DIR`` only: the ``ilpnode`` path run from the source
-  tree at DIR (e.g. ``git worktree add /tmp/base main``), to measure a change against what it
-  changes in the same interleaved run.
+- ``ilpnode-postgres`` (not by default): one ``python -m ilpnode run`` with
+  ``LEDGER_BACKEND=postgres`` on a throwaway database of ``--postgres SERVER_URL`` (default
+  ``TEST_DATABASE_URL`` or the local server);
+- ``ilpnode-shared`` (not by default): two such processes on one database, the generator's
+  connections alternating between them (so always the Node generator); its cpu figure adds the
+  two processes and their PostgreSQL backends' CPU time (the server is on this machine);
+- ``ilpnode-baseline`` and ``ilpnode-shared-baseline``, with ``--baseline DIR`` only: the
+  ``ilpnode`` and ``ilpnode-shared`` paths run from the source tree at DIR (e.g. ``git worktree
+  add /tmp/base main``), to measure a change against what it changes in the same interleaved
+  run.
 
 The fulfiller (``bench/js/fulfiller.js``, Node's http module) answers each Prepare with a Fulfill
 of one fixed fulfillment. The generator is ``wrk`` with ``bench/ilp_prepare.lua`` when it is on
@@ -31,7 +39,8 @@ amount 1 with a far-future expiry and unique data (see the Lua script for why).
 
 Prints one table (packets/s, p50/p99 latency, fulfilled/rejected/error counts, the middle
 process's CPU time per packet, its child processes included: ilpnode's sync process) and the
-ratios of each ilpnode path to ilp-connector, and the p50 latency each path adds to the direct
+ratios of each ilpnode path to ilp-connector (and of the shared paths to the embedded
+``ilpnode`` path), and the p50 latency each path adds to the direct
 path at each concurrency: per round, the path's p50 minus the direct path's p50 of the same
 round, then the median over rounds (pairing within a round cancels most of the machine's
 swings). Rejects are results, not failures: the script
@@ -90,6 +99,7 @@ PATHS = (
     "ilpnode-postgres",
     "ilpnode-shared",
     "ilpnode-baseline",
+    "ilpnode-shared-baseline",
 )
 DEFAULT_PATHS = ("direct", "ilp-connector", "ilpnode", "ilpnode-process-crash")
 # The ilpnode paths and the LEDGER_DURABILITY each runs with.
@@ -99,9 +109,11 @@ ILPNODE_PATHS = {
     "ilpnode-postgres": "power-loss",
     "ilpnode-shared": "power-loss",
     "ilpnode-baseline": "power-loss",
+    "ilpnode-shared-baseline": "power-loss",
 }
 # The paths on the shared PostgreSQL ledger, and how many node processes each runs.
-SHARED_PATHS = {"ilpnode-postgres": 1, "ilpnode-shared": 2}
+SHARED_PATHS = {"ilpnode-postgres": 1, "ilpnode-shared": 2, "ilpnode-shared-baseline": 2}
+BASELINE_PATHS = {"ilpnode": "ilpnode-baseline", "ilpnode-shared": "ilpnode-shared-baseline"}
 DEFAULT_POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -557,7 +569,7 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
                 continue
             processes = SHARED_PATHS.get(path, 1)
             env = ilpnode_environment(workdir, path, durability)
-            if path == "ilpnode-baseline":
+            if path in BASELINE_PATHS.values():
                 env["PYTHONPATH"] = str(args.baseline.resolve() / "src")
             database = None
             if path in SHARED_PATHS:
@@ -739,7 +751,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--paths",
         default=",".join(DEFAULT_PATHS),
-        help="comma-separated, of " + "/".join(PATHS[:-1]) + " (--baseline adds ilpnode-baseline)",
+        help="comma-separated, of "
+        + "/".join(PATHS[:-2])
+        + " (--baseline adds ilpnode-baseline and ilpnode-shared-baseline)",
     )
     parser.add_argument(
         "--postgres",
@@ -762,10 +776,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.baseline is not None:
         if not (args.baseline / "src" / "ilpnode").is_dir():
             parser.error(f"--baseline {args.baseline}: no src/ilpnode there")
-        if "ilpnode-baseline" not in args.paths:
-            args.paths.append("ilpnode-baseline")
-    elif "ilpnode-baseline" in args.paths:
-        parser.error("the ilpnode-baseline path needs --baseline DIR")
+        for path, baseline in BASELINE_PATHS.items():
+            if path in args.paths and baseline not in args.paths:
+                args.paths.append(baseline)
+    elif set(BASELINE_PATHS.values()) & set(args.paths):
+        parser.error("the baseline paths need --baseline DIR")
     unknown = set(args.paths) - set(PATHS)
     if unknown:
         parser.error(f"unknown paths: {', '.join(sorted(unknown))}")

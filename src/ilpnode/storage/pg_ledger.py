@@ -94,6 +94,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
@@ -150,7 +151,13 @@ class PostgresLedger:
                 command_timeout=COMMAND_TIMEOUT_SECONDS,
                 # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
                 # generic plan that does not know the arrays' sizes and scans whole tables.
-                server_settings={"plan_cache_mode": "force_custom_plan"},
+                server_settings={
+                    "plan_cache_mode": "force_custom_plan",
+                    # The writer waits for work inside a transaction that has not read anything
+                    # yet (no snapshot, no locks): an operator's idle timeout must not end it.
+                    "idle_in_transaction_session_timeout": "0",
+                    "application_name": f"ilpnode ledger writer pid {os.getpid()}",
+                },
             ),
             clock=clock,
         )

@@ -3,15 +3,18 @@
 `pg_ledger` explains the lock / read / decide / write steps and why they are safe across
 processes; `pg_ledger_writer` groups many calls into one transaction. This module holds the
 steps themselves: load the slice of the ledger a batch can touch into a seeded engine, let the
-engine decide, and write back what it journaled, in three statements whatever the batch size.
+engine decide, and say what to write. The reads run here; the write is returned as SQL text
+(`Decided.write`, the values inlined as numeric literals: every value is an int we made), which
+the writer sends in one round trip together with COMMIT.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any, Final, Protocol
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import asyncpg
 
@@ -32,6 +35,7 @@ from ilpnode.storage.ledger_rows import account_from_row, transfer_from_row
 from ilpnode.storage.pg_ledger_sql import (
     _ACCOUNT_ROW,
     _EXPIRY_ROW,
+    _PG_CHECK_UNEXPIRED,
     _PG_DUE,
     _PG_INSERT_ACCOUNTS,
     _PG_LOCK_ACCOUNTS,
@@ -40,17 +44,27 @@ from ilpnode.storage.pg_ledger_sql import (
     _PG_READ_TRANSFERS,
     _PG_WRITE_EXPIRIES,
     _PG_WRITE_TRANSFERS,
-    _PG_WRITE_TRANSFERS_CHECKED,
     _TRANSFER_ROW,
     _Columns,
     _Positional,
 )
 
-__all__ = ["apply_calls", "create_accounts", "expire_due_chunk"]
+__all__ = ["Decided", "apply_calls", "create_accounts", "expire_due_chunk"]
 
 # Arbitrary but fixed: identifies the expiry sweep among advisory locks.
 SWEEP_LOCK_ID: Final = 0x696C_706E_7377  # "ilpnsw"
 _RESOLVES = TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class Decided(Generic[_T]):
+    """What a transaction decided: the callers' answer, and the statements that make it so
+    ("" when nothing is to be written), to run before COMMIT."""
+
+    value: _T
+    write: str
 
 
 class TransferCall(Protocol):
@@ -62,8 +76,11 @@ class TransferCall(Protocol):
 
 async def apply_calls(
     connection: asyncpg.Connection, calls: Sequence[TransferCall], *, clock: Clock
-) -> list[list[CreateTransferResult]]:
-    """Decide and write several calls' transfers in the open transaction; results per call."""
+) -> Decided[list[list[CreateTransferResult]]]:
+    """Decide several calls' transfers in the open transaction: results per call, and the
+    write. The write first checks that no pending transfer it resolves expired while the read
+    waited for the locks (`ledger_check_unexpired`, migration 0006: SQLSTATE IL001, the whole
+    transaction fails and is run again)."""
     batch = [transfer for call in calls for transfer in call.transfers]
     account_ids = _unique(
         account_id
@@ -88,22 +105,18 @@ async def apply_calls(
         results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
     except (AssertionError, ValueError):
         # The read predates the locks: a transfer resolved meanwhile can contradict the
-        # balances, which the engine checks. Nothing is written yet; read again below.
-        results = None
-    if results is not None and await _write(connection, engine, checked=True):
-        return results
-    # Read again, now under the locks we hold: this read is current.
-    rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
-    engine = _seeded(locked, rows)
-    results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
-    await _write(connection, engine)
-    return results
+        # balances, which the engine checks. Nothing is written yet: read again, now under the
+        # locks we hold, so that this read is current.
+        rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
+        engine = _seeded(locked, rows)
+        results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
+    return Decided(results, _write(engine, checked=True))
 
 
 async def create_accounts(
     connection: asyncpg.Connection, accounts: Sequence[Account], *, clock: Clock
-) -> list[CreateAccountResult]:
-    """Decide and insert accounts in the open transaction."""
+) -> Decided[list[CreateAccountResult]]:
+    """Decide accounts in the open transaction: their results and their insert."""
     ids = _unique(account.id for account in accounts)
     rows = await _fetch(connection, _PG_READ_ACCOUNTS, {"ids": ids})
     engine = seeded_engine(
@@ -114,33 +127,30 @@ async def create_accounts(
     )
     results = engine.create_accounts(accounts, now=clock.now_ns())
     created = [entry for entry in engine.drain_journal() if isinstance(entry, Account)]
-    if created:
-        await connection.execute(
-            _PG_INSERT_ACCOUNTS.sql, *_PG_INSERT_ACCOUNTS.args(_columns(created, _ACCOUNT_ROW))
-        )
-    return results
+    if not created:
+        return Decided(results, "")
+    return Decided(results, _PG_INSERT_ACCOUNTS.literal(_columns(created, _ACCOUNT_ROW)))
 
 
 async def expire_due_chunk(
     connection: asyncpg.Connection, *, limit: int, clock: Clock
-) -> tuple[list[int], int]:
+) -> Decided[tuple[list[int], int]]:
     """Expire up to `limit` pending transfers due now: (the due ids, how many expired).
 
     One process sweeps at a time: while another holds the sweep lock this does nothing (that
     one expires what is due). Correct without the lock too, only wasteful.
     """
     if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", SWEEP_LOCK_ID):
-        return [], 0
+        return Decided(([], 0), "")
     now = clock.now_ns()
     due: list[int] = [
         int(row["pending_id"]) for row in await connection.fetch(_PG_DUE.sql, now, limit)
     ]
     if not due:
-        return due, 0
+        return Decided((due, 0), "")
     engine = await _load(connection, [], due, due)
     expired = engine.expire_pending(now=clock.now_ns())
-    await _write(connection, engine)
-    return due, len(expired)
+    return Decided((due, len(expired)), _write(engine, checked=False))
 
 
 async def _load(
@@ -175,18 +185,17 @@ def _seeded(locked: list[SimpleNamespace], rows: list[SimpleNamespace]) -> Ledge
     )
 
 
-async def _write(
-    connection: asyncpg.Connection, engine: LedgerEngine, *, checked: bool = False
-) -> bool:
-    """Write what the engine journaled (transfers or expiries) and the new balances.
+def _write(engine: LedgerEngine, *, checked: bool) -> str:
+    """The statements that write what the engine journaled (transfers or expiries) and the new
+    balances; "" for nothing.
 
-    `checked`: the transfers were read before the locks were granted (`_LOCK_AND_READ`); if a
-    pending transfer the batch resolves expired meanwhile, nothing is written and this returns
-    False (a post or void meanwhile fails the write on the unique index instead).
+    `checked`: the transfers were read before the locks were granted (`_LOCK_AND_READ`): first
+    check that no pending transfer the batch resolves expired meanwhile (a post or void
+    meanwhile fails the write on the unique index instead).
     """
     entries = engine.drain_journal()
     if not entries:
-        return True
+        return ""
     touched: dict[AccountId, int] = {}  # account -> timestamp of its last event
     for entry in entries:
         if isinstance(entry, Transfer):
@@ -211,17 +220,13 @@ async def _write(
         values.update(_columns(transfers, _TRANSFER_ROW))
         # NULL, not 0: the partial unique index on pending_id must skip plain transfers.
         values["pending_id"] = [pending_id or None for pending_id in values["pending_id"]]
-        if not checked:
-            await connection.execute(_PG_WRITE_TRANSFERS.sql, *_PG_WRITE_TRANSFERS.args(values))
-            return True
-        values["resolved_ids"] = [t.pending_id for t in transfers if t.flags & _RESOLVES]
-        statement = _PG_WRITE_TRANSFERS_CHECKED
-        updated = await connection.fetch(statement.sql, *statement.args(values))
-        return len(updated) == len(accounts)
-    else:
-        values.update(_columns(expiries, _EXPIRY_ROW))
-        await connection.execute(_PG_WRITE_EXPIRIES.sql, *_PG_WRITE_EXPIRIES.args(values))
-    return True
+        write = _PG_WRITE_TRANSFERS.literal(values)
+        resolved = [t.pending_id for t in transfers if t.flags & _RESOLVES]
+        if checked and resolved:
+            return f"{_PG_CHECK_UNEXPIRED.literal({'ids': resolved})}; {write}"
+        return write
+    values.update(_columns(expiries, _EXPIRY_ROW))
+    return _PG_WRITE_EXPIRIES.literal(values)
 
 
 async def _fetch(

@@ -112,7 +112,7 @@ _READ_TRANSFERS = _query(
 # less while the locks are held). Its snapshot is taken when it starts, before it waits for the
 # locks, so a transfer written by the lock's previous holder may be missing from what it reads:
 # the batch's write then fails on a unique index (a new id, a second post/void) and is retried,
-# or finds the expiry it missed (`_WRITE_TRANSFERS_CHECKED`). The locked rows themselves are
+# or finds the expiry it missed (`_CHECK_UNEXPIRED`). The locked rows themselves are
 # returned as they are once locked, so the balances are always current. Rows of both kinds
 # come in one shape: `kind` 'a' (an account) or 't' (a transfer), the other's columns NULL.
 _LOCK_AND_READ = _query(
@@ -206,9 +206,7 @@ def _binds(columns: _Columns, prefix: str = "") -> dict[str, TypeEngine[Any]]:
     return {prefix + name: array for name, (array, _) in columns.items()}
 
 
-def _insert(
-    table: str, columns: _Columns, constants: dict[str, str] | None = None, where: str = "TRUE"
-) -> str:
+def _insert(table: str, columns: _Columns, constants: dict[str, str] | None = None) -> str:
     """INSERT INTO table (columns…, seq, constants…) from one array per column."""
     constants = constants or {}
     names = [f'"{name}"' for name in columns]
@@ -217,8 +215,7 @@ def _insert(
     aliases = ", ".join([*names, "ord"])
     return (
         f"INSERT INTO {table} ({targets}) SELECT {values} "
-        f"FROM unnest({_unnest(columns)}) WITH ORDINALITY AS u({aliases}) WHERE {where} "
-        "ORDER BY u.ord"
+        f"FROM unnest({_unnest(columns)}) WITH ORDINALITY AS u({aliases}) ORDER BY u.ord"
     )
 
 
@@ -245,20 +242,10 @@ _INSERT_ACCOUNTS = _statement(
     ),
     **_binds(_ACCOUNT_ROW),
 )
-# The write of a batch whose transfers were read before its locks were granted (see
-# `_LOCK_AND_READ`): it writes nothing, and returns no row, if one of the pending transfers the
-# batch resolves has meanwhile expired. A post/void meanwhile needs no check: the unique index
-# on pending_id refuses the second one.
-_STALE = """stale AS (
-    SELECT 1 FROM ledger_expiries WHERE pending_id = ANY(CAST(:resolved_ids AS NUMERIC[])) LIMIT 1
-)"""
-_FRESH = "NOT EXISTS (SELECT 1 FROM stale)"
-_WRITE_TRANSFERS_CHECKED = _statement(
-    f"WITH {_STALE}, inserted AS ({_insert('ledger_transfers', _TRANSFER_ROW, where=_FRESH)}) "
-    f"{_UPDATE_BALANCES} AND {_FRESH} RETURNING a.id",
-    **_binds(_TRANSFER_ROW),
-    **_binds(_BALANCE_ROW, "b_"),
-    resolved_ids=_IDS,
+# Raises (SQLSTATE IL001) if one of these pending transfers has expired (migration 0006).
+_CHECK_UNEXPIRED = _statement(
+    "SELECT ledger_check_unexpired(CAST(:ids AS NUMERIC[]))",
+    ids=_IDS,
 )
 _WRITE_TRANSFERS = _statement(
     f"WITH inserted AS ({_insert('ledger_transfers', _TRANSFER_ROW)}) {_UPDATE_BALANCES}",
@@ -311,11 +298,26 @@ class _Positional(NamedTuple):
     names: tuple[str, ...]
     numeric_arrays: frozenset[str]
 
+    def literal(self, values: Mapping[str, object]) -> str:
+        """The statement with its values inlined: to send with others in one round trip (the
+        simple query protocol takes no parameters). Only for values we made: ints, None and
+        lists of them, which render as numeric literals and never as anything else."""
+        return re.sub(r"\$(\d+)", lambda m: _literal(values[self.names[int(m[1]) - 1]]), self.sql)
+
     def args(self, values: Mapping[str, object]) -> list[object]:
         return [
             _array_literal(values[name]) if name in self.numeric_arrays else values[name]
             for name in self.names
         ]
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return f"'{_array_literal(value)}'"
+    if value is None:
+        return "NULL"
+    assert isinstance(value, int), value
+    return str(int(value))
 
 
 def _array_literal(values: object) -> str:
@@ -346,7 +348,7 @@ def _positional(statement: TextClause | TextualSelect) -> _Positional:
 
 _PG_LOCK_ACCOUNTS = _positional(_LOCK_ACCOUNTS)
 _PG_LOCK_AND_READ = _positional(_LOCK_AND_READ)
-_PG_WRITE_TRANSFERS_CHECKED = _positional(_WRITE_TRANSFERS_CHECKED)
+_PG_CHECK_UNEXPIRED = _positional(_CHECK_UNEXPIRED)
 _PG_READ_ACCOUNTS = _positional(_READ_ACCOUNTS)
 _PG_READ_TRANSFERS = _positional(_READ_TRANSFERS)
 _PG_INSERT_ACCOUNTS = _positional(_INSERT_ACCOUNTS)

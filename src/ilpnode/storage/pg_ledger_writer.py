@@ -64,7 +64,7 @@ from typing import Final, Generic, TypeVar
 import asyncpg
 
 from ilpnode.ledger import Clock, CreateTransferResult, Transfer
-from ilpnode.storage.pg_ledger_apply import apply_calls
+from ilpnode.storage.pg_ledger_apply import Decided, apply_calls
 
 __all__ = [
     "ATTEMPTS_MAX",
@@ -83,20 +83,19 @@ BATCH_TRANSFERS_MAX: Final = 2_000
 RECONNECT_INTERVAL_SECONDS: Final = 0.5
 """While the database is unreachable, at most one connect attempt per this interval."""
 
-# unique_violation, serialization_failure, deadlock_detected: a race lost, safe to re-run.
-RETRYABLE_SQLSTATES: Final = frozenset({"23505", "40001", "40P01"})
+# unique_violation, serialization_failure, deadlock_detected, and IL001 (an expiry the batch's
+# read missed: migration 0006): a race lost, safe to re-run.
+RETRYABLE_SQLSTATES: Final = frozenset({"23505", "40001", "40P01", "IL001"})
 
+# The writer's connection is always in a transaction (see the module docstring).
 _BEGIN: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
-# One round trip (the simple query protocol takes several statements): a batch of reservations
-# and voids only commits without waiting for the WAL flush (see the module docstring).
-_BEGIN_UNFLUSHED: Final = f"{_BEGIN}; SET LOCAL synchronous_commit TO OFF"
 # Connection exception, operator intervention (shutdown, restart, cancelled statement).
 _CONNECTION_CLASSES: Final = ("08", "57")
 
 _T = TypeVar("_T")
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
-Job = Callable[[asyncpg.Connection], Awaitable[_T]]
-Apply = Callable[..., Awaitable[list[list[CreateTransferResult]]]]
+Job = Callable[[asyncpg.Connection], Awaitable[Decided[_T]]]
+Apply = Callable[..., Awaitable[Decided[list[list[CreateTransferResult]]]]]
 """`apply_calls`'s shape: (connection, calls, *, clock) -> results per call."""
 
 
@@ -107,6 +106,10 @@ def _is_connection_state(error: BaseException) -> bool:
     return isinstance(error, asyncpg.PostgresError) and str(error.sqlstate).startswith(
         _CONNECTION_CLASSES
     )
+
+
+def _is_connection_failure(error: Exception) -> bool:
+    return isinstance(error, _CONNECTION_ERRORS) or _is_connection_state(error)
 
 
 def _is_race(error: Exception) -> bool:
@@ -263,10 +266,13 @@ class LedgerWriter:
             _fail(call.future, outcome.error)
 
     async def _attempt(self, work: Job[_T], *, durable: bool = True) -> _Outcome[_T]:
-        """Run `work` in a transaction, again while it loses races: its result or its error.
+        """Run `work` in the open transaction and commit what it decided; again while it loses
+        races: its result or its error.
 
-        A connection found dead at BEGIN (the server restarted while it was idle) is replaced
-        once: nothing had been sent, so nothing can have happened.
+        `work` only reads (taking locks); what it decided to write goes in one round trip with
+        COMMIT and the next transaction's BEGIN. So a connection that fails during `work` (the
+        server restarted while it was idle) wrote nothing, and the work is run again once on a
+        new connection; one that fails during that last round trip leaves the outcome unknown.
         """
         failure: Exception | None = None
         fresh_connection_tried = False
@@ -276,25 +282,28 @@ class LedgerWriter:
             connection = await self._connection_or_none()
             if connection is None:
                 return _Outcome(error=DatabaseUnavailable("the ledger database is unreachable"))
+            decided: Decided[_T] | None = None
             try:
-                await connection.execute(_BEGIN if durable else _BEGIN_UNFLUSHED)
-            except Exception as error:  # the connection is unusable, whatever the error says
-                failure = _unavailable(error)
-            if failure is not None:
-                await self._drop_connection()
-                if fresh_connection_tried:
-                    return _Outcome(error=failure)
-                fresh_connection_tried, failure = True, None
-                attempt_number -= 1
-                continue
-            try:
-                result = await work(connection)
-                await connection.execute("COMMIT")
+                decided = await work(connection)
             except Exception as error:
                 failure = error
-            if failure is None:
-                self.commits += 1
-                return _Outcome(value=result)
+            if decided is None:
+                assert failure is not None
+                if _is_connection_failure(failure) and not fresh_connection_tried:
+                    await self._drop_connection()
+                    fresh_connection_tried, failure = True, None
+                    attempt_number -= 1
+                    continue
+            else:
+                unflushed = "" if durable else "SET LOCAL synchronous_commit TO OFF; "
+                write = f"{decided.write}; " if decided.write else ""
+                try:
+                    await connection.execute(f"{write}{unflushed}COMMIT; {_BEGIN}")
+                except Exception as error:
+                    failure = error
+                if failure is None:
+                    self.commits += 1
+                    return _Outcome(value=decided.value)
             failure = await self._after_failure(connection, failure)
             if not (_is_race(failure) and attempt_number < ATTEMPTS_MAX):
                 return _Outcome(error=failure)
@@ -304,13 +313,14 @@ class LedgerWriter:
         raise AssertionError("unreachable: the last attempt returns")
 
     async def _after_failure(self, connection: asyncpg.Connection, failure: Exception) -> Exception:
-        """Roll back (or drop a broken connection); the error as callers should see it."""
-        if isinstance(failure, _CONNECTION_ERRORS) or _is_connection_state(failure):
+        """Roll back and begin again (or drop a broken connection); the error as callers
+        should see it."""
+        if _is_connection_failure(failure):
             await self._drop_connection()
             return _unavailable(failure)
         try:
-            await connection.execute("ROLLBACK")
-        except _CONNECTION_ERRORS as error:
+            await connection.execute(f"ROLLBACK; {_BEGIN}")
+        except Exception as error:  # the connection is unusable, whatever the error says
             await self._drop_connection()
             return _unavailable(error)
         return failure
@@ -322,8 +332,10 @@ class LedgerWriter:
         if time.monotonic() - self._last_connect_failure < RECONNECT_INTERVAL_SECONDS:
             return None
         try:
-            self._connection = await self._connect()
-        except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+            connection = await self._connect()
+            await connection.execute(_BEGIN)
+            self._connection = connection
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
             self._last_connect_failure = time.monotonic()
             logger.warning("the ledger cannot reach its database: %s", error)
             return None

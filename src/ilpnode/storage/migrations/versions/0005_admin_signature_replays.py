@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004_peer_auto_peered
-Create Date: 2026-12-16
+Create Date: 2026-12-06
 
 A signed Admin API request accepted by one node process must be a replay on every other, so the
 digests of accepted signatures live in the database (`ilpnode.storage.replay_guard`) instead of

@@ -43,7 +43,9 @@ Failures, by kind:
   safe), the connection is dropped, and the next batch connects again. While the server cannot
   be reached, each batch fails after one connect attempt, at most one attempt per
   `RECONNECT_INTERVAL_SECONDS` (the calls in between fail at once): the node fails closed and
-  recovers by itself.
+  recovers by itself. The error is `DatabaseUnavailable`, a `LedgerUnavailable`: callers reject
+  or answer 503 without a traceback. An outage is two log lines: a warning when the connection
+  is lost or cannot be opened, and when a connection succeeds again, how long it took.
 - A caller cancelled while it waits: its call still commits if its batch already started (a
   reservation then simply expires; a post is booked).
 
@@ -63,7 +65,7 @@ from typing import Final, Generic, TypeVar
 
 import asyncpg
 
-from ilpnode.ledger import Clock, CreateTransferResult, Transfer
+from ilpnode.ledger import Clock, CreateTransferResult, LedgerUnavailable, Transfer
 from ilpnode.storage.pg_ledger_apply import apply_calls
 
 __all__ = [
@@ -113,15 +115,19 @@ def _is_race(error: Exception) -> bool:
     return isinstance(error, asyncpg.PostgresError) and error.sqlstate in RETRYABLE_SQLSTATES
 
 
-def _unavailable(error: BaseException) -> DatabaseUnavailable:
+def _unavailable(error: BaseException, *, committing: bool = False) -> DatabaseUnavailable:
     if isinstance(error, DatabaseUnavailable):
         return error
+    if committing:
+        return DatabaseUnavailable(
+            f"the ledger database connection failed during COMMIT: {error}", outcome_unknown=True
+        )
     return DatabaseUnavailable(f"the ledger database connection failed: {error}")
 
 
-class DatabaseUnavailable(ConnectionError):
+class DatabaseUnavailable(LedgerUnavailable, ConnectionError):
     """The ledger's database connection failed or cannot be opened; the call did not run
-    (or, if the connection broke during COMMIT, its outcome is unknown)."""
+    (or, if the connection broke during COMMIT, its outcome is unknown: `outcome_unknown`)."""
 
 
 @dataclass(slots=True)
@@ -168,6 +174,8 @@ class LedgerWriter:
         self._wake = asyncio.Event()
         self._connection: asyncpg.Connection | None = None
         self._last_connect_failure = -float("inf")
+        self._unreachable_since: float | None = None
+        """When the current outage began (the first failure since the last good connect)."""
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
@@ -287,15 +295,17 @@ class LedgerWriter:
                 fresh_connection_tried, failure = True, None
                 attempt_number -= 1
                 continue
+            committing = False
             try:
                 result = await work(connection)
+                committing = True
                 await connection.execute("COMMIT")
             except Exception as error:
                 failure = error
             if failure is None:
                 self.commits += 1
                 return _Outcome(value=result)
-            failure = await self._after_failure(connection, failure)
+            failure = await self._after_failure(connection, failure, committing=committing)
             if not (_is_race(failure) and attempt_number < ATTEMPTS_MAX):
                 return _Outcome(error=failure)
             sqlstate = getattr(failure, "sqlstate", None)
@@ -303,16 +313,24 @@ class LedgerWriter:
             failure = None
         raise AssertionError("unreachable: the last attempt returns")
 
-    async def _after_failure(self, connection: asyncpg.Connection, failure: Exception) -> Exception:
-        """Roll back (or drop a broken connection); the error as callers should see it."""
+    async def _after_failure(
+        self, connection: asyncpg.Connection, failure: Exception, *, committing: bool
+    ) -> Exception:
+        """Roll back (or drop a broken connection); the error as callers should see it (a
+        connection lost during COMMIT leaves the outcome unknown)."""
         if isinstance(failure, _CONNECTION_ERRORS) or _is_connection_state(failure):
+            self._lost(failure)
             await self._drop_connection()
-            return _unavailable(failure)
+            return _unavailable(failure, committing=committing)
+        lost: Exception | None = None
         try:
             await connection.execute("ROLLBACK")
         except _CONNECTION_ERRORS as error:
+            lost = error
+        if lost is not None:
+            self._lost(lost)
             await self._drop_connection()
-            return _unavailable(error)
+            return _unavailable(lost)
         return failure
 
     async def _connection_or_none(self) -> asyncpg.Connection | None:
@@ -321,13 +339,35 @@ class LedgerWriter:
             return connection
         if time.monotonic() - self._last_connect_failure < RECONNECT_INTERVAL_SECONDS:
             return None
+        failure: Exception | None = None
         try:
             self._connection = await self._connect()
         except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+            failure = error
+        if failure is not None:
             self._last_connect_failure = time.monotonic()
-            logger.warning("the ledger cannot reach its database: %s", error)
+            self._lost(failure)
             return None
+        if self._unreachable_since is not None:
+            logger.info(
+                "the ledger reached its database again after %.1f s",
+                time.monotonic() - self._unreachable_since,
+            )
+            self._unreachable_since = None
         return self._connection
+
+    def _lost(self, error: BaseException) -> None:
+        """Note a failed or lost connection; only the first of an outage is logged."""
+        if self._unreachable_since is not None:
+            logger.debug("the ledger still cannot reach its database: %s", error)
+            return
+        self._unreachable_since = time.monotonic()
+        logger.warning(
+            "the ledger lost its database (%s): failing its calls (packets are rejected T00)"
+            " and reconnecting every %.1f s",
+            str(error) or type(error).__name__,
+            RECONNECT_INTERVAL_SECONDS,
+        )
 
     async def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None

@@ -5,6 +5,7 @@ No I/O, no clock, no logging: time is an argument (`now`, ns since the Unix epoc
 """
 
 from ilpnode.ledger.engine import JournalError, LedgerEngine, LedgerSnapshot
+from ilpnode.ledger.errors import LedgerUnavailable
 from ilpnode.ledger.invariants import check_invariants
 from ilpnode.ledger.limits import credits_exceed_debits, debits_exceed_credits, exceeds_limit
 from ilpnode.ledger.memory import MemoryLedger
@@ -51,6 +52,7 @@ __all__ = [
     "Ledger",
     "LedgerEngine",
     "LedgerSnapshot",
+    "LedgerUnavailable",
     "MemoryLedger",
     "Transfer",
     "TransferFlags",

@@ -91,6 +91,10 @@ from ilpnode.ledger import (
     Transfer,
     TransferId,
 )
+
+# From its own module, not the package: mypyc (compiling this module) refers to a base class
+# through the module that defines it, and declares only the modules imported by name.
+from ilpnode.ledger.errors import LedgerUnavailable
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger_log import CompactionSkipped, LedgerLog, ledger_log_path
 from ilpnode.storage.ledger_rebuild import LedgerCorruptionError, encode_snapshot, rebuild_engine
@@ -122,7 +126,7 @@ FRAMES_IN_FLIGHT_MAX = 64
 # An ordinary class even when compiled: mypyc's native classes cannot subclass built-in
 # exceptions.
 @mypyc_attr(native_class=False)
-class LedgerUnavailableError(RuntimeError):
+class LedgerUnavailableError(LedgerUnavailable, RuntimeError):
     """A commit failed; the ledger refuses work until it has rebuilt itself from the database."""
 
 
@@ -408,7 +412,7 @@ class EmbeddedLedger:
         if self._durable >= target:
             return
         if self._failure is not None:
-            raise LedgerUnavailableError(f"commit failed: {self._failure!r}")
+            raise LedgerUnavailableError(f"commit failed: {self._failure!r}", outcome_unknown=True)
         future: asyncio.Future[None] = self._running_loop().create_future()
         self._waiters.append((target, future))
         self._schedule_pump()  # deferred entries may be all that is left to commit
@@ -517,7 +521,9 @@ class EmbeddedLedger:
         while self._waiters:
             _, future = self._waiters.popleft()
             if not future.done():
-                future.set_exception(LedgerUnavailableError(f"commit failed: {error!r}"))
+                future.set_exception(
+                    LedgerUnavailableError(f"commit failed: {error!r}", outcome_unknown=True)
+                )
         if not self._closing:
             self._tasks.append(asyncio.create_task(self._recover(), name="ledger-recovery"))
 

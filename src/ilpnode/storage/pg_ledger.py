@@ -100,6 +100,7 @@ from typing import Any, Final
 
 import asyncpg
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.selectable import TextualSelect
 
 from ilpnode.ledger import (
@@ -108,6 +109,7 @@ from ilpnode.ledger import (
     Clock,
     CreateAccountResult,
     CreateTransferResult,
+    LedgerUnavailable,
     Transfer,
     TransferId,
 )
@@ -284,8 +286,10 @@ class PostgresLedger:
             previous = due
 
     async def _sweep_forever(self, interval_seconds: float) -> None:
+        failures = 0  # in a row: while the database is away, only the first is a warning
         while True:
             delay = interval_seconds
+            failure: Exception | None = None
             try:
                 async with self._database.engine.connect() as connection:
                     connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -295,9 +299,28 @@ class PostgresLedger:
                 delay = min(max(delay, SWEEP_INTERVAL_SECONDS_MIN), interval_seconds)
                 await asyncio.sleep(delay)
                 await self.expire_due()
-            except Exception:  # a database fault: log it, keep the sweeper alive
-                logger.exception("ledger sweep failed; retrying in %.1f s", interval_seconds)
-                await asyncio.sleep(interval_seconds)
+            except Exception as error:  # a database fault: log it, keep the sweeper alive
+                failure = error
+            if failure is None:
+                if failures:
+                    logger.info("ledger sweep works again after %d failed rounds", failures)
+                failures = 0
+                continue
+            failures += 1
+            if not _unreachable(failure):
+                logger.error(
+                    "ledger sweep failed; retrying in %.1f s",
+                    interval_seconds,
+                    exc_info=failure,
+                )
+            elif failures == 1:
+                logger.warning(
+                    "ledger sweep failed, its database is unreachable (%s); retrying every %.1f s",
+                    str(failure) or type(failure).__name__,
+                    interval_seconds,
+                )
+            failure = None  # its traceback holds this frame
+            await asyncio.sleep(interval_seconds)
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -309,6 +332,17 @@ class PostgresLedger:
         async with self._database.engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             return list((await connection.execute(query, {"ids": ids})).all())
+
+
+def _unreachable(error: Exception) -> bool:
+    """Whether `error` says the database cannot be reached (refused, lost, shutting down or
+    starting up), rather than something a retry will not mend."""
+    if isinstance(error, LedgerUnavailable | OSError | TimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+        return error.connection_invalidated or sqlstate.startswith(("08", "57"))
+    return False
 
 
 def _unique(values: Iterable[int]) -> list[int]:

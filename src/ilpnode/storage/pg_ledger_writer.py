@@ -43,7 +43,9 @@ Failures, by kind:
   safe), the connection is dropped, and the next batch connects again. While the server cannot
   be reached, each batch fails after one connect attempt, at most one attempt per
   `RECONNECT_INTERVAL_SECONDS` (the calls in between fail at once): the node fails closed and
-  recovers by itself.
+  recovers by itself. The error is `DatabaseUnavailable`, a `LedgerUnavailable`: callers reject
+  or answer 503 without a traceback. An outage is two log lines: a warning when the connection
+  is lost or cannot be opened, and when a connection succeeds again, how long it took.
 - A caller cancelled while it waits: its call still commits if its batch already started (a
   reservation then simply expires; a post is booked).
 
@@ -63,7 +65,7 @@ from typing import Final, Generic, TypeVar
 
 import asyncpg
 
-from ilpnode.ledger import Clock, CreateTransferResult, Transfer
+from ilpnode.ledger import Clock, CreateTransferResult, LedgerUnavailable, Transfer
 from ilpnode.storage.pg_ledger_apply import Decided, apply_calls
 
 __all__ = [
@@ -116,15 +118,19 @@ def _is_race(error: Exception) -> bool:
     return isinstance(error, asyncpg.PostgresError) and error.sqlstate in RETRYABLE_SQLSTATES
 
 
-def _unavailable(error: BaseException) -> DatabaseUnavailable:
+def _unavailable(error: BaseException, *, committing: bool = False) -> DatabaseUnavailable:
     if isinstance(error, DatabaseUnavailable):
         return error
+    if committing:
+        return DatabaseUnavailable(
+            f"the ledger database connection failed during COMMIT: {error}", outcome_unknown=True
+        )
     return DatabaseUnavailable(f"the ledger database connection failed: {error}")
 
 
-class DatabaseUnavailable(ConnectionError):
+class DatabaseUnavailable(LedgerUnavailable, ConnectionError):
     """The ledger's database connection failed or cannot be opened; the call did not run
-    (or, if the connection broke during COMMIT, its outcome is unknown)."""
+    (or, if the connection broke during COMMIT, its outcome is unknown: `outcome_unknown`)."""
 
 
 @dataclass(slots=True)
@@ -171,6 +177,8 @@ class LedgerWriter:
         self._wake = asyncio.Event()
         self._connection: asyncpg.Connection | None = None
         self._last_connect_failure = -float("inf")
+        self._unreachable_since: float | None = None
+        """When the current outage began (the first failure since the last good connect)."""
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
@@ -283,6 +291,7 @@ class LedgerWriter:
             if connection is None:
                 return _Outcome(error=DatabaseUnavailable("the ledger database is unreachable"))
             decided: Decided[_T] | None = None
+            committing = False
             try:
                 decided = await work(connection)
             except Exception as error:
@@ -297,6 +306,7 @@ class LedgerWriter:
             else:
                 unflushed = "" if durable else "SET LOCAL synchronous_commit TO OFF; "
                 write = f"{decided.write}; " if decided.write else ""
+                committing = True
                 try:
                     await connection.execute(f"{write}{unflushed}COMMIT; {_BEGIN}")
                 except Exception as error:
@@ -304,7 +314,7 @@ class LedgerWriter:
                 if failure is None:
                     self.commits += 1
                     return _Outcome(value=decided.value)
-            failure = await self._after_failure(connection, failure)
+            failure = await self._after_failure(connection, failure, committing=committing)
             if not (_is_race(failure) and attempt_number < ATTEMPTS_MAX):
                 return _Outcome(error=failure)
             sqlstate = getattr(failure, "sqlstate", None)
@@ -312,17 +322,24 @@ class LedgerWriter:
             failure = None
         raise AssertionError("unreachable: the last attempt returns")
 
-    async def _after_failure(self, connection: asyncpg.Connection, failure: Exception) -> Exception:
+    async def _after_failure(
+        self, connection: asyncpg.Connection, failure: Exception, *, committing: bool
+    ) -> Exception:
         """Roll back and begin again (or drop a broken connection); the error as callers
-        should see it."""
+        should see it (a connection lost during COMMIT leaves the outcome unknown)."""
         if _is_connection_failure(failure):
+            self._lost(failure)
             await self._drop_connection()
-            return _unavailable(failure)
+            return _unavailable(failure, committing=committing)
+        lost: Exception | None = None
         try:
             await connection.execute(f"ROLLBACK; {_BEGIN}")
         except Exception as error:  # the connection is unusable, whatever the error says
+            lost = error
+        if lost is not None:
+            self._lost(lost)
             await self._drop_connection()
-            return _unavailable(error)
+            return _unavailable(lost)
         return failure
 
     async def _connection_or_none(self) -> asyncpg.Connection | None:
@@ -331,15 +348,37 @@ class LedgerWriter:
             return connection
         if time.monotonic() - self._last_connect_failure < RECONNECT_INTERVAL_SECONDS:
             return None
+        failure: Exception | None = None
         try:
             connection = await self._connect()
             await connection.execute(_BEGIN)
             self._connection = connection
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
+            failure = error
+        if failure is not None:
             self._last_connect_failure = time.monotonic()
-            logger.warning("the ledger cannot reach its database: %s", error)
+            self._lost(failure)
             return None
+        if self._unreachable_since is not None:
+            logger.info(
+                "the ledger reached its database again after %.1f s",
+                time.monotonic() - self._unreachable_since,
+            )
+            self._unreachable_since = None
         return self._connection
+
+    def _lost(self, error: BaseException) -> None:
+        """Note a failed or lost connection; only the first of an outage is logged."""
+        if self._unreachable_since is not None:
+            logger.debug("the ledger still cannot reach its database: %s", error)
+            return
+        self._unreachable_since = time.monotonic()
+        logger.warning(
+            "the ledger lost its database (%s): failing its calls (packets are rejected T00)"
+            " and reconnecting every %.1f s",
+            str(error) or type(error).__name__,
+            RECONNECT_INTERVAL_SECONDS,
+        )
 
     async def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None

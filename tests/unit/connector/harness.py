@@ -110,8 +110,11 @@ async def make_world(
     liquidity: int = 1_000,
     alice_max: int | None = 500,
     suspend: bool = False,
+    packet_ledger: Callable[[MemoryLedger], object] | None = None,
 ) -> World:
-    """`suspend`: the next hop and the ledger answer after a turn of the event loop."""
+    """`suspend`: the next hop and the ledger answer after a turn of the event loop.
+    `packet_ledger`: what the connector's packet accounting uses, made from the world's ledger
+    (a wrapper that injects faults, say)."""
     clock = Clock()
     ledger = MemoryLedger(clock=clock)
     liquidity_service = LiquidityService(ledger=ledger)
@@ -157,7 +160,11 @@ async def make_world(
         directory=directory,
         rates=ExchangeRates(static=rates or {}, source=None, lifetime_ms=1000, clock=clock),
         accounting=PacketAccounting(
-            ledger=SuspendingLedger(ledger) if suspend else ledger  # type: ignore[arg-type]
+            ledger=packet_ledger(ledger)  # type: ignore[arg-type]
+            if packet_ledger is not None
+            else SuspendingLedger(ledger)
+            if suspend
+            else ledger
         ),
         client=hop,
         clock=clock,

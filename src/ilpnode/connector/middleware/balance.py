@@ -13,6 +13,15 @@ Theory of operation (two-phase, DESIGN §3; STYLE rule 11):
    voids, even a cancellation: a reservation never leaks. If the process dies, the
    reservation's timeout (longer than the packet's life) releases it.
 
+The ledger unavailable (`LedgerUnavailable`: its database went away): the reservation fails and
+the packet is rejected T00 (by the error handler, quietly). A fulfilled packet whose *post* fails
+so is rejected T00 with a warning (the next hop fulfilled it, nothing was booked); its
+reservation is voided, or expires if the void fails too. If the post failed while committing,
+its outcome is unknown, and the void tells: AlreadyPosted means the money moved, so the packet
+is fulfilled after all. If the void cannot tell (the ledger is still away), the packet is
+rejected T00 and the warning names the reservation: had that post been committed, the sender
+paid for a rejected packet (docs/operations.md, "When PostgreSQL restarts").
+
 A packet of amount 0 moves no money and is forwarded without a reservation (Rafiki); so is an
 echo response sent back through the peer it came from (its debit and credit would cancel out).
 Their Fulfills are checked against the condition all the same (F05).
@@ -26,6 +35,7 @@ from ilpnode.connector.errors import IlpError, WrongCondition, ilp_error_for_tra
 from ilpnode.connector.middleware.expiry import packet_expiry_ms
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Fulfill, IlpErrorCode, Prepare, fulfillment_matches
+from ilpnode.ledger import LedgerUnavailable
 from ilpnode.services.accounting import (
     PacketAccounting,
     PacketTransfer,
@@ -67,15 +77,42 @@ class Balance:
         # that awaits inside a handler leaves its exception as the thread's current one
         # (docs/operations.md, "Compiled code and exceptions"). Any failure still voids.
         failure: BaseException | None = None
+        fulfill: Fulfill | None = None
         try:
             reply = _checked(await self._next(prepare, context), prepare)
             if isinstance(reply, Fulfill):
+                fulfill = reply
                 if await self._posted(reserved, context):
                     return reply
                 raise IlpError("unexpected internal error", code=IlpErrorCode.T00_INTERNAL_ERROR)
         except BaseException as error:  # a timeout, a cancellation, a bug: the money goes back
             failure = error
-        voided = await reserved.void()
+        # A fulfilled packet whose post failed with the ledger: the void tells an unknown outcome.
+        unbooked = fulfill if isinstance(failure, LedgerUnavailable) else None
+        voided: TransferError | None = None
+        void_failure: LedgerUnavailable | None = None
+        try:
+            voided = await reserved.void()
+        except LedgerUnavailable as error:
+            void_failure = error
+        if unbooked is not None:
+            if voided is TransferError.AlreadyPosted:
+                logger.warning(
+                    "the post of a fulfilled packet from %s to %s failed (%s), yet it had been"
+                    " committed: fulfilling it",
+                    context.incoming.label,
+                    outgoing.label,
+                    failure,
+                )
+                failure = None
+                return unbooked
+            self._log_unbooked(failure, void_failure is not None, reserved, context)
+        if void_failure is not None:
+            failure = None
+            try:
+                raise void_failure  # the reservation stays until it expires
+            finally:
+                void_failure = None  # its traceback holds this frame: no reference cycle
         if voided is not None and voided is not TransferError.AlreadyVoided:
             logger.error(
                 "could not void the reservation of a packet from %s: %s",
@@ -88,6 +125,27 @@ class Balance:
             finally:
                 failure = None  # its traceback holds this frame: no reference cycle
         return reply
+
+    @staticmethod
+    def _log_unbooked(
+        failure: BaseException | None,
+        void_failed: bool,
+        reserved: PacketTransfer,
+        context: PacketContext,
+    ) -> None:
+        """A fulfilled packet rejected because its post failed: say so, and whether the post
+        may have been committed anyway (then the sender may have paid for a rejected packet)."""
+        unknown = isinstance(failure, LedgerUnavailable) and failure.outcome_unknown
+        logger.warning(
+            "the post of a fulfilled packet from %s to %s failed (%s): rejecting it T00%s",
+            context.incoming.label,
+            context.outgoing.label if context.outgoing is not None else "?",
+            failure,
+            f"; the post may have been committed: check pending transfer"
+            f" {reserved.transfer_ids[0]:032x}"
+            if unknown and void_failed
+            else "",
+        )
 
     @staticmethod
     async def _posted(reserved: PacketTransfer, context: PacketContext) -> bool:

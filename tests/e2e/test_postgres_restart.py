@@ -294,6 +294,13 @@ def test_postgres_restart_under_load_fails_closed_and_recovers(setup: Setup, mod
                 f"{traffic.node.name}'s /healthz did not say 503 while PostgreSQL was down",
                 NOTICE_SECONDS,
             )
+        # The pumps' packets that were fulfilled downstream wait for their post (tried again
+        # until PostgreSQL is back or the packet's time runs out): new packets show what a
+        # sender meets meanwhile.
+        with httpx.Client(timeout=PACKET_EXPIRY_SECONDS + 5) as client:
+            for traffic in traffics:
+                for _ in range(3):
+                    traffic.record(send_one(client, traffic, 1))
         time.sleep(max(0.0, down + OUTAGE_SECONDS - time.monotonic()))
         health_while_down = [healthz(traffic.node) for traffic in traffics]
         restarting = time.monotonic()

@@ -106,7 +106,7 @@ class Connector:
 
         handler: Handler = self._forward
         handler = OutgoingTimeout(handler, clock=clock)
-        handler = Balance(handler, accounting=accounting)
+        handler = Balance(handler, accounting=accounting, clock=clock)
         handler = ReduceExpiry(
             handler, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
         )

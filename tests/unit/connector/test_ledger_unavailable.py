@@ -1,6 +1,6 @@
 """The ledger unavailable (`LedgerUnavailable`, e.g. its PostgreSQL restarting) on the packet path:
-T00 without a traceback, one warning for many packets, and a post whose outcome is unknown
-settled by the void where it can be."""
+T00 without a traceback, one warning for many packets; the post of a fulfilled packet tried again
+while the packet has time, and an outcome still unknown settled by the void where it can be."""
 
 from __future__ import annotations
 
@@ -13,21 +13,26 @@ from ilpnode.connector.middleware.errors import UNAVAILABLE_LOG_SECONDS
 from ilpnode.ilp import Fulfill, Reject
 from ilpnode.ledger import CreateTransferResult, LedgerUnavailable, MemoryLedger, Transfer
 
-from .harness import World, make_world, reject_code
+from .harness import Clock, World, make_world, reject_code
 
 
 class FaultyLedger:
     """The world's ledger, failing the calls `script` says, in order ("ok" when it is empty):
     "down" fails before anything happens, "lost-commit" applies the call, then fails as a
-    connection lost during COMMIT does (outcome unknown to the caller)."""
+    connection lost during COMMIT does (outcome unknown to the caller). Each call moves the
+    world's clock by `seconds_per_call` (time passing while the ledger is away)."""
 
     def __init__(self, ledger: MemoryLedger) -> None:
         self.ledger = ledger
         self.script: list[str] = []
+        self.clock: Clock | None = None
+        self.seconds_per_call = 0.0
 
     async def create_transfers(
         self, transfers: Sequence[Transfer], *, durable: bool = True
     ) -> list[CreateTransferResult]:
+        if self.clock is not None:
+            self.clock.value_ns += round(self.seconds_per_call * 1e9)
         mode = self.script.pop(0) if self.script else "ok"
         if mode == "down":
             raise LedgerUnavailable("the ledger database is unreachable")
@@ -46,6 +51,7 @@ async def faulty() -> tuple[World, FaultyLedger]:
         return wrappers[0]
 
     world = await make_world(packet_ledger=wrap)
+    wrappers[0].clock = world.clock
     return world, wrappers[0]
 
 
@@ -73,13 +79,26 @@ async def test_no_reservation_is_t00_without_a_traceback_and_one_warning(
     assert "rejecting packets T00 (1 since the last such warning)" in line
 
 
-async def test_a_post_that_failed_before_committing_is_rejected_and_voided(
+async def test_a_post_is_tried_again_while_the_ledger_is_away(
     faulty: tuple[World, FaultyLedger], caplog: pytest.LogCaptureFixture
 ) -> None:
     world, ledger = faulty
-    ledger.script = ["ok", "down"]  # the reservation, the post; the void works
+    ledger.script = ["ok", "down", "down"]  # the reservation, the post twice, then it works
+    reply = await world.send(world.prepare("test.bob.x", 100))
+    assert isinstance(reply, Fulfill)
+    assert (await world.liquidity("alice"), await world.liquidity("bob")) == (900, 1_100)
+    assert not [w for w in warnings(caplog) if "the post of a fulfilled packet" in w]
+
+
+async def test_a_post_that_fails_until_the_packet_expires_is_rejected_and_voided(
+    faulty: tuple[World, FaultyLedger], caplog: pytest.LogCaptureFixture
+) -> None:
+    world, ledger = faulty
+    ledger.seconds_per_call = 1.0  # the 10 s packet runs out of time after a few tries
+    ledger.script = ["ok", *["down"] * 8]  # the reservation, the posts; the void works
     reply = await world.send(world.prepare("test.bob.x", 100))
     assert reject_code(reply) == ("T00", "test.node")
+    assert ledger.script == [], "it tried the post until the packet's time ran out"
     assert len(world.hop.sent) == 1
     assert (await world.liquidity("alice"), await world.liquidity("bob")) == (1_000, 1_000)
     posted = [w for w in warnings(caplog) if "the post of a fulfilled packet" in w]
@@ -91,9 +110,22 @@ async def test_a_post_committed_as_its_connection_broke_is_fulfilled_after_all(
     faulty: tuple[World, FaultyLedger], caplog: pytest.LogCaptureFixture
 ) -> None:
     world, ledger = faulty
-    ledger.script = ["ok", "lost-commit"]  # the void then answers AlreadyPosted
+    ledger.script = ["ok", "lost-commit", "down"]  # its retry then answers AlreadyPosted
     reply = await world.send(world.prepare("test.bob.x", 100))
     assert isinstance(reply, Fulfill)
+    assert (await world.liquidity("alice"), await world.liquidity("bob")) == (900, 1_100)
+    assert not [w for w in warnings(caplog) if "the post of a fulfilled packet" in w]
+
+
+async def test_a_post_whose_retries_ran_out_is_settled_by_the_void(
+    faulty: tuple[World, FaultyLedger], caplog: pytest.LogCaptureFixture
+) -> None:
+    world, ledger = faulty
+    ledger.seconds_per_call = 3.0  # 10 s packet, 9 s left for the next hop: one retry
+    ledger.script = ["ok", "lost-commit", "down", "ok"]  # reserve, post, retry, void
+    reply = await world.send(world.prepare("test.bob.x", 100))
+    assert isinstance(reply, Fulfill)  # the void answered AlreadyPosted
+    assert ledger.script == []
     assert (await world.liquidity("alice"), await world.liquidity("bob")) == (900, 1_100)
     assert any("yet it had been committed: fulfilling it" in w for w in warnings(caplog))
 
@@ -105,9 +137,11 @@ async def test_an_unknown_post_that_the_void_cannot_settle_is_named_in_a_warning
     said so and before the void could ask. The sender gets T00 yet paid; the warning says
     which reservation to check."""
     world, ledger = faulty
-    ledger.script = ["ok", "lost-commit", "down"]
+    ledger.seconds_per_call = 3.0
+    ledger.script = ["ok", "lost-commit", "down", "down"]  # reserve, post, retry, void
     reply = await world.send(world.prepare("test.bob.x", 100))
     assert reject_code(reply) == ("T00", "test.node")
+    assert ledger.script == []
     assert (await world.liquidity("alice"), await world.liquidity("bob")) == (900, 1_100)
     [posted] = [w for w in warnings(caplog) if "the post of a fulfilled packet" in w]
     assert "the post may have been committed: check pending transfer" in posted

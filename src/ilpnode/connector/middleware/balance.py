@@ -14,13 +14,16 @@ Theory of operation (two-phase, DESIGN §3; STYLE rule 11):
    reservation's timeout (longer than the packet's life) releases it.
 
 The ledger unavailable (`LedgerUnavailable`: its database went away): the reservation fails and
-the packet is rejected T00 (by the error handler, quietly). A fulfilled packet whose *post* fails
-so is rejected T00 with a warning (the next hop fulfilled it, nothing was booked); its
-reservation is voided, or expires if the void fails too. If the post failed while committing,
-its outcome is unknown, and the void tells: AlreadyPosted means the money moved, so the packet
-is fulfilled after all. If the void cannot tell (the ledger is still away), the packet is
-rejected T00 and the warning names the reservation: had that post been committed, the sender
-paid for a rejected packet (docs/operations.md, "When PostgreSQL restarts").
+the packet is rejected T00 (by the error handler, quietly). The *post* of a fulfilled packet is
+tried again every `POST_RETRY_SECONDS` while the packet has time left (its outgoing expiry,
+which leaves the expiry window to send the Fulfill upstream): the next hop was paid, so the
+money must move, and a retry is safe (a post that had been committed while its answer was lost
+answers AlreadyPosted: it is booked, the packet is fulfilled). Only a post still failing when
+time runs out rejects the packet T00 with a warning; its reservation is voided, or expires if
+the void fails too, and the void settles an unknown outcome once more (AlreadyPosted: fulfilled
+after all). If even the void cannot tell, the warning names the reservation: had that post been
+committed, the sender paid for a rejected packet (docs/operations.md, "When PostgreSQL
+restarts").
 
 A packet of amount 0 moves no money and is forwarded without a reservation (Rafiki); so is an
 echo response sent back through the peer it came from (its debit and credit would cancel out).
@@ -29,11 +32,13 @@ Their Fulfills are checked against the condition all the same (F05).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Final
 
 from ilpnode.connector.errors import IlpError, WrongCondition, ilp_error_for_transfer
 from ilpnode.connector.middleware.expiry import packet_expiry_ms
-from ilpnode.connector.types import Handler, PacketContext, Reply
+from ilpnode.connector.types import Clock, Handler, PacketContext, Reply
 from ilpnode.ilp import Fulfill, IlpErrorCode, Prepare, fulfillment_matches
 from ilpnode.ledger import LedgerUnavailable
 from ilpnode.services.accounting import (
@@ -48,12 +53,15 @@ __all__ = ["Balance"]
 logger = logging.getLogger("ilpnode.connector")
 
 _NS_PER_MS = 1_000_000
+POST_RETRY_SECONDS: Final = 0.25
+"""While the ledger is unavailable, a fulfilled packet's post is tried again this often."""
 
 
 class Balance:
-    def __init__(self, next_: Handler, *, accounting: PacketAccounting) -> None:
+    def __init__(self, next_: Handler, *, accounting: PacketAccounting, clock: Clock) -> None:
         self._next = next_
         self._accounting = accounting
+        self._clock = clock
 
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
         outgoing = context.outgoing
@@ -82,7 +90,7 @@ class Balance:
             reply = _checked(await self._next(prepare, context), prepare)
             if isinstance(reply, Fulfill):
                 fulfill = reply
-                if await self._posted(reserved, context):
+                if await self._posted(reserved, context, packet_expiry_ms(prepare, context)):
                     return reply
                 raise IlpError("unexpected internal error", code=IlpErrorCode.T00_INTERNAL_ERROR)
         except BaseException as error:  # a timeout, a cancellation, a bug: the money goes back
@@ -147,12 +155,37 @@ class Balance:
             else "",
         )
 
-    @staticmethod
-    async def _posted(reserved: PacketTransfer, context: PacketContext) -> bool:
-        """Post a fulfilled packet's reservation, durably; False (logged) if it could not be."""
-        failure = await reserved.post()
-        if failure is None:
-            return True
+    async def _posted(
+        self, reserved: PacketTransfer, context: PacketContext, expiry_ms: int
+    ) -> bool:
+        """Post a fulfilled packet's reservation, durably; False (logged) if it could not be.
+        While the ledger is unavailable, again every POST_RETRY_SECONDS until the packet's
+        `expiry_ms`; then its LedgerUnavailable is raised."""
+        unavailable: LedgerUnavailable | None = None
+        failure: TransferError | None = None
+        retried = False
+        maybe_committed = False  # an attempt's answer was lost: the post may have happened
+        while True:
+            try:
+                failure = await reserved.post()
+            except LedgerUnavailable as error:
+                unavailable = error
+            if unavailable is None:
+                break
+            maybe_committed = maybe_committed or unavailable.outcome_unknown
+            deadline_ns = expiry_ms * _NS_PER_MS - POST_RETRY_SECONDS * 1e9
+            if self._clock.now_ns() >= deadline_ns:
+                if maybe_committed and not unavailable.outcome_unknown:
+                    unavailable = LedgerUnavailable(str(unavailable), outcome_unknown=True)
+                try:
+                    raise unavailable
+                finally:
+                    unavailable = None  # its traceback holds this frame: no reference cycle
+            unavailable = None
+            retried = True
+            await asyncio.sleep(POST_RETRY_SECONDS)
+        if failure is None or (retried and failure is TransferError.AlreadyPosted):
+            return True  # posted now, or by an attempt whose answer was lost
         logger.error(
             "could not post the transfer of a fulfilled packet from %s to %s: %s",
             context.incoming.label,

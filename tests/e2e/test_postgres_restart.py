@@ -32,7 +32,7 @@ from ilpnode.storage.database import Database
 from ilpnode.storage.ledger_rows import account_from_row
 from ilpnode.storage.migrate import migrate
 from ilpnode.storage.schema import ledger_accounts, ledger_transfers
-from tests.integration.ledger import stored_ledger_problems
+from tests.integration.ledger import ledger_problems_at
 from tests.pg_cluster import PrivateCluster, private_cluster
 
 from .network import Fulfiller, NodeProcess, fulfiller, prepare_to, start_node
@@ -173,17 +173,6 @@ def posted_amounts(url: str, pending_ids: list[int]) -> list[int]:
             await database.close()
 
     return asyncio.run(read()) if pending_ids else []
-
-
-def ledger_problems(url: str) -> list[str]:
-    async def check() -> list[str]:
-        database = Database(url)
-        try:
-            return await stored_ledger_problems(database)
-        finally:
-            await database.close()
-
-    return asyncio.run(check())
 
 
 @dataclass
@@ -378,7 +367,7 @@ def test_postgres_restart_under_load_fails_closed_and_recovers(setup: Setup, mod
     assert setup.p1.liquidity(setup.sender_id) == SENDER_LIQUIDITY - paid
     assert setup.p2.liquidity(setup.sender_id) == SENDER_LIQUIDITY - paid
     assert setup.bob.count() >= len(fulfilled)
-    assert ledger_problems(setup.url) == []
+    assert ledger_problems_at(setup.url) == []
 
     # The outage in the logs: a warning when the ledger lost its database, a line when it came
     # back, and no traceback (thousands of rejected packets are counted, not each logged).

@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from ilpnode.ilp import Fulfill, Reject, decode_reply, encode_prepare
 from ilpnode.storage.database import Database
-from tests.integration.ledger import stored_ledger_problems
+from tests.integration.ledger import ledger_problems_at
 from tests.support import migrated_throwaway_database
 
 from .network import Fulfiller, NodeProcess, fulfiller, prepare_to, restart_node, start_node
@@ -121,17 +121,6 @@ def books(url: str, peer_id: str) -> tuple[int, int, int]:
     return asyncio.run(read())
 
 
-def problems(url: str) -> list[str]:
-    async def check() -> list[str]:
-        database = Database(url)
-        try:
-            return await stored_ledger_problems(database)
-        finally:
-            await database.close()
-
-    return asyncio.run(check())
-
-
 def _auth(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}", "content-type": "application/octet-stream"}
 
@@ -163,7 +152,7 @@ def test_credit_holds_across_processes(shared: Shared) -> None:
     assert shared.fulfiller.count() - received == 50  # T04 comes before forwarding
     assert books(shared.url, peer_id) == (0, 50, 50)  # all spent, nothing reserved
     assert shared.p1.liquidity(peer_id) == shared.p2.liquidity(peer_id) == 0
-    assert problems(shared.url) == []
+    assert ledger_problems_at(shared.url) == []
 
 
 @dataclass
@@ -237,7 +226,7 @@ def test_a_process_killed_under_load_loses_nothing(shared: Shared) -> None:
     assert acknowledged <= spent <= acknowledged + p2_seen["unknown"]
     assert spent <= shared.fulfiller.count() - received
     assert set(p1_seen) == {"fulfilled"}, p1_seen
-    assert problems(shared.url) == []
+    assert ledger_problems_at(shared.url) == []
 
     shared.p2 = restart_node(shared.tmp, shared.p2)
     assert books(shared.url, peer_id)[1] == spent  # the restart changed nothing

@@ -103,3 +103,17 @@ async def stored_ledger_problems(database: Database) -> list[str]:
         accounts=accounts, transfers=transfers, expired=expired, last_timestamp=0
     )
     return [problem for problem in check_invariants(engine) if "timestamps" not in problem]
+
+
+def ledger_problems_at(url: str) -> list[str]:
+    """`stored_ledger_problems` of the database at `url`, from synchronous (e2e) code."""
+    import asyncio
+
+    async def check() -> list[str]:
+        database = Database(url)
+        try:
+            return await stored_ledger_problems(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(check())

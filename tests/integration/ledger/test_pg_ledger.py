@@ -21,7 +21,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ilpnode.clock import SystemClock
-from ilpnode.ledger import Account, AccountId, Clock, CreateTransferStatus, TransferId
+from ilpnode.ledger import (
+    Account,
+    AccountId,
+    Clock,
+    CreateTransferResult,
+    CreateTransferStatus,
+    TransferId,
+)
 from ilpnode.storage.database import Database
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.pg_ledger import SWEEP_BATCH_MAX, PostgresLedger
@@ -180,27 +187,7 @@ async def test_a_post_waits_for_a_concurrent_expiry_and_sees_it(
     assert created.timestamp is not None
 
     # Another process, whose clock is 1 s ahead of ours, is sweeping pending 10 right now.
-    async with database.engine.connect() as sweeper:
-        await sweeper.execute(
-            text("SELECT id FROM ledger_accounts WHERE id IN (2, 3) ORDER BY id FOR UPDATE")
-        )
-        await sweeper.execute(
-            text(
-                "INSERT INTO ledger_expiries (pending_id, timestamp, seq) "
-                "VALUES (10, :ts, nextval('ledger_journal_seq'))"
-            ),
-            {"ts": created.timestamp + 10**9},
-        )
-        for sql in (
-            "UPDATE ledger_accounts SET debits_pending = debits_pending - 30 WHERE id = 2",
-            "UPDATE ledger_accounts SET credits_pending = credits_pending - 30 WHERE id = 3",
-        ):
-            await sweeper.execute(text(sql))
-        posting = asyncio.create_task(ledger.create_transfers([post(11, 10)]))
-        await asyncio.sleep(0.2)
-        assert not posting.done(), "the post must wait for the account locks"
-        await sweeper.commit()
-    [result] = await posting
+    [result] = await post_while_expired_meanwhile(ledger, database, created.timestamp)
     assert result.status is S.PENDING_TRANSFER_EXPIRED
     peer = await one(ledger, PEER)
     assert (peer.debits_pending, peer.debits_posted) == (0, 0)
@@ -218,27 +205,8 @@ async def test_an_expiry_meanwhile_is_seen_even_when_other_reservations_cover_it
         [pending(10, PEER, OTHER, 30, timeout=1), pending(20, PEER, OTHER, 30, timeout=60)]
     )
     assert created.timestamp is not None
-    async with database.engine.connect() as sweeper:  # another process expires pending 10
-        await sweeper.execute(
-            text("SELECT id FROM ledger_accounts WHERE id IN (2, 3) ORDER BY id FOR UPDATE")
-        )
-        await sweeper.execute(
-            text(
-                "INSERT INTO ledger_expiries (pending_id, timestamp, seq) "
-                "VALUES (10, :ts, nextval('ledger_journal_seq'))"
-            ),
-            {"ts": created.timestamp + 10**9},
-        )
-        for sql in (
-            "UPDATE ledger_accounts SET debits_pending = debits_pending - 30 WHERE id = 2",
-            "UPDATE ledger_accounts SET credits_pending = credits_pending - 30 WHERE id = 3",
-        ):
-            await sweeper.execute(text(sql))
-        posting = asyncio.create_task(ledger.create_transfers([post(11, 10)]))
-        await asyncio.sleep(0.2)
-        assert not posting.done(), "the post must wait for the account locks"
-        await sweeper.commit()
-    [result] = await posting
+    # Another process, whose clock is 1 s ahead of ours, is sweeping pending 10 right now.
+    [result] = await post_while_expired_meanwhile(ledger, database, created.timestamp)
     assert result.status is S.PENDING_TRANSFER_EXPIRED
     peer = await one(ledger, PEER)
     assert (peer.debits_pending, peer.debits_posted) == (30, 0)  # pending 20 only
@@ -464,3 +432,31 @@ async def test_open_needs_postgresql_and_close_ends_service(
     await ledger.close()
     with pytest.raises(RuntimeError, match="closed"):
         await ledger.lookup_accounts([SETTLEMENT])
+
+
+async def post_while_expired_meanwhile(
+    ledger: PostgresLedger, database: Database, created_at: int
+) -> list[CreateTransferResult]:
+    """Post pending 10 (30 from PEER to OTHER) while another process, holding the accounts'
+    locks, expires it: the post waits for the locks, then its read predates the expiry."""
+    async with database.engine.connect() as sweeper:
+        await sweeper.execute(
+            text("SELECT id FROM ledger_accounts WHERE id IN (2, 3) ORDER BY id FOR UPDATE")
+        )
+        await sweeper.execute(
+            text(
+                "INSERT INTO ledger_expiries (pending_id, timestamp, seq) "
+                "VALUES (10, :ts, nextval('ledger_journal_seq'))"
+            ),
+            {"ts": created_at + 10**9},
+        )
+        for sql in (
+            "UPDATE ledger_accounts SET debits_pending = debits_pending - 30 WHERE id = 2",
+            "UPDATE ledger_accounts SET credits_pending = credits_pending - 30 WHERE id = 3",
+        ):
+            await sweeper.execute(text(sql))
+        posting = asyncio.create_task(ledger.create_transfers([post(11, 10)]))
+        await asyncio.sleep(0.2)
+        assert not posting.done(), "the post must wait for the account locks"
+        await sweeper.commit()
+    return await posting

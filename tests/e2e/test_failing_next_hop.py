@@ -1,10 +1,12 @@
-"""A next hop that fails, 20,000 times: the node stays as fast and as small as it started.
+"""A next hop that fails, 20,000 times: the node stays as small as it started, and sane.
 
 Compiled with mypyc, each packet whose next hop failed left its exception as the thread's
 current one; the next failure chained onto it, and so on: the node grew by ~3.4 KB per failed
 packet, its rate fell to a third, its HTTP server then answered 413 and 431 as 400, and SIGTERM
 exited 1 with a chained traceback. Each case runs on the compiled build and on the Python
-sources (`ILPNODE_PURE_PYTHON=1`).
+sources (`ILPNODE_PURE_PYTHON=1`). The chain shows as memory, which is asserted here; the rate is
+a benchmark's figure (`bench/failing_next_hop.py` prints it by quarter): asserting it here made
+the test fail on a shared machine's slow spells, old code and new alike.
 
 Also here: a stop signalled to the whole process group (Ctrl-C in a terminal, systemd's
 `KillMode=control-group`) right after traffic ends cleanly, every commit made.
@@ -39,7 +41,6 @@ WARM_UP = 1_000
 CONCURRENCY = 10
 SENDER_TOKEN = "sender-in"
 MEMORY_GROWTH_MAX_MB = 5
-LAST_QUARTER_RATE_MIN = 0.9  # of the first quarter's packets/s
 
 
 @contextmanager
@@ -176,9 +177,7 @@ def _node_with_hop(tmp_path: Path, build: str, endpoint: str) -> NodeProcess:
 
 @pytest.mark.parametrize("hop", ["answers-500", "down"])
 @pytest.mark.parametrize("build", ["compiled", "python"])
-def test_a_failing_next_hop_costs_neither_memory_nor_speed(
-    tmp_path: Path, build: str, hop: str
-) -> None:
+def test_a_failing_next_hop_costs_no_memory(tmp_path: Path, build: str, hop: str) -> None:
     with failing_hop() as endpoint:
         if hop == "down":
             endpoint = f"http://127.0.0.1:{free_port()}/ilp"  # nothing listens there
@@ -199,10 +198,8 @@ def test_a_failing_next_hop_costs_neither_memory_nor_speed(
         finally:
             node.process.send_signal(signal.SIGTERM)
             exit_code = node.process.wait(30)
-    rates = [rate for rate, _ in quarters]
     assert all(codes == {"T01": PACKETS // 4} for _, codes in quarters), quarters
     assert grown < MEMORY_GROWTH_MAX_MB, f"grew {grown:.1f} MB over {PACKETS} failed packets"
-    assert rates[3] >= LAST_QUARTER_RATE_MIN * rates[0], f"packets/s by quarter: {rates}"
     assert statuses == [413, 431]
     assert exit_code == 0, node.output()[-3000:]
     assert "Traceback" not in node.output()

@@ -33,15 +33,20 @@ locks, so what the locks' previous holder wrote may be missing from it. Rows are
 or deleted, only added, so a stale read can only miss rows: a transfer with an id the batch
 uses (the insert then fails on the primary key and the batch is retried), a post/void of a
 pending transfer the batch resolves (it fails on the unique index on `pending_id`: retried), or
-an expiry of one. The write checks for that last one in its own, current snapshot and then
-writes nothing; the batch is then read again under the locks it holds (a current read: whoever
-resolves a pending transfer holds its accounts' locks until commit) and decided again, in the
-same transaction. The same happens if the stale slice contradicts the current balances so that
-the engine refuses it. The sweeper always reads after its locks (a separate statement).
+an expiry of one. The write's first statement checks for that last one in its own, current
+snapshot (`ledger_check_unexpired`, migration 0006): it raises SQLSTATE IL001, the transaction
+fails, nothing is written, and the batch is run again from scratch (its new read sees the
+expiry). If the stale slice contradicts the current balances so that the engine refuses it, the
+transfers are read again under the locks it holds (a current read: whoever resolves a pending
+transfer holds its accounts' locks until commit) and decided again, in the same transaction.
+The sweeper always reads after its locks (a separate statement).
 
-So a transfer batch costs 4 round trips (BEGIN, lock and read, write, COMMIT) whatever its size
-and however many calls it holds, with the locks held for the last 3; an account batch 4 (BEGIN,
-read, insert, COMMIT), a lookup 1 (autocommit, on the SQLAlchemy pool), a sweep transaction 6.
+So a transfer batch costs 2 round trips whatever its size and however many calls it holds: the
+lock and read, then the write sent with COMMIT and the next transaction's BEGIN
+(`pg_ledger_writer`); the locks are held from the first to the end of the second. An account
+batch costs 2 as well (read; insert with COMMIT), a lookup 1 (autocommit, on the SQLAlchemy
+pool), a sweep chunk 5 (the sweep lock, the due ids, the lock, the read; the write with
+COMMIT).
 
 Races that locks cannot order: two transactions inserting the same transfer or account id (the
 existence read precedes the insert) or a `seq` collision after a mode switch. The primary keys

@@ -6,15 +6,20 @@ Theory of operation
 
 Callers do not open transactions of their own. `transfers(batch)` queues the call and waits;
 one writer task per process takes every queued call (up to `BATCH_TRANSFERS_MAX` transfers)
-and applies them all in one transaction on its own connection (`pg_ledger_apply.apply_calls`):
+and applies them all in one transaction on its own connection (`pg_ledger_apply.apply_calls`),
+in two round trips:
 
-    BEGIN
-    lock the union of the calls' accounts (id order)      -- one statement
-    read the union of the transfers they name             -- one statement
+    (BEGIN: sent with the previous COMMIT)
+    lock the union of the calls' accounts (id order), read the transfers they name
+                                                          -- one statement, one round trip
     decide each call, in queue order, on one seeded engine
-    write every new row and balance                       -- one statement
-    COMMIT
+    write every new row and balance; COMMIT; BEGIN        -- one simple query, one round trip
     answer each caller with its own results
+
+The connection therefore always waits inside an opened transaction that has run nothing yet
+(no snapshot, no lock: `pg_stat_activity` shows it idle in transaction). The write travels as
+SQL text with its values inlined (numbers only, ours), since the simple query protocol, the one
+that takes several statements at once, takes no parameters.
 
 A later call in a batch sees the effects of the earlier ones, exactly as if each had committed
 on its own in queue order, so per-call results and exactness are those of one call per
@@ -38,16 +43,19 @@ Failures, by kind:
   most `ATTEMPTS_MAX` times; the retry reads the winner's rows and answers EXISTS etc.
 - Any other database error in a batch of several calls: each call again on its own, so only a
   faulty call fails and the others are not punished for it.
-- The connection fails (the server restarted, the network broke): every caller of the batch
-  gets the error (if COMMIT had been sent the outcome is unknown; resubmitting the same ids is
-  safe), the connection is dropped, and the next batch connects again. While the server cannot
+- The connection fails (the server restarted, the network broke). During the lock and read,
+  nothing was written: the batch runs again once, on a new connection. Otherwise (or if that
+  fails too) every caller of the batch gets the error: during the write and COMMIT the outcome
+  is unknown (`outcome_unknown`; resubmitting the same ids is safe, and a post or void of the
+  same pending transfer tells what happened). The connection is dropped, and the next batch
+  connects again. While the server cannot
   be reached, each batch fails after one connect attempt, at most one attempt per
   `RECONNECT_INTERVAL_SECONDS` (the calls in between fail at once): the node fails closed and
   recovers by itself. The error is `DatabaseUnavailable`, a `LedgerUnavailable`: callers reject
   or answer 503 without a traceback. An outage is two log lines: a warning when the connection
   is lost or cannot be opened, and when a connection succeeds again, how long it took.
-- A caller cancelled while it waits: its call still commits if its batch already started (a
-  reservation then simply expires; a post is booked).
+- A caller cancelled while it waits: its call still runs (a reservation then simply expires; a
+  post is booked); only its answer is dropped.
 
 `close()` stops taking calls, lets the writer finish what was queued, and closes the connection.
 """

@@ -82,7 +82,6 @@ class Settings(BaseSettings):
     admin_port: Port = Field(default=3001, description="Admin API (GraphQL), dashboard, health.")
     connector_host: str = Field(default="0.0.0.0", description="ILP connector bind address.")
     connector_port: Port = Field(default=3002, description="ILP-over-HTTP connector.")
-    open_payments_port: Port = Field(default=3003, description="SPSP / Open Payments (later).")
     auto_peering_server_port: Port = Field(default=3005, description="Auto-peering server.")
     auto_peering_server_host: str = Field(
         default="0.0.0.0", description="Auto-peering server bind address."

@@ -5,6 +5,9 @@
   Prepare's destination with :func:`open_connection`, keeping no per-connection state.
 - The STREAM crypto: :func:`encryption_key`, :func:`encrypt` / :func:`decrypt` (the
   ``IV ‖ tag ‖ ciphertext`` envelope), :func:`fulfillment_for` and :func:`condition_for`.
+- The packet and frame codec: :class:`StreamPacket`, one frozen dataclass per frame type,
+  :func:`encode_stream_packet` / :func:`decode_stream_packet` (which raises only
+  :class:`StreamCodecError`, whatever the bytes).
 
 Nothing here does I/O, logs, reads the clock or draws random numbers: randomness (IVs,
 nonces) and time are arguments.  See docs/stream.md.
@@ -33,6 +36,28 @@ from ._crypto import (
     fulfillment_with_key,
 )
 from ._errors import StreamCodecError, StreamDecryptError
+from ._frames import (
+    ConnectionAssetDetails,
+    ConnectionClose,
+    ConnectionDataBlocked,
+    ConnectionMaxData,
+    ConnectionMaxStreamId,
+    ConnectionNewAddress,
+    ConnectionStreamIdBlocked,
+    Frame,
+    FrameType,
+    StreamClose,
+    StreamData,
+    StreamDataBlocked,
+    StreamErrorCode,
+    StreamMaxData,
+    StreamMaxMoney,
+    StreamMoney,
+    StreamMoneyBlocked,
+    StreamReceipt,
+    UnknownFrame,
+)
+from ._packet import STREAM_VERSION, StreamPacket, decode_stream_packet, encode_stream_packet
 
 __all__ = [
     "AUTH_TAG_BYTES",
@@ -42,12 +67,35 @@ __all__ = [
     "RECEIPT_NONCE_BYTES",
     "RECEIPT_SECRET_BYTES",
     "SERVER_SECRET_BYTES",
+    "STREAM_VERSION",
+    "ConnectionAssetDetails",
+    "ConnectionClose",
+    "ConnectionDataBlocked",
+    "ConnectionMaxData",
+    "ConnectionMaxStreamId",
+    "ConnectionNewAddress",
+    "ConnectionStreamIdBlocked",
     "ConnectionToken",
+    "Frame",
+    "FrameType",
+    "StreamClose",
     "StreamCodecError",
     "StreamCredentials",
+    "StreamData",
+    "StreamDataBlocked",
     "StreamDecryptError",
+    "StreamErrorCode",
+    "StreamMaxData",
+    "StreamMaxMoney",
+    "StreamMoney",
+    "StreamMoneyBlocked",
+    "StreamPacket",
+    "StreamReceipt",
+    "UnknownFrame",
     "condition_for",
+    "decode_stream_packet",
     "decrypt",
+    "encode_stream_packet",
     "encrypt",
     "encryption_key",
     "fulfillment_for",

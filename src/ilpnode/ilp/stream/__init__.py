@@ -8,6 +8,7 @@
 - The packet and frame codec: :class:`StreamPacket`, one frozen dataclass per frame type,
   :func:`encode_stream_packet` / :func:`decode_stream_packet` (which raises only
   :class:`StreamCodecError`, whatever the bytes).
+- Receipts (RFC 0039): :func:`create_receipt`, :func:`verify_receipt`, :func:`decode_receipt`.
 
 Nothing here does I/O, logs, reads the clock or draws random numbers: randomness (IVs,
 nonces) and time are arguments.  See docs/stream.md.
@@ -58,14 +59,25 @@ from ._frames import (
     UnknownFrame,
 )
 from ._packet import STREAM_VERSION, StreamPacket, decode_stream_packet, encode_stream_packet
+from ._receipt import (
+    RECEIPT_BYTES,
+    RECEIPT_VERSION,
+    Receipt,
+    ReceiptError,
+    create_receipt,
+    decode_receipt,
+    verify_receipt,
+)
 
 __all__ = [
     "AUTH_TAG_BYTES",
     "ENVELOPE_OVERHEAD",
     "IV_BYTES",
     "MAX_PLAINTEXT_BYTES",
+    "RECEIPT_BYTES",
     "RECEIPT_NONCE_BYTES",
     "RECEIPT_SECRET_BYTES",
+    "RECEIPT_VERSION",
     "SERVER_SECRET_BYTES",
     "STREAM_VERSION",
     "ConnectionAssetDetails",
@@ -78,6 +90,8 @@ __all__ = [
     "ConnectionToken",
     "Frame",
     "FrameType",
+    "Receipt",
+    "ReceiptError",
     "StreamClose",
     "StreamCodecError",
     "StreamCredentials",
@@ -93,6 +107,8 @@ __all__ = [
     "StreamReceipt",
     "UnknownFrame",
     "condition_for",
+    "create_receipt",
+    "decode_receipt",
     "decode_stream_packet",
     "decrypt",
     "encode_stream_packet",
@@ -103,4 +119,5 @@ __all__ = [
     "fulfillment_with_key",
     "new_connection",
     "open_connection",
+    "verify_receipt",
 ]

@@ -9,6 +9,9 @@
   :func:`encode_stream_packet` / :func:`decode_stream_packet` (which raises only
   :class:`StreamCodecError`, whatever the bytes).
 - Receipts (RFC 0039): :func:`create_receipt`, :func:`verify_receipt`, :func:`decode_receipt`.
+- The receiver: :class:`ReceiverConnection`, a state machine that decides each Prepare
+  (:class:`FulfillDecision` or :class:`RejectDecision`), and :class:`ReceiverConnections`,
+  a bounded registry of them.
 
 Nothing here does I/O, logs, reads the clock or draws random numbers: randomness (IVs,
 nonces) and time are arguments.  See docs/stream.md.
@@ -28,6 +31,7 @@ from ._crypto import (
     ENVELOPE_OVERHEAD,
     IV_BYTES,
     MAX_PLAINTEXT_BYTES,
+    StreamCipher,
     condition_for,
     decrypt,
     encrypt,
@@ -35,6 +39,14 @@ from ._crypto import (
     fulfillment_for,
     fulfillment_key,
     fulfillment_with_key,
+)
+from ._decisions import (
+    DEFAULT_LIMITS,
+    MAX_PACKETS_PER_CONNECTION,
+    Decision,
+    FulfillDecision,
+    ReceiverLimits,
+    RejectDecision,
 )
 from ._errors import StreamCodecError, StreamDecryptError
 from ._frames import (
@@ -58,6 +70,7 @@ from ._frames import (
     StreamReceipt,
     UnknownFrame,
 )
+from ._money import split_amount
 from ._packet import STREAM_VERSION, StreamPacket, decode_stream_packet, encode_stream_packet
 from ._receipt import (
     RECEIPT_BYTES,
@@ -71,8 +84,10 @@ from ._receipt import (
 
 __all__ = [
     "AUTH_TAG_BYTES",
+    "DEFAULT_LIMITS",
     "ENVELOPE_OVERHEAD",
     "IV_BYTES",
+    "MAX_PACKETS_PER_CONNECTION",
     "MAX_PLAINTEXT_BYTES",
     "RECEIPT_BYTES",
     "RECEIPT_NONCE_BYTES",
@@ -88,10 +103,17 @@ __all__ = [
     "ConnectionNewAddress",
     "ConnectionStreamIdBlocked",
     "ConnectionToken",
+    "Decision",
     "Frame",
     "FrameType",
+    "FulfillDecision",
     "Receipt",
     "ReceiptError",
+    "ReceiverConnection",
+    "ReceiverConnections",
+    "ReceiverLimits",
+    "RejectDecision",
+    "StreamCipher",
     "StreamClose",
     "StreamCodecError",
     "StreamCredentials",
@@ -105,6 +127,7 @@ __all__ = [
     "StreamMoneyBlocked",
     "StreamPacket",
     "StreamReceipt",
+    "StreamTotals",
     "UnknownFrame",
     "condition_for",
     "create_receipt",
@@ -119,5 +142,8 @@ __all__ = [
     "fulfillment_with_key",
     "new_connection",
     "open_connection",
+    "split_amount",
     "verify_receipt",
 ]
+from ._receiver import ReceiverConnection, StreamTotals
+from ._registry import ReceiverConnections

@@ -30,6 +30,7 @@ __all__ = [
     "ENVELOPE_OVERHEAD",
     "IV_BYTES",
     "MAX_PLAINTEXT_BYTES",
+    "StreamCipher",
     "condition_for",
     "decrypt",
     "encrypt",
@@ -126,3 +127,55 @@ def decrypt(key: bytes, data: bytes) -> bytes:
         raise StreamDecryptError(
             "STREAM data does not decrypt with this connection's key"
         ) from None
+
+
+class StreamCipher:
+    """One connection's keys, derived once: the envelope cipher and the fulfillment key.
+
+    The same operations as the module functions, without re-deriving the keys (two HMACs
+    and an AES key schedule) for every packet.  Holds secrets: its repr shows none.
+    """
+
+    __slots__ = ("_aead", "_fulfillment_key")
+
+    def __init__(self, shared_secret: bytes) -> None:
+        self._aead = AESGCM(encryption_key(shared_secret))
+        self._fulfillment_key = fulfillment_key(shared_secret)
+
+    def __repr__(self) -> str:
+        return "StreamCipher(<secret>)"
+
+    def encrypt(self, plaintext: bytes, *, iv: bytes) -> bytes:
+        """Seal ``plaintext`` as ``iv ‖ tag ‖ ciphertext`` (see :func:`encrypt`)."""
+        if len(iv) != IV_BYTES:
+            raise ValueError(f"STREAM IV must be {IV_BYTES} bytes, not {len(iv)}")
+        sealed = self._aead.encrypt(iv, plaintext, None)
+        return iv + sealed[-AUTH_TAG_BYTES:] + sealed[:-AUTH_TAG_BYTES]
+
+    def decrypt(self, data: bytes) -> bytes:
+        """Open an envelope (see :func:`decrypt`).
+
+        Raises:
+            StreamDecryptError: too short, or not sealed with this connection's key.
+        """
+        if len(data) < ENVELOPE_OVERHEAD:
+            raise StreamDecryptError(
+                f"STREAM data of {len(data)} bytes is shorter than the {ENVELOPE_OVERHEAD}-byte "
+                "envelope"
+            )
+        try:
+            return self._aead.decrypt(
+                data[:IV_BYTES], data[ENVELOPE_OVERHEAD:] + data[IV_BYTES:ENVELOPE_OVERHEAD], None
+            )
+        except InvalidTag:
+            raise StreamDecryptError(
+                "STREAM data does not decrypt with this connection's key"
+            ) from None
+
+    def fulfillment(self, data: bytes) -> bytes:
+        """Return the fulfillment of a Prepare carrying ``data`` (see :func:`fulfillment_for`)."""
+        return hmac.digest(self._fulfillment_key, data, "sha256")
+
+    def condition(self, data: bytes) -> bytes:
+        """Return the condition of a fulfillable Prepare carrying ``data``."""
+        return _sha256(hmac.digest(self._fulfillment_key, data, "sha256")).digest()

@@ -182,8 +182,9 @@ def test_bad_server_secret_or_base_address_is_a_value_error() -> None:
         new_connection(SERVER_SECRET, "nope.x", payment_tag=b"", nonce=bytes(12))
 
 
-@given(tag=st.binary(max_size=60), nonce=st.binary(min_size=12, max_size=12),
-       receipts=st.booleans())  # fmt: skip
+@given(
+    tag=st.binary(max_size=60), nonce=st.binary(min_size=12, max_size=12), receipts=st.booleans()
+)
 def test_every_connection_opens_again(tag: bytes, nonce: bytes, receipts: bool) -> None:
     creds = new_connection(
         SERVER_SECRET,

@@ -110,8 +110,11 @@ def test_decrypt_refuses_a_bad_key_size_as_a_caller_bug() -> None:
     assert not isinstance(info.value, StreamDecryptError)
 
 
-@given(key=st.binary(min_size=32, max_size=32), iv=st.binary(min_size=12, max_size=12),
-       plaintext=st.binary(max_size=300))  # fmt: skip
+@given(
+    key=st.binary(min_size=32, max_size=32),
+    iv=st.binary(min_size=12, max_size=12),
+    plaintext=st.binary(max_size=300),
+)
 def test_round_trip(key: bytes, iv: bytes, plaintext: bytes) -> None:
     sealed = encrypt(key, plaintext, iv=iv)
     assert len(sealed) == len(plaintext) + ENVELOPE_OVERHEAD

@@ -84,8 +84,11 @@ def test_other_version_is_refused() -> None:
 )
 def test_create_refuses_bad_values(changes: dict[str, object], match: str) -> None:
     args: dict[str, object] = {
-        "nonce": NONCE, "stream_id": 1, "total_received": 1, "secret": SECRET
-    } | changes  # fmt: skip
+        "nonce": NONCE,
+        "stream_id": 1,
+        "total_received": 1,
+        "secret": SECRET,
+    } | changes
     with pytest.raises(ValueError, match=match):
         create_receipt(**args)  # type: ignore[arg-type]
 

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from ilpnode.admin.graphql.context import AdminServices, RequestContext
 from ilpnode.admin.graphql.errors import format_admin_error
 from ilpnode.admin.graphql.fees import FEE_BINDABLES
+from ilpnode.admin.graphql.introspection_limits import IntrospectionLimitRule
 from ilpnode.admin.graphql.limits import CostLimitRule, MaxDepthRule, parse_bounded
 from ilpnode.admin.graphql.mutations import mutation
 from ilpnode.admin.graphql.objects import OBJECT_TYPES
@@ -84,7 +85,7 @@ def create_graphql_app(services: AdminServices, *, schema: GraphQLSchema | None 
         error_formatter=format_admin_error,
         debug=False,
         http_handler=_ApolloStatus(),
-        validation_rules=[MaxDepthRule, CostLimitRule],
+        validation_rules=[MaxDepthRule, CostLimitRule, IntrospectionLimitRule],
         query_parser=parse_bounded,
         logger=_Silent(logging.getLogger("ilpnode.admin"), {}),
     )

@@ -372,6 +372,7 @@ class Node:
         return create_dashboard_app(
             DashboardServices(
                 assets=services.assets,
+                fees=services.fees,
                 peers=services.peers,
                 money=services.money,
                 auto_peering=services.auto_peering,

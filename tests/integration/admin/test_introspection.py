@@ -20,6 +20,7 @@ EVERY_OPTION = {
     "directive_is_repeatable": True,
     "schema_description": True,
     "input_value_deprecation": True,
+    "one_of": True,
 }
 TOO_MANY = f"Introspection would answer more than {MAX_INTROSPECTION_VALUES} values."
 

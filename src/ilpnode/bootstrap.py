@@ -51,6 +51,7 @@ from ilpnode.services.accounting import (
     PacketAccounting,
     TransferCode,
 )
+from ilpnode.services.fees import FeeService
 from ilpnode.services.peering import (
     AssetService,
     PeeringLiquidity,
@@ -60,9 +61,11 @@ from ilpnode.services.peering import (
 from ilpnode.services.peering.autopeering import AutoPeeringService, NodeIdentity
 from ilpnode.services.peering.autopeering.http_client import HttpPeeringClient
 from ilpnode.services.replay_guard import ReplayGuard, ReplayGuardUnavailable
+from ilpnode.services.tenant import TenantService
 from ilpnode.storage.change_feed import ChangeFeed
 from ilpnode.storage.database import Database, asyncpg_dsn, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.fee_repository import SqlFeeStore
 from ilpnode.storage.idempotency_store import SqlIdempotencyStore
 from ilpnode.storage.ledger_lock import LedgerLock, LedgerLockHeld, lock_ledger
 from ilpnode.storage.ledger_metrics import LedgerMetrics
@@ -71,6 +74,7 @@ from ilpnode.storage.peering_repository import SqlPeeringStore
 from ilpnode.storage.pg_ledger import PostgresLedger
 from ilpnode.storage.redis_replay_guard import RedisReplayGuard
 from ilpnode.storage.replay_guard import SqlReplayGuard
+from ilpnode.storage.tenant_repository import SqlTenantStore
 
 __all__ = ["Node", "StartupError", "build_node"]
 
@@ -309,6 +313,14 @@ class Node:
         )
         money = PeeringLiquidity(store=store, liquidity=liquidity)
         return AdminServices(
+            fees=FeeService(store=SqlFeeStore(self.database), clock=self.clock),
+            tenant=TenantService(
+                store=SqlTenantStore(self.database),
+                clock=self.clock,
+                tenant_id=self.settings.operator_tenant_id,
+                public_name=self.settings.instance_name,
+                ilp_address=self.settings.node_address,
+            ),
             assets=assets,
             peers=peers,
             money=money,
@@ -360,6 +372,7 @@ class Node:
         return create_dashboard_app(
             DashboardServices(
                 assets=services.assets,
+                fees=services.fees,
                 peers=services.peers,
                 money=services.money,
                 auto_peering=services.auto_peering,

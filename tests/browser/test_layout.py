@@ -68,6 +68,7 @@ def test_pages_fit_the_screen(browser: Browser, alice: NodeProcess, width: int) 
         "assets": ("/assets", "table"),
         "asset-new": ("/assets/new", "form"),
         "asset": (asset_path, "form"),
+        "asset-fees": (asset_path + "/fees", "h1"),
     }
     for name, (path, element) in pages.items():
         page.goto(dashboard(alice, path))

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select
 
 from ilpnode.storage.database import Database
 from ilpnode.storage.migrate import _config, current_revision, head_revision, migrate
-from ilpnode.storage.schema import assets, metadata, peers
+from ilpnode.storage.schema import assets, metadata, operator_tenant, peers
 from tests.support import run_on_server, throwaway_database_url
 
 # Declared only in migrations: PostgreSQL-only, maintained by triggers (see schema.py).
@@ -117,3 +117,36 @@ async def test_0004_marks_existing_peers_as_made_by_hand(database: Database) -> 
         flag = await connection.scalar(select(peers.c.auto_peered).where(peers.c.id == peer_id))
     assert flag is False
     assert await current_revision(database) == head_revision()
+
+
+async def test_0007_dates_the_tenant_from_the_oldest_asset_or_peer(database: Database) -> None:
+    """A node that had assets was created no later than its oldest one."""
+    oldest = datetime(2025, 3, 4, 5, 6, 7, 89, tzinfo=UTC)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(_config(sync), "0006"))
+        for code, created in (("EUR", datetime.now(UTC)), ("USD", oldest)):
+            await connection.execute(
+                insert(assets).values(
+                    id=uuid4(),
+                    ledger=len(code) + (code == "USD"),
+                    code=code,
+                    scale=2,
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+
+    await migrate(database)
+
+    async with database.engine.connect() as connection:
+        stored = await connection.scalar(select(operator_tenant.c.created_at))
+    assert stored == oldest
+
+
+async def test_0007_dates_a_new_nodes_tenant_now(database: Database) -> None:
+    before = datetime.now(UTC)
+    await migrate(database)
+    async with database.engine.connect() as connection:
+        rows = (await connection.execute(select(operator_tenant))).all()
+    assert len(rows) == 1
+    assert before <= rows[0].created_at <= datetime.now(UTC)

@@ -1,4 +1,4 @@
-"""`ilpnode assets …`: list, show, create, update and delete assets."""
+"""`ilpnode assets …`: list, show, create, update and delete assets, and set their fees."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ilpnode.cli_admin.amounts import amount_callback
 from ilpnode.cli_admin.connection import Connection, with_connection
 from ilpnode.cli_admin.paging import PAGE_SIZE_MAX, fetch_pages
 from ilpnode.cli_admin.tables import Column, render_fields, render_table
-from ilpnode.cli_admin.views import amount_with_units, asset_label
+from ilpnode.cli_admin.views import amount_with_units, asset_label, fee_text
 
 __all__ = ["assets"]
 
@@ -23,7 +23,7 @@ _THRESHOLDS = {
 }
 
 
-@click.group(short_help="List, show, create, update and delete assets.")
+@click.group(short_help="List, show, create, update and delete assets; set their fees.")
 def assets() -> None:
     """Assets: the currencies this node keeps accounts in, each a code and a scale.
 
@@ -41,6 +41,8 @@ def _asset_fields(asset: Mapping[str, Any]) -> str:
             ("liquidity", amount_with_units(asset.get("liquidity"), asset)),
             ("withdrawal threshold", amount_with_units(asset.get("withdrawalThreshold"), asset)),
             ("liquidity threshold", amount_with_units(asset.get("liquidityThreshold"), asset)),
+            ("sending fee", fee_text(asset.get("sendingFee"), asset)),
+            ("receiving fee", fee_text(asset.get("receivingFee"), asset)),
             ("created", asset.get("createdAt")),
         ]
     )
@@ -192,3 +194,57 @@ def delete_asset(connection: Connection, asset_id: str, yes: bool) -> None:
         return
     deleted = data["deleteAsset"]["asset"]
     click.echo(f"Deleted asset {deleted['id']} ({asset_label(deleted)}).")
+
+
+@assets.command("set-fee")
+@click.argument("asset_id", metavar="ID")
+@click.option(
+    "--type",
+    "fee_type",
+    required=True,
+    type=click.Choice(["sending", "receiving"], case_sensitive=False),
+    help="sending: paid by the sender, on top; receiving: paid by the receiver.",
+)
+@click.option(
+    "--fixed",
+    required=True,
+    metavar="AMOUNT",
+    callback=amount_callback,
+    help="The fixed part, in the asset's smallest unit (0 for none).",
+)
+@click.option(
+    "--basis-points",
+    required=True,
+    type=click.IntRange(0, 10_000),
+    metavar="N",
+    help="The variable part: 0 to 10000 basis points of the amount (100 is 1 %).",
+)
+@with_connection
+def set_fee(
+    connection: Connection, asset_id: str, fee_type: str, fixed: int, basis_points: int
+) -> None:
+    """Set an asset's sending or receiving fee: a new fee, in force from now on (the old ones
+    stay in its history). Stored and shown; the node does not charge fees yet."""
+    payload = {
+        "assetId": asset_id,
+        "type": fee_type.upper(),
+        "fee": {"fixed": str(fixed), "basisPoints": basis_points},
+        "idempotencyKey": str(uuid4()),
+    }
+    data = connection.execute(documents.SET_FEE, {"input": payload})
+    if connection.as_json:
+        connection.print_json(data)
+        return
+    fee = data["setFee"]["fee"]
+    asset = connection.execute(documents.ASSET, {"id": asset_id})["asset"]
+    click.echo(
+        render_fields(
+            [
+                ("id", fee["id"]),
+                ("asset", f"{fee['assetId']} ({asset_label(asset)})"),
+                ("type", fee["type"].lower()),
+                ("fee", fee_text(fee, asset)),
+                ("created", fee["createdAt"]),
+            ]
+        )
+    )

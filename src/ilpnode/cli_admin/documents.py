@@ -25,12 +25,17 @@ __all__ = [
     "PEERS_PAGE",
     "PEER_LIQUIDITY",
     "POST_WITHDRAWAL",
+    "SET_FEE",
     "UPDATE_ASSET",
     "UPDATE_PEER",
     "VOID_WITHDRAWAL",
 ]
 
-_ASSET_FIELDS = "id code scale liquidity withdrawalThreshold liquidityThreshold createdAt"
+_FEE_FIELDS = "id assetId type fixed basisPoints createdAt"
+_ASSET_FIELDS = f"""
+  id code scale liquidity withdrawalThreshold liquidityThreshold createdAt
+  sendingFee {{ {_FEE_FIELDS} }} receivingFee {{ {_FEE_FIELDS} }}
+"""
 _PEER_FIELDS = """
   id name staticIlpAddress routes maxPacketAmount liquidityThreshold liquidity createdAt
   http { outgoing { endpoint authToken } }
@@ -62,6 +67,12 @@ mutation CreateAsset($input: CreateAssetInput!) {{
 UPDATE_ASSET: Final = f"""
 mutation UpdateAsset($input: UpdateAssetInput!) {{
   updateAsset(input: $input) {{ asset {{ {_ASSET_FIELDS} }} }}
+}}
+"""
+
+SET_FEE: Final = f"""
+mutation SetFee($input: SetFeeInput!) {{
+  setFee(input: $input) {{ fee {{ {_FEE_FIELDS} }} }}
 }}
 """
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ilpnode.cli_admin.tables import format_units
 
-__all__ = ["amount_with_units", "asset_label"]
+__all__ = ["amount_with_units", "asset_label", "fee_text"]
 
 
 def asset_label(asset: Mapping[str, Any]) -> str:
@@ -20,3 +20,10 @@ def amount_with_units(amount: str | None, asset: Mapping[str, Any]) -> str | Non
     if amount is None:
         return None
     return f"{amount} ({format_units(int(amount), int(asset['scale']))} {asset['code']})"
+
+
+def fee_text(fee: Mapping[str, Any] | None, asset: Mapping[str, Any]) -> str | None:
+    """`100 (1.00 USD) + 50 basis points` for a `Fee` of `asset`; None stays None."""
+    if fee is None:
+        return None
+    return f"{amount_with_units(fee['fixed'], asset)} + {fee['basisPoints']} basis points"

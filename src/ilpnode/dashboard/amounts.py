@@ -13,7 +13,7 @@ from typing import Final
 
 from ilpnode.services.peering.validation import UINT64_MAX
 
-__all__ = ["AmountProblem", "format_amount", "parse_amount", "plain_amount"]
+__all__ = ["AmountProblem", "format_amount", "format_basis_points", "parse_amount", "plain_amount"]
 
 _AMOUNT: Final = re.compile(r"(\d*)(?:\.(\d*))?").fullmatch
 _DIGITS_MAX: Final = 40  # 2**64 has 20 digits; more is too large whatever the scale
@@ -81,6 +81,13 @@ def format_amount(amount: int, scale: int) -> str:
     unit: int = 10**scale
     whole, fraction = divmod(amount, unit)
     return f"{whole:,}.{fraction:0{scale}d}"
+
+
+def format_basis_points(basis_points: int) -> str:
+    """A fee's basis points for reading, with the percentage: `50 basis points (0.50 %)`."""
+    whole, hundredths = divmod(basis_points, 100)
+    unit = "basis point" if basis_points == 1 else "basis points"
+    return f"{basis_points:,} {unit} ({whole}.{hundredths:02d} %)"
 
 
 def _example(scale: int) -> str:

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ilpnode.services.accounting import LiquidityError
+from ilpnode.services.fees import FeeError
 from ilpnode.services.peering import AssetError, PeerError
 from ilpnode.services.peering.autopeering import AutoPeeringError, AutoPeeringFailure
 
 __all__ = [
     "ASSET_PROBLEMS",
     "AUTO_PEERING_FIELDS",
+    "FEE_PROBLEMS",
     "LIQUIDITY_PROBLEMS",
     "PEER_PROBLEMS",
     "Problem",
@@ -96,6 +98,20 @@ ASSET_PROBLEMS: Mapping[AssetError, Problem] = MappingProxyType(
         _A.InvalidAssetScale: Problem("scale", "Enter a whole number from 0 to 255."),
         _A.InvalidThreshold: Problem(
             None, "A threshold is out of range (0 to 2^64-1 smallest units)."
+        ),
+    }
+)
+
+FEE_PROBLEMS: Mapping[FeeError, Problem] = MappingProxyType(
+    {
+        FeeError.UnknownAsset: Problem(
+            None, "There is no such asset (it may have just been deleted)."
+        ),
+        FeeError.InvalidBasisPointFee: Problem(
+            "basis_points", "Enter a whole number from 0 to 10000 (100 basis points are 1 %)."
+        ),
+        FeeError.InvalidFixedFee: Problem(
+            "fixed", "The fixed fee is out of range (0 to 2^64-1 smallest units)."
         ),
     }
 )

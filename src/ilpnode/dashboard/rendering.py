@@ -17,7 +17,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from ilpnode.dashboard.amounts import format_amount, plain_amount
+from ilpnode.dashboard.amounts import format_amount, format_basis_points, plain_amount
 from ilpnode.dashboard.security import csrf_token
 from ilpnode.dashboard.services import DashboardServices
 
@@ -40,6 +40,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.filters["amount"] = format_amount
     env.filters["plain_amount"] = plain_amount
+    env.filters["basis_points"] = format_basis_points
     env.filters["when"] = _when
     return Jinja2Templates(env=env)
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import PeerChecker
+from ilpnode.services.fees import FeeService
 from ilpnode.services.peering import AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
 
@@ -27,6 +28,7 @@ class DashboardServices:
     """Built once by the composition root; the dashboard's routes call nothing else."""
 
     assets: AssetService
+    fees: FeeService
     peers: PeerService
     money: PeeringLiquidity
     auto_peering: AutoPeeringService

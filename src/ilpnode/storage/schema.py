@@ -28,6 +28,14 @@ Peering tables (migration 0003), read and written by `peering_repository` and
   (a token authenticates exactly one peer); deleted with their peer.
 - `idempotency_keys`: the Admin API's idempotency records (`ilpnode.services.idempotency`).
 
+Fees (migration 0007), read and written by `fee_repository`:
+
+- `fees`: every fee ever set for an asset (`ilpnode.services.fees`), never updated or deleted;
+  the newest of each type is the one in force. `type` is SENDING or RECEIVING, `basis_points`
+  0..10000, both checked by the database too.
+- `operator_tenant`: one row, the creation time of the node's one tenant (the Admin API's
+  `whoami`/`tenant`); the tenant's id and name are settings.
+
 `admin_signature_replays` (migration 0005), written by `replay_guard`: the digest of every signed
 Admin API request accepted within its time to live (`ilpnode.services.replay_guard`), with its
 expiry in Unix milliseconds; expired rows are pruned a few at a time.
@@ -62,11 +70,13 @@ from ilpnode.storage.types import UInt64, UInt128, UtcDateTime
 __all__ = [
     "admin_signature_replays",
     "assets",
+    "fees",
     "idempotency_keys",
     "ledger_accounts",
     "ledger_expiries",
     "ledger_transfers",
     "metadata",
+    "operator_tenant",
     "peer_incoming_tokens",
     "peers",
 ]
@@ -235,4 +245,36 @@ admin_signature_replays = Table(
     metadata,
     Column("digest", String(SIGNATURE_DIGEST_LENGTH), primary_key=True),  # the HMAC, hex
     Column("expires_at_ms", BigInteger, nullable=False, index=True),  # Unix ms; pruning order
+)
+
+# -- fees and the operator tenant (migration 0007) ----------------------------------------------
+
+FEE_TYPE_LENGTH = 9  # "RECEIVING"
+BASIS_POINTS_MAX = 10_000
+
+fees = Table(
+    "fees",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "asset_id",
+        Uuid(),
+        ForeignKey("assets.id", name="fk_fees_asset_id_assets"),
+        nullable=False,
+    ),
+    Column("type", String(FEE_TYPE_LENGTH), nullable=False),
+    Column("fixed", UInt64(), nullable=False),
+    Column("basis_points", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    CheckConstraint("type IN ('SENDING', 'RECEIVING')", name="type_known"),
+    CheckConstraint(f"basis_points BETWEEN 0 AND {BASIS_POINTS_MAX}", name="basis_points_range"),
+    Index("ix_fees_asset_id_created_at_id", "asset_id", "created_at", "id"),
+)
+
+operator_tenant = Table(
+    "operator_tenant",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),  # always 1: one row
+    Column("created_at", UtcDateTime(), nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
 )

@@ -4,7 +4,7 @@ effect on the node, its output (table and --json), and each kind of failure."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -258,3 +258,41 @@ def test_the_connector_port_is_not_mistaken_for_a_refused_signature(
         f"ilpnode: {node.connector_url}/graphql answered HTTP 401, not GraphQL "
         "(is --admin-url the node's admin server?)\n"
     )
+
+
+def test_set_fee_and_show_the_fees_in_force(cli: Cli) -> None:
+    asset = create_asset(cli)
+    asset_id = asset["id"]
+    set_text = cli.ok(
+        "assets", "set-fee", asset_id, "--type", "sending", "--fixed", "150", "--basis-points", "25"
+    ).stdout
+    assert "type:    sending" in set_text
+    assert "fee:     150 (1.50 " in set_text
+    cli.ok(
+        "assets", "set-fee", asset_id, "--type", "sending", "--fixed", "0", "--basis-points", "1"
+    )
+    received = cli.json(
+        "assets", "set-fee", asset_id, "--type", "receiving", "--fixed", "7", "--basis-points", "0"
+    )["setFee"]["fee"]
+    assert (received["type"], received["fixed"], received["basisPoints"]) == ("RECEIVING", "7", 0)
+
+    shown = cli.ok("assets", "show", asset_id).stdout
+    assert "sending fee:          0 (0.00 " in shown
+    assert "+ 1 basis points" in shown
+    assert "receiving fee:        7 (0.07 " in shown
+    as_json = cli.json("assets", "show", asset_id)["asset"]
+    assert as_json["receivingFee"]["id"] == received["id"]
+
+    unknown = cli(
+        "assets",
+        "set-fee",
+        str(uuid4()),
+        "--type",
+        "sending",
+        "--fixed",
+        "1",
+        "--basis-points",
+        "1",
+    )
+    assert unknown.exit_code == 1
+    assert unknown.stderr == "ilpnode: Unknown asset (NOT_FOUND)\n"

@@ -80,7 +80,7 @@ async def test_every_post_route_checks_the_csrf_token(dash: Dashboard, node: Nod
         for route in app.routes  # type: ignore[attr-defined]
         if isinstance(route, Route) and "POST" in (route.methods or ())
     ]
-    assert len(posts) == 18  # login, logout, 10 for peers (auto-peering too), 6 for assets
+    assert len(posts) == 19  # login, logout, 10 for peers (auto-peering too), 7 for assets
     for path in posts:
         concrete = path.replace("{peer_id}", str(uuid4())).replace("{asset_id}", asset_id)
         response = await dash.post(concrete, {"amount": "1"}, csrf=False)

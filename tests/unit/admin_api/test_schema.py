@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphql import GraphQLInputObjectType, GraphQLObjectType, print_schema
+from graphql import GraphQLInputObjectType, GraphQLObjectType, GraphQLSchema, print_schema
 
 from ilpnode.admin.graphql import build_schema
 
@@ -21,6 +21,9 @@ RAFIKI_QUERIES = {
     "peer",
     "peers",
     "peerByAddressAndAsset",
+    "whoami",
+    "tenant",
+    "tenants",
 }
 RAFIKI_MUTATIONS = {
     "createAsset",
@@ -36,6 +39,11 @@ RAFIKI_MUTATIONS = {
     "postLiquidityWithdrawal",
     "voidLiquidityWithdrawal",
     "createOrUpdatePeerByUrl",
+    "setFee",
+    "createTenant",
+    "updateTenant",
+    "deleteTenant",
+    "createTenantSettings",
 }
 
 
@@ -106,6 +114,63 @@ def test_rafikis_auto_peering_mutation_shape() -> None:
     response = schema.get_type("CreateOrUpdatePeerByUrlMutationResponse")
     assert isinstance(response, GraphQLObjectType)
     assert {name: str(f.type) for name, f in response.fields.items()} == {"peer": "Peer"}
+
+
+def _fields(schema: GraphQLSchema, name: str) -> dict[str, str]:
+    type_ = schema.get_type(name)
+    assert isinstance(type_, GraphQLObjectType | GraphQLInputObjectType)
+    return {field_name: str(field.type) for field_name, field in type_.fields.items()}
+
+
+def test_rafikis_fee_shapes() -> None:
+    schema = build_schema()
+    assert schema.mutation_type is not None
+    assert str(schema.mutation_type.fields["setFee"].type) == "SetFeeResponse!"
+    assert _fields(schema, "Fee") == {
+        "id": "ID!",
+        "assetId": "ID!",
+        "type": "FeeType!",
+        "fixed": "UInt64!",
+        "basisPoints": "Int!",
+        "createdAt": "String!",
+    }
+    assert _fields(schema, "SetFeeInput") == {
+        "assetId": "ID!",
+        "type": "FeeType!",
+        "fee": "FeeDetails!",
+        "idempotencyKey": "String",
+    }
+    assert _fields(schema, "FeeDetails") == {"fixed": "UInt64!", "basisPoints": "Int!"}
+    assert _fields(schema, "SetFeeResponse") == {"fee": "Fee"}
+    asset = _fields(schema, "Asset")
+    assert (asset["sendingFee"], asset["receivingFee"], asset["fees"]) == (
+        "Fee",
+        "Fee",
+        "FeesConnection",
+    )
+    asset_type = schema.get_type("Asset")
+    assert isinstance(asset_type, GraphQLObjectType)
+    assert set(asset_type.fields["fees"].args) == {"after", "before", "first", "last", "sortOrder"}
+
+
+def test_rafikis_tenant_shapes_without_secrets() -> None:
+    schema = build_schema()
+    assert _fields(schema, "WhoamiResponse") == {"id": "String!", "isOperator": "Boolean!"}
+    # Rafiki's `apiSecret: String!` is nullable here: it is never disclosed (always null).
+    assert _fields(schema, "Tenant") == {
+        "id": "ID!",
+        "publicName": "String",
+        "email": "String",
+        "apiSecret": "String",
+        "idpConsentUrl": "String",
+        "idpSecret": "String",
+        "createdAt": "String!",
+        "deletedAt": "String",
+        "settings": "[TenantSetting!]!",
+    }
+    assert schema.query_type is not None
+    assert str(schema.query_type.fields["tenant"].type) == "Tenant!"
+    assert str(schema.query_type.fields["tenants"].type) == "TenantsConnection!"
 
 
 if __name__ == "__main__":

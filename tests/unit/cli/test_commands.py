@@ -187,3 +187,84 @@ def test_admin_url_must_be_http(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert result.exit_code == 2
     assert "is not an http(s) URL" in result.stderr
+
+
+ASSET = {
+    "id": "a1",
+    "code": "USD",
+    "scale": 2,
+    "liquidity": "0",
+    "withdrawalThreshold": None,
+    "liquidityThreshold": None,
+    "createdAt": "2026-01-01T00:00:00.000Z",
+    "sendingFee": None,
+    "receivingFee": None,
+}
+FEE = {
+    "id": "f1",
+    "assetId": "a1",
+    "type": "RECEIVING",
+    "fixed": "150",
+    "basisPoints": 25,
+    "createdAt": "2026-01-02T00:00:00.000Z",
+}
+
+
+def test_set_fee_sends_rafikis_input_and_prints_the_fee(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = FakeApi(data({"setFee": {"fee": FEE}}), data({"asset": ASSET}))
+
+    result = run(
+        api,
+        monkeypatch,
+        "assets",
+        "set-fee",
+        "a1",
+        "--type",
+        "Receiving",
+        "--fixed",
+        "150",
+        "--basis-points",
+        "25",
+    )
+
+    assert result.exit_code == 0, result.output
+    sent = api.bodies[0]["variables"]["input"]
+    assert UUID(sent.pop("idempotencyKey")).version == 4
+    assert sent == {
+        "assetId": "a1",
+        "type": "RECEIVING",
+        "fee": {"fixed": "150", "basisPoints": 25},
+    }
+    assert "fee:     150 (1.50 USD) + 25 basis points" in result.stdout
+    assert "type:    receiving" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--type", "sending", "--fixed", "1", "--basis-points", "10001"],
+        ["--type", "sending", "--fixed", "-1", "--basis-points", "1"],
+        ["--type", "both", "--fixed", "1", "--basis-points", "1"],
+        ["--type", "sending", "--basis-points", "1"],
+    ],
+)
+def test_set_fee_refuses_bad_options_before_sending(
+    monkeypatch: pytest.MonkeyPatch, options: list[str]
+) -> None:
+    api = FakeApi()
+
+    result = run(api, monkeypatch, "assets", "set-fee", "a1", *options)
+
+    assert result.exit_code == 2
+    assert api.requests == []
+
+
+def test_show_prints_the_fees_in_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    asset = {**ASSET, "receivingFee": FEE}
+    api = FakeApi(data({"asset": asset}))
+
+    result = run(api, monkeypatch, "assets", "show", "a1")
+
+    assert result.exit_code == 0, result.output
+    assert "sending fee:          -" in result.stdout
+    assert "receiving fee:        150 (1.50 USD) + 25 basis points" in result.stdout

@@ -6,16 +6,19 @@ import pytest
 
 from ilpnode.dashboard.forms.assets import CREATE_FIELDS as ASSET_FIELDS
 from ilpnode.dashboard.forms.auto_peering import FIELDS as AUTO_PEERING_FORM
+from ilpnode.dashboard.forms.fees import FEE_FIELDS
 from ilpnode.dashboard.forms.liquidity import WITHDRAW_FIELDS
 from ilpnode.dashboard.forms.peers import CREATE_FIELDS as PEER_FIELDS
 from ilpnode.dashboard.messages import (
     ASSET_PROBLEMS,
+    FEE_PROBLEMS,
     LIQUIDITY_PROBLEMS,
     PEER_PROBLEMS,
     auto_peering_problem,
     problem,
 )
 from ilpnode.services.accounting import LiquidityError
+from ilpnode.services.fees import FeeError
 from ilpnode.services.peering import AssetError, PeerError
 from ilpnode.services.peering.autopeering import AutoPeeringError, AutoPeeringFailure
 
@@ -57,3 +60,10 @@ def test_every_auto_peering_error_is_shown_on_a_peer_by_url_field(error: AutoPee
     found = auto_peering_problem(AutoPeeringFailure(error, "what went wrong"))
     assert found.field is None or found.field in AUTO_PEERING_FORM
     assert found.text == f"{error.message}: what went wrong."
+
+
+@pytest.mark.parametrize("error", list(FeeError))
+def test_every_fee_error_has_words_on_a_fee_field(error: FeeError) -> None:
+    found = FEE_PROBLEMS[error]
+    assert found.text.endswith(".")
+    assert found.field is None or found.field in FEE_FIELDS

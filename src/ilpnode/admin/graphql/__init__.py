@@ -1,8 +1,8 @@
 """ilpnode.admin.graphql: the Rafiki-compatible Admin GraphQL API (rafiki-peering §2).
 
-The schema is written in SDL (`schema.graphql`) with Rafiki's names; resolvers are thin: they
-translate arguments into service requests and service error values into `AdminApiError`s.
-Every rule lives in `ilpnode.services`.
+The schema is written in SDL (`schema.graphql`, extended by `fees.graphql` and `tenants.graphql`)
+with Rafiki's names; resolvers are thin: they translate arguments into service requests and
+service error values into `AdminApiError`s. Every rule lives in `ilpnode.services`.
 """
 
 from ilpnode.admin.graphql.app import SCHEMA_PATH, build_schema, create_graphql_app

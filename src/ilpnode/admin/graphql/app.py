@@ -1,4 +1,6 @@
-"""The GraphQL ASGI app: schema from `schema.graphql`, resolvers bound, Rafiki-style errors."""
+"""The GraphQL ASGI app: schema from the `*.graphql` files here (`schema.graphql`, and one file
+per later part such as `fees.graphql`, each extending its types), resolvers bound, Rafiki-style
+errors."""
 
 from __future__ import annotations
 
@@ -15,16 +17,20 @@ from starlette.responses import JSONResponse, Response
 
 from ilpnode.admin.graphql.context import AdminServices, RequestContext
 from ilpnode.admin.graphql.errors import format_admin_error
+from ilpnode.admin.graphql.fees import FEE_BINDABLES
+from ilpnode.admin.graphql.introspection_limits import IntrospectionLimitRule
 from ilpnode.admin.graphql.limits import CostLimitRule, MaxDepthRule, parse_bounded
 from ilpnode.admin.graphql.mutations import mutation
 from ilpnode.admin.graphql.objects import OBJECT_TYPES
 from ilpnode.admin.graphql.queries import query
 from ilpnode.admin.graphql.scalars import uint8, uint64
+from ilpnode.admin.graphql.tenants import TENANT_BINDABLES
 from ilpnode.services.peering import SortOrder
 
-__all__ = ["SCHEMA_PATH", "build_schema", "create_graphql_app"]
+__all__ = ["SCHEMA_FILES", "SCHEMA_PATH", "build_schema", "create_graphql_app"]
 
 SCHEMA_PATH: Final = Path(__file__).with_name("schema.graphql")
+SCHEMA_FILES: Final = tuple(sorted(SCHEMA_PATH.parent.glob("*.graphql")))
 
 
 class _Silent(logging.LoggerAdapter[logging.Logger]):
@@ -36,12 +42,14 @@ class _Silent(logging.LoggerAdapter[logging.Logger]):
 
 
 def build_schema() -> GraphQLSchema:
-    """The executable schema (no I/O but reading the SDL file)."""
+    """The executable schema (no I/O but reading the SDL files)."""
     return make_executable_schema(
-        load_schema_from_path(str(SCHEMA_PATH)),
+        [load_schema_from_path(str(path)) for path in SCHEMA_FILES],
         query,
         mutation,
         *OBJECT_TYPES,
+        *FEE_BINDABLES,
+        *TENANT_BINDABLES,
         uint64,
         uint8,
         EnumType("SortOrder", SortOrder),
@@ -77,7 +85,7 @@ def create_graphql_app(services: AdminServices, *, schema: GraphQLSchema | None 
         error_formatter=format_admin_error,
         debug=False,
         http_handler=_ApolloStatus(),
-        validation_rules=[MaxDepthRule, CostLimitRule],
+        validation_rules=[MaxDepthRule, CostLimitRule, IntrospectionLimitRule],
         query_parser=parse_bounded,
         logger=_Silent(logging.getLogger("ilpnode.admin"), {}),
     )

@@ -8,9 +8,11 @@ from uuid import UUID
 
 from graphql import GraphQLResolveInfo
 
+from ilpnode.services.fees import FeeService, LatestFees
 from ilpnode.services.idempotency import IdempotencyStore
 from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
+from ilpnode.services.tenant import TenantService
 
 __all__ = ["AdminServices", "Info", "RequestContext", "context_of"]
 
@@ -27,15 +29,18 @@ class AdminServices:
     clock: WallClock
     tenant_id: UUID
     instance_name: str | None
+    fees: FeeService
+    tenant: TenantService
 
 
 @dataclass(slots=True)
 class RequestContext:
     """One request's view: the services and a cache of the assets it has read (so a page of
-    peers reads each asset once)."""
+    peers reads each asset once) and of the fees in force of each asset it has shown."""
 
     services: AdminServices
     assets_seen: dict[UUID, Asset] = field(default_factory=dict)
+    fees_seen: dict[UUID, LatestFees] = field(default_factory=dict)
 
 
 Info: TypeAlias = "GraphQLResolveInfo[RequestContext]"

@@ -22,7 +22,9 @@ from graphql import GraphQLError
 
 from ilpnode.admin.graphql.limits import without_suggestions
 from ilpnode.services.accounting import LiquidityError
+from ilpnode.services.fees import FeeError
 from ilpnode.services.peering import AssetError, PaginationError, PeerError
+from ilpnode.services.tenant import TenantError
 
 __all__ = ["AdminApiError", "format_admin_error", "raise_error"]
 
@@ -57,7 +59,10 @@ class AdminApiError(Exception):
         self.code = code
 
 
-def raise_error(error: AssetError | PeerError | LiquidityError | PaginationError) -> NoReturn:
+ServiceError = AssetError | PeerError | LiquidityError | PaginationError | FeeError | TenantError
+
+
+def raise_error(error: ServiceError) -> NoReturn:
     """Raise the `AdminApiError` for a service's error value."""
     if isinstance(error, LiquidityError):
         code, message = LIQUIDITY_ERRORS[error]

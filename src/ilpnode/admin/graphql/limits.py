@@ -1,8 +1,8 @@
 """Request limits, as Rafiki's GraphQL Armor sets them (rafiki-peering §2.1): a query may nest
 at most `MAX_DEPTH` levels and cost at most `MAX_COST` (GraphQL Armor's cost: 2 per object
-field, 1 per scalar, each level's children weighted 1.5; introspection free); a document may
-hold at most `MAX_TOKENS` tokens; and error messages do not suggest field names ("Did you
-mean …?"), which would map the schema for a caller probing it.
+field, 1 per scalar, each level's children weighted 1.5; introspection is weighed apart, by
+`introspection_limits`); a document may hold at most `MAX_TOKENS` tokens; and error messages do
+not suggest field names ("Did you mean …?"), which would map the schema for a caller probing it.
 
 Why: the admin API shares its event loop with the connector. Without a cost limit, one signed
 query of 10,000 aliases kept the loop busy for a minute (packets waited up to 4.9 s) and grew

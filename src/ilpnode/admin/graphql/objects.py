@@ -1,28 +1,47 @@
 """Field resolvers of the object types (`Asset`, `Peer`, connections) and the shared helpers
-that turn domain values into GraphQL shapes."""
+that turn domain values and arguments into GraphQL shapes and back."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from ariadne import InterfaceType, ObjectType
 
 from ilpnode.admin.graphql.context import Info, context_of
 from ilpnode.admin.graphql.errors import AdminApiError, raise_error
-from ilpnode.services.peering import Asset, AssetError, Page, Peer
+from ilpnode.services.fees import Fee
+from ilpnode.services.peering import (
+    Asset,
+    AssetError,
+    Page,
+    PageRequest,
+    PaginationError,
+    Peer,
+    SortOrder,
+    page_request,
+)
+from ilpnode.services.tenant import OperatorTenant
 
-__all__ = ["OBJECT_TYPES", "connection", "iso_time", "parse_cursor"]
+__all__ = ["OBJECT_TYPES", "connection", "iso_time", "page_request_of", "parse_cursor"]
 
 asset_type = ObjectType("Asset")
 peer_type = ObjectType("Peer")
 model_type = InterfaceType("Model")
 
 
+_MODEL_TYPES: dict[type, str] = {Asset: "Asset", Peer: "Peer", Fee: "Fee", OperatorTenant: "Tenant"}
+
+
 @model_type.type_resolver
 def _model_type(value: object, *_: Any) -> str:
-    return "Peer" if isinstance(value, Peer) else "Asset"
+    return _MODEL_TYPES[type(value)]
+
+
+class _Node(Protocol):
+    @property
+    def id(self) -> UUID: ...
 
 
 def iso_time(value: datetime) -> str:
@@ -30,23 +49,37 @@ def iso_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def connection(page: Page[Asset] | Page[Peer]) -> dict[str, Any]:
+def connection(page: Page[Any]) -> dict[str, Any]:
     """A Relay connection: edges with the node id as cursor, and page info."""
     items = page.items
     return {
-        "edges": [{"node": item, "cursor": str(item.id)} for item in items],
+        "edges": [{"node": item, "cursor": str(_id_of(item))} for item in items],
         "page_info": {
-            "start_cursor": str(items[0].id) if items else None,
-            "end_cursor": str(items[-1].id) if items else None,
+            "start_cursor": str(_id_of(items[0])) if items else None,
+            "end_cursor": str(_id_of(items[-1])) if items else None,
             "has_next_page": page.has_next_page,
             "has_previous_page": page.has_previous_page,
         },
     }
 
 
-def _tenant(info: Info) -> dict[str, str | None]:
-    services = context_of(info).services
-    return {"id": str(services.tenant_id), "public_name": services.instance_name}
+def _id_of(node: _Node) -> UUID:
+    return node.id
+
+
+def page_request_of(arguments: dict[str, Any]) -> PageRequest:
+    """The page Relay arguments ask for (`after`, `before`, `first`, `last`, `sortOrder`, with
+    snake_case keys); raises the `AdminApiError` for invalid ones."""
+    request = page_request(
+        after=parse_cursor(arguments.get("after")),
+        before=parse_cursor(arguments.get("before")),
+        first=arguments.get("first"),
+        last=arguments.get("last"),
+        sort_order=arguments.get("sort_order") or SortOrder.DESC,
+    )
+    if isinstance(request, PaginationError):
+        raise_error(request)
+    return request
 
 
 @asset_type.field("createdAt")
@@ -57,8 +90,8 @@ def _created_at(value: Asset | Peer, _info: Info) -> str:
 
 @asset_type.field("tenant")
 @peer_type.field("tenant")
-def _tenant_field(_value: object, info: Info) -> dict[str, str | None]:
-    return _tenant(info)
+async def _tenant_field(_value: object, info: Info) -> OperatorTenant:
+    return await context_of(info).services.tenant.operator()
 
 
 @asset_type.field("liquidity")

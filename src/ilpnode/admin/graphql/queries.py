@@ -8,16 +8,14 @@ from ariadne import QueryType
 
 from ilpnode.admin.graphql.context import Info, context_of, is_other_tenant
 from ilpnode.admin.graphql.errors import raise_error
-from ilpnode.admin.graphql.objects import connection, parse_cursor
+from ilpnode.admin.graphql.objects import connection, page_request_of
 from ilpnode.services.peering import (
     Asset,
     AssetError,
     Page,
-    PaginationError,
+    PageRequest,
     Peer,
     PeerError,
-    SortOrder,
-    page_request,
 )
 
 __all__ = ["query"]
@@ -25,17 +23,8 @@ __all__ = ["query"]
 query = QueryType()
 
 
-def _request(arguments: dict[str, Any]) -> Any:
-    request = page_request(
-        after=parse_cursor(arguments.get("after")),
-        before=parse_cursor(arguments.get("before")),
-        first=arguments.get("first"),
-        last=arguments.get("last"),
-        sort_order=arguments.get("sort_order") or SortOrder.DESC,
-    )
-    if isinstance(request, PaginationError):
-        raise_error(request)
-    return request
+def _request(arguments: dict[str, Any]) -> PageRequest:
+    return page_request_of(arguments)
 
 
 def _other_tenant(info: Info, tenant_id: str | None) -> bool:

@@ -1,9 +1,9 @@
 """Mutation results as JSON text, for idempotent replay (see `idempotency.py`).
 
-A mutation resolver returns a small dict: `{"asset": Asset | None}`, `{"peer": Peer | None}` or
-`{"success": bool}`. A replay must answer what the first request answered, even if the asset or
-peer has changed since, so the values themselves are stored, not their ids. Field resolvers
-that read live state (`liquidity`) still read it live, as in Rafiki.
+A mutation resolver returns a small dict: `{"asset": Asset | None}`, `{"peer": Peer | None}`,
+`{"fee": Fee}` or `{"success": bool}`. A replay must answer what the first request answered,
+even if the asset or peer has changed since, so the values themselves are stored, not their
+ids. Field resolvers that read live state (`liquidity`) still read it live, as in Rafiki.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any, TypeAlias
 from uuid import UUID
 
+from ilpnode.services.fees import Fee, FeeType
 from ilpnode.services.peering import Asset, HttpOutgoing, Peer
 
 __all__ = ["MutationResult", "decode_result", "encode_result"]
 
-MutationResult: TypeAlias = dict[str, Asset | Peer | bool | None]
+MutationResult: TypeAlias = dict[str, Asset | Peer | Fee | bool | None]
 
 
 def encode_result(result: MutationResult) -> str:
@@ -35,7 +36,7 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _encode(value: Asset | Peer | bool | None) -> Any:
+def _encode(value: Asset | Peer | Fee | bool | None) -> Any:
     if isinstance(value, Asset):
         return {
             "type": "asset",
@@ -65,12 +66,31 @@ def _encode(value: Asset | Peer | bool | None) -> Any:
             "updated_at": _time(value.updated_at),
             "auto_peered": value.auto_peered,
         }
+    if isinstance(value, Fee):
+        return {
+            "type": "fee",
+            "id": str(value.id),
+            "asset_id": str(value.asset_id),
+            "fee_type": value.type.value,
+            "fixed": value.fixed,
+            "basis_points": value.basis_points,
+            "created_at": _time(value.created_at),
+        }
     return value
 
 
-def _decode(value: Any) -> Asset | Peer | bool | None:
+def _decode(value: Any) -> Asset | Peer | Fee | bool | None:
     if not isinstance(value, dict):
         return bool(value) if value is not None else None
+    if value["type"] == "fee":
+        return Fee(
+            id=UUID(value["id"]),
+            asset_id=UUID(value["asset_id"]),
+            type=FeeType(value["fee_type"]),
+            fixed=value["fixed"],
+            basis_points=value["basis_points"],
+            created_at=datetime.fromisoformat(value["created_at"]),
+        )
     if value["type"] == "asset":
         deleted = value["deleted_at"]
         return Asset(

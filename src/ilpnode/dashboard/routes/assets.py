@@ -1,8 +1,10 @@
-"""The Assets page, Create Asset, and an asset's page (thresholds, liquidity, delete)."""
+"""The Assets page, Create Asset, and an asset's page (thresholds, fees, liquidity, delete), with
+its fee history."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Final
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -17,17 +19,21 @@ from ilpnode.dashboard.forms.assets import (
     parse_thresholds,
     threshold_values,
 )
+from ilpnode.dashboard.forms.fees import FEE_FIELDS, fee_values, parse_fee
 from ilpnode.dashboard.forms.liquidity import deposit_values, withdraw_values
-from ilpnode.dashboard.messages import ASSET_PROBLEMS
+from ilpnode.dashboard.messages import ASSET_PROBLEMS, FEE_PROBLEMS
 from ilpnode.dashboard.rendering import Pages, flash
 from ilpnode.dashboard.routes import liquidity
 from ilpnode.dashboard.security import csrf_protected
-from ilpnode.dashboard.views import page_from_query, pager
-from ilpnode.services.peering import Asset, AssetError
+from ilpnode.dashboard.views import first_page, page_from_query, pager
+from ilpnode.services.fees import FeeError, FeeType
+from ilpnode.services.peering import Asset, AssetError, SortOrder
 
 __all__ = ["routes"]
 
 AssetHandler = Callable[[Request, FormData, Asset], Awaitable[Response]]
+
+FEE_ROWS: Final = 5  # the newest fees on the asset's page; its fee history has them all
 
 
 def routes(pages: Pages) -> list[BaseRoute]:
@@ -70,6 +76,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
     ) -> Response:
         states = {
             "thresholds": FormState(values=threshold_values(asset)),
+            "fee": FormState(values=fee_values()),
             "deposit": FormState(values=deposit_values()),
             "withdraw": FormState(values=withdraw_values()),
             "settle": FormState(values={"withdrawal_id": "", "action": ""}),
@@ -81,6 +88,10 @@ def routes(pages: Pages) -> list[BaseRoute]:
             {
                 "asset": asset,
                 "liquidity": await services.assets.liquidity(asset),
+                "fees": await services.fees.latest(asset.id),
+                "fee_history": await services.fees.page(
+                    asset.id, first_page(FEE_ROWS, SortOrder.DESC)
+                ),
                 "forms": states,
                 "pending": liquidity.pending_withdrawals(request, owner_of(asset)),
             },
@@ -113,6 +124,31 @@ def routes(pages: Pages) -> list[BaseRoute]:
             return await render(request, asset, {"thresholds": state}, 409)
         flash(request, f"Thresholds of {asset.code} updated.")
         return pages.redirect(request, f"/assets/{asset.id}")
+
+    async def set_fee(request: Request, form: FormData, asset: Asset) -> Response:
+        fee, state = parse_fee(typed_values(form, FEE_FIELDS), asset)
+        if fee is None:
+            return await render(request, asset, {"fee": state}, 400)
+        stored = await services.fees.set(fee)
+        if isinstance(stored, FeeError):
+            state.add(FEE_PROBLEMS[stored])
+            return await render(request, asset, {"fee": state}, 409)
+        kind = "Sending" if stored.type is FeeType.SENDING else "Receiving"
+        flash(request, f"{kind} fee of {asset.code} set.")
+        return pages.redirect(request, f"/assets/{asset.id}")
+
+    async def fee_history(request: Request) -> Response:
+        asset = await services.assets.get(request.path_params["asset_id"])
+        if isinstance(asset, AssetError):
+            return pages.not_found(request, "There is no such asset.")
+        path = f"/assets/{asset.id}/fees"
+        page = await services.fees.page(asset.id, page_from_query(request.query_params))
+        return pages.render(
+            request,
+            "asset_fees.html",
+            {"asset": asset, "fees": page.items, "pager": pager(page, path)},
+            section="assets",
+        )
 
     def money(action: liquidity.MoneyAction) -> Callable[[Request], Awaitable[Response]]:
         async def handler(request: Request, form: FormData, asset: Asset) -> Response:
@@ -159,6 +195,8 @@ def routes(pages: Pages) -> list[BaseRoute]:
         Route("/assets/new", csrf_protected(create_asset), methods=["POST"]),
         Route(base, asset_page, methods=["GET"]),
         Route(f"{base}/thresholds", on_asset(thresholds), methods=["POST"]),
+        Route(f"{base}/fees", fee_history, methods=["GET"]),
+        Route(f"{base}/fees", on_asset(set_fee), methods=["POST"]),
         Route(f"{base}/deposit", money(liquidity.deposit), methods=["POST"]),
         Route(f"{base}/withdraw", money(liquidity.withdraw), methods=["POST"]),
         Route(f"{base}/settle", money(liquidity.settle), methods=["POST"]),

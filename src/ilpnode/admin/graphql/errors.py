@@ -43,6 +43,7 @@ LIQUIDITY_ERRORS: Mapping[LiquidityError, tuple[str, str]] = MappingProxyType(
         _L.UnknownAsset: ("NOT_FOUND", "Unknown asset"),
         _L.UnknownPeer: ("NOT_FOUND", "Unknown peer"),
         _L.UnknownTransfer: ("NOT_FOUND", "Unknown transfer"),
+        _L.UnknownWalletAddress: ("NOT_FOUND", "Unknown wallet address"),
         _L.UnknownError: ("INTERNAL_SERVER_ERROR", "Internal server error"),
     }
 )

@@ -17,6 +17,12 @@ from ilpnode.services.payments.ports import (
     WalletAddressStore,
     WalletAddressTransaction,
 )
+from ilpnode.services.payments.spsp import (
+    SPSP_CONTENT_TYPE,
+    SpspCredentials,
+    SpspFailure,
+    SpspServer,
+)
 from ilpnode.services.payments.stream_secret import (
     STREAM_SECRET_LENGTH,
     STREAM_SECRET_NAME,
@@ -36,6 +42,7 @@ __all__ = [
     "FORBIDDEN_PATHS",
     "PAYMENT_TAG_LENGTH",
     "PUBLIC_NAME_LENGTH_MAX",
+    "SPSP_CONTENT_TYPE",
     "STREAM_SECRET_LENGTH",
     "STREAM_SECRET_NAME",
     "URL_LENGTH_MAX",
@@ -43,6 +50,9 @@ __all__ = [
     "HostedWalletAddress",
     "OpenPaymentsUrls",
     "SecretStore",
+    "SpspCredentials",
+    "SpspFailure",
+    "SpspServer",
     "StreamSecret",
     "UpdateWalletAddress",
     "WalletAddress",

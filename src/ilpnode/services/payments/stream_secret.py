@@ -19,10 +19,10 @@ fails; the sender resolves the wallet address again). Never log the secret.
 from __future__ import annotations
 
 import base64
-import binascii
 import secrets
 from typing import Final
 
+from ilpnode.services.payments.encoding import decode_base64
 from ilpnode.services.payments.ports import SecretStore
 
 __all__ = ["STREAM_SECRET_LENGTH", "STREAM_SECRET_NAME", "StreamSecret", "load_stream_secret"]
@@ -32,6 +32,8 @@ STREAM_SECRET_LENGTH: Final = 32
 
 STREAM_SECRET_NAME: Final = "stream_secret"
 """The name of the generated secret in the `SecretStore`."""
+
+_SECRET_TEXT_LENGTH_MAX: Final = 1024  # far beyond 44 characters: a pasted key, not a file
 
 
 class StreamSecret:
@@ -62,13 +64,9 @@ class StreamSecret:
         Raises:
             ValueError: not base64, or not 32 bytes (the message never repeats the value).
         """
-        compact = text.strip()
-        padded = compact + "=" * (-len(compact) % 4)
-        alphabet = b"-_" if ("-" in compact or "_" in compact) else None
-        try:
-            value = base64.b64decode(padded, altchars=alphabet, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("is not base64") from None
+        value = decode_base64(text, max_length=_SECRET_TEXT_LENGTH_MAX)
+        if value is None:
+            raise ValueError("is not base64")
         if len(value) != STREAM_SECRET_LENGTH:
             raise ValueError(
                 f"must be {STREAM_SECRET_LENGTH} bytes, base64-encoded (it is {len(value)}); "

@@ -36,7 +36,8 @@ async def wallet(world: World, *, eur: bool = False) -> WalletAddressAccount:
 async def test_the_account_has_rafikis_web_monetization_code(world: World) -> None:
     account = await wallet(world)
     [stored] = await world.ledger.lookup_accounts([account.account_id])
-    assert stored.code == AccountCode.LIQUIDITY_WEB_MONETIZATION == 1
+    assert stored.code == AccountCode.LIQUIDITY_WEB_MONETIZATION
+    assert int(AccountCode.LIQUIDITY_WEB_MONETIZATION) == 1
     assert stored.flags == AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
     assert stored.user_data_128 == world.usd.asset_id.int
     assert account.settlement_account_id == world.usd.settlement_account_id
@@ -47,7 +48,7 @@ async def test_the_account_has_rafikis_web_monetization_code(world: World) -> No
         ledger=account.ledger,
         asset_account_id=account.asset_account_id,
     )
-    assert same_fields != account
+    assert same_fields.account() != account.account()  # another code
     with pytest.raises(ValueError, match="WalletAddressAccount cannot be its asset's account"):
         WalletAddressAccount.for_wallet_address(
             wallet_address_id=world.usd.asset_id, asset_id=world.usd.asset_id, ledger=1

@@ -45,6 +45,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -65,9 +66,20 @@ from ilpnode.services.peering.ports import PeeringTransaction
 from ilpnode.storage.change_notice import CHANNEL, NoticeKind, encode_notice
 from ilpnode.storage.database import Database
 from ilpnode.storage.keyset_paging import keyset_page
-from ilpnode.storage.schema import assets, metadata, peer_incoming_tokens, peers
+from ilpnode.storage.schema import (
+    assets,
+    metadata,
+    peer_incoming_tokens,
+    peers,
+    wallet_addresses,
+)
 
-__all__ = ["LEDGER_NUMBER_LOCK_ID", "SqlPeeringStore", "SqlPeeringTransaction"]
+__all__ = [
+    "LEDGER_NUMBER_LOCK_ID",
+    "SqlPeeringStore",
+    "SqlPeeringTransaction",
+    "constraint_name",
+]
 
 # Arbitrary but fixed: identifies the asset ledger-number lock among advisory locks.
 LEDGER_NUMBER_LOCK_ID: Final = 0x11D_A55E7
@@ -158,7 +170,13 @@ class SqlPeeringTransaction:
         return None if row is None else _asset(row)
 
     async def asset_in_use(self, asset_id: UUID) -> bool:
-        query = select(exists().where(peers.c.asset_id == asset_id))
+        # A peer or a hosted wallet address (whose money counts in the asset's accounts).
+        query = select(
+            or_(
+                exists().where(peers.c.asset_id == asset_id),
+                exists().where(wallet_addresses.c.asset_id == asset_id),
+            )
+        )
         return bool((await self._connection.execute(query)).scalar_one())
 
     async def asset_page(self, request: PageRequest) -> Page[Asset]:

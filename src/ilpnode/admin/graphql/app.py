@@ -25,6 +25,8 @@ from ilpnode.admin.graphql.objects import OBJECT_TYPES
 from ilpnode.admin.graphql.queries import query
 from ilpnode.admin.graphql.scalars import uint8, uint64
 from ilpnode.admin.graphql.tenants import TENANT_BINDABLES
+from ilpnode.admin.graphql.wallet_addresses import WALLET_ADDRESS_TYPES
+from ilpnode.services.payments import WalletAddressStatus
 from ilpnode.services.peering import SortOrder
 
 __all__ = ["SCHEMA_FILES", "SCHEMA_PATH", "build_schema", "create_graphql_app"]
@@ -50,9 +52,11 @@ def build_schema() -> GraphQLSchema:
         *OBJECT_TYPES,
         *FEE_BINDABLES,
         *TENANT_BINDABLES,
+        *WALLET_ADDRESS_TYPES,
         uint64,
         uint8,
         EnumType("SortOrder", SortOrder),
+        EnumType("WalletAddressStatus", WalletAddressStatus),
         convert_names_case=True,
     )
 

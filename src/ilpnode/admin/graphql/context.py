@@ -10,6 +10,7 @@ from graphql import GraphQLResolveInfo
 
 from ilpnode.services.fees import FeeService, LatestFees
 from ilpnode.services.idempotency import IdempotencyStore
+from ilpnode.services.payments import WalletAddressService
 from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
 from ilpnode.services.tenant import TenantService
@@ -25,6 +26,7 @@ class AdminServices:
     peers: PeerService
     money: PeeringLiquidity
     auto_peering: AutoPeeringService
+    wallet_addresses: WalletAddressService
     idempotency: IdempotencyStore
     clock: WallClock
     tenant_id: UUID

@@ -23,6 +23,7 @@ from graphql import GraphQLError
 from ilpnode.admin.graphql.limits import without_suggestions
 from ilpnode.services.accounting import LiquidityError
 from ilpnode.services.fees import FeeError
+from ilpnode.services.payments import WalletAddressError
 from ilpnode.services.peering import AssetError, PaginationError, PeerError
 from ilpnode.services.tenant import TenantError
 
@@ -45,6 +46,7 @@ LIQUIDITY_ERRORS: Mapping[LiquidityError, tuple[str, str]] = MappingProxyType(
         _L.UnknownAsset: ("NOT_FOUND", "Unknown asset"),
         _L.UnknownPeer: ("NOT_FOUND", "Unknown peer"),
         _L.UnknownTransfer: ("NOT_FOUND", "Unknown transfer"),
+        _L.UnknownWalletAddress: ("NOT_FOUND", "Unknown wallet address"),
         _L.UnknownError: ("INTERNAL_SERVER_ERROR", "Internal server error"),
     }
 )
@@ -59,7 +61,15 @@ class AdminApiError(Exception):
         self.code = code
 
 
-ServiceError = AssetError | PeerError | LiquidityError | PaginationError | FeeError | TenantError
+ServiceError = (
+    AssetError
+    | PeerError
+    | LiquidityError
+    | PaginationError
+    | FeeError
+    | TenantError
+    | WalletAddressError
+)
 
 
 def raise_error(error: ServiceError) -> NoReturn:

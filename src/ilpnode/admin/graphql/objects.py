@@ -12,6 +12,7 @@ from ariadne import InterfaceType, ObjectType
 from ilpnode.admin.graphql.context import Info, context_of
 from ilpnode.admin.graphql.errors import AdminApiError, raise_error
 from ilpnode.services.fees import Fee
+from ilpnode.services.payments import WalletAddress
 from ilpnode.services.peering import (
     Asset,
     AssetError,
@@ -31,7 +32,13 @@ peer_type = ObjectType("Peer")
 model_type = InterfaceType("Model")
 
 
-_MODEL_TYPES: dict[type, str] = {Asset: "Asset", Peer: "Peer", Fee: "Fee", OperatorTenant: "Tenant"}
+_MODEL_TYPES: dict[type, str] = {
+    Asset: "Asset",
+    Peer: "Peer",
+    Fee: "Fee",
+    OperatorTenant: "Tenant",
+    WalletAddress: "WalletAddress",
+}
 
 
 @model_type.type_resolver

@@ -128,7 +128,8 @@ def test_every_form_explains_its_errors(browser: Browser, alice: NodeProcess) ->
     page.get_by_label("Type USD to confirm").fill("USD")
     page.get_by_role("button", name="Delete asset").click()
     expect(page.locator(".form-error")).to_have_text(
-        "Peers still use this asset: delete those peers first. Nothing was deleted."
+        "Peers or wallet addresses still use this asset: delete those peers first (a wallet "
+        "address cannot be deleted). Nothing was deleted."
     )
     nav(page, "Assets")
     expect(page.locator("tbody tr")).to_have_count(1)

@@ -21,6 +21,7 @@ RAFIKI_QUERIES = {
     "peer",
     "peers",
     "peerByAddressAndAsset",
+    "webhookEvents",
 }
 RAFIKI_MUTATIONS = {
     "createAsset",

@@ -20,6 +20,7 @@ from ilpnode.admin.graphql.mutations import mutation
 from ilpnode.admin.graphql.objects import OBJECT_TYPES
 from ilpnode.admin.graphql.queries import query
 from ilpnode.admin.graphql.scalars import uint8, uint64
+from ilpnode.admin.graphql.webhooks import json_object, webhook_event_type
 from ilpnode.services.peering import SortOrder
 
 __all__ = ["SCHEMA_PATH", "build_schema", "create_graphql_app"]
@@ -44,6 +45,8 @@ def build_schema() -> GraphQLSchema:
         *OBJECT_TYPES,
         uint64,
         uint8,
+        json_object,
+        webhook_event_type,
         EnumType("SortOrder", SortOrder),
         convert_names_case=True,
     )

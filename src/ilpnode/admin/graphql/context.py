@@ -11,6 +11,7 @@ from graphql import GraphQLResolveInfo
 from ilpnode.services.idempotency import IdempotencyStore
 from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
+from ilpnode.services.webhooks import WebhookStore
 
 __all__ = ["AdminServices", "Info", "RequestContext", "context_of"]
 
@@ -27,6 +28,7 @@ class AdminServices:
     clock: WallClock
     tenant_id: UUID
     instance_name: str | None
+    webhook_events: WebhookStore
 
 
 @dataclass(slots=True)

@@ -12,8 +12,9 @@ from ariadne import InterfaceType, ObjectType
 from ilpnode.admin.graphql.context import Info, context_of
 from ilpnode.admin.graphql.errors import AdminApiError, raise_error
 from ilpnode.services.peering import Asset, AssetError, Page, Peer
+from ilpnode.services.webhooks import WebhookEvent
 
-__all__ = ["OBJECT_TYPES", "connection", "iso_time", "parse_cursor"]
+__all__ = ["OBJECT_TYPES", "connection", "iso_time", "parse_cursor", "tenant_of"]
 
 asset_type = ObjectType("Asset")
 peer_type = ObjectType("Peer")
@@ -22,6 +23,8 @@ model_type = InterfaceType("Model")
 
 @model_type.type_resolver
 def _model_type(value: object, *_: Any) -> str:
+    if isinstance(value, WebhookEvent):
+        return "WebhookEvent"
     return "Peer" if isinstance(value, Peer) else "Asset"
 
 
@@ -30,7 +33,7 @@ def iso_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def connection(page: Page[Asset] | Page[Peer]) -> dict[str, Any]:
+def connection(page: Page[Asset] | Page[Peer] | Page[WebhookEvent]) -> dict[str, Any]:
     """A Relay connection: edges with the node id as cursor, and page info."""
     items = page.items
     return {
@@ -42,6 +45,11 @@ def connection(page: Page[Asset] | Page[Peer]) -> dict[str, Any]:
             "has_previous_page": page.has_previous_page,
         },
     }
+
+
+def tenant_of(info: Info) -> dict[str, str | None]:
+    """The node's one tenant, as a `Tenant` object."""
+    return _tenant(info)
 
 
 def _tenant(info: Info) -> dict[str, str | None]:

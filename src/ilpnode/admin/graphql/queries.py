@@ -9,6 +9,7 @@ from ariadne import QueryType
 from ilpnode.admin.graphql.context import Info, context_of, is_other_tenant
 from ilpnode.admin.graphql.errors import raise_error
 from ilpnode.admin.graphql.objects import connection, parse_cursor
+from ilpnode.admin.graphql.webhooks import bind_webhook_events
 from ilpnode.services.peering import (
     Asset,
     AssetError,
@@ -88,3 +89,6 @@ async def _peer_by_address_and_asset(
 ) -> Peer | None:
     peers = context_of(info).services.peers
     return await peers.peer_by_address_and_asset(static_ilp_address, asset_id)
+
+
+bind_webhook_events(query)

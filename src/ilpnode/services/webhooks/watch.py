@@ -63,6 +63,8 @@ SETTLE_BATCH_MAX: Final = 500
 """Observations settled per transaction."""
 RETRY_SECONDS: Final = 1.0
 """After a failed settle (the database away), the queue is tried again this late."""
+CLOSE_TIMEOUT_SECONDS: Final = 5.0
+"""At close, how long the queue may take to be recorded."""
 
 
 def liquidity_of(account: Account) -> int:
@@ -152,12 +154,22 @@ class LiquidityWatch:
         self._task = asyncio.create_task(self._run(), name="liquidity-watch")
 
     async def close(self) -> None:
-        """Stop; what is queued is left to the next start's reconciliation."""
+        """Stop, recording what is queued (what cannot be recorded now is left to the next
+        start's reconciliation)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                await self.flush()
+        except Exception as error:  # the database away: the next start reconciles
+            logger.warning("liquidity alerts left to the next start: %s", error)
+
+    async def flush(self) -> None:
+        """Record every crossing queued so far, now."""
+        await self._settle_pending()
 
     async def reconcile(self) -> None:
         """Settle every watched account from the database and the ledger, arming accounts whose
@@ -205,14 +217,15 @@ class LiquidityWatch:
                 self._wake.set()
 
     async def _settle_pending(self) -> None:
-        while self._pending:
-            batch = [
-                self._pending[index] for index in range(min(len(self._pending), SETTLE_BATCH_MAX))
-            ]
+        while True:
+            # Taken, settled and removed under the lock: a concurrent `flush` settles the rest.
             async with self._settling:
+                if not self._pending:
+                    return
+                batch = [self._pending[i] for i in range(min(len(self._pending), SETTLE_BATCH_MAX))]
                 settled = await self._store.settle(batch, now=self._clock.now())
-            for _ in batch:
-                self._pending.popleft()
+                for _ in batch:
+                    self._pending.popleft()
             self._announce(settled, batch)
 
     async def _rearm(self, ids: Collection[UUID]) -> None:

@@ -9,7 +9,8 @@ import re
 from typing import Any
 from uuid import uuid4
 
-from ilpnode.bootstrap import Node
+from ilpnode.bootstrap import Node, build_node
+from tests.support import make_settings
 
 from .conftest import GraphQLClient
 from .queries import (
@@ -218,3 +219,34 @@ async def test_high_threshold_through_the_api(api: GraphQLClient) -> None:
     )
     assert fetched["peer"]["liquidityHighThreshold"] == "70"
     assert fetched["peer"]["liquidityThreshold"] is None
+
+
+async def test_a_crossing_not_recorded_before_a_stop_is_recorded_at_the_next_start(
+    node_settings: dict[str, Any],
+) -> None:
+    node = build_node(make_settings(**node_settings))
+    await node.start()
+    try:
+        api = GraphQLClient(node)
+        asset = await create_asset(api)
+        peer = await create_peer(api, asset["id"], liquidityThreshold="100", initialLiquidity="500")
+        # As if the process died between the ledger's commit and the watch's settle: the
+        # ledger no longer reports, and the balance crosses.
+        assert node.ledger is not None and node.webhooks is not None
+        node.ledger.watch_balances(set(), node.webhooks.watch.balances_changed)
+        await api.data(WITHDRAW_PEER, money(peerId=peer["id"], amount=450, timeoutSeconds=0))
+        await settled(node)
+        assert await events(api) == []
+    finally:
+        await node.close()
+
+    for _ in range(2):  # recorded by the first start, and only by it
+        node = build_node(make_settings(**node_settings))
+        await node.start()
+        try:
+            [event] = await events(GraphQLClient(node))
+        finally:
+            await node.close()
+
+    assert event["type"] == "peer.liquidity_low"
+    assert event["data"]["balance"] == "50"

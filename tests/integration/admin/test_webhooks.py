@@ -232,7 +232,8 @@ async def test_a_crossing_not_recorded_before_a_stop_is_recorded_at_the_next_sta
         peer = await create_peer(api, asset["id"], liquidityThreshold="100", initialLiquidity="500")
         # As if the process died between the ledger's commit and the watch's settle: the
         # ledger no longer reports, and the balance crosses.
-        assert node.ledger is not None and node.webhooks is not None
+        assert node.ledger is not None
+        assert node.webhooks is not None
         node.ledger.watch_balances(set(), node.webhooks.watch.balances_changed)
         await api.data(WITHDRAW_PEER, money(peerId=peer["id"], amount=450, timeoutSeconds=0))
         await settled(node)

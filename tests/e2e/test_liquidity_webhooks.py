@@ -11,6 +11,7 @@ arrived, and any event still due for another attempt would have been sent before
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
@@ -28,7 +29,7 @@ import pytest
 
 from ilpnode.ilp import Fulfill
 from ilpnode.services.webhooks import SIGNATURE_HEADER, verify_signature
-from tests.support import free_port
+from tests.support import free_port, migrated_throwaway_database
 
 from .network import NodeProcess, fulfiller, prepare_to, restart_node, send, start_node
 
@@ -280,3 +281,69 @@ def test_an_event_survives_a_receiver_that_is_down_and_a_sigkill(tmp_path: Path)
     assert delivered["type"] == "peer.liquidity_low"
     assert delivered["data"] == recorded["data"]
     assert delivered["data"]["balance"] == "30"
+
+
+@pytest.mark.postgres
+def test_two_processes_on_one_database_send_each_crossing_once(tmp_path: Path) -> None:
+    databases = migrated_throwaway_database()
+    shared = next(databases)
+    try:
+        with receiver() as hooks, fulfiller() as target:
+            env = webhook_env(hooks.url, DATABASE_URL=shared, LEDGER_BACKEND="postgres")
+            first = start_node(tmp_path, "p1", "test.shared", **env)
+            second = start_node(tmp_path, "p2", "test.shared", **env)
+            try:
+                usd = first.create_asset("USD", 2)
+                sender = create_peer(
+                    first, usd, "test.sender", initialLiquidity="1000", liquidityThreshold="500"
+                )
+                create_peer(first, usd, "test.fulfiller", endpoint=target.url)
+                wait_until_known(second, "test.sender-token")
+                with httpx.Client(timeout=10) as client:
+
+                    def pay(count: int) -> None:
+                        for i in range(count):  # alternately through each process
+                            node = (first, second)[i % 2]
+                            prepare = prepare_to(f"test.fulfiller.p{uuid.uuid4().hex}", 100)
+                            reply = send(client, node.connector_url, "test.sender-token", prepare)
+                            assert isinstance(reply, Fulfill), (i, reply)
+
+                    pay(6)  # 1000 -> 400: crossed once (at 500)
+                    money(second, "depositPeerLiquidity", peerId=sender, amount="600")  # 1000
+                    pay(6)  # crossed again
+
+                deadline = time.monotonic() + WAIT_SECONDS
+                while len(listed(first)) < 2:
+                    assert time.monotonic() < deadline, listed(first)
+                    time.sleep(0.05)
+                events = listed(second)
+                got = hooks.wait_for(
+                    lambda bodies: {b["id"] for b in bodies} >= {e["id"] for e in events},
+                    "both events",
+                )
+            finally:
+                second.stop()
+                first.stop()
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(databases)
+
+    assert [(e["type"], e["data"]["id"]) for e in events] == [
+        ("peer.liquidity_low", sender),
+        ("peer.liquidity_low", sender),
+    ]
+    assert sorted(b["id"] for b in got) == sorted(e["id"] for e in events)  # each sent once
+
+
+def wait_until_known(node: NodeProcess, token: str) -> None:
+    """Wait until the process knows the peer with this token (the change feed): its connector
+    then answers a body that is no Prepare 400, not 401."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (
+        httpx.post(
+            node.connector_url, content=b"?", headers={"authorization": f"Bearer {token}"}
+        ).status_code
+        == 401
+    ):
+        assert time.monotonic() < deadline, "the other process did not hear of the peer"
+        time.sleep(0.05)

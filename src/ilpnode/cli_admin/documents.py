@@ -30,9 +30,12 @@ __all__ = [
     "VOID_WITHDRAWAL",
 ]
 
-_ASSET_FIELDS = "id code scale liquidity withdrawalThreshold liquidityThreshold createdAt"
+_ASSET_FIELDS = """
+  id code scale liquidity withdrawalThreshold liquidityThreshold liquidityHighThreshold createdAt
+"""
 _PEER_FIELDS = """
-  id name staticIlpAddress routes maxPacketAmount liquidityThreshold liquidity createdAt
+  id name staticIlpAddress routes maxPacketAmount liquidityThreshold liquidityHighThreshold
+  liquidity createdAt
   http { outgoing { endpoint authToken } }
   asset { id code scale }
 """

@@ -279,7 +279,7 @@ class LiquidityWatch:
                 continue
             recorded = True
             logger.info(
-                "%s: %s %s has %d (thresholds %s/%s); event %s",
+                "%s: %s %s has %d (low threshold %s, high %s); event %s",
                 result.event.type,
                 observation.account.kind.value,
                 observation.account.id,

@@ -14,6 +14,7 @@ from tests.support import make_settings
 
 from .conftest import GraphQLClient
 from .queries import (
+    ASSET_LIQUIDITY,
     DEPOSIT_ASSET,
     DEPOSIT_PEER,
     GET_PEER,
@@ -251,3 +252,25 @@ async def test_a_crossing_not_recorded_before_a_stop_is_recorded_at_the_next_sta
 
     assert event["type"] == "peer.liquidity_low"
     assert event["data"]["balance"] == "50"
+
+
+async def test_an_expired_withdrawal_is_a_balance_change_too(
+    api: GraphQLClient, node: Node
+) -> None:
+    asset = await create_asset(api, liquidityThreshold="10")
+    await api.data(DEPOSIT_ASSET, money(assetId=asset["id"], amount="100"))
+    # Reserved for a second, then released by the ledger's sweeper (no Admin API call).
+    await api.data(WITHDRAW_ASSET, money(assetId=asset["id"], amount="95", timeoutSeconds=1))
+    await wait_for_events(api, 1)
+    for _ in range(100):
+        data = await api.data(ASSET_LIQUIDITY, {"id": asset["id"]})
+        if data["asset"]["liquidity"] == "100":
+            break
+        await asyncio.sleep(0.05)
+    await settled(node)
+
+    # Had the expiry gone unreported, the account would still count as low: no new event.
+    await api.data(WITHDRAW_ASSET, money(assetId=asset["id"], amount="92", timeoutSeconds=0))
+    second, first = await wait_for_events(api, 2)
+
+    assert (first["data"]["balance"], second["data"]["balance"]) == ("5", "8")

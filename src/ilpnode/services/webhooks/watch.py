@@ -231,7 +231,9 @@ class LiquidityWatch:
     async def _rearm(self, ids: Collection[UUID]) -> None:
         async with self._settling:
             accounts = await self._store.watched_accounts(ids)
-            gone = set(ids) - {account.id for account in accounts}
+            # Only what this process watched: a peer that never had a threshold costs no write
+            # (a stored state of one watched elsewhere goes at the next reconciliation).
+            gone = {i for i in ids if i.int in self._accounts} - {a.id for a in accounts}
             if gone:
                 await self._store.forget(gone)
             self._drop(gone)

@@ -1,5 +1,8 @@
 """Canonical JSON and the Rafiki-Signature, checked against vectors made with Rafiki's own
-library (`tests/vectors/webhook_signatures.json`)."""
+library: `json_canonicalize_vectors.json` beside this file was written by a Node script with npm's
+`json-canonicalize` 1.2.0 (what Rafiki's webhook service signs with) and `node:crypto`, which
+canonicalised each `input` and signed `"<timestampMs>.<canonical>"` with HMAC-SHA256 and
+`secret`."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import pytest
 from ilpnode.services.webhooks import canonical_json, signature_header, verify_signature
 
 VECTORS: dict[str, Any] = json.loads(
-    (Path(__file__).parents[3] / "vectors" / "webhook_signatures.json").read_text()
+    Path(__file__).with_name("json_canonicalize_vectors.json").read_text()
 )
 SECRET: str = VECTORS["secret"]
 TIMESTAMP: int = VECTORS["timestampMs"]

@@ -175,9 +175,12 @@ class LiquidityWatch:
         """Settle every watched account from the database and the ledger, arming accounts whose
         thresholds changed and forgetting those without thresholds any more."""
         async with self._settling:
+            # States first: one armed since (by another process) has its thresholds committed
+            # before it, so the accounts read next include it and it is not taken for stale.
+            stored = await self._store.alert_ids()
             accounts = await self._store.watched_accounts()
             ids = {account.id for account in accounts}
-            stale = (await self._store.alert_ids()) - ids
+            stale = stored - ids
             stale.update(UUID(int=account_id) for account_id in self._accounts)
             stale -= ids
             if stale:
@@ -226,6 +229,10 @@ class LiquidityWatch:
                 settled = await self._store.settle(batch, now=self._clock.now())
                 for _ in batch:
                     self._pending.popleft()
+            # Judged by thresholds the database no longer has: re-read them (and arm).
+            skipped = [result.account_id for result in settled if result.state is None]
+            if skipped:
+                self.refresh_soon(skipped)
             self._announce(settled, batch)
 
     async def _rearm(self, ids: Collection[UUID]) -> None:

@@ -3,7 +3,8 @@ crossing, arming without events, and reconciliation of what a process missed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 import pytest
@@ -252,3 +253,26 @@ async def test_a_failed_settle_keeps_the_crossing_for_later(watched: Watched) ->
     await watched.watch.flush()
 
     assert watched.types() == ["peer.liquidity_low"]
+
+
+async def test_a_crossing_judged_by_stale_thresholds_is_judged_again_with_the_stored_ones(
+    watched: Watched,
+) -> None:
+    asset = await make_asset(watched)
+    peer = await make_peer(watched, asset, liquidity=1_000, low=100)
+    # Another process raised the threshold to 500 and armed it; this one has not heard yet.
+    stored = watched.peering.store.state.peers[peer.id]
+    watched.peering.store.state.peers[peer.id] = replace(stored, liquidity_threshold=500)
+    watched.store.alerts[peer.id].thresholds = (500, None)
+    await watched.watch.start()
+    try:
+        await watched.withdraw(peer, 950)  # 50: low by either threshold
+        for _ in range(100):  # the background task re-reads the thresholds
+            if watched.store.events:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await watched.watch.close()
+
+    assert watched.types() == ["peer.liquidity_low"]
+    assert watched.store.events[0].data["liquidityThreshold"] == "500"

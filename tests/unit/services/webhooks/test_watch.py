@@ -260,12 +260,12 @@ async def test_a_crossing_judged_by_stale_thresholds_is_judged_again_with_the_st
 ) -> None:
     asset = await make_asset(watched)
     peer = await make_peer(watched, asset, liquidity=1_000, low=100)
-    # Another process raised the threshold to 500 and armed it; this one has not heard yet.
-    stored = watched.peering.store.state.peers[peer.id]
-    watched.peering.store.state.peers[peer.id] = replace(stored, liquidity_threshold=500)
-    watched.store.alerts[peer.id].thresholds = (500, None)
     await watched.watch.start()
     try:
+        # Another process raised the threshold to 500 and armed it; this one has not heard yet.
+        stored = watched.peering.store.state.peers[peer.id]
+        watched.peering.store.state.peers[peer.id] = replace(stored, liquidity_threshold=500)
+        watched.store.alerts[peer.id].thresholds = (500, None)
         await watched.withdraw(peer, 950)  # 50: low by either threshold
         for _ in range(100):  # the background task re-reads the thresholds
             if watched.store.events:

@@ -3,17 +3,17 @@
 `build_node(settings)` calls plain constructors with explicit arguments and does no I/O;
 `await node.start()` migrates the database, opens the ledger, builds the services over it, loads
 every peer's routes and tokens and every hosted wallet address into memory, loads the STREAM
-server secret, starts the change feed (PostgreSQL only: other processes' changes reach this
-one's memory) and builds the Admin API and the SPSP server; `await node.close()`
-releases everything. Tests build the same graph with their own settings. Nothing runs at import
-time.
+server secret, starts the liquidity webhooks and the change feed (PostgreSQL only: other
+processes' changes reach this one's memory) and builds the Admin API and the SPSP server;
+`await node.close()` releases everything. Tests build the same graph with their own settings.
+Nothing runs at import time.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import httpx
@@ -46,7 +46,7 @@ from ilpnode.dashboard import (
     session_key_for,
 )
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
-from ilpnode.ledger import Ledger
+from ilpnode.ledger import Account, Ledger
 from ilpnode.services.accounting import (
     AccountBalance,
     LiquidityService,
@@ -72,6 +72,7 @@ from ilpnode.services.peering.autopeering import AutoPeeringService, NodeIdentit
 from ilpnode.services.peering.autopeering.http_client import HttpPeeringClient
 from ilpnode.services.replay_guard import ReplayGuard, ReplayGuardUnavailable
 from ilpnode.services.tenant import TenantService
+from ilpnode.services.webhooks import DeliveryOptions, LiquidityWebhooks, WatchingFeedTarget
 from ilpnode.storage.change_feed import ChangeFeed
 from ilpnode.storage.database import Database, asyncpg_dsn, redacted_url
 from ilpnode.storage.embedded_ledger import EmbeddedLedger
@@ -87,6 +88,7 @@ from ilpnode.storage.replay_guard import SqlReplayGuard
 from ilpnode.storage.secret_store import SqlSecretStore
 from ilpnode.storage.tenant_repository import SqlTenantStore
 from ilpnode.storage.wallet_address_repository import SqlWalletAddressStore
+from ilpnode.storage.webhook_store import SqlWebhookStore
 
 __all__ = ["Node", "StartupError", "build_node"]
 
@@ -101,6 +103,8 @@ class OpenLedger(Ledger, Protocol):
     """A ledger backend as the node holds it: the port plus its lifecycle."""
 
     async def expire_due(self) -> int: ...
+
+    def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -148,6 +152,8 @@ class Node:
         self.stream_secret: StreamSecret | None = None
         self.spsp: SpspServer | None = None
         self.open_payments_app: ASGIApp = create_open_payments_app(server=lambda: self.spsp)
+        self.webhook_store = SqlWebhookStore(database)
+        self.webhooks: LiquidityWebhooks | None = None
         # Signed Admin API requests accepted by any process of the node: Redis if configured.
         self.redis = RedisReplayGuard(settings.redis_url) if settings.redis_url else None
         self.replay_guard: ReplayGuard = self.redis or SqlReplayGuard(database)
@@ -225,6 +231,12 @@ class Node:
         except Exception as error:
             raise StartupError(f"cannot open the ledger: {error}") from error
         logger.info("ledger ready (%s backend)", self.settings.ledger_backend)
+        self.webhooks = webhooks = LiquidityWebhooks(
+            store=self.webhook_store,
+            ledger=self.ledger,
+            clock=self.clock,
+            delivery=self._webhook_delivery(),
+        )
         self.services = self._services(self.ledger)
         repaired = await ensure_ledger_accounts(
             store=self.peering_store, liquidity=LiquidityService(ledger=self.ledger)
@@ -246,11 +258,16 @@ class Node:
             self.open_payments_urls.base,
             self.stream_secret.source,
         )
+        self.ledger.watch_balances(webhooks.watch.watched_ids, webhooks.watch.balances_changed)
+        try:
+            await webhooks.start()
+        except Exception as error:
+            raise StartupError(f"cannot start the liquidity webhooks: {error}") from error
         if not self.database.is_sqlite:
             # Other processes may share this database: hear their changes.
             self.change_feed = ChangeFeed(
                 dsn=asyncpg_dsn(self.settings.database_url),
-                target=self.services.peers,
+                target=WatchingFeedTarget(peers=self.services.peers, watch=webhooks.watch),
                 reconcile_seconds=self.settings.change_feed_reconcile_seconds,
                 wallet_addresses=self.services.wallet_addresses,
             )
@@ -339,10 +356,25 @@ class Node:
                     ).set(balance)
         return generate_latest(self.metrics_registry)
 
+    def _webhook_delivery(self) -> DeliveryOptions | None:
+        settings = self.settings
+        if settings.webhook_url is None:
+            return None
+        secret = settings.signature_secret
+        return DeliveryOptions(
+            url=settings.webhook_url,
+            timeout_ms=settings.webhook_timeout_ms,
+            max_attempts=settings.webhook_max_retry,
+            backoff_ms=settings.webhook_retry_backoff_ms,
+            secret=secret.get_secret_value() if secret else None,
+            signature_version=settings.signature_version,
+        )
+
     def _services(self, ledger: Ledger) -> AdminServices:
         liquidity = LiquidityService(ledger=ledger)
         store = self.peering_store
-        assets = AssetService(store=store, liquidity=liquidity, clock=self.clock)
+        watch = self.webhooks.watch if self.webhooks is not None else None
+        assets = AssetService(store=store, liquidity=liquidity, clock=self.clock, thresholds=watch)
         peers = PeerService(
             store=store,
             liquidity=liquidity,
@@ -350,6 +382,7 @@ class Node:
             peer_index=self.peer_index,
             directory=self.directory,
             clock=self.clock,
+            thresholds=watch,
         )
         money = PeeringLiquidity(store=store, liquidity=liquidity)
         wallet_addresses = WalletAddressService(
@@ -377,6 +410,7 @@ class Node:
             clock=self.clock,
             tenant_id=self.settings.operator_tenant_id,
             instance_name=self.settings.instance_name,
+            webhook_events=self.webhook_store,
         )
 
     def _auto_peering_service(
@@ -495,6 +529,9 @@ class Node:
             await self._auto_peering_client.aclose()
             self._auto_peering_client = None
         self.connector = None
+        if self.webhooks is not None:
+            await self.webhooks.close()
+            self.webhooks = None
         if self._check_client is not None:
             await self._check_client.aclose()
             self._check_client = None

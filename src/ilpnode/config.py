@@ -213,6 +213,38 @@ class Settings(BaseSettings):
         ge=1,
         description="Connections one source address may hold on the connector port at once.",
     )
+    webhook_url: str | None = Field(
+        default=None,
+        description="Where liquidity webhook events are POSTed (Rafiki's WEBHOOK_URL). Unset: "
+        "events are recorded and listed by webhookEvents, and sent once it is set.",
+    )
+    webhook_timeout_ms: int = Field(
+        default=2_000,
+        ge=1,
+        le=600_000,
+        validation_alias="WEBHOOK_TIMEOUT",
+        description="Milliseconds a webhook receiver has to answer (Rafiki's WEBHOOK_TIMEOUT).",
+    )
+    webhook_max_retry: int = Field(
+        default=10,
+        ge=1,
+        le=1_000,
+        description="Attempts at most per webhook event (Rafiki's WEBHOOK_MAX_RETRY).",
+    )
+    webhook_retry_backoff_ms: int = Field(
+        default=10_000,
+        ge=1,
+        le=3_600_000,
+        description="ilpnode: the back-off unit; attempt n failed, the next waits "
+        "min(n, 6) times this (Rafiki's fixed 10 s).",
+    )
+    signature_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of the Rafiki-Signature header on webhooks; unset: unsigned.",
+    )
+    signature_version: int = Field(
+        default=1, ge=1, description="The N of the webhooks' `Rafiki-Signature: t=…, vN=…`."
+    )
     log_level: LogLevel = Field(default="info")
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, le=300, description="How long in-flight requests get at shutdown."
@@ -229,7 +261,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("ilp_connector_url", "exchange_rates_url")
+    @field_validator("ilp_connector_url", "exchange_rates_url", "webhook_url")
     @classmethod
     def _valid_http_url(cls, value: str | None) -> str | None:
         if value is not None:

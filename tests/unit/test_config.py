@@ -23,6 +23,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.delenv("EXCHANGE_RATES_LIFETIME", raising=False)
+    monkeypatch.delenv("WEBHOOK_TIMEOUT", raising=False)
 
 
 def load(tmp_path: Path) -> Settings:
@@ -385,3 +386,49 @@ def test_invalid_open_payments_settings_name_variable_and_rule(
     assert rule in str(raised.value)
     if variable == "STREAM_SECRET":
         assert value not in str(raised.value)  # a secret is never repeated
+
+
+def test_webhook_defaults_are_rafikis(tmp_path: Path) -> None:
+    settings = load(tmp_path)
+
+    assert settings.webhook_url is None
+    assert settings.webhook_timeout_ms == 2_000
+    assert settings.webhook_max_retry == 10
+    assert settings.webhook_retry_backoff_ms == 10_000
+    assert settings.signature_secret is None
+    assert settings.signature_version == 1
+
+
+def test_webhook_variables_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://wallet.example/webhooks")
+    monkeypatch.setenv("WEBHOOK_TIMEOUT", "500")
+    monkeypatch.setenv("WEBHOOK_MAX_RETRY", "3")
+    monkeypatch.setenv("WEBHOOK_RETRY_BACKOFF_MS", "250")
+    monkeypatch.setenv("SIGNATURE_SECRET", "whsec")
+    monkeypatch.setenv("SIGNATURE_VERSION", "2")
+
+    settings = load(tmp_path)
+
+    assert settings.webhook_url == "https://wallet.example/webhooks"
+    assert (settings.webhook_timeout_ms, settings.webhook_max_retry) == (500, 3)
+    assert settings.webhook_retry_backoff_ms == 250
+    assert settings.signature_secret is not None
+    assert settings.signature_secret.get_secret_value() == "whsec"
+    assert "whsec" not in repr(settings)
+    assert settings.signature_version == 2
+
+
+def test_invalid_webhook_settings_name_variable_and_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "ftp://wallet.example")
+    monkeypatch.setenv("WEBHOOK_TIMEOUT", "0")
+    monkeypatch.setenv("WEBHOOK_MAX_RETRY", "0")
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    message = str(raised.value)
+    assert "WEBHOOK_URL: 'ftp://wallet.example' is not an http(s) URL with a host" in message
+    assert "WEBHOOK_TIMEOUT: Input should be greater than or equal to 1" in message
+    assert "WEBHOOK_MAX_RETRY: Input should be greater than or equal to 1" in message

@@ -20,7 +20,16 @@ __all__ = ["assets"]
 _THRESHOLDS = {
     "withdrawal-threshold": "withdrawalThreshold",
     "liquidity-threshold": "liquidityThreshold",
+    "liquidity-high-threshold": "liquidityHighThreshold",
 }
+_LOW_HELP = (
+    "Low-liquidity webhook threshold: when the asset's liquidity falls to it or below, the "
+    "node sends asset.liquidity_low (once per crossing)."
+)
+_HIGH_HELP = (
+    "High-liquidity webhook threshold, above the low one: when the liquidity rises to it or "
+    "above, the node sends asset.liquidity_high."
+)
 
 
 @click.group(short_help="List, show, create, update and delete assets; set their fees.")
@@ -43,6 +52,10 @@ def _asset_fields(asset: Mapping[str, Any]) -> str:
             ("liquidity threshold", amount_with_units(asset.get("liquidityThreshold"), asset)),
             ("sending fee", fee_text(asset.get("sendingFee"), asset)),
             ("receiving fee", fee_text(asset.get("receivingFee"), asset)),
+            (
+                "high threshold",
+                amount_with_units(asset.get("liquidityHighThreshold"), asset),
+            ),
             ("created", asset.get("createdAt")),
         ]
     )
@@ -98,11 +111,9 @@ def show_asset(connection: Connection, asset_id: str) -> None:
     callback=amount_callback,
     help="Rafiki's withdrawal threshold (minimum withdrawal); stored and shown.",
 )
+@click.option("--liquidity-threshold", metavar="AMOUNT", callback=amount_callback, help=_LOW_HELP)
 @click.option(
-    "--liquidity-threshold",
-    metavar="AMOUNT",
-    callback=amount_callback,
-    help="Rafiki's low-liquidity webhook threshold; stored and shown.",
+    "--liquidity-high-threshold", metavar="AMOUNT", callback=amount_callback, help=_HIGH_HELP
 )
 @with_connection
 def create_asset(
@@ -111,6 +122,7 @@ def create_asset(
     scale: int,
     withdrawal_threshold: int | None,
     liquidity_threshold: int | None,
+    liquidity_high_threshold: int | None,
 ) -> None:
     """Create an asset (and its liquidity and settlement accounts)."""
     payload: dict[str, object] = {"code": code, "scale": scale, "idempotencyKey": str(uuid4())}
@@ -118,6 +130,8 @@ def create_asset(
         payload["withdrawalThreshold"] = str(withdrawal_threshold)
     if liquidity_threshold is not None:
         payload["liquidityThreshold"] = str(liquidity_threshold)
+    if liquidity_high_threshold is not None:
+        payload["liquidityHighThreshold"] = str(liquidity_high_threshold)
     data = connection.execute(documents.CREATE_ASSET, {"input": payload})
     if connection.as_json:
         connection.print_json(data)
@@ -140,6 +154,12 @@ def create_asset(
     help="New low-liquidity threshold.",
 )
 @click.option(
+    "--liquidity-high-threshold",
+    metavar="AMOUNT",
+    callback=amount_callback,
+    help="New high-liquidity threshold.",
+)
+@click.option(
     "--clear",
     "clear",
     multiple=True,
@@ -152,12 +172,14 @@ def update_asset(
     asset_id: str,
     withdrawal_threshold: int | None,
     liquidity_threshold: int | None,
+    liquidity_high_threshold: int | None,
     clear: tuple[str, ...],
 ) -> None:
     """Change an asset's thresholds; the ones not given are kept."""
     given = {
         "withdrawal-threshold": withdrawal_threshold,
         "liquidity-threshold": liquidity_threshold,
+        "liquidity-high-threshold": liquidity_high_threshold,
     }
     payload: dict[str, object] = {"id": asset_id, "idempotencyKey": str(uuid4())}
     for name, value in given.items():
@@ -169,7 +191,8 @@ def update_asset(
             payload[_THRESHOLDS[name]] = None
     if len(payload) == 2:
         raise click.UsageError(
-            "nothing to update: give --withdrawal-threshold, --liquidity-threshold or --clear"
+            "nothing to update: give --withdrawal-threshold, --liquidity-threshold,"
+            " --liquidity-high-threshold or --clear"
         )
     data = connection.execute(documents.UPDATE_ASSET, {"input": payload})
     if connection.as_json:

@@ -38,11 +38,12 @@ __all__ = [
 
 _FEE_FIELDS = "id assetId type fixed basisPoints createdAt"
 _ASSET_FIELDS = f"""
-  id code scale liquidity withdrawalThreshold liquidityThreshold createdAt
+  id code scale liquidity withdrawalThreshold liquidityThreshold liquidityHighThreshold createdAt
   sendingFee {{ {_FEE_FIELDS} }} receivingFee {{ {_FEE_FIELDS} }}
 """
 _PEER_FIELDS = """
-  id name staticIlpAddress routes maxPacketAmount liquidityThreshold liquidity createdAt
+  id name staticIlpAddress routes maxPacketAmount liquidityThreshold liquidityHighThreshold
+  liquidity createdAt
   http { outgoing { endpoint authToken } }
   asset { id code scale }
 """

@@ -25,6 +25,7 @@ _CLEARABLE = {
     "name": "name",
     "max-packet-amount": "maxPacketAmount",
     "liquidity-threshold": "liquidityThreshold",
+    "liquidity-high-threshold": "liquidityHighThreshold",
     "routes": "routes",
 }
 
@@ -40,8 +41,12 @@ _HELP = {
     "name": "A name for the peer, for you: it is shown in lists.",
     "max-packet-amount": "The largest packet amount (in the asset's smallest unit) accepted "
     "from this peer; larger packets from it are rejected with F08 Amount Too Large.",
-    "liquidity-threshold": "Rafiki's low-liquidity webhook threshold, in the asset's smallest "
-    "unit; stored and shown.",
+    "liquidity-threshold": "Low-liquidity webhook threshold, in the asset's smallest unit: "
+    "when the peer's liquidity falls to it or below, the node sends peer.liquidity_low "
+    "(once per crossing).",
+    "liquidity-high-threshold": "High-liquidity webhook threshold, above the low one: when "
+    "the peer's liquidity rises to it or above, the node sends peer.liquidity_high (time to "
+    "settle).",
     "route": "An extra ILP address prefix reachable through this peer, e.g. g.partner. Repeatable.",
 }
 
@@ -71,6 +76,7 @@ def _peer_options(*, create: bool) -> list[Callable[[F], F]]:
         text("name", "NAME"),
         amount("max-packet-amount"),
         amount("liquidity-threshold"),
+        amount("liquidity-high-threshold"),
         click.option(
             "--route", "routes", metavar="PREFIX", multiple=True, help=_HELP["route"] + replaces
         ),
@@ -118,6 +124,7 @@ def create_peer(
     name: str | None,
     max_packet_amount: int | None,
     liquidity_threshold: int | None,
+    liquidity_high_threshold: int | None,
     routes: tuple[str, ...],
     initial_liquidity: int | None,
 ) -> None:
@@ -142,6 +149,7 @@ def create_peer(
         name=name,
         maxPacketAmount=max_packet_amount,
         liquidityThreshold=liquidity_threshold,
+        liquidityHighThreshold=liquidity_high_threshold,
         initialLiquidity=initial_liquidity,
     )
     if routes:
@@ -173,6 +181,7 @@ def update_peer(
     name: str | None,
     max_packet_amount: int | None,
     liquidity_threshold: int | None,
+    liquidity_high_threshold: int | None,
     routes: tuple[str, ...],
     clear: tuple[str, ...],
 ) -> None:
@@ -183,7 +192,11 @@ def update_peer(
     """
     payload: dict[str, object] = {"id": peer_id}
     given: dict[str, object] = {"name": name, "max-packet-amount": max_packet_amount}
-    given |= {"liquidity-threshold": liquidity_threshold, "routes": routes or None}
+    given |= {
+        "liquidity-threshold": liquidity_threshold,
+        "liquidity-high-threshold": liquidity_high_threshold,
+        "routes": routes or None,
+    }
     for option in clear:
         if given[option] is not None:
             raise click.UsageError(f"--{option} and --clear {option} contradict each other")
@@ -194,6 +207,7 @@ def update_peer(
         name=name,
         maxPacketAmount=max_packet_amount,
         liquidityThreshold=liquidity_threshold,
+        liquidityHighThreshold=liquidity_high_threshold,
     )
     if routes:
         payload["routes"] = list(routes)

@@ -41,6 +41,10 @@ def peer_fields(peer: Mapping[str, Any]) -> str:
             ("liquidity", amount_with_units(peer.get("liquidity"), asset)),
             ("max packet amount", amount_with_units(peer.get("maxPacketAmount"), asset)),
             ("liquidity threshold", amount_with_units(peer.get("liquidityThreshold"), asset)),
+            (
+                "high threshold",
+                amount_with_units(peer.get("liquidityHighThreshold"), asset),
+            ),
             ("endpoint", peer["http"]["outgoing"]["endpoint"]),
             ("outgoing token", "(hidden; --json shows it)"),
             ("created", peer.get("createdAt")),

@@ -75,6 +75,10 @@ PEER_PROBLEMS: Mapping[PeerError, Problem] = MappingProxyType(
         ),
         _P.InvalidOutgoingToken: Problem("outgoing_token", f"The token: {TOKEN_RULE}"),
         _P.InvalidAmount: Problem(None, "An amount is out of range (0 to 2^64-1 smallest units)."),
+        _P.InvalidLiquidityHighThreshold: Problem(
+            "liquidity_high_threshold",
+            "The high liquidity threshold must be above the (low) liquidity threshold.",
+        ),
         _P.CannotDeletePeerWithLiquidity: Problem(
             None,
             "This peer still has liquidity (or a pending withdrawal), and deleting it would "
@@ -102,6 +106,10 @@ ASSET_PROBLEMS: Mapping[AssetError, Problem] = MappingProxyType(
         _A.InvalidAssetScale: Problem("scale", "Enter a whole number from 0 to 255."),
         _A.InvalidThreshold: Problem(
             None, "A threshold is out of range (0 to 2^64-1 smallest units)."
+        ),
+        _A.InvalidLiquidityHighThreshold: Problem(
+            "liquidity_high_threshold",
+            "The high liquidity threshold must be above the (low) liquidity threshold.",
         ),
     }
 )

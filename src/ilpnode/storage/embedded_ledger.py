@@ -62,6 +62,10 @@ same synchronous step. The buffer is made durable one group at a time:
   the log stays bounded. SQL rows from before the log are inside the first snapshot. A
   compaction that cannot make its new log (`CompactionSkipped`: no space, no hard links)
   changes nothing: the group is appended instead, and compaction is retried a minute later.
+- **Balance reports.** `watch_balances(ids, report)`: after each group commit, `report` gets the
+  balances (as of then) of the accounts in `ids` that the group touched: one set lookup per
+  entry's account when `ids` is not empty, nothing at all when it is (the liquidity webhooks,
+  `services.webhooks.watch`). A report that raises is logged; it never fails a commit.
 - **Failure.** If a commit fails, the engine is ahead of the database. The ledger fails closed:
   every waiting and later call raises `LedgerUnavailableError`, and a recovery task rebuilds the
   engine from the database (with back-off) and resumes. Entries that were never committed are
@@ -75,7 +79,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from mypy_extensions import mypyc_attr
 
@@ -85,6 +89,7 @@ from ilpnode.ledger import (
     Clock,
     CreateAccountResult,
     CreateTransferResult,
+    ExpiredTransfer,
     JournalEntry,
     LedgerEngine,
     LedgerSnapshot,
@@ -166,6 +171,8 @@ class EmbeddedLedger:
         self._forget_codes = forget_codes
         self._compact_after_bytes = compact_after_bytes
         self._compact_again_at = 0.0  # time.monotonic(): after a failed compaction
+        self._watched: set[int] = set()  # account ids whose balances `_report` wants
+        self._report: Callable[[list[Account]], None] | None = None
         self.group_commits = 0
         """Groups committed (each one frame or one transaction)."""
 
@@ -289,6 +296,12 @@ class EmbeddedLedger:
         if self._log is not None:
             await self._log.close()
 
+    def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None:
+        """After each group commit, call `report` with the accounts of `ids` (a set the caller
+        may change at any time) that the group touched, as they are then."""
+        self._watched = ids
+        self._report = report
+
     @property
     def available(self) -> bool:
         """False while closed or recovering from a failed commit."""
@@ -395,11 +408,35 @@ class EmbeddedLedger:
     def _committed(self, entries: list[JournalEntry]) -> None:
         self._durable += len(entries)
         self.group_commits += 1
+        if self._watched:  # before forgetting: an expiry's accounts are its pending transfer's
+            self._report_watched(entries)
         self._engine.forget_resolved(entries, codes=self._forget_codes)
         while self._waiters and self._waiters[0][0] <= self._durable:
             _, future = self._waiters.popleft()
             if not future.done():
                 future.set_result(None)
+
+    def _report_watched(self, entries: list[JournalEntry]) -> None:
+        watched = self._watched
+        touched: list[AccountId] = []
+        for entry in entries:
+            if isinstance(entry, Transfer):
+                if entry.debit_account_id in watched:
+                    touched.append(entry.debit_account_id)
+                if entry.credit_account_id in watched:
+                    touched.append(entry.credit_account_id)
+            elif isinstance(entry, ExpiredTransfer):
+                for pending in self._engine.lookup_transfers([entry.pending_id]):
+                    for account_id in (pending.debit_account_id, pending.credit_account_id):
+                        if account_id in watched:
+                            touched.append(account_id)
+        report = self._report
+        if not touched or report is None:
+            return
+        try:
+            report(self._engine.lookup_accounts(list(dict.fromkeys(touched))))
+        except Exception:  # the watch's bug must not fail a commit that is durable already
+            logger.exception("the balance report after a ledger commit failed")
 
     def _compaction_due(self, log: LedgerLog) -> bool:
         return (

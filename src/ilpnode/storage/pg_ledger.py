@@ -100,7 +100,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 import asyncpg
@@ -175,6 +175,12 @@ class PostgresLedger:
     def commits(self) -> int:
         """Transactions this process's writer committed (each a group of calls)."""
         return self._writer.commits
+
+    def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None:
+        """After each commit of this process, call `report` with the accounts of `ids` (a set
+        the caller may change at any time) that it changed, as committed
+        (`LedgerWriter.watch_balances`)."""
+        self._writer.watch_balances(ids, report)
 
     @classmethod
     async def open(

@@ -60,11 +60,13 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True, slots=True)
 class Decided(Generic[_T]):
-    """What a transaction decided: the callers' answer, and the statements that make it so
-    ("" when nothing is to be written), to run before COMMIT."""
+    """What a transaction decided: the callers' answer, the statements that make it so
+    ("" when nothing is to be written), to run before COMMIT, and the accounts whose balances
+    they change, as they will be once committed (for the writer's balance reports)."""
 
     value: _T
     write: str
+    accounts: Sequence[Account] = ()
 
 
 class TransferCall(Protocol):
@@ -110,7 +112,8 @@ async def apply_calls(
         rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
         engine = _seeded(locked, rows)
         results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
-    return Decided(results, _write(engine, checked=True))
+    write, accounts = _write(engine, checked=True)
+    return Decided(results, write, accounts)
 
 
 async def create_accounts(
@@ -150,7 +153,8 @@ async def expire_due_chunk(
         return Decided((due, 0), "")
     engine = await _load(connection, [], due, due)
     expired = engine.expire_pending(now=clock.now_ns())
-    return Decided((due, len(expired)), _write(engine, checked=False))
+    write, accounts = _write(engine, checked=False)
+    return Decided((due, len(expired)), write, accounts)
 
 
 async def _load(
@@ -185,9 +189,9 @@ def _seeded(locked: list[SimpleNamespace], rows: list[SimpleNamespace]) -> Ledge
     )
 
 
-def _write(engine: LedgerEngine, *, checked: bool) -> str:
+def _write(engine: LedgerEngine, *, checked: bool) -> tuple[str, list[Account]]:
     """The statements that write what the engine journaled (transfers or expiries) and the new
-    balances; "" for nothing.
+    balances ("" for nothing), and the accounts they change, with those balances.
 
     `checked`: the transfers were read before the locks were granted (`_LOCK_AND_READ`): first
     check that no pending transfer the batch resolves expired meanwhile (a post or void
@@ -195,7 +199,7 @@ def _write(engine: LedgerEngine, *, checked: bool) -> str:
     """
     entries = engine.drain_journal()
     if not entries:
-        return ""
+        return "", []
     touched: dict[AccountId, int] = {}  # account -> timestamp of its last event
     for entry in entries:
         if isinstance(entry, Transfer):
@@ -223,10 +227,10 @@ def _write(engine: LedgerEngine, *, checked: bool) -> str:
         write = _PG_WRITE_TRANSFERS.literal(values)
         resolved = [t.pending_id for t in transfers if t.flags & _RESOLVES]
         if checked and resolved:
-            return f"{_PG_CHECK_UNEXPIRED.literal({'ids': resolved})}; {write}"
-        return write
+            return f"{_PG_CHECK_UNEXPIRED.literal({'ids': resolved})}; {write}", accounts
+        return write, accounts
     values.update(_columns(expiries, _EXPIRY_ROW))
-    return _PG_WRITE_EXPIRIES.literal(values)
+    return _PG_WRITE_EXPIRIES.literal(values), accounts
 
 
 async def _fetch(

@@ -57,6 +57,10 @@ Failures, by kind:
 - A caller cancelled while it waits: its call still runs (a reservation then simply expires; a
   post is booked); only its answer is dropped.
 
+`watch_balances(ids, report)`: after each commit, `report` gets the committed balances of the
+accounts in `ids` that the transaction changed (the liquidity webhooks); one set lookup per
+changed account, nothing when `ids` is empty. A report that raises is logged, never fails a call.
+
 `close()` stops taking calls, lets the writer finish what was queued, and closes the connection.
 """
 
@@ -73,7 +77,7 @@ from typing import Final, Generic, TypeVar
 
 import asyncpg
 
-from ilpnode.ledger import Clock, CreateTransferResult, LedgerUnavailable, Transfer
+from ilpnode.ledger import Account, Clock, CreateTransferResult, LedgerUnavailable, Transfer
 from ilpnode.storage.pg_ledger_apply import Decided, apply_calls
 
 __all__ = [
@@ -191,10 +195,18 @@ class LedgerWriter:
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
         """Transactions committed (group commits), for benchmarks and metrics."""
+        self._watched: set[int] = set()
+        self._report: Callable[[list[Account]], None] | None = None
 
     def start(self) -> None:
         """Start the writer task (on the running event loop)."""
         self._task = asyncio.create_task(self._write_forever(), name="pg-ledger-writer")
+
+    def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None:
+        """After each commit, call `report` with the accounts of `ids` (a set the caller may
+        change at any time) that the transaction changed, as committed."""
+        self._watched = ids
+        self._report = report
 
     async def close(self) -> None:
         """Finish every queued call, then close the connection."""
@@ -321,6 +333,8 @@ class LedgerWriter:
                     failure = error
                 if failure is None:
                     self.commits += 1
+                    if self._watched and decided.accounts:
+                        self._report_watched(decided.accounts)
                     return _Outcome(value=decided.value)
             failure = await self._after_failure(connection, failure, committing=committing)
             if not (_is_race(failure) and attempt_number < ATTEMPTS_MAX):
@@ -329,6 +343,16 @@ class LedgerWriter:
             logger.debug("ledger batch lost a race (%s), retrying: %s", sqlstate, failure)
             failure = None
         raise AssertionError("unreachable: the last attempt returns")
+
+    def _report_watched(self, accounts: Sequence[Account]) -> None:
+        watched = [account for account in accounts if account.id in self._watched]
+        report = self._report
+        if not watched or report is None:
+            return
+        try:
+            report(watched)
+        except Exception:  # the watch's bug must not fail a committed call
+            logger.exception("the balance report after a ledger commit failed")
 
     async def _after_failure(
         self, connection: asyncpg.Connection, failure: Exception, *, committing: bool

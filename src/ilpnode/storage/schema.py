@@ -47,6 +47,13 @@ Payments tables (migration 0008), read and written by `wallet_address_repository
 Admin API request accepted within its time to live (`ilpnode.services.replay_guard`), with its
 expiry in Unix milliseconds; expired rows are pruned a few at a time.
 
+Liquidity webhooks (migration 0009), written by `webhook_store`: `liquidity_alerts` holds, per
+watched peer or asset account, the state last announced (`normal`, `low`, `high`) and the
+thresholds it was judged by (`services.webhooks.alerts`); `webhook_events` is the outbox of
+events with their delivery bookkeeping (`attempts`, the receiver's last `status_code`,
+`process_at` = when the next attempt is due, NULL once delivered). `assets` and `peers` gain
+`liquidity_high_threshold`.
+
 `(created_at, id)` indexes serve keyset paging. Constraint names are part of the contract:
 `peering_repository` tells which constraint a violation hit by its name.
 """
@@ -82,12 +89,14 @@ __all__ = [
     "ledger_accounts",
     "ledger_expiries",
     "ledger_transfers",
+    "liquidity_alerts",
     "metadata",
     "node_secrets",
     "operator_tenant",
     "peer_incoming_tokens",
     "peers",
     "wallet_addresses",
+    "webhook_events",
 ]
 
 metadata = MetaData(
@@ -196,6 +205,7 @@ assets = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("deleted_at", UtcDateTime(), nullable=True),
+    Column("liquidity_high_threshold", UInt64(), nullable=True),  # migration 0009
     UniqueConstraint("code", "scale"),
     Index("ix_assets_created_at_id", "created_at", "id"),
 )
@@ -221,6 +231,7 @@ peers = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     # Created by auto-peering (migration 0004); only such peers can be re-peered by a request.
     Column("auto_peered", Boolean, nullable=False, server_default=false()),
+    Column("liquidity_high_threshold", UInt64(), nullable=True),  # migration 0009
     UniqueConstraint("asset_id", "static_ilp_address"),
     Index("ix_peers_created_at_id", "created_at", "id"),
 )
@@ -318,4 +329,35 @@ node_secrets = Table(
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# -- liquidity webhooks (migration 0009) -----------------------------------------------------------
+
+# The longest alert state name ("normal") and event type ("asset.liquidity_high"), with room.
+ALERT_STATE_LENGTH_MAX = 8
+EVENT_TYPE_LENGTH_MAX = 64
+
+liquidity_alerts = Table(
+    "liquidity_alerts",
+    metadata,
+    Column("account_id", Uuid(), primary_key=True),  # the peer's or the asset's id
+    Column("state", String(ALERT_STATE_LENGTH_MAX), nullable=False),
+    Column("liquidity_threshold", UInt64(), nullable=True),
+    Column("liquidity_high_threshold", UInt64(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("type", String(EVENT_TYPE_LENGTH_MAX), nullable=False),
+    Column("data", Text, nullable=False),  # the event's JSON object
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("account_id", Uuid(), nullable=True),  # the peer or asset it is about
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("status_code", Integer, nullable=True),
+    Column("process_at", UtcDateTime(), nullable=True),
+    Index("ix_webhook_events_created_at_id", "created_at", "id"),
+    Index("ix_webhook_events_process_at", "process_at"),
 )

@@ -27,6 +27,7 @@ RAFIKI_QUERIES = {
     "walletAddress",
     "walletAddressByUrl",
     "walletAddresses",
+    "webhookEvents",
 }
 RAFIKI_MUTATIONS = {
     "createAsset",

@@ -26,6 +26,7 @@ from ilpnode.admin.graphql.queries import query
 from ilpnode.admin.graphql.scalars import uint8, uint64
 from ilpnode.admin.graphql.tenants import TENANT_BINDABLES
 from ilpnode.admin.graphql.wallet_addresses import WALLET_ADDRESS_TYPES
+from ilpnode.admin.graphql.webhooks import json_object, webhook_event_type
 from ilpnode.services.payments import WalletAddressStatus
 from ilpnode.services.peering import SortOrder
 
@@ -55,6 +56,8 @@ def build_schema() -> GraphQLSchema:
         *WALLET_ADDRESS_TYPES,
         uint64,
         uint8,
+        json_object,
+        webhook_event_type,
         EnumType("SortOrder", SortOrder),
         EnumType("WalletAddressStatus", WalletAddressStatus),
         convert_names_case=True,

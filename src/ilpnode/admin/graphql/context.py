@@ -14,6 +14,7 @@ from ilpnode.services.payments import WalletAddressService
 from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
 from ilpnode.services.tenant import TenantService
+from ilpnode.services.webhooks import WebhookStore
 
 __all__ = ["AdminServices", "Info", "RequestContext", "context_of"]
 
@@ -33,6 +34,7 @@ class AdminServices:
     instance_name: str | None
     fees: FeeService
     tenant: TenantService
+    webhook_events: WebhookStore
 
 
 @dataclass(slots=True)

@@ -57,6 +57,7 @@ async def _create_asset(context: RequestContext, input: dict[str, Any]) -> Mutat
             scale=input["scale"],
             withdrawal_threshold=input.get("withdrawal_threshold"),
             liquidity_threshold=input.get("liquidity_threshold"),
+            liquidity_high_threshold=input.get("liquidity_high_threshold"),
         )
     )
     if isinstance(asset, AssetError):
@@ -70,6 +71,7 @@ async def _update_asset(context: RequestContext, input: dict[str, Any]) -> Mutat
             id=input["id"],
             withdrawal_threshold=_patch(input, "withdrawal_threshold"),
             liquidity_threshold=_patch(input, "liquidity_threshold"),
+            liquidity_high_threshold=_patch(input, "liquidity_high_threshold"),
         )
     )
     if isinstance(asset, AssetError):
@@ -96,6 +98,7 @@ async def _create_peer(context: RequestContext, input: dict[str, Any]) -> Mutati
             max_packet_amount=input.get("max_packet_amount"),
             name=input.get("name"),
             liquidity_threshold=input.get("liquidity_threshold"),
+            liquidity_high_threshold=input.get("liquidity_high_threshold"),
             initial_liquidity=input.get("initial_liquidity"),
             routes=tuple(input.get("routes") or ()),
         )
@@ -118,6 +121,7 @@ async def _update_peer(context: RequestContext, input: dict[str, Any]) -> Mutati
             max_packet_amount=_patch(input, "max_packet_amount"),
             name=_patch(input, "name"),
             liquidity_threshold=_patch(input, "liquidity_threshold"),
+            liquidity_high_threshold=_patch(input, "liquidity_high_threshold"),
             routes=UNSET if routes is None else tuple(routes),
         )
     )

@@ -24,6 +24,7 @@ from ilpnode.services.peering import (
     page_request,
 )
 from ilpnode.services.tenant import OperatorTenant
+from ilpnode.services.webhooks import WebhookEvent
 
 __all__ = ["OBJECT_TYPES", "connection", "iso_time", "page_request_of", "parse_cursor"]
 
@@ -38,6 +39,7 @@ _MODEL_TYPES: dict[type, str] = {
     Fee: "Fee",
     OperatorTenant: "Tenant",
     WalletAddress: "WalletAddress",
+    WebhookEvent: "WebhookEvent",
 }
 
 

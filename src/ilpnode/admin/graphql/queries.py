@@ -10,6 +10,7 @@ from ilpnode.admin.graphql.context import Info, context_of, is_other_tenant
 from ilpnode.admin.graphql.errors import raise_error
 from ilpnode.admin.graphql.objects import connection, page_request_of
 from ilpnode.admin.graphql.wallet_addresses import bind_wallet_address_queries
+from ilpnode.admin.graphql.webhooks import bind_webhook_events
 from ilpnode.services.peering import Asset, AssetError, Page, Peer, PeerError
 
 __all__ = ["query"]
@@ -70,3 +71,4 @@ async def _peer_by_address_and_asset(
 
 
 bind_wallet_address_queries(query)
+bind_webhook_events(query)

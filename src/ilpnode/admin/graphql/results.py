@@ -50,6 +50,7 @@ def _encode(value: ResultValue) -> Any:
             "ledger": value.ledger,
             "withdrawal_threshold": value.withdrawal_threshold,
             "liquidity_threshold": value.liquidity_threshold,
+            "liquidity_high_threshold": value.liquidity_high_threshold,
             "created_at": _time(value.created_at),
             "updated_at": _time(value.updated_at),
             "deleted_at": _time(value.deleted_at),
@@ -66,6 +67,7 @@ def _encode(value: ResultValue) -> Any:
             "max_packet_amount": value.max_packet_amount,
             "name": value.name,
             "liquidity_threshold": value.liquidity_threshold,
+            "liquidity_high_threshold": value.liquidity_high_threshold,
             "created_at": _time(value.created_at),
             "updated_at": _time(value.updated_at),
             "auto_peered": value.auto_peered,
@@ -146,6 +148,7 @@ def _decode(value: Any) -> ResultValue:
             ledger=value["ledger"],
             withdrawal_threshold=value["withdrawal_threshold"],
             liquidity_threshold=value["liquidity_threshold"],
+            liquidity_high_threshold=value.get("liquidity_high_threshold"),  # before 0008: none
             created_at=datetime.fromisoformat(value["created_at"]),
             updated_at=datetime.fromisoformat(value["updated_at"]),
             deleted_at=None if deleted is None else datetime.fromisoformat(deleted),
@@ -162,4 +165,5 @@ def _decode(value: Any) -> ResultValue:
         created_at=datetime.fromisoformat(value["created_at"]),
         updated_at=datetime.fromisoformat(value["updated_at"]),
         auto_peered=value.get("auto_peered", False),  # absent in records from before 0004
+        liquidity_high_threshold=value.get("liquidity_high_threshold"),  # before 0008: none
     )

@@ -23,8 +23,18 @@ __all__ = [
     "threshold_values",
 ]
 
-CREATE_FIELDS: Final = ("code", "scale", "withdrawal_threshold", "liquidity_threshold")
-THRESHOLD_FIELDS: Final = ("withdrawal_threshold", "liquidity_threshold")
+CREATE_FIELDS: Final = (
+    "code",
+    "scale",
+    "withdrawal_threshold",
+    "liquidity_threshold",
+    "liquidity_high_threshold",
+)
+THRESHOLD_FIELDS: Final = (
+    "withdrawal_threshold",
+    "liquidity_threshold",
+    "liquidity_high_threshold",
+)
 
 
 def parse_create(values: Mapping[str, str]) -> tuple[CreateAsset | None, FormState]:
@@ -45,10 +55,15 @@ def parse_create(values: Mapping[str, str]) -> tuple[CreateAsset | None, FormSta
     shown = code or "the asset"
     withdrawal = state.amount("withdrawal_threshold", scale=scale, code=shown)
     liquidity = state.amount("liquidity_threshold", scale=scale, code=shown)
+    high = state.amount("liquidity_high_threshold", scale=scale, code=shown)
     if not state.ok:
         return None, state
     request = CreateAsset(
-        code=code, scale=scale, withdrawal_threshold=withdrawal, liquidity_threshold=liquidity
+        code=code,
+        scale=scale,
+        withdrawal_threshold=withdrawal,
+        liquidity_threshold=liquidity,
+        liquidity_high_threshold=high,
     )
     return request, state
 
@@ -60,10 +75,14 @@ def parse_thresholds(
     state = FormState(values=dict(values))
     withdrawal = state.amount("withdrawal_threshold", scale=asset.scale, code=asset.code)
     liquidity = state.amount("liquidity_threshold", scale=asset.scale, code=asset.code)
+    high = state.amount("liquidity_high_threshold", scale=asset.scale, code=asset.code)
     if not state.ok:
         return None, state
     request = UpdateAsset(
-        id=asset.id, withdrawal_threshold=withdrawal, liquidity_threshold=liquidity
+        id=asset.id,
+        withdrawal_threshold=withdrawal,
+        liquidity_threshold=liquidity,
+        liquidity_high_threshold=high,
     )
     return request, state
 
@@ -73,6 +92,7 @@ def threshold_values(asset: Asset) -> dict[str, str]:
     return {
         "withdrawal_threshold": _plain(asset.withdrawal_threshold, asset.scale),
         "liquidity_threshold": _plain(asset.liquidity_threshold, asset.scale),
+        "liquidity_high_threshold": _plain(asset.liquidity_high_threshold, asset.scale),
     }
 
 

@@ -59,10 +59,17 @@ CREATE_FIELDS: Final = (
     "outgoing_token",
     "outgoing_endpoint",
     "liquidity_threshold",
+    "liquidity_high_threshold",
     "initial_liquidity",
     "routes",
 )
-GENERAL_FIELDS: Final = ("name", "static_ilp_address", "max_packet_amount", "liquidity_threshold")
+GENERAL_FIELDS: Final = (
+    "name",
+    "static_ilp_address",
+    "max_packet_amount",
+    "liquidity_threshold",
+    "liquidity_high_threshold",
+)
 HTTP_FIELDS: Final = ("outgoing_endpoint", "outgoing_token", "incoming_tokens")
 ROUTES_FIELDS: Final = ("routes",)
 
@@ -83,6 +90,7 @@ def parse_create(
     scale, code = asset.scale, asset.code
     max_packet = state.amount("max_packet_amount", scale=scale, code=code)
     threshold = state.amount("liquidity_threshold", scale=scale, code=code)
+    high = state.amount("liquidity_high_threshold", scale=scale, code=code)
     initial = state.amount("initial_liquidity", scale=scale, code=code)
     if not state.ok:
         return None, state
@@ -95,6 +103,7 @@ def parse_create(
             max_packet_amount=max_packet,
             name=state.text("name") or None,
             liquidity_threshold=threshold,
+            liquidity_high_threshold=high,
             initial_liquidity=initial,
             routes=routes,
         ),
@@ -105,12 +114,13 @@ def parse_create(
 def parse_general(
     values: Mapping[str, str], peer: Peer, asset: Asset
 ) -> tuple[UpdatePeer | None, FormState]:
-    """The peer page's general part: name, address, max packet amount, liquidity threshold."""
+    """The peer page's general part: name, address, max packet amount, liquidity thresholds."""
     state = FormState(values=dict(values))
     address = _address(state)
     scale, code = asset.scale, asset.code
     max_packet = state.amount("max_packet_amount", scale=scale, code=code)
     threshold = state.amount("liquidity_threshold", scale=scale, code=code)
+    high = state.amount("liquidity_high_threshold", scale=scale, code=code)
     if not state.ok:
         return None, state
     return (
@@ -120,6 +130,7 @@ def parse_general(
             static_ilp_address=address,
             max_packet_amount=max_packet,
             liquidity_threshold=threshold,
+            liquidity_high_threshold=high,
         ),
         state,
     )
@@ -160,6 +171,7 @@ def general_values(peer: Peer, asset: Asset) -> dict[str, str]:
         "static_ilp_address": peer.static_ilp_address,
         "max_packet_amount": _plain(peer.max_packet_amount, asset),
         "liquidity_threshold": _plain(peer.liquidity_threshold, asset),
+        "liquidity_high_threshold": _plain(peer.liquidity_high_threshold, asset),
     }
 
 

@@ -10,6 +10,9 @@ Decisions where Rafiki is quirky:
 - `update`: omitted fields (`UNSET`) are unchanged, an explicit None clears. [quirk fixed] Rafiki
   clears every omitted threshold.
 - `by_code_and_scale` hides soft-deleted assets. [quirk fixed]
+- ilpnode: `liquidity_high_threshold` (the liquidity webhooks' high mark) must be greater than
+  `liquidity_threshold` when both are set, after the patch (InvalidLiquidityHighThreshold).
+  The `ThresholdsObserver` hears of every create, update and delete once committed.
 - Ledger accounts are created inside the database transaction, after the insert and before the
   commit: creation is idempotent, so if the commit fails the accounts are simply reused by the
   next attempt (re-activation or a retry with the same row); if the ledger fails, nothing is
@@ -30,7 +33,12 @@ from ilpnode.services.accounting import (
 from ilpnode.services.peering.errors import AssetError
 from ilpnode.services.peering.model import UNSET, Asset, Patch
 from ilpnode.services.peering.pagination import Page, PageRequest
-from ilpnode.services.peering.ports import PeeringStore, WallClock
+from ilpnode.services.peering.ports import (
+    NoThresholdsObserver,
+    PeeringStore,
+    ThresholdsObserver,
+    WallClock,
+)
 from ilpnode.services.peering.validation import (
     is_valid_asset_code,
     is_valid_scale,
@@ -49,6 +57,7 @@ class CreateAsset:
     scale: int
     withdrawal_threshold: int | None = None
     liquidity_threshold: int | None = None
+    liquidity_high_threshold: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,31 +67,47 @@ class UpdateAsset:
     id: UUID | str
     withdrawal_threshold: Patch[int | None] = UNSET
     liquidity_threshold: Patch[int | None] = UNSET
+    liquidity_high_threshold: Patch[int | None] = UNSET
 
 
 class AssetService:
     """Assets in the database, with their ledger accounts (see the module docstring)."""
 
-    def __init__(self, *, store: PeeringStore, liquidity: LiquidityService, clock: WallClock):
+    def __init__(
+        self,
+        *,
+        store: PeeringStore,
+        liquidity: LiquidityService,
+        clock: WallClock,
+        thresholds: ThresholdsObserver | None = None,
+    ):
         self._store = store
         self._liquidity = liquidity
         self._clock = clock
+        self._thresholds = thresholds or NoThresholdsObserver()
 
     async def create(self, request: CreateAsset) -> Asset | AssetError:
         """Create (or re-activate) an asset and its liquidity and settlement accounts.
 
         Returns:
-            The asset, or InvalidAssetCode, InvalidAssetScale, InvalidThreshold, DuplicateAsset
-            (an active asset has this code and scale). Nothing is written on error. Raises only on
-            infrastructure faults.
+            The asset, or InvalidAssetCode, InvalidAssetScale, InvalidThreshold,
+            InvalidLiquidityHighThreshold, DuplicateAsset (an active asset has this code and
+            scale). Nothing is written on error. Raises only on infrastructure faults.
         """
         if not is_valid_asset_code(request.code):
             return AssetError.InvalidAssetCode
         if not is_valid_scale(request.scale):
             return AssetError.InvalidAssetScale
-        for threshold in (request.withdrawal_threshold, request.liquidity_threshold):
+        thresholds = (
+            request.withdrawal_threshold,
+            request.liquidity_threshold,
+            request.liquidity_high_threshold,
+        )
+        for threshold in thresholds:
             if threshold is not None and not is_valid_uint64(threshold):
                 return AssetError.InvalidThreshold
+        if not _ordered(request.liquidity_threshold, request.liquidity_high_threshold):
+            return AssetError.InvalidLiquidityHighThreshold
         now = self._clock.now()
         async with self._store.transaction() as tx:
             existing = await tx.asset_by_code_and_scale(
@@ -95,6 +120,7 @@ class AssetService:
                     existing,
                     withdrawal_threshold=request.withdrawal_threshold,
                     liquidity_threshold=request.liquidity_threshold,
+                    liquidity_high_threshold=request.liquidity_high_threshold,
                     deleted_at=None,
                     updated_at=now,
                 )
@@ -108,6 +134,7 @@ class AssetService:
                         ledger=1,  # assigned by the store
                         withdrawal_threshold=request.withdrawal_threshold,
                         liquidity_threshold=request.liquidity_threshold,
+                        liquidity_high_threshold=request.liquidity_high_threshold,
                         created_at=now,
                         updated_at=now,
                     )
@@ -121,6 +148,7 @@ class AssetService:
         await self._liquidity.create_asset_accounts(
             AssetAccounts(asset_id=asset.id, ledger=asset.ledger)
         )
+        await self._thresholds.thresholds_changed(asset.id)
         return asset
 
     async def update(self, request: UpdateAsset) -> Asset | AssetError:
@@ -128,12 +156,18 @@ class AssetService:
 
         Returns:
             The updated asset, or UnknownAsset (missing, deleted or not a UUID),
-            InvalidThreshold. Raises only on infrastructure faults.
+            InvalidThreshold, InvalidLiquidityHighThreshold (checked against the thresholds
+            the asset ends up with). Raises only on infrastructure faults.
         """
         asset_id = parse_uuid(request.id)
         if asset_id is None:
             return AssetError.UnknownAsset
-        for threshold in (request.withdrawal_threshold, request.liquidity_threshold):
+        patches = (
+            request.withdrawal_threshold,
+            request.liquidity_threshold,
+            request.liquidity_high_threshold,
+        )
+        for threshold in patches:
             if threshold is not UNSET and threshold is not None and not is_valid_uint64(threshold):
                 return AssetError.InvalidThreshold
         async with self._store.transaction() as tx:
@@ -144,8 +178,13 @@ class AssetService:
                 asset = replace(asset, withdrawal_threshold=request.withdrawal_threshold)
             if request.liquidity_threshold is not UNSET:
                 asset = replace(asset, liquidity_threshold=request.liquidity_threshold)
+            if request.liquidity_high_threshold is not UNSET:
+                asset = replace(asset, liquidity_high_threshold=request.liquidity_high_threshold)
+            if not _ordered(asset.liquidity_threshold, asset.liquidity_high_threshold):
+                return AssetError.InvalidLiquidityHighThreshold  # the block ends, nothing written
             asset = replace(asset, updated_at=self._clock.now())
             await tx.update_asset(asset)
+        await self._thresholds.thresholds_changed(asset.id)
         return asset
 
     async def delete(self, asset_id: UUID | str) -> Asset | AssetError:
@@ -167,6 +206,7 @@ class AssetService:
             now = self._clock.now()
             asset = replace(asset, deleted_at=now, updated_at=now)
             await tx.update_asset(asset)
+        await self._thresholds.thresholds_changed(asset.id)
         return asset
 
     async def get(self, asset_id: UUID | str) -> Asset | AssetError:
@@ -197,3 +237,8 @@ class AssetService:
 
 def _balance(result: AccountBalance) -> int:
     return result.balance
+
+
+def _ordered(low: int | None, high: int | None) -> bool:
+    """The high threshold above the low one, or either unset."""
+    return low is None or high is None or high > low

@@ -26,6 +26,8 @@ class AssetError(enum.Enum):
     """ilpnode: the scale is not an integer in 0..255."""
     InvalidThreshold = "InvalidThreshold"
     """ilpnode: a threshold is not an integer in 0..2**64-1."""
+    InvalidLiquidityHighThreshold = "InvalidLiquidityHighThreshold"
+    """ilpnode: liquidityHighThreshold is not greater than liquidityThreshold."""
 
     @property
     def code(self) -> str:
@@ -56,6 +58,8 @@ class PeerError(enum.Enum):
     """ilpnode: the outgoing token is empty, too long, or not printable ASCII."""
     InvalidAmount = "InvalidAmount"
     """ilpnode: maxPacketAmount or liquidityThreshold is not an integer in 0..2**64-1."""
+    InvalidLiquidityHighThreshold = "InvalidLiquidityHighThreshold"
+    """ilpnode: liquidityHighThreshold is not greater than liquidityThreshold."""
     CannotDeletePeerWithLiquidity = "CannotDeletePeerWithLiquidity"
     """ilpnode: the peer still has liquidity or reserved amounts (Rafiki's docs promise such a
     check; its code has none, and the money would be stranded)."""
@@ -79,6 +83,10 @@ _ASSET_ERRORS: dict[AssetError, tuple[str, str]] = {
     AssetError.InvalidAssetCode: ("BAD_USER_INPUT", "invalid asset code"),
     AssetError.InvalidAssetScale: ("BAD_USER_INPUT", "invalid asset scale"),
     AssetError.InvalidThreshold: ("BAD_USER_INPUT", "invalid threshold"),
+    AssetError.InvalidLiquidityHighThreshold: (
+        "BAD_USER_INPUT",
+        "liquidityHighThreshold must be greater than liquidityThreshold",
+    ),
 }
 
 _PEER_ERRORS: dict[PeerError, tuple[str, str]] = {
@@ -96,6 +104,10 @@ _PEER_ERRORS: dict[PeerError, tuple[str, str]] = {
     PeerError.InvalidIncomingToken: ("BAD_USER_INPUT", "invalid incoming token"),
     PeerError.InvalidOutgoingToken: ("BAD_USER_INPUT", "invalid outgoing token"),
     PeerError.InvalidAmount: ("BAD_USER_INPUT", "invalid amount"),
+    PeerError.InvalidLiquidityHighThreshold: (
+        "BAD_USER_INPUT",
+        "liquidityHighThreshold must be greater than liquidityThreshold",
+    ),
     PeerError.CannotDeletePeerWithLiquidity: (
         "FORBIDDEN",
         "Cannot delete! Peer has liquidity: withdraw it first.",

@@ -1,7 +1,8 @@
 """Assets and peers as frozen values (rafiki-peering §3.1, §3.3), and the patch sentinel.
 
 Amounts and thresholds are `int` in the asset's smallest unit, 0..2**64-1, or None (no limit /
-no threshold). Timestamps are timezone-aware UTC.
+no threshold); a `liquidity_high_threshold` is greater than the `liquidity_threshold` when both
+are set (`services.webhooks.alerts`). Timestamps are timezone-aware UTC.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Asset:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    liquidity_high_threshold: int | None = None
+    """ilpnode: above this (at or above) the liquidity counts as high: `asset.liquidity_high`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,3 +80,5 @@ class Peer:
     created_at: datetime
     updated_at: datetime
     auto_peered: bool = False
+    liquidity_high_threshold: int | None = None
+    """ilpnode: at or above this the liquidity counts as high: `peer.liquidity_high`."""

@@ -26,6 +26,9 @@ Decisions where Rafiki is quirky:
 - Incoming tokens are stored and indexed as sha256 hex digests only (Rafiki stores them).
 - Empty or unsendable tokens (control or non-ASCII characters), malformed routes and
   out-of-range amounts are refused (ilpnode errors).
+- ilpnode: `liquidity_high_threshold` must be greater than `liquidity_threshold` when both are
+  set, after the patch (InvalidLiquidityHighThreshold). The `ThresholdsObserver` hears of
+  every create, update and delete once it is complete.
 - No tenants: ilpnode is single-tenant, so Rafiki's tenant checks and their quirks do not apply.
 """
 
@@ -52,7 +55,12 @@ from ilpnode.services.peering.errors import PeerError
 from ilpnode.services.peering.memory import Change, PeerMemory, PeerState
 from ilpnode.services.peering.model import UNSET, HttpOutgoing, Patch, Peer, Unset
 from ilpnode.services.peering.pagination import Page, PageRequest
-from ilpnode.services.peering.ports import PeeringStore, WallClock
+from ilpnode.services.peering.ports import (
+    NoThresholdsObserver,
+    PeeringStore,
+    ThresholdsObserver,
+    WallClock,
+)
 from ilpnode.services.peering.sync import SyncCounts
 from ilpnode.services.peering.validation import (
     is_valid_http_endpoint,
@@ -84,6 +92,7 @@ class CreatePeer:
     initial_liquidity: int | None = None
     routes: Sequence[str] = ()
     auto_peered: bool = False
+    liquidity_high_threshold: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +109,7 @@ class UpdatePeer:
     name: Patch[str | None] = UNSET
     liquidity_threshold: Patch[int | None] = UNSET
     routes: Patch[Sequence[str]] = UNSET
+    liquidity_high_threshold: Patch[int | None] = UNSET
 
 
 class _Rollback(Exception):
@@ -122,31 +132,39 @@ class PeerService:
         peer_index: PeerIndex,
         directory: PeerDirectory,
         clock: WallClock,
+        thresholds: ThresholdsObserver | None = None,
     ) -> None:
         self._store = store
         self._liquidity = liquidity
         self._routing = routing
         self._memory = PeerMemory(routing=routing, peer_index=peer_index, directory=directory)
         self._clock = clock
+        self._thresholds = thresholds or NoThresholdsObserver()
 
     async def create(self, request: CreatePeer) -> Peer | PeerError:
         """Create a peer (see the module docstring for the order of checks and effects).
 
         Returns:
             The peer, or InvalidStaticIlpAddress, InvalidHTTPEndpoint, InvalidRoute,
-            InvalidIncomingToken, InvalidAmount, InvalidInitialLiquidity, UnknownAsset,
-            DuplicateIncomingToken, DuplicatePeer. Nothing is written on error. Raises only on
-            infrastructure faults.
+            InvalidIncomingToken, InvalidAmount, InvalidLiquidityHighThreshold,
+            InvalidInitialLiquidity, UnknownAsset, DuplicateIncomingToken, DuplicatePeer.
+            Nothing is written on error. Raises only on infrastructure faults.
         """
         error = _check_fields(
             address=request.static_ilp_address,
             outgoing=request.http_outgoing,
             routes=request.routes,
             tokens=request.incoming_tokens,
-            amounts=(request.max_packet_amount, request.liquidity_threshold),
+            amounts=(
+                request.max_packet_amount,
+                request.liquidity_threshold,
+                request.liquidity_high_threshold,
+            ),
         )
         if error is not None:
             return error
+        if not _ordered(request.liquidity_threshold, request.liquidity_high_threshold):
+            return PeerError.InvalidLiquidityHighThreshold
         deposit = request.initial_liquidity
         if deposit is not None and not is_valid_uint64(deposit):
             return PeerError.InvalidInitialLiquidity
@@ -166,6 +184,7 @@ class PeerService:
             created_at=now,
             updated_at=now,
             auto_peered=request.auto_peered,
+            liquidity_high_threshold=request.liquidity_high_threshold,
         )
         hashes = [token_hash(token) for token in request.incoming_tokens]
         if len(set(hashes)) != len(hashes):
@@ -187,6 +206,8 @@ class PeerService:
                 if error is not None:
                     return error
             self._memory.install(stamp, peer.id, PeerState(peer, frozenset(hashes), asset))
+        # After the initial deposit: the thresholds start from the balance the peer begins with.
+        await self._thresholds.thresholds_changed(peer.id)
         return peer
 
     async def _initial_deposit(
@@ -217,7 +238,8 @@ class PeerService:
 
         Returns:
             The updated peer, or UnknownPeer, InvalidStaticIlpAddress, InvalidHTTPEndpoint,
-            InvalidRoute, InvalidIncomingToken, InvalidAmount, DuplicateIncomingToken,
+            InvalidRoute, InvalidIncomingToken, InvalidAmount, InvalidLiquidityHighThreshold
+            (checked against the thresholds the peer ends up with), DuplicateIncomingToken,
             DuplicatePeer. Nothing changes on error. Raises only on infrastructure faults.
         """
         error = _check_fields(
@@ -225,7 +247,11 @@ class PeerService:
             outgoing=_or(request.http_outgoing, None),
             routes=_or(request.routes, ()),
             tokens=_or(request.incoming_tokens, ()),
-            amounts=(_or(request.max_packet_amount, None), _or(request.liquidity_threshold, None)),
+            amounts=(
+                _or(request.max_packet_amount, None),
+                _or(request.liquidity_threshold, None),
+                _or(request.liquidity_high_threshold, None),
+            ),
         )
         if error is not None:
             return error
@@ -244,6 +270,8 @@ class PeerService:
                     if old is None:
                         return PeerError.UnknownPeer
                     new = _patched(old, request, now=self._clock.now())
+                    if not _ordered(new.liquidity_threshold, new.liquidity_high_threshold):
+                        raise _Rollback(PeerError.InvalidLiquidityHighThreshold)
                     error = await tx.update_peer(new, hashes)
                     if error is not None:
                         raise _Rollback(error)
@@ -254,6 +282,7 @@ class PeerService:
             # Memory changes only what changed: a kept route keeps its age (and so its rank
             # among routes to the same prefix, where the oldest wins).
             self._memory.install(stamp, new.id, PeerState(new, frozenset(tokens), asset))
+        await self._thresholds.thresholds_changed(new.id)
         return new
 
     async def delete(self, peer_id: UUID | str) -> PeerError | None:
@@ -277,6 +306,7 @@ class PeerService:
                 if not await tx.delete_peer(id_):
                     return PeerError.UnknownPeer
             self._memory.install(stamp, id_, None)
+        await self._thresholds.thresholds_changed(id_)
         return None
 
     async def get(self, peer_id: UUID | str) -> Peer | PeerError:
@@ -359,7 +389,7 @@ def _check_fields(
     outgoing: HttpOutgoing | None,
     routes: Sequence[str],
     tokens: Sequence[str],
-    amounts: tuple[int | None, int | None],
+    amounts: tuple[int | None, ...],
 ) -> PeerError | None:
     """Input checks in Rafiki's order (address, endpoint), then ilpnode's own. None skips."""
     if address is not None and not is_valid_ilp_address(address):
@@ -394,5 +424,13 @@ def _patched(old: Peer, request: UpdatePeer, *, now: datetime) -> Peer:
         max_packet_amount=_or(request.max_packet_amount, old.max_packet_amount),
         name=_or(request.name, old.name),
         liquidity_threshold=_or(request.liquidity_threshold, old.liquidity_threshold),
+        liquidity_high_threshold=_or(
+            request.liquidity_high_threshold, old.liquidity_high_threshold
+        ),
         updated_at=now,
     )
+
+
+def _ordered(low: int | None, high: int | None) -> bool:
+    """The high threshold above the low one, or either unset."""
+    return low is None or high is None or high > low

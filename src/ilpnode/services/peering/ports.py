@@ -19,7 +19,7 @@ from ilpnode.services.peering.errors import AssetError, PeerError
 from ilpnode.services.peering.model import Asset, Peer
 from ilpnode.services.peering.pagination import Page, PageRequest
 
-__all__ = ["PeeringStore", "PeeringTransaction", "WallClock"]
+__all__ = ["PeeringStore", "PeeringTransaction", "ThresholdsObserver", "WallClock"]
 
 
 class PeeringTransaction(Protocol):
@@ -105,6 +105,23 @@ class PeeringStore(Protocol):
     """Opens transactions (see the module docstring)."""
 
     def transaction(self) -> AbstractAsyncContextManager[PeeringTransaction]: ...
+
+
+class ThresholdsObserver(Protocol):
+    """Told when an asset's or a peer's liquidity thresholds may have changed (the liquidity
+    webhooks, `services.webhooks.watch`)."""
+
+    async def thresholds_changed(self, owner_id: UUID) -> None:
+        """`owner_id` (an asset or a peer) was created, updated or deleted, and committed.
+        Never raises."""
+        ...
+
+
+class NoThresholdsObserver:
+    """The observer of a node without liquidity webhooks: does nothing."""
+
+    async def thresholds_changed(self, owner_id: UUID) -> None:
+        return None
 
 
 class WallClock(Protocol):

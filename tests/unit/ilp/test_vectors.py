@@ -88,6 +88,8 @@ def expected_packet(fields: dict[str, Any]) -> Prepare | Fulfill | Reject:
 
 def test_vector_files_are_all_used() -> None:
     used = {"ilp_packets.json", "oer_basics.json", "f08_amount_too_large.json", "ildcp.json"}
+    # STREAM's are used by tests/unit/ilp/stream/.
+    used |= {"stream_crypto.json", "stream_packets.json", "stream_receipt.json"}
     assert {p.name for p in VECTORS.glob("*.json")} == used
 
 

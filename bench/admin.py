@@ -165,6 +165,7 @@ def main() -> None:
             "DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}",
             "ADMIN_PORT": str(admin_port),
             "CONNECTOR_PORT": str(_free_port()),
+            "OPEN_PAYMENTS_PORT": str(_free_port()),
             "ADMIN_API_SECRET": SECRET,
             "LOG_LEVEL": "warning",
         }

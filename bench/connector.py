@@ -455,6 +455,8 @@ def ilpnode_environment(workdir: Path, path: str, durability: str) -> dict[str, 
         ADMIN_HOST="127.0.0.1",
         CONNECTOR_PORT=str(_free_port()),
         CONNECTOR_HOST="127.0.0.1",
+        OPEN_PAYMENTS_PORT=str(_free_port()),
+        OPEN_PAYMENTS_HOST="127.0.0.1",
         DATABASE_URL=f"sqlite:///{workdir / f'bench-{path}.sqlite3'}",
         ILP_ADDRESS="test.bench.ilpnode",
         LEDGER_DURABILITY=durability,
@@ -583,6 +585,7 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
                 if number:
                     env = {**env, "ADMIN_PORT": str(_free_port())}
                     env["CONNECTOR_PORT"] = str(_free_port())
+                    env["OPEN_PAYMENTS_PORT"] = str(_free_port())
                 name = path if processes == 1 else f"{path}-{number + 1}"
                 node = stack.enter_context(
                     service(

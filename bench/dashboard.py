@@ -167,6 +167,8 @@ def main() -> None:
             "ADMIN_HOST": "127.0.0.1",
             "CONNECTOR_PORT": str(connector_port),
             "CONNECTOR_HOST": "127.0.0.1",
+            "OPEN_PAYMENTS_PORT": str(_free_port()),
+            "OPEN_PAYMENTS_HOST": "127.0.0.1",
             "ADMIN_API_SECRET": SECRET,
             "LOG_LEVEL": "warning",
         }

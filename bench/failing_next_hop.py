@@ -131,6 +131,8 @@ async def run(args: argparse.Namespace, home: Path) -> int:
         "ADMIN_PORT": str(admin_port),
         "CONNECTOR_PORT": str(connector_port),
         "CONNECTOR_HOST": "127.0.0.1",
+        "OPEN_PAYMENTS_PORT": str(_free_port()),
+        "OPEN_PAYMENTS_HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{home / 'node.sqlite3'}",
         "ILP_ADDRESS": "test.node",
     }

@@ -2,8 +2,9 @@
 
 `build_node(settings)` calls plain constructors with explicit arguments and does no I/O;
 `await node.start()` migrates the database, opens the ledger, builds the services over it, loads
-every peer's routes and tokens into memory, starts the change feed (PostgreSQL only: other
-processes' changes reach this one's memory) and builds the Admin API; `await node.close()`
+every peer's routes and tokens and every hosted wallet address into memory, loads the STREAM
+server secret, starts the change feed (PostgreSQL only: other processes' changes reach this
+one's memory) and builds the Admin API and the SPSP server; `await node.close()`
 releases everything. Tests build the same graph with their own settings. Nothing runs at import
 time.
 """
@@ -26,6 +27,7 @@ from ilpnode.admin.auto_peering import create_auto_peering_app
 from ilpnode.admin.graphql import AdminServices, create_graphql_app
 from ilpnode.admin.json_body import JsonBodies
 from ilpnode.admin.signed_requests import SignedRequests
+from ilpnode.admin.spsp import create_open_payments_app
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
@@ -51,6 +53,14 @@ from ilpnode.services.accounting import (
     PacketAccounting,
     TransferCode,
 )
+from ilpnode.services.payments import (
+    OpenPaymentsUrls,
+    SpspServer,
+    StreamSecret,
+    WalletAddressDirectory,
+    WalletAddressService,
+    load_stream_secret,
+)
 from ilpnode.services.peering import (
     AssetService,
     PeeringLiquidity,
@@ -71,6 +81,8 @@ from ilpnode.storage.peering_repository import SqlPeeringStore
 from ilpnode.storage.pg_ledger import PostgresLedger
 from ilpnode.storage.redis_replay_guard import RedisReplayGuard
 from ilpnode.storage.replay_guard import SqlReplayGuard
+from ilpnode.storage.secret_store import SqlSecretStore
+from ilpnode.storage.wallet_address_repository import SqlWalletAddressStore
 
 __all__ = ["Node", "StartupError", "build_node"]
 
@@ -124,6 +136,14 @@ class Node:
         self._peer_client: PeerClient | None = None
         self._rates_client: httpx.AsyncClient | None = None
         self.peering_store = SqlPeeringStore(database)
+        # Receiving payments: the wallet addresses in memory (the packet path and the SPSP
+        # server read them), and the STREAM server secret (loaded at start).
+        self.wallet_address_directory = WalletAddressDirectory()
+        self.wallet_address_store = SqlWalletAddressStore(database)
+        self.open_payments_urls = OpenPaymentsUrls(settings.open_payments_base_url)
+        self.stream_secret: StreamSecret | None = None
+        self.spsp: SpspServer | None = None
+        self.open_payments_app: ASGIApp = create_open_payments_app(server=lambda: self.spsp)
         # Signed Admin API requests accepted by any process of the node: Redis if configured.
         self.redis = RedisReplayGuard(settings.redis_url) if settings.redis_url else None
         self.replay_guard: ReplayGuard = self.redis or SqlReplayGuard(database)
@@ -209,12 +229,26 @@ class Node:
             logger.warning("created the missing ledger accounts of %d assets/peers", repaired)
         peers = await self.services.peers.load_all()
         logger.info("%d peers loaded (%d routes)", peers, len(self.routing))
+        self.stream_secret = await load_stream_secret(
+            configured=self.settings.stream_secret_bytes,
+            store=SqlSecretStore(self.database),
+        )
+        repaired = await self.services.wallet_addresses.load_all()
+        if repaired:
+            logger.warning("created the missing ledger accounts of %d wallet addresses", repaired)
+        logger.info(
+            "%d wallet addresses loaded under %s (STREAM secret from %s)",
+            len(self.wallet_address_directory),
+            self.open_payments_urls.base,
+            self.stream_secret.source,
+        )
         if not self.database.is_sqlite:
             # Other processes may share this database: hear their changes.
             self.change_feed = ChangeFeed(
                 dsn=asyncpg_dsn(self.settings.database_url),
                 target=self.services.peers,
                 reconcile_seconds=self.settings.change_feed_reconcile_seconds,
+                wallet_addresses=self.services.wallet_addresses,
             )
             await self.change_feed.start()
             logger.info(
@@ -226,6 +260,12 @@ class Node:
         self.graphql_app = self._admin_api(self.services)
         self.auto_peering = self.services.auto_peering
         self.dashboard_app = self._dashboard(self.services)
+        self.spsp = SpspServer(
+            directory=self.wallet_address_directory,
+            secret=self.stream_secret,
+            urls=self.open_payments_urls,
+            ilp_address=self.settings.node_address,
+        )
 
     def _connector(self, ledger: Ledger) -> Connector:
         settings = self.settings
@@ -308,11 +348,19 @@ class Node:
             clock=self.clock,
         )
         money = PeeringLiquidity(store=store, liquidity=liquidity)
+        wallet_addresses = WalletAddressService(
+            store=self.wallet_address_store,
+            liquidity=liquidity,
+            directory=self.wallet_address_directory,
+            urls=self.open_payments_urls,
+            clock=self.clock,
+        )
         return AdminServices(
             assets=assets,
             peers=peers,
             money=money,
             auto_peering=self._auto_peering_service(assets=assets, peers=peers, money=money),
+            wallet_addresses=wallet_addresses,
             idempotency=SqlIdempotencyStore(self.database),
             clock=self.clock,
             tenant_id=self.settings.operator_tenant_id,
@@ -419,6 +467,7 @@ class Node:
         self.graphql_app = None
         self.dashboard_app = None
         self.auto_peering = None
+        self.spsp = None
 
     async def close(self) -> None:
         if self.change_feed is not None:
@@ -427,6 +476,7 @@ class Node:
         self.graphql_app = None
         self.dashboard_app = None
         self.auto_peering = None
+        self.spsp = None
         if self._auto_peering_client is not None:
             await self._auto_peering_client.aclose()
             self._auto_peering_client = None

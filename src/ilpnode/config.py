@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ilpnode.connector.rates import parse_static_rates
 from ilpnode.ilp import is_valid_address
+from ilpnode.services.payments.stream_secret import StreamSecret
 
 __all__ = [
     "DEFAULT_ILP_ADDRESS",
@@ -82,6 +83,22 @@ class Settings(BaseSettings):
     admin_port: Port = Field(default=3001, description="Admin API (GraphQL), dashboard, health.")
     connector_host: str = Field(default="0.0.0.0", description="ILP connector bind address.")
     connector_port: Port = Field(default=3002, description="ILP-over-HTTP connector.")
+    open_payments_port: Port = Field(
+        default=3003, description="SPSP: the wallet addresses this node hosts."
+    )
+    open_payments_host: str = Field(
+        default="0.0.0.0", description="Bind address of the Open Payments (SPSP) server."
+    )
+    open_payments_url: str | None = Field(
+        default=None,
+        description="Public base URL of the wallet addresses this node hosts, as payers reach "
+        "OPEN_PAYMENTS_PORT (e.g. https://wallet.example/). Unset: http://localhost:<port>/.",
+    )
+    stream_secret: SecretStr | None = Field(
+        default=None,
+        description="The STREAM server secret, 32 bytes base64. Unset: generated once and kept "
+        "in the database.",
+    )
     auto_peering_server_port: Port = Field(default=3005, description="Auto-peering server.")
     auto_peering_server_host: str = Field(
         default="0.0.0.0", description="Auto-peering server bind address."
@@ -219,6 +236,23 @@ class Settings(BaseSettings):
             _require_http_url(value)
         return value
 
+    @field_validator("open_payments_url")
+    @classmethod
+    def _valid_open_payments_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_http_url(value)
+            parts = urlsplit(value)
+            if parts.query or parts.fragment or "#" in value or parts.username is not None:
+                raise ValueError(f"{value!r} must not have a query, a fragment or user info")
+        return value
+
+    @field_validator("stream_secret")
+    @classmethod
+    def _valid_stream_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            StreamSecret.decode(value.get_secret_value())  # its message never shows the value
+        return value
+
     @field_validator("exchange_rates")
     @classmethod
     def _valid_static_rates(cls, value: str | None) -> str | None:
@@ -233,7 +267,9 @@ class Settings(BaseSettings):
             _require_redis_url(value)
         return value
 
-    @field_validator("admin_host", "connector_host", "auto_peering_server_host")
+    @field_validator(
+        "admin_host", "connector_host", "auto_peering_server_host", "open_payments_host"
+    )
     @classmethod
     def _valid_host(cls, value: str) -> str:
         if value != "localhost":
@@ -306,6 +342,18 @@ class Settings(BaseSettings):
     def node_address(self) -> str:
         """The ILP address the node uses: ILP_ADDRESS, or the test-network default."""
         return self.ilp_address or DEFAULT_ILP_ADDRESS
+
+    @property
+    def open_payments_base_url(self) -> str:
+        """OPEN_PAYMENTS_URL, or http://localhost:<OPEN_PAYMENTS_PORT>/ for a local start."""
+        return self.open_payments_url or f"http://localhost:{self.open_payments_port}/"
+
+    @property
+    def stream_secret_bytes(self) -> bytes | None:
+        """STREAM_SECRET's 32 bytes, or None when it is unset (the database keeps one)."""
+        if self.stream_secret is None:
+            return None
+        return StreamSecret.decode(self.stream_secret.get_secret_value())
 
     @property
     def admin_bind_host(self) -> str:

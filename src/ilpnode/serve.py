@@ -1,8 +1,9 @@
-"""Run a built `Node`: bind its sockets, serve the admin and connector surfaces (and the
-auto-peering server when ENABLE_AUTO_PEERING is on), stop cleanly.
+"""Run a built `Node`: bind its sockets, serve the admin, connector and Open Payments (SPSP)
+surfaces (and the auto-peering server when ENABLE_AUTO_PEERING is on), stop cleanly.
 
-Theory of operation: the surfaces are servers in one asyncio loop (the admin API and the
-auto-peering server on uvicorn, the connector on `connector.http_protocol.IlpServer`). Sockets
+Theory of operation: the surfaces are servers in one asyncio loop (the admin API, the Open
+Payments server and the auto-peering server on uvicorn, the connector on
+`connector.http_protocol.IlpServer`). Sockets
 are bound up front, so a port that is taken stops the start with a clear message before
 anything is served; then the node starts (migrates the database, rebuilds the ledger) and only
 then serves. One SIGINT/SIGTERM handler asks every server to stop: each stops accepting, lets
@@ -83,7 +84,8 @@ class _NodeServer(uvicorn.Server):
 
 
 def _surfaces(settings: Settings) -> list[_Surface]:
-    """The listening surfaces: the admin API, the connector, maybe the auto-peering server."""
+    """The listening surfaces: the admin API, the connector, the Open Payments (SPSP) server,
+    maybe the auto-peering server."""
     surfaces = [
         _Surface(
             "admin API",
@@ -97,6 +99,12 @@ def _surfaces(settings: Settings) -> list[_Surface]:
             settings.connector_port,
             "ILP-over-HTTP, POST with Authorization: Bearer <token>",
             keep_alive_seconds=CONNECTOR_KEEP_ALIVE_SECONDS,
+        ),
+        _Surface(
+            "Open Payments server",
+            settings.open_payments_host,
+            settings.open_payments_port,
+            f"SPSP for the wallet addresses under {settings.open_payments_base_url}",
         ),
     ]
     if settings.enable_auto_peering:
@@ -133,7 +141,12 @@ async def serve_node(
     settings = node.settings
     surfaces = _surfaces(settings)
     # In `_surfaces`' order; the auto-peering server only when it is on.
-    apps: list[Any] = [node.admin_app, node.connector_app, node.auto_peering_app][: len(surfaces)]
+    apps: list[Any] = [
+        node.admin_app,
+        node.connector_app,
+        node.open_payments_app,
+        node.auto_peering_app,
+    ][: len(surfaces)]
     sockets: list[socket.socket] = []
     try:
         for surface in surfaces:

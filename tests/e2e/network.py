@@ -112,6 +112,21 @@ class NodeProcess:
         data = self.graphql("query($id: String!) { peer(id: $id) { liquidity } }", {"id": peer_id})
         return int(data["peer"]["liquidity"])
 
+    @property
+    def open_payments_url(self) -> str:
+        """Where this process serves SPSP (its OPEN_PAYMENTS_PORT on loopback)."""
+        return f"http://127.0.0.1:{self.env['OPEN_PAYMENTS_PORT']}"
+
+    def create_wallet_address(self, asset_id: str, address: str) -> dict[str, str]:
+        """A wallet address hosted by the node: its `id` and `address` (URL)."""
+        data = self.graphql(
+            "mutation($i: CreateWalletAddressInput!) { createWalletAddress(input: $i) "
+            "{ walletAddress { id address } } }",
+            {"i": {"assetId": asset_id, "address": address}},
+        )
+        created: dict[str, str] = data["createWalletAddress"]["walletAddress"]
+        return created
+
     def asset_liquidity(self, asset_id: str) -> int:
         data = self.graphql(
             "query($id: String!) { asset(id: $id) { liquidity } }", {"id": asset_id}
@@ -156,6 +171,8 @@ def start_node(
         ADMIN_PORT=str(free_port()),
         CONNECTOR_PORT=str(free_port()),
         CONNECTOR_HOST="127.0.0.1",
+        OPEN_PAYMENTS_PORT=str(free_port()),
+        OPEN_PAYMENTS_HOST="127.0.0.1",
         DATABASE_URL=f"sqlite:///{home / 'node.sqlite3'}",
         ILP_ADDRESS=address,
         LOG_LEVEL="info",
@@ -196,7 +213,11 @@ def run_to_exit(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedP
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("ILP_", "ADMIN_"))}
     environment.pop("DATABASE_URL", None)
     environment.update(
-        ADMIN_PORT=str(free_port()), CONNECTOR_PORT=str(free_port()), CONNECTOR_HOST="127.0.0.1"
+        ADMIN_PORT=str(free_port()),
+        CONNECTOR_PORT=str(free_port()),
+        CONNECTOR_HOST="127.0.0.1",
+        OPEN_PAYMENTS_PORT=str(free_port()),
+        OPEN_PAYMENTS_HOST="127.0.0.1",
     )
     environment.update(env)
     return subprocess.run(

@@ -41,6 +41,8 @@ def node_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
         ADMIN_PORT=str(free_port()),
         CONNECTOR_PORT=str(free_port()),
         CONNECTOR_HOST="127.0.0.1",
+        OPEN_PAYMENTS_PORT=str(free_port()),
+        OPEN_PAYMENTS_HOST="127.0.0.1",
         DATABASE_URL=f"sqlite:///{tmp_path / 'node.sqlite3'}",
         ILP_ADDRESS="test.e2e",
     )

@@ -25,6 +25,8 @@ async def test_in_flight_request_finishes_after_sigterm(tmp_path: Path) -> None:
             admin_port=admin_port,
             connector_port=free_port(),
             connector_host="127.0.0.1",
+            open_payments_port=free_port(),
+            open_payments_host="127.0.0.1",
         )
     )
     handling = asyncio.Event()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from uuid import UUID
 
@@ -333,3 +334,54 @@ def test_redis_url_forms_that_redis_accepts(
     monkeypatch.setenv("REDIS_URL", value)
 
     assert load(tmp_path).redis_url == value
+
+
+def test_open_payments_and_stream_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load(tmp_path)
+    assert (defaults.open_payments_port, defaults.open_payments_host) == (3003, "0.0.0.0")
+    assert defaults.open_payments_url is None
+    assert defaults.open_payments_base_url == "http://localhost:3003/"
+    assert defaults.stream_secret_bytes is None
+    monkeypatch.setenv("OPEN_PAYMENTS_PORT", "4003")
+    assert load(tmp_path).open_payments_base_url == "http://localhost:4003/"  # follows the port
+    secret = bytes(range(32))
+    monkeypatch.setenv("OPEN_PAYMENTS_URL", "https://wallet.example/pay")
+    monkeypatch.setenv("OPEN_PAYMENTS_HOST", "127.0.0.1")
+    monkeypatch.setenv("STREAM_SECRET", base64.b64encode(secret).decode())
+
+    settings = load(tmp_path)
+
+    assert settings.open_payments_base_url == "https://wallet.example/pay"
+    assert settings.open_payments_host == "127.0.0.1"
+    assert settings.stream_secret_bytes == secret
+    assert base64.b64encode(secret).decode() not in repr(settings)
+    # URL-safe base64 without padding is the same secret.
+    monkeypatch.setenv("STREAM_SECRET", base64.urlsafe_b64encode(secret).decode().rstrip("="))
+    assert load(tmp_path).stream_secret_bytes == secret
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        ("OPEN_PAYMENTS_PORT", "70000", "less than or equal to 65535"),
+        ("OPEN_PAYMENTS_HOST", "anywhere", "not an IP address"),
+        ("OPEN_PAYMENTS_URL", "wallet.example", "not an http(s) URL with a host"),
+        ("OPEN_PAYMENTS_URL", "ftp://wallet.example/", "not an http(s) URL with a host"),
+        ("OPEN_PAYMENTS_URL", "https://wallet.example/?a=1", "must not have a query"),
+        ("OPEN_PAYMENTS_URL", "https://u:p@wallet.example/", "user info"),
+        ("STREAM_SECRET", "c2hvcnQtc2VjcmV0", "must be 32 bytes, base64-encoded (it is 12)"),
+        ("STREAM_SECRET", "not*base64*at*all*secret*value", "is not base64"),
+    ],
+)
+def test_invalid_open_payments_settings_name_variable_and_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, rule: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load(tmp_path)
+
+    assert f"{variable}: " in str(raised.value)
+    assert rule in str(raised.value)
+    if variable == "STREAM_SECRET":
+        assert value not in str(raised.value)  # a secret is never repeated

@@ -126,6 +126,7 @@ LIQUIDITY_PROBLEMS: Mapping[LiquidityError, Problem] = MappingProxyType(
         _L.UnknownAsset: Problem(None, "There is no such asset (it may have just been deleted)."),
         _L.UnknownPeer: Problem(None, "There is no such peer (it may have just been deleted)."),
         _L.UnknownTransfer: Problem(None, "No withdrawal has this id."),
+        _L.UnknownWalletAddress: Problem(None, "There is no such wallet address."),
         _L.UnknownError: Problem(
             None, "The ledger refused this in a way only a bug can cause: see the node's log."
         ),

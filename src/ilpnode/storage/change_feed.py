@@ -1,14 +1,14 @@
-"""The change feed: every peer and asset change made through any process sharing the PostgreSQL
-database reaches this process's in-memory view (routing table, peer index, directory) within
-about a second, without a restart.
+"""The change feed: every peer, asset and wallet address change made through any process sharing
+the PostgreSQL database reaches this process's in-memory view (routing table, peer index,
+directory, wallet address directory) within about a second, without a restart.
 
 Theory of operation
 ===================
 
-- **Sending** is the repository's: each write of a peer (its tokens included) or an asset runs
-  `pg_notify(CHANNEL, '<kind>:<id>')` in the writing transaction, so PostgreSQL delivers the
-  notice to every listening session after the commit, and never for a rollback
-  (`peering_repository`, `change_notice`).
+- **Sending** is the repositories': each write of a peer (its tokens included), an asset or a
+  wallet address runs `pg_notify(CHANNEL, '<kind>:<id>')` in the writing transaction, so
+  PostgreSQL delivers the notice to every listening session after the commit, and never for a
+  rollback (`peering_repository`, `wallet_address_repository`, `change_notice`).
 - **Listening** takes one dedicated asyncpg connection, outside the SQLAlchemy pool (LISTEN
   belongs to a session, and a pooled session is handed to whoever asks next), named
   `application_name` = `ilpnode change feed pid <pid>` so an operator can find it in
@@ -17,9 +17,10 @@ Theory of operation
   loop, and duplicates coalesce in the set.
 - **The worker** (one task) takes everything pending and refreshes it in one read transaction
   (`PeerService.refresh_peers`: re-read those peers, and the peers in memory of a changed
-  asset, and install what the database has). One batch at a time; notices arriving meanwhile
-  wait for the next. With more than `MAX_BATCH` ids pending it reconciles instead (re-read every
-  peer, forget those gone). Order and duplicates do not matter: every refresh reads the database
+  asset, and install what the database has; `wallet_addresses.refresh` likewise for wallet
+  addresses). One batch at a time; notices arriving meanwhile wait for the next. With more than
+  `MAX_BATCH` ids pending it reconciles instead (re-read every peer and wallet address, forget
+  those gone). Order and duplicates do not matter: every refresh reads the database
   as it is now, and an older read never overwrites a newer one (`services.peering.memory`).
 - **The process hears its own notices** and refreshes those peers too. The service has already
   installed what it wrote, so this usually changes nothing, at the cost of one read per admin
@@ -58,7 +59,7 @@ import asyncpg
 from ilpnode.services.peering import SyncCounts
 from ilpnode.storage.change_notice import CHANNEL, NoticeKind, parse_notice
 
-__all__ = ["ChangeFeed", "FeedTarget"]
+__all__ = ["ChangeFeed", "FeedTarget", "WalletAddressFeedTarget"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,16 +88,33 @@ class FeedTarget(Protocol):
     async def reconcile(self) -> SyncCounts: ...
 
 
+class WalletAddressFeedTarget(Protocol):
+    """The wallet addresses the feed keeps in step (`WalletAddressService` fits)."""
+
+    async def refresh(self, wallet_address_ids: set[UUID]) -> SyncCounts: ...
+
+    async def reconcile(self) -> SyncCounts: ...
+
+
 class ChangeFeed:
     """Listens for change notices and keeps `target` in step (see the module docstring)."""
 
-    def __init__(self, *, dsn: str, target: FeedTarget, reconcile_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        dsn: str,
+        target: FeedTarget,
+        reconcile_seconds: float,
+        wallet_addresses: WalletAddressFeedTarget | None = None,
+    ) -> None:
         self._dsn = dsn
         self._target = target
+        self._wallet_target = wallet_addresses
         self._reconcile_seconds = reconcile_seconds
         self.application_name = f"ilpnode change feed pid {os.getpid()}"
         self._peers: set[UUID] = set()
         self._assets: set[UUID] = set()
+        self._wallet_addresses: set[UUID] = set()
         self._reconcile_wanted = False
         self._wake = asyncio.Event()
         self._listening = False
@@ -209,7 +227,12 @@ class ChangeFeed:
             logger.warning("change feed: ignored a notice it cannot read: %r", payload[:80])
             return
         kind, row_id = notice
-        (self._peers if kind is NoticeKind.PEER else self._assets).add(row_id)
+        if kind is NoticeKind.PEER:
+            self._peers.add(row_id)
+        elif kind is NoticeKind.ASSET:
+            self._assets.add(row_id)
+        elif self._wallet_target is not None:
+            self._wallet_addresses.add(row_id)
         self._wake.set()
 
     # -- refreshing ------------------------------------------------------------------------------
@@ -238,13 +261,23 @@ class ChangeFeed:
                 failures = 0
 
     async def _refresh_pending(self) -> None:
-        if self._reconcile_wanted or len(self._peers) + len(self._assets) > MAX_BATCH:
+        pending = len(self._peers) + len(self._assets) + len(self._wallet_addresses)
+        if self._reconcile_wanted or pending > MAX_BATCH:
             # Everything heard so far was committed before this read: the reconcile covers it.
             self._reconcile_wanted = False
             self._peers.clear()
             self._assets.clear()
+            self._wallet_addresses.clear()
             generation = self._generation
             counts = await self._target.reconcile()
+            if self._wallet_target is not None:
+                wallet_counts = await self._wallet_target.reconcile()
+                if wallet_counts.changed:
+                    logger.info(
+                        "change feed reconciled: %d wallet addresses added, %d updated",
+                        wallet_counts.added,
+                        wallet_counts.updated,
+                    )
             self.reconciles += 1
             self._caught_up = generation
             if generation and self._listening:
@@ -257,6 +290,16 @@ class ChangeFeed:
                     counts.removed,
                 )
             return
+        if self._wallet_addresses and self._wallet_target is not None:
+            wallet_addresses, self._wallet_addresses = self._wallet_addresses, set()
+            # If this fails, the worker reconciles everything (retrying with back-off).
+            counts = await self._wallet_target.refresh(wallet_addresses)
+            logger.debug(
+                "change feed refreshed %d wallet addresses: %d added, %d updated",
+                len(wallet_addresses),
+                counts.added,
+                counts.updated,
+            )
         if self._peers or self._assets:
             peers, self._peers = self._peers, set()
             assets, self._assets = self._assets, set()

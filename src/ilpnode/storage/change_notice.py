@@ -1,10 +1,12 @@
-"""The change feed's notices: what a PostgreSQL NOTIFY says when a peer or an asset changed.
+"""The change feed's notices: what a PostgreSQL NOTIFY says when a peer, an asset or a hosted
+wallet address changed.
 
-A notice is `<kind>:<uuid>` on channel `CHANNEL`, e.g. `peer:0b6f…` or `asset:9d1e…`: which row
+A notice is `<kind>:<uuid>` on channel `CHANNEL`, e.g. `peer:0b6f…`, `asset:9d1e…` or
+`wallet_address:4c2a…`: which row
 changed, never how (the receiver reads the row again, since the database is the truth). So a
 notice is a few dozen bytes, far below PostgreSQL's 8000-byte payload limit, carries no secret,
-and two notices for one row are as good as one. The repository sends them
-(`peering_repository`), the listener reads them (`change_feed`).
+and two notices for one row are as good as one. The repositories send them
+(`peering_repository`, `wallet_address_repository`), the listener reads them (`change_feed`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ CHANNEL: Final = "ilpnode_changes"
 
 
 class NoticeKind(enum.Enum):
-    """What changed: a peer (its row or its incoming tokens) or an asset."""
+    """What changed: a peer (its row or its incoming tokens), an asset, or a wallet address."""
 
     PEER = "peer"
     ASSET = "asset"
+    WALLET_ADDRESS = "wallet_address"
 
 
 def encode_notice(kind: NoticeKind, row_id: UUID) -> str:

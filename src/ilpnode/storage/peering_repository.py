@@ -70,9 +70,21 @@ from ilpnode.services.peering import (
 from ilpnode.services.peering.ports import PeeringTransaction
 from ilpnode.storage.change_notice import CHANNEL, NoticeKind, encode_notice
 from ilpnode.storage.database import Database
-from ilpnode.storage.schema import assets, metadata, peer_incoming_tokens, peers
+from ilpnode.storage.schema import (
+    assets,
+    metadata,
+    peer_incoming_tokens,
+    peers,
+    wallet_addresses,
+)
 
-__all__ = ["LEDGER_NUMBER_LOCK_ID", "SqlPeeringStore", "SqlPeeringTransaction"]
+__all__ = [
+    "LEDGER_NUMBER_LOCK_ID",
+    "SqlPeeringStore",
+    "SqlPeeringTransaction",
+    "constraint_name",
+    "keyset_page",
+]
 
 # Arbitrary but fixed: identifies the asset ledger-number lock among advisory locks.
 LEDGER_NUMBER_LOCK_ID: Final = 0x11D_A55E7
@@ -163,7 +175,13 @@ class SqlPeeringTransaction:
         return None if row is None else _asset(row)
 
     async def asset_in_use(self, asset_id: UUID) -> bool:
-        query = select(exists().where(peers.c.asset_id == asset_id))
+        # A peer or a hosted wallet address (whose money counts in the asset's accounts).
+        query = select(
+            or_(
+                exists().where(peers.c.asset_id == asset_id),
+                exists().where(wallet_addresses.c.asset_id == asset_id),
+            )
+        )
         return bool((await self._connection.execute(query)).scalar_one())
 
     async def asset_page(self, request: PageRequest) -> Page[Asset]:
@@ -277,39 +295,49 @@ class SqlPeeringTransaction:
     async def _page(
         self, table: Table, request: PageRequest, visible: ColumnElement[bool] | None
     ) -> Page[Row[Any]]:
-        """One page of `table`'s rows for which `visible` holds (keyset paging, module doc)."""
-        created_at, id_ = table.c.created_at, table.c.id
-        conditions = [] if visible is None else [visible]
-        cursor: Row[Any, Any] | None = None
-        if request.cursor is not None:
-            find = select(created_at, id_).where(id_ == request.cursor, *conditions)
-            cursor = (await self._connection.execute(find)).first()
-            if cursor is None:
-                return Page(items=(), has_next_page=False, has_previous_page=False)
-        ascending = (request.sort_order is SortOrder.ASC) != request.backward
-        if cursor is not None:
-            if ascending:
-                beyond = or_(
-                    created_at > cursor.created_at,
-                    and_(created_at == cursor.created_at, id_ > cursor.id),
-                )
-            else:
-                beyond = or_(
-                    created_at < cursor.created_at,
-                    and_(created_at == cursor.created_at, id_ < cursor.id),
-                )
-            conditions.append(beyond)
-        order = (created_at.asc(), id_.asc()) if ascending else (created_at.desc(), id_.desc())
-        query = select(table).where(*conditions).order_by(*order).limit(request.limit + 1)
-        rows = list((await self._connection.execute(query)).all())
-        more = len(rows) > request.limit
-        rows = rows[: request.limit]
-        if not rows:
+        return await keyset_page(self._connection, table, request, visible)
+
+
+async def keyset_page(
+    connection: AsyncConnection,
+    table: Table,
+    request: PageRequest,
+    visible: ColumnElement[bool] | None,
+) -> Page[Row[Any]]:
+    """One page of `table`'s rows for which `visible` holds (keyset paging on `(created_at, id)`,
+    see the module docstring). `table` needs those two columns."""
+    created_at, id_ = table.c.created_at, table.c.id
+    conditions = [] if visible is None else [visible]
+    cursor: Row[Any, Any] | None = None
+    if request.cursor is not None:
+        find = select(created_at, id_).where(id_ == request.cursor, *conditions)
+        cursor = (await connection.execute(find)).first()
+        if cursor is None:
             return Page(items=(), has_next_page=False, has_previous_page=False)
-        if request.backward:
-            rows.reverse()
-            return Page(items=tuple(rows), has_next_page=cursor is not None, has_previous_page=more)
-        return Page(items=tuple(rows), has_next_page=more, has_previous_page=cursor is not None)
+    ascending = (request.sort_order is SortOrder.ASC) != request.backward
+    if cursor is not None:
+        if ascending:
+            beyond = or_(
+                created_at > cursor.created_at,
+                and_(created_at == cursor.created_at, id_ > cursor.id),
+            )
+        else:
+            beyond = or_(
+                created_at < cursor.created_at,
+                and_(created_at == cursor.created_at, id_ < cursor.id),
+            )
+        conditions.append(beyond)
+    order = (created_at.asc(), id_.asc()) if ascending else (created_at.desc(), id_.desc())
+    query = select(table).where(*conditions).order_by(*order).limit(request.limit + 1)
+    rows = list((await connection.execute(query)).all())
+    more = len(rows) > request.limit
+    rows = rows[: request.limit]
+    if not rows:
+        return Page(items=(), has_next_page=False, has_previous_page=False)
+    if request.backward:
+        rows.reverse()
+        return Page(items=tuple(rows), has_next_page=cursor is not None, has_previous_page=more)
+    return Page(items=tuple(rows), has_next_page=more, has_previous_page=cursor is not None)
 
 
 # -- constraint names --------------------------------------------------------------------------

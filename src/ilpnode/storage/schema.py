@@ -28,6 +28,14 @@ Peering tables (migration 0003), read and written by `peering_repository` and
   (a token authenticates exactly one peer); deleted with their peer.
 - `idempotency_keys`: the Admin API's idempotency records (`ilpnode.services.idempotency`).
 
+Payments tables (migration 0009), read and written by `wallet_address_repository` and
+`secret_store`:
+
+- `wallet_addresses`: one row per wallet address hosted by the node; `url` (lowercase) is
+  unique; `deactivated_at` is set while it is inactive (Rafiki's column); its asset is fixed.
+- `node_secrets`: secrets the node generates once and shares between its processes (the STREAM
+  server secret when STREAM_SECRET is unset), base64 text by name; a row is never changed.
+
 `admin_signature_replays` (migration 0005), written by `replay_guard`: the digest of every signed
 Admin API request accepted within its time to live (`ilpnode.services.replay_guard`), with its
 expiry in Unix milliseconds; expired rows are pruned a few at a time.
@@ -67,8 +75,10 @@ __all__ = [
     "ledger_expiries",
     "ledger_transfers",
     "metadata",
+    "node_secrets",
     "peer_incoming_tokens",
     "peers",
+    "wallet_addresses",
 ]
 
 metadata = MetaData(
@@ -235,4 +245,36 @@ admin_signature_replays = Table(
     metadata,
     Column("digest", String(SIGNATURE_DIGEST_LENGTH), primary_key=True),  # the HMAC, hex
     Column("expires_at_ms", BigInteger, nullable=False, index=True),  # Unix ms; pruning order
+)
+
+# -- payments (migration 0009) -----------------------------------------------------------------
+
+# `services.payments.urls.URL_LENGTH_MAX`: every stored address fits.
+WALLET_ADDRESS_URL_LENGTH_MAX = 2048
+
+wallet_addresses = Table(
+    "wallet_addresses",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("url", String(WALLET_ADDRESS_URL_LENGTH_MAX), nullable=False, unique=True),
+    Column(
+        "asset_id",
+        Uuid(),
+        ForeignKey("assets.id", name="fk_wallet_addresses_asset_id_assets"),
+        nullable=False,
+        index=True,
+    ),
+    Column("public_name", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("deactivated_at", UtcDateTime(), nullable=True),
+    Index("ix_wallet_addresses_created_at_id", "created_at", "id"),
+)
+
+node_secrets = Table(
+    "node_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -25,7 +25,8 @@ from tests.support import (
 
 TABLES = (
     "ledger_accounts, ledger_transfers, ledger_expiries, ledger_pending_deadlines, "
-    "peer_incoming_tokens, peers, assets, idempotency_keys, admin_signature_replays"
+    "peer_incoming_tokens, peers, wallet_addresses, assets, idempotency_keys, "
+    "admin_signature_replays, node_secrets"
 )
 
 

@@ -127,3 +127,53 @@ query PeerLiquidity($id: String!) { peer(id: $id) { liquidity } }
 ASSET_LIQUIDITY = """
 query AssetLiquidity($id: String!) { asset(id: $id) { liquidity } }
 """
+
+WALLET_ADDRESS_FIELDS = """
+  id address publicName status liquidity createdAt
+  asset { id code scale }
+"""
+
+CREATE_WALLET_ADDRESS = f"""
+mutation CreateWalletAddress($input: CreateWalletAddressInput!) {{
+  createWalletAddress(input: $input) {{ walletAddress {{ {WALLET_ADDRESS_FIELDS} }} }}
+}}
+"""
+
+UPDATE_WALLET_ADDRESS = f"""
+mutation UpdateWalletAddress($input: UpdateWalletAddressInput!) {{
+  updateWalletAddress(input: $input) {{ walletAddress {{ {WALLET_ADDRESS_FIELDS} }} }}
+}}
+"""
+
+GET_WALLET_ADDRESS = f"""
+query GetWalletAddress($id: String!) {{ walletAddress(id: $id) {{ {WALLET_ADDRESS_FIELDS} }} }}
+"""
+
+WALLET_ADDRESS_BY_URL = f"""
+query WalletAddressByUrl($url: String!) {{
+  walletAddressByUrl(url: $url) {{ {WALLET_ADDRESS_FIELDS} }}
+}}
+"""
+
+WALLET_ADDRESSES = """
+query WalletAddresses(
+  $after: String, $before: String, $first: Int, $last: Int, $sortOrder: SortOrder,
+  $tenantId: String
+) {
+  walletAddresses(
+    after: $after, before: $before, first: $first, last: $last, sortOrder: $sortOrder,
+    tenantId: $tenantId
+  ) {
+    edges { cursor node { id address } }
+    pageInfo { startCursor endCursor hasNextPage hasPreviousPage }
+  }
+}
+"""
+
+WITHDRAW_WALLET_ADDRESS = """
+mutation CreateWalletAddressWithdrawal($input: CreateWalletAddressWithdrawalInput!) {
+  createWalletAddressWithdrawal(input: $input) {
+    withdrawal { id amount walletAddress { id address liquidity } }
+  }
+}
+"""

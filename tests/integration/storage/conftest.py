@@ -21,7 +21,10 @@ from ilpnode.storage.database import Database, redacted_url
 from ilpnode.storage.migrate import migrate
 from tests.support import TEST_DATABASE_URL, run_on_server, throwaway_database_url
 
-PEERING_TABLES = "assets, peers, peer_incoming_tokens, idempotency_keys, admin_signature_replays"
+PEERING_TABLES = (
+    "assets, peers, peer_incoming_tokens, idempotency_keys, admin_signature_replays, "
+    "wallet_addresses, node_secrets"
+)
 
 
 async def _create_and_migrate(url: str, name: str) -> None:

@@ -21,6 +21,9 @@ RAFIKI_QUERIES = {
     "peer",
     "peers",
     "peerByAddressAndAsset",
+    "walletAddress",
+    "walletAddressByUrl",
+    "walletAddresses",
 }
 RAFIKI_MUTATIONS = {
     "createAsset",
@@ -36,6 +39,9 @@ RAFIKI_MUTATIONS = {
     "postLiquidityWithdrawal",
     "voidLiquidityWithdrawal",
     "createOrUpdatePeerByUrl",
+    "createWalletAddress",
+    "updateWalletAddress",
+    "createWalletAddressWithdrawal",
 }
 
 
@@ -106,6 +112,68 @@ def test_rafikis_auto_peering_mutation_shape() -> None:
     response = schema.get_type("CreateOrUpdatePeerByUrlMutationResponse")
     assert isinstance(response, GraphQLObjectType)
     assert {name: str(f.type) for name, f in response.fields.items()} == {"peer": "Peer"}
+
+
+def test_rafikis_wallet_address_shapes() -> None:
+    """The subset of Rafiki's wallet address types that applies, with Rafiki's types (the rest
+    is listed in docs/admin-api.md)."""
+    schema = build_schema()
+
+    def fields(name: str) -> dict[str, str]:
+        found = schema.get_type(name)
+        assert isinstance(found, GraphQLObjectType | GraphQLInputObjectType)
+        return {field: str(f.type) for field, f in found.fields.items()}
+
+    assert fields("WalletAddress") == {
+        "id": "ID!",
+        "asset": "Asset!",
+        "liquidity": "UInt64",
+        "address": "String!",
+        "publicName": "String",
+        "createdAt": "String!",
+        "status": "WalletAddressStatus!",
+        "tenant": "Tenant",
+    }
+    assert fields("CreateWalletAddressInput") == {
+        "tenantId": "ID",
+        "assetId": "String!",
+        "address": "String!",
+        "publicName": "String",
+        "idempotencyKey": "String",
+    }
+    assert fields("UpdateWalletAddressInput") == {
+        "id": "ID!",
+        "publicName": "String",
+        "status": "WalletAddressStatus",
+        "idempotencyKey": "String",
+    }
+    assert fields("CreateWalletAddressWithdrawalInput") == {
+        "walletAddressId": "String!",
+        "id": "String!",
+        "idempotencyKey": "String!",
+        "timeoutSeconds": "UInt64!",
+    }
+    assert fields("WalletAddressWithdrawal") == {
+        "id": "ID!",
+        "amount": "UInt64!",
+        "walletAddress": "WalletAddress!",
+    }
+    assert fields("WalletAddressWithdrawalMutationResponse") == {
+        "withdrawal": "WalletAddressWithdrawal"
+    }
+    assert fields("CreateWalletAddressMutationResponse") == {"walletAddress": "WalletAddress"}
+    assert fields("UpdateWalletAddressMutationResponse") == {"walletAddress": "WalletAddress"}
+    assert schema.query_type is not None
+    wallet_addresses = schema.query_type.fields["walletAddresses"]
+    assert str(wallet_addresses.type) == "WalletAddressesConnection!"
+    assert set(wallet_addresses.args) == {
+        "after",
+        "before",
+        "first",
+        "last",
+        "sortOrder",
+        "tenantId",
+    }
 
 
 if __name__ == "__main__":

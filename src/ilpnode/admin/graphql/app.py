@@ -20,6 +20,8 @@ from ilpnode.admin.graphql.mutations import mutation
 from ilpnode.admin.graphql.objects import OBJECT_TYPES
 from ilpnode.admin.graphql.queries import query
 from ilpnode.admin.graphql.scalars import uint8, uint64
+from ilpnode.admin.graphql.wallet_addresses import WALLET_ADDRESS_TYPES
+from ilpnode.services.payments import WalletAddressStatus
 from ilpnode.services.peering import SortOrder
 
 __all__ = ["SCHEMA_PATH", "build_schema", "create_graphql_app"]
@@ -42,9 +44,11 @@ def build_schema() -> GraphQLSchema:
         query,
         mutation,
         *OBJECT_TYPES,
+        *WALLET_ADDRESS_TYPES,
         uint64,
         uint8,
         EnumType("SortOrder", SortOrder),
+        EnumType("WalletAddressStatus", WalletAddressStatus),
         convert_names_case=True,
     )
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from graphql import GraphQLResolveInfo
 
 from ilpnode.services.idempotency import IdempotencyStore
+from ilpnode.services.payments import WalletAddressService
 from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
 
@@ -23,6 +24,7 @@ class AdminServices:
     peers: PeerService
     money: PeeringLiquidity
     auto_peering: AutoPeeringService
+    wallet_addresses: WalletAddressService
     idempotency: IdempotencyStore
     clock: WallClock
     tenant_id: UUID

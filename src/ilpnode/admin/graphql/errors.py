@@ -22,6 +22,7 @@ from graphql import GraphQLError
 
 from ilpnode.admin.graphql.limits import without_suggestions
 from ilpnode.services.accounting import LiquidityError
+from ilpnode.services.payments import WalletAddressError
 from ilpnode.services.peering import AssetError, PaginationError, PeerError
 
 __all__ = ["AdminApiError", "format_admin_error", "raise_error"]
@@ -43,6 +44,7 @@ LIQUIDITY_ERRORS: Mapping[LiquidityError, tuple[str, str]] = MappingProxyType(
         _L.UnknownAsset: ("NOT_FOUND", "Unknown asset"),
         _L.UnknownPeer: ("NOT_FOUND", "Unknown peer"),
         _L.UnknownTransfer: ("NOT_FOUND", "Unknown transfer"),
+        _L.UnknownWalletAddress: ("NOT_FOUND", "Unknown wallet address"),
         _L.UnknownError: ("INTERNAL_SERVER_ERROR", "Internal server error"),
     }
 )
@@ -57,7 +59,9 @@ class AdminApiError(Exception):
         self.code = code
 
 
-def raise_error(error: AssetError | PeerError | LiquidityError | PaginationError) -> NoReturn:
+def raise_error(
+    error: AssetError | PeerError | LiquidityError | PaginationError | WalletAddressError,
+) -> NoReturn:
     """Raise the `AdminApiError` for a service's error value."""
     if isinstance(error, LiquidityError):
         code, message = LIQUIDITY_ERRORS[error]

@@ -14,6 +14,7 @@ from ilpnode.admin.graphql.errors import AdminApiError, raise_error
 from ilpnode.admin.graphql.idempotency import idempotent
 from ilpnode.admin.graphql.liquidity import bind_liquidity
 from ilpnode.admin.graphql.results import MutationResult
+from ilpnode.admin.graphql.wallet_addresses import bind_wallet_address_mutations
 from ilpnode.services.peering import (
     UNSET,
     AssetError,
@@ -140,3 +141,4 @@ mutation.set_field("updatePeer", idempotent(_update_peer))
 mutation.set_field("deletePeer", idempotent(_delete_peer))
 bind_liquidity(mutation)
 bind_auto_peering(mutation)
+bind_wallet_address_mutations(mutation)

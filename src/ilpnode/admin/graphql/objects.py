@@ -1,5 +1,5 @@
 """Field resolvers of the object types (`Asset`, `Peer`, connections) and the shared helpers
-that turn domain values into GraphQL shapes."""
+that turn domain values and arguments into GraphQL shapes (`WalletAddress`: its own module)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,19 @@ from ariadne import InterfaceType, ObjectType
 
 from ilpnode.admin.graphql.context import Info, context_of
 from ilpnode.admin.graphql.errors import AdminApiError, raise_error
-from ilpnode.services.peering import Asset, AssetError, Page, Peer
+from ilpnode.services.payments import WalletAddress
+from ilpnode.services.peering import (
+    Asset,
+    AssetError,
+    Page,
+    PageRequest,
+    PaginationError,
+    Peer,
+    SortOrder,
+    page_request,
+)
 
-__all__ = ["OBJECT_TYPES", "connection", "iso_time", "parse_cursor"]
+__all__ = ["OBJECT_TYPES", "connection", "iso_time", "page_request_of", "parse_cursor"]
 
 asset_type = ObjectType("Asset")
 peer_type = ObjectType("Peer")
@@ -22,6 +32,8 @@ model_type = InterfaceType("Model")
 
 @model_type.type_resolver
 def _model_type(value: object, *_: Any) -> str:
+    if isinstance(value, WalletAddress):
+        return "WalletAddress"
     return "Peer" if isinstance(value, Peer) else "Asset"
 
 
@@ -30,7 +42,7 @@ def iso_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def connection(page: Page[Asset] | Page[Peer]) -> dict[str, Any]:
+def connection(page: Page[Asset] | Page[Peer] | Page[WalletAddress]) -> dict[str, Any]:
     """A Relay connection: edges with the node id as cursor, and page info."""
     items = page.items
     return {
@@ -103,6 +115,20 @@ def parse_cursor(value: str | None) -> UUID | None:
         return UUID(value)
     except ValueError:
         raise AdminApiError(f"invalid cursor: {value!r}", "BAD_USER_INPUT") from None
+
+
+def page_request_of(arguments: dict[str, Any]) -> PageRequest:
+    """The validated Relay arguments of a connection field (raises BAD_USER_INPUT)."""
+    request = page_request(
+        after=parse_cursor(arguments.get("after")),
+        before=parse_cursor(arguments.get("before")),
+        first=arguments.get("first"),
+        last=arguments.get("last"),
+        sort_order=arguments.get("sort_order") or SortOrder.DESC,
+    )
+    if isinstance(request, PaginationError):
+        raise_error(request)
+    return request
 
 
 OBJECT_TYPES = [asset_type, peer_type, model_type]

@@ -8,34 +8,13 @@ from ariadne import QueryType
 
 from ilpnode.admin.graphql.context import Info, context_of, is_other_tenant
 from ilpnode.admin.graphql.errors import raise_error
-from ilpnode.admin.graphql.objects import connection, parse_cursor
-from ilpnode.services.peering import (
-    Asset,
-    AssetError,
-    Page,
-    PaginationError,
-    Peer,
-    PeerError,
-    SortOrder,
-    page_request,
-)
+from ilpnode.admin.graphql.objects import connection, page_request_of
+from ilpnode.admin.graphql.wallet_addresses import bind_wallet_address_queries
+from ilpnode.services.peering import Asset, AssetError, Page, Peer, PeerError
 
 __all__ = ["query"]
 
 query = QueryType()
-
-
-def _request(arguments: dict[str, Any]) -> Any:
-    request = page_request(
-        after=parse_cursor(arguments.get("after")),
-        before=parse_cursor(arguments.get("before")),
-        first=arguments.get("first"),
-        last=arguments.get("last"),
-        sort_order=arguments.get("sort_order") or SortOrder.DESC,
-    )
-    if isinstance(request, PaginationError):
-        raise_error(request)
-    return request
 
 
 def _other_tenant(info: Info, tenant_id: str | None) -> bool:
@@ -55,7 +34,7 @@ async def _asset(_root: None, info: Info, id: str) -> Asset:
 
 @query.field("assets")
 async def _assets(_root: None, info: Info, **arguments: Any) -> dict[str, Any]:
-    request = _request(arguments)
+    request = page_request_of(arguments)
     if _other_tenant(info, arguments.get("tenant_id")):
         return connection(_EMPTY)
     return connection(await context_of(info).services.assets.page(request))
@@ -76,7 +55,7 @@ async def _peer(_root: None, info: Info, id: str) -> Peer:
 
 @query.field("peers")
 async def _peers(_root: None, info: Info, **arguments: Any) -> dict[str, Any]:
-    request = _request(arguments)
+    request = page_request_of(arguments)
     if _other_tenant(info, arguments.get("tenant_id")):
         return connection(_EMPTY)
     return connection(await context_of(info).services.peers.page(request))
@@ -88,3 +67,6 @@ async def _peer_by_address_and_asset(
 ) -> Peer | None:
     peers = context_of(info).services.peers
     return await peers.peer_by_address_and_asset(static_ilp_address, asset_id)
+
+
+bind_wallet_address_queries(query)

@@ -1,11 +1,11 @@
 """ilpnode.services.accounting: Rafiki's accounting model on the `Ledger` port (DESIGN §3).
 
 Why a service over the ledger: the ledger knows accounts and transfers; this package knows what
-they *mean* here — which accounts an asset and a peer have and how their ids are derived
-(`accounts`), how liquidity is deposited and withdrawn (`liquidity`), how a forwarded packet is
-booked (`packets`), and which error each ledger status becomes (`errors`). The Admin API and the
-dashboard use `LiquidityService`; the connector uses `PacketAccounting`. Both take the `Ledger`
-explicitly (`bootstrap` wires the durable one; tests use `MemoryLedger`).
+they *mean* here — which accounts an asset, a peer and a hosted wallet address have and how their
+ids are derived (`accounts`), how liquidity is deposited and withdrawn (`liquidity`), how a
+forwarded packet is booked (`packets`), and which error each ledger status becomes (`errors`).
+The Admin API and the dashboard use `LiquidityService`; the connector uses `PacketAccounting`.
+Both take the `Ledger` explicitly (`bootstrap` wires the durable one; tests use `MemoryLedger`).
 
 Business failures are returned as `TransferError`/`LiquidityError` values (Rafiki's catalogs,
 rafiki-peering §2.9); exceptions mean a bug or an infrastructure fault.
@@ -16,15 +16,18 @@ from ilpnode.services.accounting.accounts import (
     AccountBalance,
     AccountCode,
     AssetAccounts,
+    PacketAccount,
     PeerAccount,
     TransferCode,
     UnknownAccount,
+    WalletAddressAccount,
     settlement_account_id,
 )
 from ilpnode.services.accounting.chart import (
     AccountConflictError,
     create_asset_accounts,
     create_peer_account,
+    create_wallet_address_account,
     read_balances,
 )
 from ilpnode.services.accounting.errors import (
@@ -65,14 +68,17 @@ __all__ = [
     "LiquidityResult",
     "LiquidityService",
     "LiquidityState",
+    "PacketAccount",
     "PacketAccounting",
     "PacketTransfer",
     "PeerAccount",
     "TransferCode",
     "TransferError",
     "UnknownAccount",
+    "WalletAddressAccount",
     "create_asset_accounts",
     "create_peer_account",
+    "create_wallet_address_account",
     "first_failure",
     "liquidity_error",
     "read_balances",

@@ -7,6 +7,9 @@ Rafiki's accounting model (rafiki-peering §6.1), on our `Ledger` port:
   and a settlement account (code 101, `CREDITS_MUST_NOT_EXCEED_DEBITS`), created as a linked pair.
 - Per peer, on its asset's ledger: a liquidity account (code 3, `DEBITS_MUST_NOT_EXCEED_CREDITS`,
   id = the peer's UUID as a u128). Its balance is the credit line we extend to that peer.
+- Per wallet address hosted by the node, on its asset's ledger: a liquidity account (code 1,
+  Rafiki's LIQUIDITY_WEB_MONETIZATION, `DEBITS_MUST_NOT_EXCEED_CREDITS`, id = the wallet address's
+  UUID as a u128). Payments received over STREAM credit it; a withdrawal pays it out.
 - Every account of an asset has `user_data_128` = the asset's UUID (as Rafiki's TigerBeetle code).
 
 Settlement account id: Rafiki/TigerBeetle uses `asset.ledger` itself, a small integer that could
@@ -24,7 +27,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final
+from typing import ClassVar, Final
 from uuid import UUID, uuid5
 
 from ilpnode.ledger import ID_INT_MAX, Account, AccountFlags, AccountId
@@ -34,9 +37,11 @@ __all__ = [
     "AccountBalance",
     "AccountCode",
     "AssetAccounts",
+    "PacketAccount",
     "PeerAccount",
     "TransferCode",
     "UnknownAccount",
+    "WalletAddressAccount",
     "settlement_account_id",
 ]
 
@@ -51,8 +56,8 @@ SETTLEMENT_NAMESPACE: Final = UUID("8e70c2ee-b9d9-42fd-ad32-4187764769e5")
 class AccountCode(enum.IntEnum):
     """Account `code` values (Rafiki's TigerBeetle codes, rafiki-peering §6.1).
 
-    Only the asset, peer and settlement accounts are created today; the others are reserved so
-    that later account kinds keep Rafiki's numbers.
+    The asset, peer, wallet address (LIQUIDITY_WEB_MONETIZATION) and settlement accounts are
+    created today; the others are reserved so that later account kinds keep Rafiki's numbers.
     """
 
     LIQUIDITY_WEB_MONETIZATION = 1
@@ -140,17 +145,25 @@ class AssetAccounts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PeerAccount:
-    """A peer's liquidity account, as the connector and the services name it.
+class PacketAccount:
+    """A liquidity account that a packet transfer debits or credits: a peer's
+    (`PeerAccount`) or a hosted wallet address's (`WalletAddressAccount`).
+
+    `PacketAccounting.create_packet_transfer` takes either kind on either side: it needs only the
+    account, its ledger and its asset's liquidity account. Use the subclasses; each knows its
+    account `code`.
 
     Attributes:
-        account_id: the peer's UUID as a u128.
+        account_id: the owner's UUID as a u128.
         ledger: its asset's ledger number.
         asset_account_id: its asset's liquidity account id (the asset's UUID as a u128).
 
     Raises:
         ValueError: an id of 0 or 2**128-1, equal ids, or `ledger` outside 1..2**32-1.
     """
+
+    CODE: ClassVar[AccountCode]
+    """The account `code` of this kind of account."""
 
     account_id: AccountId
     ledger: int
@@ -161,7 +174,30 @@ class PeerAccount:
         _check_account_id("asset_account_id", self.asset_account_id)
         _check_ledger(self.ledger)
         if self.account_id == self.asset_account_id:
-            raise ValueError("a peer account cannot be its asset's account")
+            raise ValueError(f"a {type(self).__name__} cannot be its asset's account")
+
+    @property
+    def settlement_account_id(self) -> AccountId:
+        """The settlement account of the owner's asset."""
+        return settlement_account_id(UUID(int=self.asset_account_id))
+
+    def account(self) -> Account:
+        """The `Account` record to create."""
+        return Account(
+            id=self.account_id,
+            ledger=self.ledger,
+            code=self.CODE,
+            flags=_LIQUIDITY_FLAGS,
+            user_data_128=self.asset_account_id,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeerAccount(PacketAccount):
+    """A peer's liquidity account (code LIQUIDITY_PEER), as the connector and the services name
+    it. Its balance is the credit line we extend to the peer. See `PacketAccount`."""
+
+    CODE: ClassVar[AccountCode] = AccountCode.LIQUIDITY_PEER
 
     @classmethod
     def for_peer(cls, *, peer_id: UUID, asset_id: UUID, ledger: int) -> PeerAccount:
@@ -172,19 +208,24 @@ class PeerAccount:
             asset_account_id=AccountId(asset_id.int),
         )
 
-    @property
-    def settlement_account_id(self) -> AccountId:
-        """The settlement account of the peer's asset."""
-        return settlement_account_id(UUID(int=self.asset_account_id))
 
-    def account(self) -> Account:
-        """The `Account` record to create."""
-        return Account(
-            id=self.account_id,
-            ledger=self.ledger,
-            code=AccountCode.LIQUIDITY_PEER,
-            flags=_LIQUIDITY_FLAGS,
-            user_data_128=self.asset_account_id,
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalletAddressAccount(PacketAccount):
+    """A hosted wallet address's liquidity account (code LIQUIDITY_WEB_MONETIZATION, as Rafiki's
+    account for what a wallet address receives over SPSP/STREAM). Its balance is what the wallet
+    address received and was not yet withdrawn. See `PacketAccount`."""
+
+    CODE: ClassVar[AccountCode] = AccountCode.LIQUIDITY_WEB_MONETIZATION
+
+    @classmethod
+    def for_wallet_address(
+        cls, *, wallet_address_id: UUID, asset_id: UUID, ledger: int
+    ) -> WalletAddressAccount:
+        """The account of wallet address `wallet_address_id` in asset `asset_id` on `ledger`."""
+        return cls(
+            account_id=AccountId(wallet_address_id.int),
+            ledger=ledger,
+            asset_account_id=AccountId(asset_id.int),
         )
 
 

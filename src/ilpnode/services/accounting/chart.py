@@ -1,7 +1,9 @@
-"""The chart of accounts on the ledger: creating asset and peer accounts, reading balances.
+"""The chart of accounts on the ledger: creating asset, peer and wallet address accounts, reading
+balances.
 
-Creating is idempotent. The asset and peer services call the creators when they create an asset
-or a peer, and at start-up to make sure every known asset and peer has its accounts (so a crash
+Creating is idempotent. The asset, peer and wallet address services call the creators when they
+create an asset, a peer or a wallet address, and at start-up to make sure every known one has its
+accounts (so a crash
 between the database insert and the account creation heals itself). An account that exists
 identically is a success (`EXISTS`); one that exists with other fields (`EXISTS_WITH_DIFFERENT_*`)
 means two things were given the same id or an asset's ledger number changed: a bug, so it raises.
@@ -20,9 +22,16 @@ from ilpnode.services.accounting.accounts import (
     AssetAccounts,
     PeerAccount,
     UnknownAccount,
+    WalletAddressAccount,
 )
 
-__all__ = ["AccountConflictError", "create_asset_accounts", "create_peer_account", "read_balances"]
+__all__ = [
+    "AccountConflictError",
+    "create_asset_accounts",
+    "create_peer_account",
+    "create_wallet_address_account",
+    "read_balances",
+]
 
 
 class AccountConflictError(RuntimeError):
@@ -71,6 +80,24 @@ async def create_peer_account(ledger: Ledger, peer: PeerAccount) -> None:
         AccountConflictError: the account exists with other fields (a bug).
     """
     await _create(ledger, [peer.account()])
+
+
+async def create_wallet_address_account(
+    ledger: Ledger, wallet_address: WalletAddressAccount
+) -> None:
+    """Create a hosted wallet address's liquidity account.
+
+    Args:
+        ledger: the ledger.
+        wallet_address: the wallet address's account.
+
+    Returns:
+        None once the account exists as described (created now or before).
+
+    Raises:
+        AccountConflictError: the account exists with other fields (a bug).
+    """
+    await _create(ledger, [wallet_address.account()])
 
 
 async def read_balances(

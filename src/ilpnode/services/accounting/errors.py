@@ -75,6 +75,7 @@ class LiquidityError(enum.Enum):
     UnknownAsset = "UnknownAsset"
     UnknownPeer = "UnknownPeer"
     UnknownTransfer = "UnknownTransfer"
+    UnknownWalletAddress = "UnknownWalletAddress"
     UnknownError = "UnknownError"
 
 

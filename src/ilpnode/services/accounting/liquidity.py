@@ -50,10 +50,12 @@ from ilpnode.services.accounting.accounts import (
     PeerAccount,
     TransferCode,
     UnknownAccount,
+    WalletAddressAccount,
 )
 from ilpnode.services.accounting.chart import (
     create_asset_accounts,
     create_peer_account,
+    create_wallet_address_account,
     read_balances,
 )
 from ilpnode.services.accounting.errors import (
@@ -75,8 +77,8 @@ WITHDRAWAL_TIMEOUT_SECONDS_MAX: Final = 30 * 24 * 60 * 60
 """30 days. A withdrawal is pending while the money is being paid out off-ledger; a longer hold
 is almost surely a mistake that would lock the liquidity for months (TigerBeetle allows u32)."""
 
-LiquidityAccount: TypeAlias = PeerAccount | AssetAccounts
-"""The accounts that hold liquidity: a peer's, or an asset's own."""
+LiquidityAccount: TypeAlias = PeerAccount | WalletAddressAccount | AssetAccounts
+"""The accounts that hold liquidity: a peer's, a hosted wallet address's, or an asset's own."""
 
 
 class LiquidityState(enum.Enum):
@@ -108,6 +110,10 @@ class LiquidityService:
     async def create_peer_account(self, peer: PeerAccount) -> None:
         """Create a peer's liquidity account (see `chart.py`)."""
         await create_peer_account(self._ledger, peer)
+
+    async def create_wallet_address_account(self, wallet_address: WalletAddressAccount) -> None:
+        """Create a hosted wallet address's liquidity account (see `chart.py`)."""
+        await create_wallet_address_account(self._ledger, wallet_address)
 
     async def balances(
         self, account_ids: Sequence[AccountId]
@@ -167,14 +173,15 @@ class LiquidityService:
 
         Args:
             transfer_id: the caller's UUIDv4, the withdrawal's id (for `post_withdrawal`).
-            account: the peer's or the asset's liquidity account.
+            account: the peer's, the wallet address's or the asset's liquidity account.
             amount: in the asset's smallest unit, 1..2**64-1.
             timeout_seconds: 0 posts at once; 1..WITHDRAWAL_TIMEOUT_SECONDS_MAX makes it
                 pending, released automatically after that many seconds.
 
         Returns:
             `LiquidityResult` (state PENDING or POSTED), or: AmountZero, InvalidAmount,
-            InvalidId, InvalidTimeout, UnknownPeer, UnknownAsset, TransferExists,
+            InvalidId, InvalidTimeout, UnknownPeer, UnknownWalletAddress, UnknownAsset,
+            TransferExists,
             InsufficientBalance (amount > the available balance; nothing is reserved). Raises
             only on infrastructure faults.
         """
@@ -276,6 +283,9 @@ def _sides(account: LiquidityAccount) -> tuple[AccountId, AccountId, LiquidityEr
     """(liquidity account, settlement account, the error if the liquidity account is missing)."""
     if isinstance(account, PeerAccount):
         return account.account_id, account.settlement_account_id, LiquidityError.UnknownPeer
+    if isinstance(account, WalletAddressAccount):
+        unknown = LiquidityError.UnknownWalletAddress
+        return account.account_id, account.settlement_account_id, unknown
     return account.liquidity_account_id, account.settlement_account_id, LiquidityError.UnknownAsset
 
 

@@ -6,7 +6,8 @@ the outcome is known. No lookups: the connector already holds the `PeerAccount`s
 waits for the disk (one fsync per fulfilled packet, shared by group commit); the reservation and
 the void do not, since a restart repairs their loss by itself.
 
-Legs (source = the incoming peer, destination = the outgoing peer; every leg code TRANSFER):
+Legs (source = the incoming peer, destination = the outgoing peer, or the hosted wallet address
+that receives the packet; every leg code TRANSFER):
 
 - same asset (same ledger): source -> destination for min(src, dst); if dst < src, the excess
   source -> source's asset account; if dst > src, the shortfall destination's asset account ->
@@ -40,7 +41,7 @@ from ilpnode.ledger import (
     TransferId,
     checked_transfer,
 )
-from ilpnode.services.accounting.accounts import PeerAccount, TransferCode
+from ilpnode.services.accounting.accounts import PacketAccount, TransferCode
 from ilpnode.services.accounting.errors import TransferError, first_failure, transfer_error
 
 __all__ = [
@@ -209,8 +210,8 @@ class PacketAccounting:
     async def create_packet_transfer(
         self,
         *,
-        source: PeerAccount,
-        destination: PeerAccount,
+        source: PacketAccount,
+        destination: PacketAccount,
         source_amount: int,
         destination_amount: int,
         timeout_seconds: int,
@@ -219,7 +220,8 @@ class PacketAccounting:
 
         Args:
             source: the incoming peer's account (debited).
-            destination: the outgoing peer's account (credited).
+            destination: the outgoing peer's account, or the receiving wallet address's
+                (`WalletAddressAccount`) (credited).
             source_amount: the Prepare's amount, source asset units, 1..2**64-1.
             destination_amount: the forwarded amount, destination asset units, 1..2**64-1.
             timeout_seconds: 1..PACKET_TIMEOUT_SECONDS_MAX; see `timeout_seconds_for`.

@@ -49,7 +49,7 @@ class PeeringTransaction(Protocol):
         ...
 
     async def asset_in_use(self, asset_id: UUID) -> bool:
-        """True if any peer uses the asset."""
+        """True if any peer or hosted wallet address uses the asset."""
         ...
 
     async def asset_page(self, request: PageRequest) -> Page[Asset]:

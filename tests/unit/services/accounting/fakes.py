@@ -25,6 +25,7 @@ from ilpnode.services.accounting import (
     LiquidityAccount,
     LiquidityResult,
     LiquidityService,
+    PacketAccount,
     PacketAccounting,
     PacketTransfer,
     PeerAccount,
@@ -74,7 +75,7 @@ class World:
 
     async def available(self, account: LiquidityAccount) -> int:
         """The liquidity balance of a peer or an asset."""
-        if isinstance(account, PeerAccount):
+        if isinstance(account, PacketAccount):
             return (await self.balance_of(account.account_id)).balance
         return (await self.balance_of(account.liquidity_account_id)).balance
 

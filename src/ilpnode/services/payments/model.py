@@ -1,0 +1,82 @@
+"""Wallet addresses hosted by the node, as frozen values (Rafiki's `walletAddresses` rows).
+
+A wallet address is a URL under this node's `OPEN_PAYMENTS_URL` where payments can be sent: its
+SPSP endpoint (`admin.spsp`) hands out STREAM credentials whose payment tag is the wallet
+address's id, and the packets of that connection credit its ledger account
+(`WalletAddressAccount`). Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from ilpnode.services.accounting import WalletAddressAccount
+
+__all__ = ["HostedWalletAddress", "WalletAddress", "WalletAddressStatus"]
+
+
+class WalletAddressStatus(enum.Enum):
+    """Rafiki's `WalletAddressStatus`: an inactive wallet address receives nothing (its SPSP
+    endpoint answers 404 and packets for it are refused) but keeps its balance."""
+
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalletAddress:
+    """A stored wallet address.
+
+    Attributes:
+        url: the address, lowercase, under OPEN_PAYMENTS_URL (Rafiki's `address`/`url`); unique.
+        asset_id: its asset (fixed at creation).
+        public_name: shown to anyone who looks the wallet address up, or None.
+        deactivated_at: when it was made inactive (None: active), as Rafiki stores it.
+    """
+
+    id: UUID
+    url: str
+    asset_id: UUID
+    public_name: str | None
+    created_at: datetime
+    updated_at: datetime
+    deactivated_at: datetime | None = None
+
+    @property
+    def status(self) -> WalletAddressStatus:
+        """ACTIVE unless deactivated."""
+        if self.deactivated_at is None:
+            return WalletAddressStatus.ACTIVE
+        return WalletAddressStatus.INACTIVE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostedWalletAddress:
+    """One wallet address as the packet path and the SPSP server see it (in memory, no database
+    read): what a payment to it needs.
+
+    Attributes:
+        id: the wallet address's id; its 16 bytes are the payment tag of its STREAM connections.
+        url: its URL (lowercase).
+        active: False for an inactive wallet address: it must receive nothing.
+        asset_code, asset_scale: its asset, in which its account counts.
+        account: its ledger account: `PacketAccounting.create_packet_transfer(source=<incoming
+            peer's account>, destination=account, ...)` credits it.
+    """
+
+    id: UUID
+    url: str
+    public_name: str | None
+    active: bool
+    asset_id: UUID
+    asset_code: str
+    asset_scale: int
+    account: WalletAddressAccount
+
+    @property
+    def payment_tag(self) -> bytes:
+        """The payment tag of its STREAM connections: the id's 16 bytes."""
+        return self.id.bytes

@@ -45,7 +45,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Final
+import time
+from collections.abc import Awaitable, Callable
 
 from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.connector.errors import IlpError, InsufficientSourceAmount, Unreachable
@@ -53,15 +54,19 @@ from ilpnode.connector.rates import ExchangeRates, NoRate, RatesUnavailable
 from ilpnode.connector.receive_metrics import ReceiveMetrics
 from ilpnode.connector.types import Handler, PacketContext, Reply, answered
 from ilpnode.ilp import MAX_AMOUNT, Fulfill, IlpErrorCode, Prepare
-from ilpnode.ilp.stream import ConnectionToken, ReceiverConnections, open_connection
+from ilpnode.ilp.stream import (
+    IV_BYTES,
+    ConnectionToken,
+    ReceiverConnections,
+    RejectDecision,
+    open_connection,
+)
 from ilpnode.services.payments import HostedWalletAddress, WalletAddressDirectory
 
-__all__ = ["StreamReceiver", "deliver_locally"]
-
-_IV_BYTES: Final = 12
+__all__ = ["LocalReceiving", "StreamReceiver", "deliver_locally"]
 
 
-def deliver_locally(prepare: Prepare, context: PacketContext) -> object:
+def deliver_locally(prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
     """The local chain's terminal: the Fulfill `StreamReceiver` decided on (the money is
     reserved by now; `Balance` posts it when this returns)."""
     reply = context.local_reply
@@ -97,6 +102,7 @@ class StreamReceiver:
         own_address: str,
         receiving: LocalReceiving,
         rates: ExchangeRates,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._next = next_
         self._own = own_address
@@ -105,20 +111,135 @@ class StreamReceiver:
         self._connections = receiving.connections
         self._metrics = receiving.metrics
         self._rates = rates
-        # Wallet address id -> (the directory's entry, its hop), rebuilt when the entry changes.
+        self._monotonic = monotonic
+        # Wallet address id -> (the directory's entry, its hop): rebuilt when the entry changes.
         self._hops: dict[int, tuple[HostedWalletAddress, ForwardingPeer]] = {}
 
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
         destination = prepare.destination
-        connection = open_connection(self._secret, destination, self._own)
-        if connection is None:
-            raise Unreachable(f"no receiver at {destination} on this node")
-        hop = self._hop(connection)
-        if hop is None:
+        token = open_connection(self._secret, destination, self._own)
+        hop = self._hop(token) if token is not None else None
+        if token is None or hop is None:
             raise Unreachable(f"no receiver at {destination} on this node")
         context.outgoing = hop
         amount = context.source_amount = prepare.amount
         if amount and hop.asset_id.int != context.incoming.asset_id.int:
-            amount = await self._converted(amount, context.incoming, hop)
+            amount = await self._converted(amount, context, hop)
             prepare = dataclasses.replace(prepare, amount=amount)
-        ...
+        connection = self._connections.connection(
+            token, now=self._monotonic(), asset=(hop.asset_code, hop.asset_scale)
+        )
+        decision = connection.decide(
+            data=prepare.data,
+            amount=amount,
+            execution_condition=prepare.execution_condition,
+            iv=_IVS.take(),
+        )
+        if isinstance(decision, RejectDecision):
+            self._metrics.rejected(hop, decision.code)
+            raise IlpError(decision.message, code=decision.code, data=decision.data)
+        context.local_reply = Fulfill(fulfillment=decision.fulfillment, data=decision.data)
+        # Undone after the try, not in an `except`: the house rule for code on the packet path
+        # (docs/operations.md, "Compiled code and exceptions"). Any failure undoes.
+        failure: BaseException | None = None
+        reply: Reply | None = None
+        try:
+            reply = await self._next(prepare, context)
+        except BaseException as error:  # T04, T00 (the post failed), a cancellation: not booked
+            failure = error
+        if isinstance(reply, Fulfill):
+            self._metrics.fulfilled(hop, amount)
+            return reply
+        connection.undo(decision)
+        self._metrics.rejected(hop, reply.code if reply is not None else _code_of(failure))
+        if failure is not None:
+            try:
+                raise failure
+            finally:
+                failure = None  # its traceback holds this frame: no reference cycle
+        assert reply is not None
+        return reply
+
+    def _hop(self, token: ConnectionToken) -> ForwardingPeer | None:
+        """The active wallet address the connection pays into, as the packet's next hop."""
+        wallet = self._wallets.by_payment_tag(token.payment_tag)
+        if wallet is None or not wallet.active:
+            return None
+        cached = self._hops.get(wallet.id.int)
+        if cached is not None and cached[0] is wallet:
+            return cached[1]
+        hop = ForwardingPeer(
+            id=wallet.id,
+            name=wallet.url,
+            static_ilp_address=self._own,
+            asset_id=wallet.asset_id,
+            asset_code=wallet.asset_code,
+            asset_scale=wallet.asset_scale,
+            max_packet_amount=None,
+            endpoint="",
+            outgoing_token="",
+            account=wallet.account,
+        )
+        self._hops[wallet.id.int] = (wallet, hop)
+        return hop
+
+    async def _converted(self, amount: int, context: PacketContext, hop: ForwardingPeer) -> int:
+        """`amount` in the wallet address's asset, with the refusals `Router` gives a peer."""
+        incoming = context.incoming
+        # The refusals are raised after the try (as in Router): no raise inside an `except`.
+        failed: IlpErrorCode | None = None
+        converted = 0
+        try:
+            converted = await self._rates.convert(
+                amount,
+                source=(incoming.asset_code, incoming.asset_scale),
+                destination=(hop.asset_code, hop.asset_scale),
+            )
+        except NoRate:
+            failed = IlpErrorCode.F07_CANNOT_RECEIVE
+        except RatesUnavailable:  # logged where it happened; the sender learns no more
+            failed = IlpErrorCode.T00_INTERNAL_ERROR
+        if failed is IlpErrorCode.F07_CANNOT_RECEIVE:
+            raise IlpError("Exchange rate error: InvalidDestinationPrice", code=failed)
+        if failed is not None:
+            raise IlpError("unexpected internal error", code=failed)
+        if converted == 0:
+            raise InsufficientSourceAmount(
+                f"amount {amount} {incoming.asset_code} (scale {incoming.asset_scale}) is 0 "
+                f"in {hop.asset_code} (scale {hop.asset_scale})"
+            )
+        if converted > MAX_AMOUNT:
+            raise IlpError(
+                f"amount {amount} converts to {converted} {hop.asset_code}, more than "
+                "a packet can carry",
+                code=IlpErrorCode.F03_INVALID_AMOUNT,
+            )
+        return converted
+
+
+def _code_of(failure: BaseException | None) -> str:
+    """The ILP code the sender gets for a failure after the decision (T00 for a bug)."""
+    if isinstance(failure, IlpError):
+        return failure.code
+    return IlpErrorCode.T00_INTERNAL_ERROR
+
+
+class _RandomIvs:
+    """Reply IVs from OS randomness fetched 4 KiB at a time (a system call per packet is
+    avoidable cost, as for transfer ids in `services.accounting.packets`)."""
+
+    __slots__ = ("_buffer", "_offset")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._offset = 0
+
+    def take(self) -> bytes:
+        offset = self._offset
+        if offset + IV_BYTES > len(self._buffer):
+            self._buffer, offset = os.urandom(4096), 0
+        self._offset = offset + IV_BYTES
+        return self._buffer[offset : offset + IV_BYTES]
+
+
+_IVS = _RandomIvs()

@@ -3,7 +3,7 @@
     ilp-protocol-stream 2.7.1 ─┐                                     ilpnode test.node
     (child "streamer")         │  ilp-connector test.js    peer "js"  ┌──────────────────┐
                                ├─▶ (one-to-one, no   ═══════════════▶ │ STREAM receiver  │
-    @interledger/pay 0.4.0-α9 ─┘    spread)          ◀═══ replies ═══ │ wallets.test/... │
+    @interledger/pay 0.4.0-a9 ─┘    spread)          ◀═══ replies ═══ │ wallets.test/... │
     (child "payer")                                                   └──────────────────┘
          └── SPSP GET https://wallets.test/<name> (mapped to ilpnode's OPEN_PAYMENTS_PORT) ──┘
 
@@ -21,6 +21,7 @@ the Prometheus counters of the wallet address moved by the same amount.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -172,8 +173,8 @@ def stream_metrics(node: NodeProcess, wallet_id: str) -> dict[str, float]:
             if sample.name == "ilpnode_stream_amount_received_total":
                 found["amount"] = sample.value
             elif sample.name == "ilpnode_stream_packets_total":
-                key = "fulfilled" if sample.labels["outcome"] == "fulfill" else sample.labels["code"]
-                found[key] = sample.value
+                fulfilled = sample.labels["outcome"] == "fulfill"
+                found["fulfilled" if fulfilled else sample.labels["code"]] = sample.value
     return found
 
 
@@ -187,8 +188,6 @@ def check_receipt(result: dict[str, Any], delivered: int, *, nonce: str, secret:
 
 
 def _b64(text: str) -> bytes:
-    import base64
-
     return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text else None)
 
 
@@ -270,7 +269,7 @@ def test_a_payment_in_another_asset_arrives_through_the_nodes_rate(
     receiving: Receiving, js_dir: Path, payer: str
 ) -> None:
     """USD (scale 9) into a EUR (scale 4) wallet address at 0.9: each packet arrives as
-    floor(amount × 0.9 / 10^5), and the wallet address holds exactly what the sender was told
+    floor(amount * 0.9 / 10^5), and the wallet address holds exactly what the sender was told
     arrived."""
     amount = 3_000_000_000  # 3 USD: 2.7 EUR
     before = receiving.balances("euro")

@@ -23,7 +23,8 @@
 // "destinationAddress", "quote": {"maxSourceAmount", "minDeliveryAmount", "maxPacketAmount",
 // "lowEstimatedExchangeRate", "highEstimatedExchangeRate", "minExchangeRate"},
 // "receipt" (base64, the last one), "receiptNonce", "receiptSecret" (base64), "packets",
-// "prepares", "rejects", "lastRejects", "error"?}` and exits 0 when pay reported no error,
+// "prepares", "rejects", "lastRejects", "payMs" (how long pay() took, after the quote),
+// "error"?}` and exits 0 when pay reported no error,
 // 1 otherwise. packets = fulfilled Prepares with a non-zero amount.
 const crypto = require('crypto')
 const IlpPacket = require('ilp-packet')
@@ -101,12 +102,14 @@ async function main () {
       highEstimatedExchangeRate: ratio(quote.highEstimatedExchangeRate),
       minExchangeRate: ratio(quote.minExchangeRate)
     }
+    const started = process.hrtime.bigint()
     const progress = await pay({
       plugin,
       destination,
       quote,
       progressHandler: (p) => { if (p.streamReceipt) result.receipt = Buffer.from(p.streamReceipt).toString('base64') }
     })
+    result.payMs = Number(process.hrtime.bigint() - started) / 1e6
     result.amountSent = String(progress.amountSent)
     result.amountDelivered = String(progress.amountDelivered)
     if (progress.streamReceipt) result.receipt = Buffer.from(progress.streamReceipt).toString('base64')

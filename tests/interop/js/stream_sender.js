@@ -25,7 +25,7 @@
 // `RESULT {"amount", "totalSent", "totalDelivered", "packets", "prepares", "rejects",
 // "lastRejects"}` (with "spsp" {"destinationAccount", "receiptsEnabled", "receiptNonce",
 // "receiptSecret" (base64), "contentType"} and "receipt" (base64, the stream's last) after a
-// SPSP query) and
+// SPSP query) and "sendMs" (how long sending the amount took, after connecting) and
 // exits 0 when the whole amount was sent; exits 1 (RESULT carries "error") otherwise.
 // packets = fulfilled Prepares with a non-zero amount; prepares = every Prepare we sent;
 // rejects = count per ILP error code (F08 and F99 are expected while STREAM probes);
@@ -106,7 +106,9 @@ async function main () {
     const port = await listeningPort(plugin)
     emit('READY', { port, url: `http://127.0.0.1:${port}/`, sourceAccount: connection.sourceAccount })
     stream = connection.createStream()
+    const started = process.hrtime.bigint()
     await withTimeout(stream.sendTotal(config.amount), timeoutMs, 'sending')
+    result.sendMs = Number(process.hrtime.bigint() - started) / 1e6
     await withTimeout(connection.end(), timeoutMs, 'closing')
   } catch (error) {
     result.error = String(error && error.message ? error.message : error)

@@ -35,7 +35,7 @@ previous is answered), so its packets/s is one over the round trip through both 
 200, and at most 20 in flight), so its packets/s is its pacer's until the path is slower. CPU
 per packet is the receiver's own cost either way.
 
-The machine's other load shows in every figure; run it alone. ``make bench`` does not run it.
+The machine's other load shows in every figure; run it alone (``make bench`` runs it last).
 """
 
 from __future__ import annotations

@@ -427,6 +427,7 @@ class Node:
                 peers=services.peers,
                 money=services.money,
                 auto_peering=services.auto_peering,
+                wallet_addresses=services.wallet_addresses,
                 clock=services.clock,
                 traffic=self.packet_metrics,
                 checker=PeerChecker(

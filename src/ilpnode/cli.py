@@ -1,4 +1,5 @@
-"""The `ilpnode` command line: `ilpnode run` starts a node; `ilpnode assets|peers|liquidity …`
+"""The `ilpnode` command line: `ilpnode run` starts a node; `ilpnode
+assets|peers|liquidity|wallet-addresses …`
 (in `ilpnode.cli_admin`) manage a running node through its Admin API."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sys
 import click
 
 from ilpnode import __version__
-from ilpnode.cli_admin import assets, liquidity, peers
+from ilpnode.cli_admin import assets, liquidity, peers, wallet_addresses
 from ilpnode.config import SettingsError, load_settings
 from ilpnode.logs import configure_logging
 
@@ -25,7 +26,8 @@ def main() -> None:
     Configuration comes from environment variables (Rafiki's names) and an optional .env file
     in the current directory; see the README for the full table.
 
-    The assets, peers and liquidity commands manage a running node through its Admin API
+    The assets, peers, liquidity and wallet-addresses commands manage a running node through
+    its Admin API
     (--admin-url, signed with ADMIN_API_SECRET when it is set); see docs/cli.md.
     """
 
@@ -33,6 +35,7 @@ def main() -> None:
 main.add_command(assets)
 main.add_command(peers)
 main.add_command(liquidity)
+main.add_command(wallet_addresses)
 
 
 @main.command()
@@ -46,7 +49,8 @@ main.add_command(liquidity)
     "N > 1 needs LEDGER_BACKEND=postgres and a PostgreSQL DATABASE_URL.",
 )
 def run(workers: int) -> None:
-    """Run a node: the admin API (ADMIN_PORT) and the ILP connector (CONNECTOR_PORT).
+    """Run a node: the admin API (ADMIN_PORT), the ILP connector (CONNECTOR_PORT) and SPSP for
+    its wallet addresses (OPEN_PAYMENTS_PORT).
 
     Stops gracefully on SIGINT or SIGTERM: in-flight requests finish, the database is closed.
     With --workers N, this process starts N node processes, restarts one that dies, and

@@ -1,5 +1,6 @@
-"""The admin commands of the `ilpnode` CLI: `assets`, `peers` and `liquidity`, which talk to a
-running node through its (signed) GraphQL Admin API, as any Rafiki Admin API client does.
+"""The admin commands of the `ilpnode` CLI: `assets`, `peers`, `liquidity` and
+`wallet-addresses`, which talk to a running node through its (signed) GraphQL Admin API, as any
+Rafiki Admin API client does.
 
 Modules: `connection` (shared options, errors), `client` (the signed GraphQL HTTP client),
 `documents` (GraphQL), `amounts` (strict amount parsing), `tables` and `views` (output),
@@ -15,7 +16,8 @@ from ilpnode.cli_admin import peer_edit as _peer_edit  # registers `peers create
 from ilpnode.cli_admin.assets import assets
 from ilpnode.cli_admin.liquidity import liquidity
 from ilpnode.cli_admin.peers import peers
+from ilpnode.cli_admin.wallet_addresses import wallet_addresses
 
-__all__ = ["assets", "liquidity", "peers"]
+__all__ = ["assets", "liquidity", "peers", "wallet_addresses"]
 
 del _peer_autopeer, _peer_check, _peer_edit

@@ -17,6 +17,8 @@ __all__ = [
     "CREATE_OR_UPDATE_PEER_BY_URL",
     "CREATE_PEER",
     "CREATE_PEER_WITHDRAWAL",
+    "CREATE_WALLET_ADDRESS",
+    "CREATE_WALLET_ADDRESS_WITHDRAWAL",
     "DELETE_ASSET",
     "DELETE_PEER",
     "DEPOSIT_ASSET",
@@ -27,7 +29,10 @@ __all__ = [
     "POST_WITHDRAWAL",
     "UPDATE_ASSET",
     "UPDATE_PEER",
+    "UPDATE_WALLET_ADDRESS",
     "VOID_WITHDRAWAL",
+    "WALLET_ADDRESS",
+    "WALLET_ADDRESSES_PAGE",
 ]
 
 _ASSET_FIELDS = "id code scale liquidity withdrawalThreshold liquidityThreshold createdAt"
@@ -141,5 +146,40 @@ mutation PostLiquidityWithdrawal($input: PostLiquidityWithdrawalInput!) {
 VOID_WITHDRAWAL: Final = """
 mutation VoidLiquidityWithdrawal($input: VoidLiquidityWithdrawalInput!) {
   voidLiquidityWithdrawal(input: $input) { success }
+}
+"""
+
+_WALLET_ADDRESS_FIELDS = "id address publicName status liquidity createdAt asset { id code scale }"
+
+WALLET_ADDRESSES_PAGE: Final = f"""
+query ListWalletAddresses($first: Int, $after: String) {{
+  walletAddresses(first: $first, after: $after) {{
+    edges {{ cursor node {{ id address status liquidity asset {{ id code scale }} }} }}
+    {_PAGE_INFO}
+  }}
+}}
+"""
+
+WALLET_ADDRESS: Final = f"""
+query GetWalletAddress($id: String!) {{ walletAddress(id: $id) {{ {_WALLET_ADDRESS_FIELDS} }} }}
+"""
+
+CREATE_WALLET_ADDRESS: Final = f"""
+mutation CreateWalletAddress($input: CreateWalletAddressInput!) {{
+  createWalletAddress(input: $input) {{ walletAddress {{ {_WALLET_ADDRESS_FIELDS} }} }}
+}}
+"""
+
+UPDATE_WALLET_ADDRESS: Final = f"""
+mutation UpdateWalletAddress($input: UpdateWalletAddressInput!) {{
+  updateWalletAddress(input: $input) {{ walletAddress {{ {_WALLET_ADDRESS_FIELDS} }} }}
+}}
+"""
+
+CREATE_WALLET_ADDRESS_WITHDRAWAL: Final = """
+mutation CreateWalletAddressWithdrawal($input: CreateWalletAddressWithdrawalInput!) {
+  createWalletAddressWithdrawal(input: $input) {
+    withdrawal { id amount walletAddress { id address liquidity asset { id code scale } } }
+  }
 }
 """

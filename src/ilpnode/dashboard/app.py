@@ -17,7 +17,15 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from ilpnode.dashboard.rendering import Pages, make_templates
-from ilpnode.dashboard.routes import assets, auto_peering, login, overview, peer_page, peers
+from ilpnode.dashboard.routes import (
+    assets,
+    auto_peering,
+    login,
+    overview,
+    peer_page,
+    peers,
+    wallet_addresses,
+)
 from ilpnode.dashboard.security import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_SECONDS,
@@ -58,6 +66,7 @@ def create_dashboard_app(
         *auto_peering.routes(pages),
         *peer_page.routes(pages),
         *assets.routes(pages),
+        *wallet_addresses.routes(pages),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(

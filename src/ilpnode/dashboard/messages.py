@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ilpnode.services.accounting import LiquidityError
+from ilpnode.services.payments import PUBLIC_NAME_LENGTH_MAX, WalletAddressError
 from ilpnode.services.peering import AssetError, PeerError
 from ilpnode.services.peering.autopeering import AutoPeeringError, AutoPeeringFailure
 
@@ -20,6 +21,7 @@ __all__ = [
     "AUTO_PEERING_FIELDS",
     "LIQUIDITY_PROBLEMS",
     "PEER_PROBLEMS",
+    "WALLET_ADDRESS_PROBLEMS",
     "Problem",
     "auto_peering_problem",
     "problem",
@@ -85,7 +87,9 @@ ASSET_PROBLEMS: Mapping[AssetError, Problem] = MappingProxyType(
         _A.UnknownAsset: Problem(None, "There is no such asset (it may have just been deleted)."),
         _A.DuplicateAsset: Problem("code", "There is already an asset with this code and scale."),
         _A.CannotDeleteInUseAsset: Problem(
-            None, "Peers still use this asset: delete those peers first. Nothing was deleted."
+            None,
+            "Peers or wallet addresses still use this asset: delete those peers first (a "
+            "wallet address cannot be deleted). Nothing was deleted.",
         ),
         _A.NoRatesForAsset: Problem(
             None, "This asset cannot be created: no exchange rates URL is configured."
@@ -134,12 +138,35 @@ LIQUIDITY_PROBLEMS: Mapping[LiquidityError, Problem] = MappingProxyType(
 )
 
 
-def problem(error: PeerError | AssetError | LiquidityError) -> Problem:
+_W = WalletAddressError
+WALLET_ADDRESS_PROBLEMS: Mapping[WalletAddressError, Problem] = MappingProxyType(
+    {
+        _W.InvalidUrl: Problem(
+            "address",
+            "Enter a path such as alice or shop/bob (lowercase letters, digits, . _ ~ - and /), "
+            "or a full URL under this node's OPEN_PAYMENTS_URL.",
+        ),
+        _W.UnknownAsset: Problem("asset_id", "Choose one of this node's assets."),
+        _W.UnknownWalletAddress: Problem(None, "There is no such wallet address (check the link)."),
+        _W.DuplicateWalletAddress: Problem(
+            "address", "There is already a wallet address with this address."
+        ),
+        _W.InvalidPublicName: Problem(
+            "public_name",
+            f"Enter at most {PUBLIC_NAME_LENGTH_MAX} characters, without line breaks or tabs.",
+        ),
+    }
+)
+
+
+def problem(error: PeerError | AssetError | LiquidityError | WalletAddressError) -> Problem:
     """The words for any service error."""
     if isinstance(error, PeerError):
         return PEER_PROBLEMS[error]
     if isinstance(error, AssetError):
         return ASSET_PROBLEMS[error]
+    if isinstance(error, WalletAddressError):
+        return WALLET_ADDRESS_PROBLEMS[error]
     return LIQUIDITY_PROBLEMS[error]
 
 

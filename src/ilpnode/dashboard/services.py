@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import PeerChecker
+from ilpnode.services.payments import WalletAddressService
 from ilpnode.services.peering import AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
 
@@ -30,6 +31,7 @@ class DashboardServices:
     peers: PeerService
     money: PeeringLiquidity
     auto_peering: AutoPeeringService
+    wallet_addresses: WalletAddressService
     clock: WallClock
     traffic: TrafficSource
     checker: PeerChecker

@@ -14,6 +14,7 @@ from uuid import UUID
 from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import CheckResult
 from ilpnode.dashboard.services import DashboardServices
+from ilpnode.services.payments import WalletAddress
 from ilpnode.services.peering import (
     Asset,
     AssetError,
@@ -113,7 +114,7 @@ def first_page(size: int, order: SortOrder) -> PageRequest:
     return request
 
 
-def pager(page: Page[Peer] | Page[Asset], path: str) -> Pager:
+def pager(page: Page[Peer] | Page[Asset] | Page[WalletAddress], path: str) -> Pager:
     items = page.items
     return Pager(
         previous=f"{path}?before={items[0].id}" if items and page.has_previous_page else None,

@@ -21,11 +21,8 @@ Theory of operation
   two concurrent creations compute the maximum one after the other; the second sees the first's
   committed row. (On SQLite the write lock already serialises them.) A unique violation on
   `ledger` is therefore a bug and propagates; it is never reported as DuplicateAsset.
-- **Paging is keyset paging** on `(created_at, id)`, the same rules as `pagination.paginate`
-  (which is the reference): look up the cursor's key (an unknown cursor, or a soft-deleted asset,
-  gives an empty page), read up to `limit + 1` rows beyond it in the reading direction (the sort
-  order, reversed for `before`), and use the extra row to tell whether more follow. UUIDs order
-  alike in both databases and in Python (SQLite: 32 lowercase hex digits; PostgreSQL: bytewise).
+- **Paging is keyset paging** on `(created_at, id)` (`keyset_paging`), the same rules as
+  `pagination.paginate` (which is the reference); a soft-deleted asset is no cursor.
 """
 
 from __future__ import annotations
@@ -44,7 +41,6 @@ from sqlalchemy import (
     Row,
     Table,
     UniqueConstraint,
-    and_,
     delete,
     exists,
     func,
@@ -65,11 +61,11 @@ from ilpnode.services.peering import (
     PageRequest,
     Peer,
     PeerError,
-    SortOrder,
 )
 from ilpnode.services.peering.ports import PeeringTransaction
 from ilpnode.storage.change_notice import CHANNEL, NoticeKind, encode_notice
 from ilpnode.storage.database import Database
+from ilpnode.storage.keyset_paging import keyset_page
 from ilpnode.storage.schema import (
     assets,
     metadata,
@@ -83,7 +79,6 @@ __all__ = [
     "SqlPeeringStore",
     "SqlPeeringTransaction",
     "constraint_name",
-    "keyset_page",
 ]
 
 # Arbitrary but fixed: identifies the asset ledger-number lock among advisory locks.
@@ -296,48 +291,6 @@ class SqlPeeringTransaction:
         self, table: Table, request: PageRequest, visible: ColumnElement[bool] | None
     ) -> Page[Row[Any]]:
         return await keyset_page(self._connection, table, request, visible)
-
-
-async def keyset_page(
-    connection: AsyncConnection,
-    table: Table,
-    request: PageRequest,
-    visible: ColumnElement[bool] | None,
-) -> Page[Row[Any]]:
-    """One page of `table`'s rows for which `visible` holds (keyset paging on `(created_at, id)`,
-    see the module docstring). `table` needs those two columns."""
-    created_at, id_ = table.c.created_at, table.c.id
-    conditions = [] if visible is None else [visible]
-    cursor: Row[Any, Any] | None = None
-    if request.cursor is not None:
-        find = select(created_at, id_).where(id_ == request.cursor, *conditions)
-        cursor = (await connection.execute(find)).first()
-        if cursor is None:
-            return Page(items=(), has_next_page=False, has_previous_page=False)
-    ascending = (request.sort_order is SortOrder.ASC) != request.backward
-    if cursor is not None:
-        if ascending:
-            beyond = or_(
-                created_at > cursor.created_at,
-                and_(created_at == cursor.created_at, id_ > cursor.id),
-            )
-        else:
-            beyond = or_(
-                created_at < cursor.created_at,
-                and_(created_at == cursor.created_at, id_ < cursor.id),
-            )
-        conditions.append(beyond)
-    order = (created_at.asc(), id_.asc()) if ascending else (created_at.desc(), id_.desc())
-    query = select(table).where(*conditions).order_by(*order).limit(request.limit + 1)
-    rows = list((await connection.execute(query)).all())
-    more = len(rows) > request.limit
-    rows = rows[: request.limit]
-    if not rows:
-        return Page(items=(), has_next_page=False, has_previous_page=False)
-    if request.backward:
-        rows.reverse()
-        return Page(items=tuple(rows), has_next_page=cursor is not None, has_previous_page=more)
-    return Page(items=tuple(rows), has_next_page=more, has_previous_page=cursor is not None)
 
 
 # -- constraint names --------------------------------------------------------------------------

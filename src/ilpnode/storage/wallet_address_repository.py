@@ -24,11 +24,8 @@ from ilpnode.services.payments.ports import WalletAddressTransaction
 from ilpnode.services.peering import Asset, Page, PageRequest
 from ilpnode.storage.change_notice import CHANNEL, NoticeKind, encode_notice
 from ilpnode.storage.database import Database
-from ilpnode.storage.peering_repository import (
-    SqlPeeringTransaction,
-    constraint_name,
-    keyset_page,
-)
+from ilpnode.storage.keyset_paging import keyset_page
+from ilpnode.storage.peering_repository import SqlPeeringTransaction, constraint_name
 from ilpnode.storage.schema import wallet_addresses
 
 __all__ = ["SqlWalletAddressStore", "SqlWalletAddressTransaction"]

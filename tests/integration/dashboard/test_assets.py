@@ -129,7 +129,9 @@ async def test_delete_only_an_unused_asset(dash: Dashboard, node: Node) -> None:
     assert errors(wrong) == {"delete-confirm": "Type the asset's code, USD, exactly to confirm."}
     refused = await dash.post(f"/assets/{asset_id}/delete", {"confirm": "USD"})
     assert refused.status_code == 409
-    assert "Peers still use this asset: delete those peers first." in refused.text
+    assert (
+        "Peers or wallet addresses still use this asset: delete those peers first" in refused.text
+    )
     await dash.follow(await dash.post(f"/peers/{peer_id}/delete", {"confirm": "test.bob"}))
     page = await dash.follow(await dash.post(f"/assets/{asset_id}/delete", {"confirm": "USD"}))
     assert flashes(page) == [("ok", "Asset USD (scale 2) deleted.")]

@@ -80,9 +80,11 @@ async def test_every_post_route_checks_the_csrf_token(dash: Dashboard, node: Nod
         for route in app.routes  # type: ignore[attr-defined]
         if isinstance(route, Route) and "POST" in (route.methods or ())
     ]
-    assert len(posts) == 18  # login, logout, 10 for peers (auto-peering too), 6 for assets
+    # login, logout, 10 for peers (auto-peering too), 6 for assets, 4 for wallet addresses
+    assert len(posts) == 22
     for path in posts:
         concrete = path.replace("{peer_id}", str(uuid4())).replace("{asset_id}", asset_id)
+        concrete = concrete.replace("{wallet_address_id}", str(uuid4()))
         response = await dash.post(concrete, {"amount": "1"}, csrf=False)
         assert response.status_code == 403, path
 

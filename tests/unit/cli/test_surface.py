@@ -64,7 +64,7 @@ def test_every_admin_command_has_help_and_the_connection_options(path: tuple[str
 
     assert result.exit_code == 0
     assert len(result.stdout.split("\n\n")[1].strip()) > 20  # a real description
-    if path[0] in {"assets", "peers", "liquidity"} and len(path) == 2:
+    if path[0] in {"assets", "peers", "liquidity", "wallet-addresses"} and len(path) == 2:
         assert "--admin-url URL" in result.stdout
         assert "ILPNODE_ADMIN_URL" in result.stdout
         assert "ADMIN_API_SECRET" in result.stdout
@@ -72,7 +72,10 @@ def test_every_admin_command_has_help_and_the_connection_options(path: tuple[str
 
 
 def test_the_admin_groups_are_registered() -> None:
-    assert {"assets", "peers", "liquidity", "run"} <= set(main.commands)
+    assert {"assets", "peers", "liquidity", "wallet-addresses", "run"} <= set(main.commands)
+    wallet_addresses = main.commands["wallet-addresses"]
+    assert isinstance(wallet_addresses, click.Group)
+    assert set(wallet_addresses.commands) == {"list", "show", "create", "update", "withdraw"}
     peers = main.commands["peers"]
     assert isinstance(peers, click.Group)
     assert set(peers.commands) == {

@@ -8,14 +8,17 @@ from ilpnode.dashboard.forms.assets import CREATE_FIELDS as ASSET_FIELDS
 from ilpnode.dashboard.forms.auto_peering import FIELDS as AUTO_PEERING_FORM
 from ilpnode.dashboard.forms.liquidity import WITHDRAW_FIELDS
 from ilpnode.dashboard.forms.peers import CREATE_FIELDS as PEER_FIELDS
+from ilpnode.dashboard.forms.wallet_addresses import CREATE_FIELDS as WALLET_FIELDS
 from ilpnode.dashboard.messages import (
     ASSET_PROBLEMS,
     LIQUIDITY_PROBLEMS,
     PEER_PROBLEMS,
+    WALLET_ADDRESS_PROBLEMS,
     auto_peering_problem,
     problem,
 )
 from ilpnode.services.accounting import LiquidityError
+from ilpnode.services.payments import WalletAddressError
 from ilpnode.services.peering import AssetError, PeerError
 from ilpnode.services.peering.autopeering import AutoPeeringError, AutoPeeringFailure
 
@@ -42,6 +45,17 @@ def test_every_liquidity_error_has_words_on_a_withdrawal_field(error: LiquidityE
     assert found is LIQUIDITY_PROBLEMS[error]
     assert found.text.endswith(".")
     assert found.field is None or found.field in WITHDRAW_FIELDS
+
+
+@pytest.mark.parametrize("error", list(WalletAddressError))
+def test_every_wallet_address_error_has_words_on_a_create_field(
+    error: WalletAddressError,
+) -> None:
+    found = problem(error)
+    assert found is WALLET_ADDRESS_PROBLEMS[error]
+    assert found.text.endswith(".")
+    assert found.text != error.message
+    assert found.field is None or found.field in WALLET_FIELDS
 
 
 def test_no_rafiki_message_is_shown_as_is() -> None:

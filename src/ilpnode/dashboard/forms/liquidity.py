@@ -24,6 +24,7 @@ __all__ = [
     "Withdrawal",
     "deposit_values",
     "parse_deposit",
+    "parse_hold_and_id",
     "parse_withdrawal",
     "withdraw_values",
 ]
@@ -79,6 +80,16 @@ def parse_withdrawal(
     amount = state.amount("amount", scale=scale, code=code, required=True)
     if amount is not None and amount == 0:
         state.errors.setdefault("amount", "Enter an amount greater than 0.")
+    held = parse_hold_and_id(state)
+    if not state.ok or amount is None or held is None:
+        return None, state
+    minutes, transfer_id = held
+    return Withdrawal(amount=amount, transfer_id=transfer_id, timeout_seconds=minutes * 60), state
+
+
+def parse_hold_and_id(state: FormState) -> tuple[int, UUID] | None:
+    """A withdrawal form's `hold_minutes` (0 to 30 days) and `transfer_id`, or None with the
+    errors recorded in `state`."""
     hold = state.text("hold_minutes")
     minutes: int | None = None
     if hold.isdigit() and int(hold) <= _HOLD_MINUTES_MAX:
@@ -90,9 +101,9 @@ def parse_withdrawal(
             "(30 days).",
         )
     transfer_id = _transfer_id(state)
-    if not state.ok or amount is None or minutes is None or transfer_id is None:
-        return None, state
-    return Withdrawal(amount=amount, transfer_id=transfer_id, timeout_seconds=minutes * 60), state
+    if minutes is None or transfer_id is None:
+        return None
+    return minutes, transfer_id
 
 
 def _transfer_id(state: FormState) -> UUID | None:

@@ -1,4 +1,5 @@
-"""Deposits, withdrawals and their post/void, for a peer or an asset (its "owner").
+"""Deposits, withdrawals and their post/void, for a peer, an asset or a wallet address (its
+"owner"; a wallet address's withdrawal is made on its own page, `routes.wallet_addresses`).
 
 A pending withdrawal made here is remembered in the session (its id, owner and amount) so the
 owner's page can offer Post and Void for it; one made elsewhere (CLI, Admin API) is posted or
@@ -38,6 +39,7 @@ __all__ = [
     "Rerender",
     "deposit",
     "pending_withdrawals",
+    "remember_pending",
     "settle",
     "withdraw",
 ]
@@ -62,9 +64,10 @@ MoneyAction = Callable[[Pages, Request, FormData, "Owner", Rerender], Awaitable[
 
 @dataclass(frozen=True, slots=True)
 class Owner:
-    """Whose liquidity: a peer's or an asset's (the asset gives the scale and code)."""
+    """Whose liquidity: a peer's, an asset's or a wallet address's (the asset gives the scale
+    and code)."""
 
-    kind: Literal["peer", "asset"]
+    kind: Literal["peer", "asset", "wallet_address"]
     id: UUID
     label: str
     asset: Asset
@@ -215,6 +218,13 @@ def _remembered(request: HTTPConnection) -> list[tuple[str, str, int]]:
             ):
                 found.append((withdrawal_id, owner, amount))
     return found
+
+
+def remember_pending(
+    request: HTTPConnection, withdrawal_id: str, owner: Owner, amount: int
+) -> None:
+    """Remember a pending withdrawal from `owner` in the session, for its page's Post/Void."""
+    _remember(request, withdrawal_id, owner, amount)
 
 
 def _remember(request: HTTPConnection, withdrawal_id: str, owner: Owner, amount: int) -> None:

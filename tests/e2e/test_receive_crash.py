@@ -41,6 +41,7 @@ class Payment:
     packets: int = 0
     unanswered: list[int] = field(default_factory=list)  # amounts cut off by the kill
     rejects: dict[str, int] = field(default_factory=dict)
+    refusals: list[str] = field(default_factory=list)  # HTTP answers other than 200
     amounts: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000))
 
     def prepare(self) -> Prepare:
@@ -70,6 +71,9 @@ async def _pay(node: NodeProcess, payment: Payment, stop_after_s: float) -> None
                 except httpx.HTTPError:
                     payment.unanswered.append(prepare.amount)
                     return  # the node is gone
+                if response.status_code != 200:
+                    payment.refusals.append(f"{response.status_code} {response.text[:200]}")
+                    return
                 reply = decode_reply(response.content)
                 if isinstance(reply, Fulfill):
                     assert hashlib.sha256(reply.fulfillment).digest() == prepare.execution_condition
@@ -123,7 +127,9 @@ def test_sigkill_during_a_stream_payment_credits_only_fulfilled_packets(
         async def run() -> None:
             paying = asyncio.create_task(_pay(node, payment, stop_after_s=20))
             while payment.packets < 300:  # well into the payment
-                assert not paying.done(), payment
+                if paying.done():
+                    await paying  # its exception, if any
+                    raise AssertionError(f"the payment stopped before the kill: {payment}")
                 await asyncio.sleep(0.01)
             node.process.send_signal(signal.SIGKILL)
             await paying
@@ -132,7 +138,7 @@ def test_sigkill_during_a_stream_payment_credits_only_fulfilled_packets(
         node.process.wait()
     finally:
         node.stop()
-    assert payment.rejects == {}, payment.rejects
+    assert (payment.rejects, payment.refusals) == ({}, []), payment
     assert payment.unanswered, "the kill cut off no packet"
 
     node = restart_node(tmp_path, node)

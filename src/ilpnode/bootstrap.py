@@ -33,11 +33,13 @@ from ilpnode.config import Settings
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.http_server import IlpHttpApp
 from ilpnode.connector.metrics import PacketMetrics, RefusalMetrics
+from ilpnode.connector.middleware.stream_receiver import LocalReceiving
 from ilpnode.connector.peer_client import PeerClient
 from ilpnode.connector.peer_index import PeerIndex
 from ilpnode.connector.pipeline import Connector, ConnectorOptions
 from ilpnode.connector.rates import ExchangeRates, parse_static_rates
 from ilpnode.connector.rates_http import HttpRatesSource
+from ilpnode.connector.receive_metrics import ReceiveMetrics
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.dashboard import (
     DashboardServices,
@@ -46,6 +48,7 @@ from ilpnode.dashboard import (
     session_key_for,
 )
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
+from ilpnode.ilp.stream import ReceiverConnections
 from ilpnode.ledger import Account, Ledger
 from ilpnode.services.accounting import (
     AccountBalance,
@@ -133,6 +136,8 @@ class Node:
         self.packet_metrics = PacketMetrics()
         self.metrics_registry = CollectorRegistry(auto_describe=True)
         self.metrics_registry.register(self.packet_metrics)
+        self.receive_metrics = ReceiveMetrics()
+        self.metrics_registry.register(self.receive_metrics)
         self._liquidity_gauge = Gauge(
             "ilpnode_peer_liquidity",
             "Each peer's liquidity (the credit left on its line), smallest unit of its asset.",
@@ -314,6 +319,17 @@ class Node:
                 rate_limit_burst=settings.connector_rate_limit_burst,
                 busy_poll_ms=settings.busy_poll_ms,
             ),
+            receiving=self._receiving(),
+        )
+
+    def _receiving(self) -> LocalReceiving:
+        """What the packet path needs to receive payments into the wallet addresses."""
+        assert self.stream_secret is not None, "the STREAM secret is loaded before the connector"
+        return LocalReceiving(
+            server_secret=self.stream_secret.value,
+            wallets=self.wallet_address_directory,
+            connections=ReceiverConnections(),
+            metrics=self.receive_metrics,
         )
 
     def _rates_source(self, url: str) -> HttpRatesSource:

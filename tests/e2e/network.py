@@ -127,6 +127,14 @@ class NodeProcess:
         created: dict[str, str] = data["createWalletAddress"]["walletAddress"]
         return created
 
+    def wallet_address_liquidity(self, wallet_address_id: str) -> int:
+        """What the wallet address received and was not withdrawn (`WalletAddress.liquidity`)."""
+        data = self.graphql(
+            "query($id: String!) { walletAddress(id: $id) { liquidity } }",
+            {"id": wallet_address_id},
+        )
+        return int(data["walletAddress"]["liquidity"])
+
     def asset_liquidity(self, asset_id: str) -> int:
         data = self.graphql(
             "query($id: String!) { asset(id: $id) { liquidity } }", {"id": asset_id}

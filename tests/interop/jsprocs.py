@@ -3,7 +3,8 @@
 - `start_connector`: a real interledgerjs `ilp-connector` (`connector.js`) with ilp-plugin-http
   accounts;
 - `start_stream_receiver`: an `ilp-protocol-stream` Server (`stream_receiver.js`);
-- `run_stream_sender`: one STREAM payment with `ilp-protocol-stream` (`stream_sender.js`).
+- `run_stream_sender`: one STREAM payment with `ilp-protocol-stream` (`stream_sender.js`);
+- `run_pay_sender`: one payment with `@interledger/pay`, Rafiki's payer (`pay_sender.js`).
 
 Each program takes its config as JSON on argv and prints tagged JSON lines on stdout
 (`READY {...}`, `RECEIVED {...}`, `RESULT {...}`); the config keys are documented at the top of
@@ -31,6 +32,7 @@ __all__ = [
     "JsProcessError",
     "http_link",
     "js_process",
+    "run_pay_sender",
     "run_stream_sender",
     "start_connector",
     "start_stream_receiver",
@@ -235,8 +237,38 @@ def run_stream_sender(
     Raises:
         JsProcessError: no RESULT line, a timeout, or (with `check`) a non-zero exit.
     """
+    return _run_to_result(js_dir, "stream_sender.js", config, log_dir, name, timeout, check)
+
+
+def run_pay_sender(
+    js_dir: Path,
+    config: dict[str, Any],
+    *,
+    log_dir: Path,
+    name: str = "pay_sender",
+    timeout: float = SENDER_TIMEOUT_SECONDS,
+    check: bool = True,
+) -> dict[str, Any]:
+    """Pay a wallet address with `@interledger/pay` and wait for the payer to exit; its `RESULT`
+    payload (see `pay_sender.js`: "amountSent", "amountDelivered", "quote", "receipt", ...).
+
+    Raises:
+        JsProcessError: no RESULT line, a timeout, or (with `check`) a non-zero exit.
+    """
+    return _run_to_result(js_dir, "pay_sender.js", config, log_dir, name, timeout, check)
+
+
+def _run_to_result(
+    js_dir: Path,
+    script: str,
+    config: dict[str, Any],
+    log_dir: Path,
+    name: str,
+    timeout: float,
+    check: bool,
+) -> dict[str, Any]:
     log_dir.mkdir(parents=True, exist_ok=True)
-    args = ["node", "stream_sender.js", json.dumps(config)]
+    args = ["node", script, json.dumps(config)]
     proc = JsProcess(name, args, js_dir, log_dir / f"{name}.log")
     try:
         code = proc.wait_exit(timeout)

@@ -10,14 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from ilpnode.services.accounting import PeerAccount
+from ilpnode.services.accounting import PacketAccount
 
 __all__ = ["ForwardingPeer", "PeerDirectory"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ForwardingPeer:
-    """One peer as the packet path sees it. `outgoing_token` is a secret: never log it."""
+    """One peer as the packet path sees it. `outgoing_token` is a secret: never log it.
+
+    A wallet address hosted here is a next hop too, for the packets paid into it (the STREAM
+    receiver's local chain, `middleware/stream_receiver.py`): then `name` is its URL,
+    `static_ilp_address` ours, `account` its `WalletAddressAccount`, and `endpoint` empty.
+    """
 
     id: UUID
     name: str | None
@@ -28,7 +33,7 @@ class ForwardingPeer:
     max_packet_amount: int | None
     endpoint: str
     outgoing_token: str
-    account: PeerAccount
+    account: PacketAccount
 
     def __repr__(self) -> str:
         return (

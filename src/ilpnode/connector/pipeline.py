@@ -12,12 +12,25 @@ middlewares, each one rule in its own module, outermost first:
     MaxPacketAmount   over the incoming peer's maxPacketAmount -> F08 (+ 16-byte data)
     RateLimit         over the peer's packets/s -> T05 (only when configured)
     PeerProtocols     peer.config -> IL-DCP answer; other peer.* -> F02
-    LocalPackets      our own address: echo; anything else -> F02 (STREAM receiver: later)
+    LocalPackets      our own address: echo; under it, a child's route or the local chain
     Router            next hop by longest prefix (F02), amount in its asset (F07, R01, T00)
     ReduceExpiry      expiry for the next hop: 1 s less, 30 s at most (R02 if too short)
     Balance           reserve (T04) -> post on a valid Fulfill (F05 if not) / void otherwise
     OutgoingTimeout   no answer by the reduced expiry -> R00
     (terminal)        POST to the next hop (`peer_client.PeerClient`): its reply, T01, ...
+
+A packet for a STREAM connection under our address (a payment to a wallet address hosted here,
+when the node receives: `receiving`) leaves at `LocalPackets` for the local chain, where this
+node is the next hop (`middleware/stream_receiver.py`):
+
+    ReduceExpiry      as above
+    StreamReceiver    connection (F02), wallet address (F02), amount in its asset, the
+                      receiver's decision (F06, F99 + its reply) before any reservation
+    Balance           the same: incoming peer -> wallet address, posted before the Fulfill
+    (terminal)        the receiver's Fulfill; undone by StreamReceiver if the booking fails
+
+Forwarded packets never enter it: what they pay for it is one prefix test in `LocalPackets`,
+which they paid before.
 
 Checks that cost nothing come before the ones that cost something, and every refusal before
 the reservation reserves nothing. Nothing on this path reads the database or parses JSON: peers,
@@ -47,6 +60,11 @@ from ilpnode.connector.middleware.local import LocalPackets
 from ilpnode.connector.middleware.max_packet_amount import MaxPacketAmount
 from ilpnode.connector.middleware.rate_limit import RateLimit
 from ilpnode.connector.middleware.router import Router
+from ilpnode.connector.middleware.stream_receiver import (
+    LocalReceiving,
+    StreamReceiver,
+    deliver_locally,
+)
 from ilpnode.connector.rates import ExchangeRates
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.connector.types import Clock, Handler, NextHop, PacketContext, Reply
@@ -99,6 +117,7 @@ class Connector:
         clock: Clock,
         metrics: PacketMetrics,
         options: ConnectorOptions,
+        receiving: LocalReceiving | None = None,
     ) -> None:
         self._clock = clock
         self._metrics = metrics
@@ -111,7 +130,16 @@ class Connector:
             handler, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
         )
         handler = Router(handler, routing=routing, directory=directory, rates=rates)
-        handler = LocalPackets(handler, own_address=own_address, routing=routing)
+        receive: Handler | None = None
+        if receiving is not None:
+            receive = Balance(deliver_locally, accounting=accounting, clock=clock)
+            receive = StreamReceiver(
+                receive, own_address=own_address, receiving=receiving, rates=rates
+            )
+            receive = ReduceExpiry(
+                receive, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
+            )
+        handler = LocalPackets(handler, own_address=own_address, routing=routing, receive=receive)
         handler = PeerProtocols(handler)
         if options.rate_limit_packets_per_second is not None:
             handler = RateLimit(

@@ -49,6 +49,9 @@ class PacketContext:
             destinations under our own address: only a child's route may take them).
         expiry_of, expiry_ms: the expiry of the Prepare `expiry_of` in Unix ms, remembered by
             `expiry.packet_expiry_ms` (valid for that object only).
+        local_reply: for a packet received here (a STREAM payment into a wallet address), the
+            Fulfill the receiver decided on, which the local chain's last handler returns once
+            the money is reserved (`middleware/stream_receiver.py`).
     """
 
     incoming: ForwardingPeer
@@ -61,6 +64,7 @@ class PacketContext:
     route_longer_than: int = 0
     expiry_of: Prepare | None = None
     expiry_ms: int = 0
+    local_reply: Fulfill | None = None
 
     def __init__(
         self,
@@ -84,6 +88,7 @@ class PacketContext:
         self.route_longer_than = 0
         self.expiry_of = None
         self.expiry_ms = 0
+        self.local_reply = None
 
 
 Handler: TypeAlias = Callable[[Prepare, PacketContext], Awaitable[Reply]]

@@ -1,5 +1,5 @@
 'use strict'
-// Helpers shared by connector.js, stream_receiver.js and stream_sender.js.
+// Helpers shared by connector.js, stream_receiver.js, stream_sender.js and pay_sender.js.
 //
 // Every program takes one JSON config: argv[2] (a JSON text, or `@<file>` to read it from a file),
 // else the env var ILP_JS_CONFIG. It prints `READY <json>` on stdout once it listens, and its
@@ -79,6 +79,66 @@ function patchStreamForNode18 () {
   })
 }
 
+// `url` with the first matching prefix of `urlMap` ({"https://wallets.test": "http://127.0.0.1:N"})
+// replaced: wallet address URLs name the public host, tests serve them on a loopback port.
+function mapUrl (url, urlMap) {
+  for (const [from, to] of Object.entries(urlMap || {})) {
+    if (url.startsWith(from)) return to + url.slice(from.length)
+  }
+  return url
+}
+
+// SPSP (RFC 0009) with the receipts extension (RFC 0039): GET the wallet address with
+// `Accept: application/spsp4+json`, as a payer does, plus Receipt-Nonce and Receipt-Secret headers
+// (fresh random ones) when `receipts`, as a receipt verifier in the path does.
+// Returns {destinationAccount, sharedSecret (Buffer), receiptsEnabled, receiptNonce?,
+// receiptSecret? (Buffers), body (the JSON as received)}.
+async function spspQuery (url, { urlMap, receipts } = {}) {
+  const crypto = require('crypto')
+  const headers = { Accept: 'application/spsp4+json, application/spsp+json' }
+  const result = {}
+  if (receipts) {
+    result.receiptNonce = crypto.randomBytes(16)
+    result.receiptSecret = crypto.randomBytes(32)
+    headers['Receipt-Nonce'] = result.receiptNonce.toString('base64')
+    headers['Receipt-Secret'] = result.receiptSecret.toString('base64')
+  }
+  const target = mapUrl(url, urlMap)
+  if (target !== url) headers.Host = new URL(url).host
+  const response = await fetch(target, { headers })
+  const text = await response.text()
+  if (response.status !== 200) throw new Error(`SPSP query ${url}: HTTP ${response.status}: ${text}`)
+  const body = JSON.parse(text)
+  return {
+    ...result,
+    destinationAccount: body.destination_account,
+    sharedSecret: Buffer.from(body.shared_secret, 'base64'),
+    receiptsEnabled: body.receipts_enabled === true,
+    contentType: response.headers.get('content-type'),
+    body
+  }
+}
+
+// Route @interledger/pay's HTTP queries (it fetches with node-fetch) through `urlMap`, and add
+// `extraHeaders` to them. Pay refuses wallet address URLs with a port (`AccountUrl.fromUrl`), so
+// tests give it the public URL and this maps it to the loopback port, keeping the public Host.
+// Must run before '@interledger/pay' is first required: it captures node-fetch when it loads.
+function routePayQueries (urlMap, extraHeaders = {}) {
+  const path = require.resolve('node-fetch', { paths: [require.resolve('@interledger/pay')] })
+  const original = require(path)
+  const routed = (url, options = {}) => {
+    const source = String(url)
+    const target = mapUrl(source, urlMap)
+    const headers = { ...(options.headers || {}), ...extraHeaders }
+    if (target !== source) headers.Host = new URL(source).host
+    return original(target, { ...options, headers })
+  }
+  Object.assign(routed, original)
+  routed.default = routed
+  Object.defineProperty(routed, '__esModule', { value: true })
+  require.cache[path].exports = routed
+}
+
 function onSignals (stop) {
   let stopping = false
   for (const signal of ['SIGTERM', 'SIGINT']) {
@@ -90,4 +150,16 @@ function onSignals (stop) {
   }
 }
 
-module.exports = { loadConfig, emit, fatal, httpPlugin, listeningPort, withFixedIldcp, patchStreamForNode18, onSignals }
+module.exports = {
+  loadConfig,
+  emit,
+  fatal,
+  httpPlugin,
+  listeningPort,
+  withFixedIldcp,
+  patchStreamForNode18,
+  onSignals,
+  mapUrl,
+  spspQuery,
+  routePayQueries
+}

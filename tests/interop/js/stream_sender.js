@@ -12,6 +12,9 @@
 //                                       // optional: a fixed address instead of IL-DCP
 //     "destinationAccount": "test.x.receiver.<token>",
 //     "sharedSecret": "<base64>",
+//     "spsp": {"url": "https://wallets.test/alice", "urlMap": {...}, "receipts": true},
+//                                       // instead of the two above: resolve a wallet address by
+//                                       // SPSP (lib.spspQuery; receipts: with receipt headers)
 //     "amount": "1000",                 // sent on one stream (split by the discovered
 //                                       // maximum packet amount)
 //     "timeoutMs": 30000,               // optional, for the whole payment
@@ -20,13 +23,17 @@
 //
 // Prints `READY {"port", "url", "sourceAccount"}` once connected, then one line
 // `RESULT {"amount", "totalSent", "totalDelivered", "packets", "prepares", "rejects",
-// "lastRejects"}` and
+// "lastRejects"}` (with "spsp" {"destinationAccount", "receiptsEnabled", "receiptNonce",
+// "receiptSecret" (base64), "contentType"} and "receipt" (base64, the stream's last) after a
+// SPSP query) and "sendMs" (how long sending the amount took, after connecting) and
 // exits 0 when the whole amount was sent; exits 1 (RESULT carries "error") otherwise.
 // packets = fulfilled Prepares with a non-zero amount; prepares = every Prepare we sent;
 // rejects = count per ILP error code (F08 and F99 are expected while STREAM probes);
 // lastRejects = {code: {triggeredBy, message}} of the last Reject per code, for diagnosis.
 const IlpPacket = require('ilp-packet')
-const { loadConfig, emit, fatal, httpPlugin, listeningPort, withFixedIldcp, patchStreamForNode18 } = require('./lib')
+const {
+  loadConfig, emit, fatal, httpPlugin, listeningPort, withFixedIldcp, patchStreamForNode18, spspQuery
+} = require('./lib')
 
 patchStreamForNode18()
 const { createConnection } = require('ilp-protocol-stream')
@@ -74,17 +81,34 @@ async function main () {
   counting(plugin, counts)
   const result = { amount: String(config.amount) }
   let connection
+  let stream
   try {
+    let destinationAccount = config.destinationAccount
+    let sharedSecret = config.sharedSecret && Buffer.from(config.sharedSecret, 'base64')
+    if (config.spsp) {
+      const spsp = await spspQuery(config.spsp.url, config.spsp)
+      destinationAccount = spsp.destinationAccount
+      sharedSecret = spsp.sharedSecret
+      result.spsp = {
+        destinationAccount,
+        receiptsEnabled: spsp.receiptsEnabled,
+        receiptNonce: spsp.receiptNonce && spsp.receiptNonce.toString('base64'),
+        receiptSecret: spsp.receiptSecret && spsp.receiptSecret.toString('base64'),
+        contentType: spsp.contentType
+      }
+    }
     connection = await withTimeout(createConnection({
       plugin,
-      destinationAccount: config.destinationAccount,
-      sharedSecret: Buffer.from(config.sharedSecret, 'base64'),
+      destinationAccount,
+      sharedSecret,
       slippage: config.slippage
     }), timeoutMs, 'connecting')
     const port = await listeningPort(plugin)
     emit('READY', { port, url: `http://127.0.0.1:${port}/`, sourceAccount: connection.sourceAccount })
-    const stream = connection.createStream()
+    stream = connection.createStream()
+    const started = process.hrtime.bigint()
     await withTimeout(stream.sendTotal(config.amount), timeoutMs, 'sending')
+    result.sendMs = Number(process.hrtime.bigint() - started) / 1e6
     await withTimeout(connection.end(), timeoutMs, 'closing')
   } catch (error) {
     result.error = String(error && error.message ? error.message : error)
@@ -92,6 +116,7 @@ async function main () {
   Object.assign(result, {
     totalSent: connection ? connection.totalSent : '0',
     totalDelivered: connection ? connection.totalDelivered : '0',
+    receipt: stream && stream.receipt ? stream.receipt.toString('base64') : undefined,
     ...counts
   })
   emit('RESULT', result)

@@ -12,21 +12,27 @@ from uuid import uuid4
 
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
+from ilpnode.connector.middleware.stream_receiver import LocalReceiving
 from ilpnode.connector.pipeline import Connector, ConnectorOptions
 from ilpnode.connector.rates import ExchangeRates
+from ilpnode.connector.receive_metrics import ReceiveMetrics
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.connector.types import Reply
 from ilpnode.ilp import Fulfill, Prepare, Reject, decode_prepare, decode_reply, encode_prepare
+from ilpnode.ilp.stream import ReceiverConnections, StreamCredentials, new_connection
 from ilpnode.ledger import CreateTransferResult, MemoryLedger, Transfer, TransferId
 from ilpnode.services.accounting import (
     AssetAccounts,
     LiquidityService,
     PacketAccounting,
     PeerAccount,
+    WalletAddressAccount,
 )
+from ilpnode.services.payments import HostedWalletAddress, WalletAddressDirectory
 
 PREIMAGE = bytes(range(32))
 CONDITION = hashlib.sha256(PREIMAGE).digest()
+STREAM_SECRET = bytes(range(100, 132))
 
 
 class Clock:
@@ -82,6 +88,34 @@ class World:
     peers: dict[str, ForwardingPeer]
     metrics: PacketMetrics
     routing: RoutingTable
+    wallets: WalletAddressDirectory = field(default_factory=WalletAddressDirectory)
+    receiving: LocalReceiving | None = None
+
+    def connect(self, wallet: str, *, receipts: bool = False) -> StreamCredentials:
+        """New STREAM credentials for wallet address `wallet` (as its SPSP endpoint gives)."""
+        hosted = next(w for w in self.wallets.all() if w.url.endswith(f"/{wallet}"))
+        return new_connection(
+            STREAM_SECRET,
+            "test.node",
+            payment_tag=hosted.payment_tag,
+            nonce=uuid4().bytes[:12],
+            receipt_nonce=bytes(16) if receipts else None,
+            receipt_secret=bytes(range(32)) if receipts else None,
+            asset_code=hosted.asset_code,
+            asset_scale=hosted.asset_scale,
+        )
+
+    def wallet(self, name: str) -> HostedWalletAddress:
+        return next(w for w in self.wallets.all() if w.url.endswith(f"/{name}"))
+
+    async def balance(self, wallet: str) -> int:
+        """What wallet address `wallet` holds (posted credits minus debits)."""
+        [account] = await self.ledger.lookup_accounts([self.wallet(wallet).account.account_id])
+        return account.credits_posted - account.debits_posted
+
+    async def pending(self, wallet: str) -> int:
+        [account] = await self.ledger.lookup_accounts([self.wallet(wallet).account.account_id])
+        return account.credits_pending
 
     async def send(self, prepare: Prepare, *, sender: str = "alice") -> Reply:
         raw = encode_prepare(prepare)
@@ -111,10 +145,13 @@ async def make_world(
     alice_max: int | None = 500,
     suspend: bool = False,
     packet_ledger: Callable[[MemoryLedger], object] | None = None,
+    receiving: bool = False,
 ) -> World:
     """`suspend`: the next hop and the ledger answer after a turn of the event loop.
     `packet_ledger`: what the connector's packet accounting uses, made from the world's ledger
-    (a wrapper that injects faults, say)."""
+    (a wrapper that injects faults, say). `receiving`: the node hosts wallet addresses
+    `https://wallets.test/{usd,eur,off}` (USD scale 2, EUR scale 4, `off` inactive, USD) and
+    receives STREAM payments into them."""
     clock = Clock()
     ledger = MemoryLedger(clock=clock)
     liquidity_service = LiquidityService(ledger=ledger)
@@ -154,6 +191,37 @@ async def make_world(
     await _deposit_asset(ledger, eur)
     hop = ScriptedHop(suspend=suspend)
     metrics = PacketMetrics()
+    wallets = WalletAddressDirectory()
+    local: LocalReceiving | None = None
+    if receiving:
+        for name, asset, code, scale, active in [
+            ("usd", usd, "USD", 2, True),
+            ("eur", eur, "EUR", 4, True),
+            ("off", usd, "USD", 2, False),
+        ]:
+            wallet_id = uuid4()
+            wallet_account = WalletAddressAccount.for_wallet_address(
+                wallet_address_id=wallet_id, asset_id=asset.asset_id, ledger=asset.ledger
+            )
+            await liquidity_service.create_wallet_address_account(wallet_account)
+            hosted = HostedWalletAddress(
+                id=wallet_id,
+                url=f"https://wallets.test/{name}",
+                public_name=None,
+                active=active,
+                asset_id=asset.asset_id,
+                asset_code=code,
+                asset_scale=scale,
+                account=wallet_account,
+            )
+            with wallets.observing() as stamp:
+                wallets.install(stamp, wallet_id, hosted)
+        local = LocalReceiving(
+            server_secret=STREAM_SECRET,
+            wallets=wallets,
+            connections=ReceiverConnections(),
+            metrics=ReceiveMetrics(),
+        )
     connector = Connector(
         own_address="test.node",
         routing=routing,
@@ -170,8 +238,9 @@ async def make_world(
         clock=clock,
         metrics=metrics,
         options=options or ConnectorOptions(),
+        receiving=local,
     )
-    return World(connector, ledger, clock, hop, peers, metrics, routing)
+    return World(connector, ledger, clock, hop, peers, metrics, routing, wallets, local)
 
 
 async def _deposit_asset(ledger: MemoryLedger, asset: AssetAccounts) -> None:

@@ -6,6 +6,7 @@ a cycle per packet would be collected only by the collector's (frozen-out) passe
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Callable, Iterator
 
@@ -14,6 +15,8 @@ import pytest
 from ilpnode.connector.errors import PeerUnreachable
 from ilpnode.connector.types import Reply
 from ilpnode.ilp import Fulfill, Prepare, Reject
+from ilpnode.ilp.stream import StreamMoney
+from tests.unit.ilp.stream.sender import Sender
 
 from .harness import World, make_world
 
@@ -78,3 +81,38 @@ async def test_a_failed_forward_leaves_no_cyclic_garbage(
     world.hop.answer = answer
     assert isinstance(await world.send(world.prepare("test.bob.x", 1)), Reject)
     assert await _cyclic_garbage_per_packet(world, "test.bob.x", 1) == 0
+
+
+@pytest.mark.usefixtures("collector_off")
+@pytest.mark.parametrize(
+    ("fulfillable", "liquidity", "reply"),
+    [(True, 10**12, Fulfill), (False, 10**12, Reject), (True, 0, Reject)],
+    ids=["received", "probe-f99", "undone-t04"],
+)
+async def test_a_packet_received_locally_leaves_no_cyclic_garbage(
+    fulfillable: bool, liquidity: int, reply: type
+) -> None:
+    """STREAM packets into a wallet address: the receiver's Fulfill (posted), its F99, or its
+    Fulfill undone when the reservation fails (the T04 re-raised after the handler)."""
+    world = await make_world(liquidity=liquidity, receiving=True)
+    credentials = world.connect("usd")
+    sender = Sender(credentials.shared_secret)
+
+    def packet() -> Prepare:
+        money = StreamMoney(stream_id=1, shares=1)
+        data, condition = sender.prepare(money, fulfillable=fulfillable)
+        return dataclasses.replace(
+            world.prepare(credentials.destination_account, 1),
+            data=data,
+            execution_condition=condition,
+        )
+
+    assert isinstance(await world.send(packet()), reply)
+    for _ in range(20):
+        await world.send(packet())
+    gc.collect()
+    gc.garbage.clear()
+    for _ in range(200):
+        await world.send(packet())
+    gc.collect()
+    assert len(gc.garbage) == 0

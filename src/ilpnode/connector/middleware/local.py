@@ -1,12 +1,14 @@
-"""Packets for this node's own address: the echo protocol; nothing else is received here yet.
+"""Packets for this node's own address: the echo protocol, and payments to its wallet addresses.
 
 Echo (ilp-connector `middlewares/echo`, protocols.md §1.4): a Prepare to our address whose data is
 `ECHOECHOECHOECHO` ‖ type 0 ‖ VarOctetString(source address) is answered by sending a new Prepare
 to that source address (same amount, condition and expiry; data = the prefix ‖ type 1), routed
 like any other, back through the peer it came from if that is the way. A destination under our
 address that a peer's route covers more specifically (a child peer `<our address>.<name>`, as
-ilp-connector names its children) is routed to it; other packets for our address get F02 until
-the STREAM receiver exists (a later issue).
+ilp-connector names its children) is routed to it. Any other destination under our address is
+for a receiver on this node: it goes to the local chain (`receive`, the STREAM receiver of
+`middleware/stream_receiver.py`), which answers F02 for what is no connection of ours. Without a
+receiver, and for our bare address, F02.
 """
 
 from __future__ import annotations
@@ -34,11 +36,19 @@ def echo_request_data(source_address: str) -> bytes:
 
 
 class LocalPackets:
-    def __init__(self, next_: Handler, *, own_address: str, routing: RoutingTable) -> None:
+    def __init__(
+        self,
+        next_: Handler,
+        *,
+        own_address: str,
+        routing: RoutingTable,
+        receive: Handler | None = None,
+    ) -> None:
         self._next = next_
         self._own = own_address
         self._own_prefix = own_address + "."
         self._routing = routing
+        self._receive = receive
 
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         destination = prepare.destination
@@ -55,6 +65,9 @@ class LocalPackets:
             if self._routing.next_hop(destination, exclude_peer_id=exclude, longer_than=own):
                 context.route_longer_than = own
                 return self._next(prepare, context)
+            receive = self._receive
+            if receive is not None:
+                return receive(prepare, context)
         raise Unreachable(f"no receiver at {destination} on this node")
 
     def _echo(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:

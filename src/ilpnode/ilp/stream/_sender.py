@@ -16,8 +16,9 @@ flight (``max_in_flight``); time (``now``, monotonic seconds) and randomness (a
    and rejects with F99 and its encrypted reply, whose ``prepareAmount`` is the amount that
    arrived: that bounds the path's rate (:class:`RateBounds`).  F04 and F05 are accepted too
    (Rafiki's receiver answers unfulfillable probes with F05).  F08 lowers the packet size
-   (:class:`MaxPacketAmount`) and probes again at the new size; T…, R00 and R01 back off and
-   probe again; other codes end the payment (``ConnectorError``).  Probing ends when no probe
+   (:class:`MaxPacketAmount`) and probes again at the new size; T…, R00 and R01, and F99,
+   F04 or F05 without an authentic reply while no rate is known, back off and probe again;
+   other codes end the payment (``ConnectorError``).  Probing ends when no probe
    is left or in flight: a rate must then be known and above zero (``RateProbeFailed``,
    ``InsufficientExchangeRate``), and within ``probe_timeout_ms``.  The minimum rate is then
    fixed: ``min_rate``, or the probed low bound less ``slippage``.
@@ -34,7 +35,9 @@ flight (``max_in_flight``); time (``now``, monotonic seconds) and randomness (a
    - **F08**: the packet size shrinks (exactly with the F08 data, by bisection without);
    - **F99, F04, F05**: the rate bounds learn from the reply; a ``StreamMaxMoney`` saying
      the receiver has no room ends the payment (``IncompatibleReceiveMax``); else back off;
-   - **T…, R00, R01**: back off (``backoff_initial_ms``, doubling to ``backoff_max_ms``);
+   - **T…, R00, R01**: back off: wait ``backoff_initial_ms``, doubled after each further
+     rejection up to ``backoff_max_ms`` (rejections of packets that were in flight together
+     count once);
    - **any other code**: the payment ends (``ConnectorError``).
 
    A ``ConnectionClose``, or a ``StreamClose`` for stream 1, in any authentic reply ends the
@@ -70,7 +73,7 @@ from ._frames import ConnectionClose, ConnectionNewAddress, Frame, StreamErrorCo
 from ._packet import StreamPacket, encode_stream_packet
 from ._sender_max_packet import MaxPacketAmount
 from ._sender_plan import MoneyPlan, PlanFailure, plan_money_packet
-from ._sender_rate import RateBounds
+from ._sender_rate import RateBounds, rounding_allowance
 from ._sender_receipts import ReceiptTracker
 from ._sender_reply import MONEY_STREAM_ID, StreamReply, read_reply
 from ._sender_types import (
@@ -151,6 +154,7 @@ class StreamSender:
         cap = limits.max_packet_amount
         probes = {a if cap is None else min(a, cap) for a in _PROBE_AMOUNTS}
         self._probe_queue = sorted(probes, reverse=True)
+        self._probe_retries: list[int] = []  # probes to send again while no rate is known
         self._rate = RateBounds()
         self._max_packet = MaxPacketAmount(cap)
         self._min_rate: Fraction | None = limits.min_rate
@@ -198,6 +202,8 @@ class StreamSender:
         if self._state is SenderState.PROBING:
             if self._probe_queue:
                 return self._probe(self._probe_queue.pop(0))
+            if self._probe_retries and not self._rate.known:
+                return self._probe(self._probe_retries.pop(0))
             if self._in_flight:
                 return self._wait(now)
             self._end_probing(now)
@@ -348,7 +354,9 @@ class StreamSender:
         if self._min_rate is None:
             self._min_rate = low * (1 - self._limits.slippage)
         if not isinstance(self._target, FixedSend) and self._min_rate > 0:
-            self._max_source = math.floor(self._target.amount / self._min_rate) + 1
+            # delivered >= sent * min_rate - max(min_rate, 1) (see plan_money_packet).
+            allowance = rounding_allowance(self._min_rate)
+            self._max_source = math.floor((self._target.amount + allowance) / self._min_rate)
         self._state = SenderState.SENDING
         self._deadline = now + self._limits.idle_timeout_ms / 1000
 
@@ -381,6 +389,7 @@ class StreamSender:
             self._state is SenderState.PROBING
             and self._failure is None
             and not self._probe_queue
+            and (self._rate.known or not self._probe_retries)
             and not self._in_flight
         ):
             self._end_probing(now)
@@ -450,6 +459,10 @@ class StreamSender:
                 self._queue_probe(self._max_packet.next_amount())
         elif code in _EXPECTED_PROBE_CODES:
             if probe:
+                if not info.authentic and not self._rate.known:
+                    # An intermediary's reply, or one lost on the way: the probe told nothing.
+                    self._back_off(now)
+                    self._queue_probe(packet.amount, retry=True)
                 return
             room = info.receive_max
             if room is not None and room[1] + info.arrived > room[0]:
@@ -462,19 +475,23 @@ class StreamSender:
         elif code[0] == "T" or code in _RETRYABLE_CODES:
             self._back_off(now)
             if probe:
-                self._queue_probe(packet.amount)
+                self._queue_probe(packet.amount, retry=True)
         else:
             by = f" from {reply.triggered_by}" if reply.triggered_by else ""
             self._fail(
                 SendError.CONNECTOR_ERROR, f"packet rejected with {code}{by}: {reply.message}"
             )
 
-    def _queue_probe(self, amount: int) -> None:
+    def _queue_probe(self, amount: int, *, retry: bool = False) -> None:
+        """Probe ``amount`` (again): a retry only while no rate is known, else always."""
         flying = {p.amount for p in self._in_flight.values() if p.kind is PacketKind.PROBE}
-        if amount > 0 and amount not in self._probe_queue and amount not in flying:
-            self._probe_queue.append(amount)
+        queued = (*self._probe_queue, *self._probe_retries)
+        if amount > 0 and amount not in queued and amount not in flying:
+            (self._probe_retries if retry else self._probe_queue).append(amount)
 
     def _back_off(self, now: float) -> None:
+        if now < self._retry_at:
+            return  # already waiting: the packets that were in flight fail together
         limits = self._limits
         self._backoff_ms = min(max(2 * self._backoff_ms, limits.backoff_initial_ms),
                                limits.backoff_max_ms)  # fmt: skip

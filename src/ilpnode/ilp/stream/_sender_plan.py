@@ -13,12 +13,18 @@ next packet carries and the least the receiver may accept for it (its ``prepareA
   receiver never gets more than ``D``.  The total sent never passes
   ``floor(D / min_rate) + 1`` (see below).
 - **Minimum rate**: ``prepareAmount = ceil(amount * min_rate)``, except for the one packet
-  that should complete the payment, which gets ``ceil((amount - 1) * min_rate)``: rounding may
-  cost at most one source unit over the whole payment (``@interledger/pay``'s rule), so
-  ``delivered >= (sent - 1) * min_rate`` holds for every payment.  When the low rate bound says
-  the packet cannot meet its minimum, the payment fails: the rate is below the minimum
+  that should complete the payment, which may lose one unit more to rounding: one unit of
+  the larger of the two assets, ``ceil(amount * min_rate - max(min_rate, 1))`` (one source unit
+  is ``@interledger/pay``'s rule; one destination unit matters when the source unit is the
+  smaller, where a last small packet would otherwise fail on rounding alone).  So every
+  payment keeps ``delivered >= sent * min_rate - max(min_rate, 1)``, and a fixed receive sends
+  at most ``floor((D + max(min_rate, 1)) / min_rate)``.  When the low rate bound says the
+  packet cannot meet its minimum, the payment fails: the rate is below the minimum
   (``InsufficientExchangeRate``) or, if it is not, rounding on packets this small loses too much
   (``ExchangeRateRoundingError``).
+- **Exactness of a fixed receive**: the last units are delivered only by a packet that cannot
+  deliver more than is left.  When one source unit may deliver more than is left (a rate above
+  1), the payment fails short of ``D`` (``ExchangeRateRoundingError``) rather than over-deliver.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .._oer import MAX_UINT64
-from ._sender_rate import RateBounds, mul_ceil, mul_floor
+from ._sender_rate import RateBounds, mul_ceil, mul_floor, rounding_allowance
 from ._sender_types import FixedSend, PaymentTarget, SendError
 
 __all__ = ["MoneyPlan", "PlanFailure", "plan_money_packet"]
@@ -36,7 +42,7 @@ __all__ = ["MoneyPlan", "PlanFailure", "plan_money_packet"]
 @dataclass(frozen=True, slots=True)
 class MoneyPlan:
     """The next money packet: ``amount`` source units, refused below ``min_destination``,
-    delivering at most ``most_delivered``; ``corrected``: it carries the rounding allowance."""
+    delivering at most ``most_delivered``; ``corrected``: it has the rounding allowance."""
 
     amount: int
     min_destination: int
@@ -87,14 +93,19 @@ def plan_money_packet(
                 return None
             return _stuck(target.amount, delivered, left, source_left, needed)
         amount = min(needed, within, max_packet, source_left, u64_cap)
-        completes = amount == needed
+        # Sized by what is left (not by a limit): it should, or may, complete the payment.
+        completes = amount == min(needed, within)
     if amount <= 0:
         return PlanFailure(
             SendError.EXCHANGE_RATE_ROUNDING_ERROR,
             "no packet small enough for the path can carry the payment",
         )
     corrected = completes and not correction_used
-    min_destination = mul_ceil(amount - 1 if corrected else amount, min_rate)
+    if corrected:
+        exact = amount * min_rate - rounding_allowance(min_rate)
+        min_destination = max(-(-exact.numerator // exact.denominator), 0)
+    else:
+        min_destination = mul_ceil(amount, min_rate)
     least = rate.least_delivered(amount)
     if least < min_destination:
         return _below_minimum(amount, least, min_destination, rate, min_rate)

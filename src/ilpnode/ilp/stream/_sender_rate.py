@@ -8,8 +8,11 @@ exchange-rate controller).  A reply outside the interval means the rate moved: t
 starts again from that reply.
 
 From the interval: a packet of ``a`` units delivers at least ``floor(a*low)`` and at most
-``ceil(a*high) - 1`` (for a path that converts once, rounding down; the property tests check
-it).  No floats anywhere: every product is rounded explicitly.
+``ceil(a*high) - 1``.  That holds for a path that converts once, rounding down (the property
+tests check it).  A path that converts at two hops rounds twice, and a packet may then deliver
+a little more than ``ceil(a*high) - 1`` (less than the rounding of the later hops, a few units):
+the interval is no bound there, only a close estimate.  No floats anywhere: every product is
+rounded explicitly.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from fractions import Fraction
 
 from .._oer import MAX_UINT64
 
-__all__ = ["RateBounds", "mul_ceil", "mul_floor"]
+__all__ = ["RateBounds", "mul_ceil", "mul_floor", "rounding_allowance"]
 
 
 def mul_floor(amount: int, rate: Fraction) -> int:
@@ -29,6 +32,12 @@ def mul_floor(amount: int, rate: Fraction) -> int:
 def mul_ceil(amount: int, rate: Fraction) -> int:
     """``ceil(amount * rate)``, exactly."""
     return -((-amount * rate.numerator) // rate.denominator)
+
+
+def rounding_allowance(min_rate: Fraction) -> Fraction:
+    """What a whole payment may lose to rounding, in destination units: one unit of the larger
+    asset, ``max(min_rate, 1)`` (one source unit is worth ``min_rate`` destination units)."""
+    return min_rate if min_rate > 1 else Fraction(1)
 
 
 class RateBounds:

@@ -202,8 +202,8 @@ class SendReport:
         delivered: destination units the receiver reported for them.
         in_flight: source units of money packets not yet answered.
         max_source_amount: the most the payment can ever send (``FixedSend``: the amount;
-            ``FixedReceive``: known once the minimum rate is, ``floor(amount / min_rate) + 1``,
-            or ``None``).
+            ``FixedReceive``: known once the minimum rate is,
+            ``floor((amount + max(min_rate, 1)) / min_rate)``, or ``None``).
         min_rate: the exchange-rate floor in force (``None`` until known).
         rate_low, rate_high: what the replies say of the path's rate: at least ``rate_low``,
             below ``rate_high`` (``None`` until a reply told).

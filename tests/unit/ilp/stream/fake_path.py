@@ -56,6 +56,7 @@ class FakePath:
     inject: Callable[[SendPacket], str | None] = lambda _: None
     credited: int = 0
     fulfilled_source: int = 0
+    fulfilled_packets: int = 0
     seen: list[SendPacket] = field(default_factory=list)
     ivs: Callable[[int], bytes] = field(default_factory=counter_bytes)
 
@@ -82,6 +83,7 @@ class FakePath:
         if isinstance(decision, FulfillDecision):
             self.credited += decision.amount
             self.fulfilled_source += packet.amount
+            self.fulfilled_packets += 1
             return Fulfill(fulfillment=decision.fulfillment, data=decision.data)
         return Reject(
             code=decision.code,

@@ -33,8 +33,8 @@ def test_a_fixed_send_in_one_packet_then_the_close() -> None:
     assert money.expires_in_ms == 30_000
     request = replier.read(money)
     assert request.frames == (StreamMoney(1, 1),)
-    # The completing packet may lose one source unit to rounding: ceil(999 * 0.99).
-    assert request.prepare_amount == money.min_destination_amount == 990
+    # The completing packet may lose one unit more to rounding: ceil(1000 * 0.99 - 1).
+    assert request.prepare_amount == money.min_destination_amount == 989
     sender.on_reply(money.sequence, replier.fulfill(money), now=0.1)
     (close,), _ = burst(sender, now=0.1)
     assert close.kind is PacketKind.CLOSE
@@ -60,7 +60,7 @@ def test_packets_are_sized_to_the_max_packet_amount_and_bounded_in_flight() -> N
     sender.on_reply(packets[0].sequence, replier.fulfill(packets[0]), now=0)
     (last,), _ = burst(sender)
     assert last.amount == 100
-    assert last.min_destination_amount == 99  # ceil(99 * .99): the rounding allowance
+    assert last.min_destination_amount == 98  # ceil(100 * .99 - 1): the rounding allowance
     for packet in [*packets[1:], last]:
         sender.on_reply(packet.sequence, replier.fulfill(packet), now=0)
     assert sender.report().sent == 1000
@@ -70,11 +70,11 @@ def test_only_one_completing_packet_carries_the_rounding_allowance() -> None:
     sender, replier = probed(FixedSend(1000), max_packet_amount=600)
     first, second = burst(sender)[0]
     assert (first.amount, first.min_destination_amount) == (600, 594)
-    assert (second.amount, second.min_destination_amount) == (400, 396)  # ceil(399 * .99)
+    assert (second.amount, second.min_destination_amount) == (400, 395)  # ceil(396 - 1)
     sender.on_reply(second.sequence, plain_reject("T04"), now=0)  # allowance comes back
     sender.on_reply(first.sequence, replier.fulfill(first), now=0)
     (again,), _ = burst(sender, now=1)
-    assert (again.amount, again.min_destination_amount) == (400, 396)
+    assert (again.amount, again.min_destination_amount) == (400, 395)
 
 
 def test_a_fixed_receive_is_delivered_exactly() -> None:
@@ -82,13 +82,15 @@ def test_a_fixed_receive_is_delivered_exactly() -> None:
     sender, replier = probed(FixedReceive(100), Fraction(1, 3))
     (money,), _ = burst(sender)
     assert money.amount == 301  # ceil(100 / low): the least that delivers 100 at the low bound
-    # The rounding allowance: ceil(300 * low * 0.99), low a hair under 1/3.
+    # The rounding allowance: ceil(301 * low * 0.99 - 1), low a hair under 1/3.
     assert money.min_destination_amount == 99
     sender.on_reply(money.sequence, replier.fulfill(money, arrived=100), now=0)
     (close,), _ = burst(sender)
     assert close.kind is PacketKind.CLOSE
     assert sender.report().delivered == 100
-    assert sender.report().max_source_amount == 100 * 3 * 100 // 99 + 1
+    min_rate = Fraction(333_333_333_333, 10**12) * Fraction(99, 100)
+    assert sender.report().min_rate == min_rate
+    assert sender.report().max_source_amount == 306  # floor((100 + 1) / min_rate)
 
 
 def test_a_fixed_receive_never_sends_what_may_deliver_too_much() -> None:

@@ -80,15 +80,20 @@ def test_f99_f04_and_f05_replies_teach_the_rate_and_asset() -> None:
     assert [p.kind for p in money] == [PacketKind.MONEY]
 
 
-def test_rafikis_f05_without_stream_data_teaches_nothing() -> None:
-    sender = new_sender(FixedSend(1000))
+def test_f05_without_stream_data_teaches_nothing_and_probes_again() -> None:
+    sender = new_sender(FixedSend(1000), probe_timeout_ms=1000)
     packets, _ = burst(sender)
     for packet in packets:
-        sender.on_reply(packet.sequence, plain_reject("F05"), now=0)
-    done = finished(sender.next(now=0))  # nothing reached the receiver: no close either
+        sender.on_reply(packet.sequence, plain_reject("F05"), now=0.5)
+    assert waits(sender.next(now=0.5)).delay_ms == 100  # once for the ten
+    again, _ = burst(sender, now=0.6)
+    assert [p.amount for p in again] == POWERS
+    for packet in again:
+        sender.on_reply(packet.sequence, plain_reject("F05"), now=1.0)
+    done = finished(sender.next(now=1.0))  # nothing reached the receiver: no close either
     assert done.report.error is SendError.RATE_PROBE_FAILED
-    assert "F05" in done.report.error_message
-    assert done.report.packets == 10
+    assert done.report.packets == 20
+    assert done.report.rejected == {"F05": 20}
 
 
 def test_one_authentic_probe_is_enough() -> None:
@@ -98,8 +103,8 @@ def test_one_authentic_probe_is_enough() -> None:
     for packet in packets:
         reply = replier.reject(packet) if packet.amount == 1000 else plain_reject("F05")
         sender.on_reply(packet.sequence, reply, now=0)
-    money, _ = burst(sender)
-    assert sender.state is SenderState.SENDING
+    assert sender.state is SenderState.SENDING  # the retries of the others are dropped
+    money, _ = burst(sender, now=0.1)  # after the back-off the F05s caused
     assert [p.amount for p in money] == [1000]
 
 
@@ -220,4 +225,4 @@ def test_a_given_min_rate_is_kept() -> None:
     Replier().probe_rate(sender, packets, Fraction(1, 2))
     (money,), _ = burst(sender)
     assert sender.report().min_rate == Fraction(1, 3)
-    assert money.min_destination_amount == 333  # ceil((1000 - 1) / 3): the completing packet
+    assert money.min_destination_amount == 333  # ceil(1000 / 3 - 1): the completing packet

@@ -55,7 +55,7 @@ def settle(sender: StreamSender) -> None:
     ["other sequence", "fulfill type in a reject", "not encrypted for us", "no data"],
 )
 def test_replies_that_are_not_authentic_teach_nothing(tamper: str) -> None:
-    sender = new_sender(FixedSend(1000), max_packet_amount=1000)
+    sender = new_sender(FixedSend(1000), max_packet_amount=1000, probe_timeout_ms=50)
     (probe,), _ = burst(sender)
     replier = Replier()
     if tamper == "other sequence":
@@ -67,7 +67,8 @@ def test_replies_that_are_not_authentic_teach_nothing(tamper: str) -> None:
     else:
         reply = plain_reject("F99")
     sender.on_reply(probe.sequence, reply, now=0)
-    report = finished(sender.next(now=0)).report
+    assert waits(sender.next(now=0)).delay_ms == 50  # would probe again, but the deadline
+    report = finished(sender.next(now=0.05)).report
     assert report.error is SendError.RATE_PROBE_FAILED
     assert report.rate_low is None
     assert report.packets == 1  # never established: no close

@@ -20,7 +20,8 @@ flight (``max_in_flight``); time (``now``, monotonic seconds) and randomness (a
    F04 or F05 without an authentic reply while no rate is known, back off and probe again;
    other codes end the payment (``ConnectorError``).  Probing ends when no probe
    is left or in flight: a rate must then be known and above zero (``RateProbeFailed``,
-   ``InsufficientExchangeRate``), and within ``probe_timeout_ms``.  The minimum rate is then
+   ``InsufficientExchangeRate``), within ``probe_timeout_ms`` of the first
+   :meth:`~StreamSender.next`.  The minimum rate is then
    fixed: ``min_rate``, or the probed low bound less ``slippage``.
 2. **Sending** (``SENDING``).  Fulfillable packets with ``StreamMoney(1, 1)``, sized by
    :func:`plan_money_packet` (exact amounts: see there); each asks the receiver to refuse less
@@ -117,7 +118,6 @@ class StreamSender:
         destination: the receiver's ILP address.
         target: what to pay.
         random_bytes: ``n -> n`` random bytes (``secrets.token_bytes``).
-        now: the monotonic clock now, in seconds; the probe deadline starts here.
         limits: how the payment may go.
         receipt_nonce, receipt_secret: RFC 0039 receipt setup, when the sender knows it.
         expected_asset: the receiver's ``(code, scale)`` when known beforehand.
@@ -133,7 +133,6 @@ class StreamSender:
         destination: str,
         target: PaymentTarget,
         random_bytes: Callable[[int], bytes],
-        now: float,
         limits: SenderLimits = DEFAULT_SENDER_LIMITS,
         receipt_nonce: bytes | None = None,
         receipt_secret: bytes | None = None,
@@ -164,7 +163,8 @@ class StreamSender:
         self._correction_used = False
         self._retry_at = 0.0
         self._backoff_ms = 0
-        self._deadline = now + limits.probe_timeout_ms / 1000
+        self._deadline = math.inf  # the probe's, from the first call of next()
+        self._started = False
         self._failure: tuple[SendError, str] | None = None
         self._established = False
         self._remote_closed = False
@@ -187,6 +187,9 @@ class StreamSender:
         """The next thing to do: send a packet, wait, or nothing more (finished)."""
         if self._state in (SenderState.COMPLETED, SenderState.FAILED):
             return Finished(self.report())
+        if not self._started:
+            self._started = True
+            self._deadline = now + self._limits.probe_timeout_ms / 1000
         if self._state is not SenderState.CLOSING:
             if now >= self._deadline:
                 self._fail_deadline()

@@ -29,7 +29,7 @@ DESTINATION = "test.receiver.conn"
 FULFILL, REJECT = 13, 14
 
 
-def new_sender(target: PaymentTarget, now: float = 0.0, **options: object) -> StreamSender:
+def new_sender(target: PaymentTarget, **options: object) -> StreamSender:
     """A sender to ``DESTINATION``; ``options`` split between the constructor and limits."""
     own = {k: options.pop(k) for k in ("receipt_nonce", "receipt_secret", "expected_asset")
            if k in options}  # fmt: skip
@@ -39,7 +39,6 @@ def new_sender(target: PaymentTarget, now: float = 0.0, **options: object) -> St
         destination=DESTINATION,
         target=target,
         random_bytes=counter_bytes(),
-        now=now,
         limits=limits,
         **own,  # type: ignore[arg-type]
     )
@@ -132,7 +131,7 @@ def probed(
     target: PaymentTarget, rate: Fraction = Fraction(1), now: float = 0.0, **options: object
 ) -> tuple[StreamSender, Replier]:
     """A sender whose probes all came back at ``rate``: ready to send money."""
-    sender = new_sender(target, now=now, **options)
+    sender = new_sender(target, **options)
     replier = Replier()
     while sender.state is SenderState.PROBING:
         action = sender.next(now=now)

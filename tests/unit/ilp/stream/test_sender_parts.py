@@ -205,7 +205,6 @@ def test_a_bad_destination_or_secret_is_refused() -> None:
             destination=destination,
             target=FixedSend(1),
             random_bytes=counter_bytes(),
-            now=0,
         )
 
     with pytest.raises(ValueError, match="address"):

@@ -93,7 +93,6 @@ def pay(case: Case) -> tuple[SendReport, FakePath, ReceiverConnection]:
         destination=DESTINATION,
         target=case.target,
         random_bytes=counter_bytes(),
-        now=0.0,
         limits=case.limits,
     )
     report = drive(sender, path.send, order=random.Random(case.seed))

@@ -207,10 +207,7 @@ class StreamSender:
                 return self._probe(self._probe_queue.pop(0))
             if self._probe_retries and not self._rate.known:
                 return self._probe(self._probe_retries.pop(0))
-            if self._in_flight:
-                return self._wait(now)
-            self._end_probing(now)
-            return self.next(now=now)
+            return self._wait(now)  # on_reply ends probing with the last reply
         plan = self._plan()
         if isinstance(plan, PlanFailure):
             self._fail(plan.error, plan.message)
@@ -244,15 +241,20 @@ class StreamSender:
 
     def _fail_deadline(self) -> None:
         if self._state is SenderState.PROBING:
-            self._fail(
-                SendError.RATE_PROBE_FAILED,
-                f"the rate probe did not end within {self._limits.probe_timeout_ms} ms",
-            )
+            self._fail_probe(f" within {self._limits.probe_timeout_ms} ms")
         else:
             self._fail(
                 SendError.IDLE_TIMEOUT,
                 f"no packet was fulfilled for {self._limits.idle_timeout_ms} ms",
             )
+
+    def _fail_probe(self, when: str) -> None:
+        if self._rate.known:
+            message = f"the rate probe did not end{when}"
+        else:
+            codes = ", ".join(f"{n} {code}" for code, n in sorted(self._rejected.items()))
+            message = f"no probe reached the receiver{when} (rejections: {codes or 'none'})"
+        self._fail(SendError.RATE_PROBE_FAILED, message)
 
     def _fail(self, error: SendError, message: str) -> None:
         if self._failure is None:
@@ -339,13 +341,8 @@ class StreamSender:
 
     def _end_probing(self, now: float) -> None:
         low = self._rate.low
-        if low is None:
-            codes = ", ".join(sorted(self._rejected)) or "none"
-            self._fail(
-                SendError.RATE_PROBE_FAILED,
-                f"no probe reached the receiver (rejections: {codes})",
-            )
-            return
+        # Probing ends only with a rate: a probe that told nothing is probed again.
+        assert low is not None
         if low == 0:
             largest = 1 / self._rate.high if self._rate.high else 0  # high = 1/largest probe
             self._fail(

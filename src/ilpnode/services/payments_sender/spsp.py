@@ -154,7 +154,7 @@ async def _get(
             return response.status_code, response.headers.get("content-type", ""), bytes(body)
     except httpx.TimeoutException:
         raise SpspError(f"{url} did not answer within {timeout:g} s") from None
-    except httpx.InvalidURL as error:
+    except (httpx.InvalidURL, ValueError) as error:  # ValueError: e.g. a malformed IDNA host
         raise SpspError(f"{url} is not a valid URL ({error})") from None
     except httpx.TransportError as error:
         raise SpspError(f"cannot reach {url}: {error or type(error).__name__}") from None

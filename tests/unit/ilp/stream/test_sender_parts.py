@@ -45,6 +45,7 @@ def test_rate_bounds_narrow_and_reset_when_the_rate_moves() -> None:
     assert not rate.known
     assert (rate.least_delivered(10), rate.most_delivered(10)) == (0, MAX_UINT64)
     assert rate.source_for(5) is None
+    assert rate.source_within(5) == MAX_UINT64
     rate.update(0, 7)  # no money: nothing learnt
     assert not rate.known
     rate.update(1000, 333)
@@ -158,6 +159,13 @@ def test_a_fixed_receive_with_a_rate_gone_to_zero_fails() -> None:
     assert isinstance(failure, PlanFailure)
     assert failure.error is SendError.INSUFFICIENT_EXCHANGE_RATE
     assert "exchange rate is 0" in failure.message
+
+
+def test_no_packet_when_one_source_unit_may_deliver_more_than_u64() -> None:
+    assert plan(FixedSend(10), rate=2**65) == PlanFailure(
+        SendError.EXCHANGE_RATE_ROUNDING_ERROR,
+        "no packet small enough for the path can carry the payment",
+    )
 
 
 def test_packets_are_kept_within_u64_arrivals() -> None:

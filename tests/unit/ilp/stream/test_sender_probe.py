@@ -92,6 +92,9 @@ def test_f05_without_stream_data_teaches_nothing_and_probes_again() -> None:
         sender.on_reply(packet.sequence, plain_reject("F05"), now=1.0)
     done = finished(sender.next(now=1.0))  # nothing reached the receiver: no close either
     assert done.report.error is SendError.RATE_PROBE_FAILED
+    assert done.report.error_message == (
+        "no probe reached the receiver within 1000 ms (rejections: 20 F05)"
+    )
     assert done.report.packets == 20
     assert done.report.rejected == {"F05": 20}
 
@@ -205,7 +208,25 @@ def test_the_probe_deadline() -> None:
     sender.on_reply(again.sequence, plain_reject("T02"), now=2.5)
     report = finished(sender.next(now=2.5)).report
     assert report.error is SendError.RATE_PROBE_FAILED
-    assert "2000 ms" in report.error_message
+    assert report.error_message == (
+        "no probe reached the receiver within 2000 ms (rejections: 2 T02)"
+    )
+
+
+def test_a_probe_that_learnt_a_rate_but_did_not_end_in_time() -> None:
+    sender = new_sender(FixedSend(1000), probe_timeout_ms=2000)
+    packets, _ = burst(sender)
+    replier = Replier()
+    replier.probe_rate(sender, packets[1:], Fraction(1))  # the largest is still out
+    assert waits(sender.next(now=2.0)).delay_ms is None  # failed: settles what is in flight
+    sender.on_reply(packets[0].sequence, replier.reject(packets[0]), now=2.5)
+    (close,), _ = burst(sender, now=2.5)
+    assert close.kind is PacketKind.CLOSE
+    sender.on_reply(close.sequence, plain_reject("F99"), now=2.6)
+    report = finished(sender.next(now=2.6)).report
+    assert report.error is SendError.RATE_PROBE_FAILED
+    assert report.error_message == "the rate probe did not end within 2000 ms"
+    assert report.rate_low == 1
 
 
 def test_nothing_arriving_is_an_insufficient_rate() -> None:

@@ -138,6 +138,10 @@ def test_receipts_are_verified_with_the_secret_and_the_greatest_kept() -> None:
         (StreamReceipt(1, receipt(250, secret=bytes(32))),),  # forged: ignored
         (StreamReceipt(1, receipt(50)), StreamReceipt(1, receipt(300, nonce=bytes(16)))),
     ]
+    other_stream = create_receipt(
+        nonce=NONCE, stream_id=3, total_received=400, secret=RECEIPT_SECRET
+    )
+    frames_per_packet[2] += (StreamReceipt(1, other_stream),)
     for frames in frames_per_packet:
         (money,), _ = burst(sender)
         sender.on_reply(money.sequence, replier.fulfill(money, *frames), now=0)
@@ -145,7 +149,7 @@ def test_receipts_are_verified_with_the_secret_and_the_greatest_kept() -> None:
     assert report.receipt == receipt(100)
     assert report.receipt_total == 100
     assert report.receipt_verified
-    assert report.invalid_receipts == 2
+    assert report.invalid_receipts == 3
 
 
 def test_receipts_without_the_secret_are_kept_unverified() -> None:
@@ -204,8 +208,9 @@ def test_a_fulfill_below_the_minimum_counts_the_minimum_then_fails() -> None:
     assert report.rate_low == Fraction(50, 100)
 
 
-def test_a_fulfill_with_the_wrong_fulfillment_counts_nothing() -> None:
-    sender, _ = probed(FixedSend(1000))
+@pytest.mark.parametrize("max_packet", [None, 100], ids=["completing", "not completing"])
+def test_a_fulfill_with_the_wrong_fulfillment_counts_nothing(max_packet: int | None) -> None:
+    sender, _ = probed(FixedSend(1000), max_packet_amount=max_packet, max_in_flight=1)
     (money,), _ = burst(sender)
     sender.on_reply(money.sequence, Fulfill(fulfillment=bytes(32)), now=0)
     report = sender.report()

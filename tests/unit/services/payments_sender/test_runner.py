@@ -31,6 +31,7 @@ from ilpnode.ilp.stream import (
     SenderState,
     SendReport,
     StreamSender,
+    Wait,
     new_connection,
     open_connection,
     verify_receipt,
@@ -189,3 +190,15 @@ async def test_cancelling_the_runner_cancels_the_packets_in_flight() -> None:
         await task
     await asyncio.sleep(0)
     assert cancelled == 10  # the ten probes
+
+
+async def test_a_sender_waiting_for_nothing_is_a_bug_not_a_hang() -> None:
+    class Stuck:
+        def next(self, *, now: float) -> Wait:
+            return Wait(None)
+
+    async def never(prepare: Prepare) -> Fulfill | Reject:
+        raise AssertionError("nothing is sent")
+
+    with pytest.raises(RuntimeError, match="waits for a reply with none in flight"):
+        await run_payment(Stuck(), never)  # type: ignore[arg-type]

@@ -128,6 +128,7 @@ async def test_the_secret_in_base64_or_base64url(encoded: str) -> None:
             r"no such receiver at https://wallet.example/alice \(404: no wallet\)",
         ),
         (httpx.Response(406, text="Not Acceptable"), "answered 406, not an SPSP answer"),
+        (httpx.Response(404, json=["no"]), r"no such receiver at \S+ \(404\)$"),
         (httpx.Response(302, headers={"location": "https://evil/"}), "a redirect"),
         (
             httpx.Response(200, text="<html></html>", headers={"content-type": "text/html"}),
@@ -165,6 +166,13 @@ async def test_network_failures_are_clear_errors(error: Exception, message: str)
     async with answering(fail) as client:
         with pytest.raises(SpspError, match=message):
             await query_spsp(client, "https://wallet.example/alice", timeout_seconds=2)
+
+
+@pytest.mark.parametrize("url", ["https://wallet.example:abc/alice", "https://xn--/alice"])
+async def test_an_invalid_url_is_a_clear_error(url: str) -> None:
+    async with answering(lambda _: spsp_answer()) as client:
+        with pytest.raises(SpspError, match="is not a valid URL"):
+            await query_spsp(client, url)
 
 
 async def test_half_a_receipt_setup_is_a_caller_bug() -> None:

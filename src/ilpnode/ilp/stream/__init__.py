@@ -12,6 +12,10 @@
 - The receiver: :class:`ReceiverConnection`, a state machine that decides each Prepare
   (:class:`FulfillDecision` or :class:`RejectDecision`), and :class:`ReceiverConnections`,
   a bounded registry of them.
+- The sender: :class:`StreamSender`, a state machine that pays a :class:`FixedSend` or
+  :class:`FixedReceive` amount (rate probe, minimum rate, packet sizing, back-off, close),
+  telling its runner what to send (:class:`SendPacket`), to :class:`Wait` or that it is
+  :class:`Finished`, with a :class:`SendReport` of exact amounts.
 
 Nothing here does I/O, logs, reads the clock or draws random numbers: randomness (IVs,
 nonces) and time are arguments.  See docs/stream.md.
@@ -81,10 +85,27 @@ from ._receipt import (
     decode_receipt,
     verify_receipt,
 )
+from ._sender import StreamSender
+from ._sender_types import (
+    DEFAULT_SENDER_LIMITS,
+    Finished,
+    FixedReceive,
+    FixedSend,
+    PacketKind,
+    PaymentTarget,
+    SenderAction,
+    SenderLimits,
+    SendError,
+    SenderState,
+    SendPacket,
+    SendReport,
+    Wait,
+)
 
 __all__ = [
     "AUTH_TAG_BYTES",
     "DEFAULT_LIMITS",
+    "DEFAULT_SENDER_LIMITS",
     "ENVELOPE_OVERHEAD",
     "IV_BYTES",
     "MAX_PACKETS_PER_CONNECTION",
@@ -104,15 +125,26 @@ __all__ = [
     "ConnectionStreamIdBlocked",
     "ConnectionToken",
     "Decision",
+    "Finished",
+    "FixedReceive",
+    "FixedSend",
     "Frame",
     "FrameType",
     "FulfillDecision",
+    "PacketKind",
+    "PaymentTarget",
     "Receipt",
     "ReceiptError",
     "ReceiverConnection",
     "ReceiverConnections",
     "ReceiverLimits",
     "RejectDecision",
+    "SendError",
+    "SendPacket",
+    "SendReport",
+    "SenderAction",
+    "SenderLimits",
+    "SenderState",
     "StreamCipher",
     "StreamClose",
     "StreamCodecError",
@@ -127,8 +159,10 @@ __all__ = [
     "StreamMoneyBlocked",
     "StreamPacket",
     "StreamReceipt",
+    "StreamSender",
     "StreamTotals",
     "UnknownFrame",
+    "Wait",
     "condition_for",
     "create_receipt",
     "decode_receipt",

@@ -35,8 +35,9 @@ def listed(node: NodeProcess, wallet_id: str) -> list[int]:
     return [int(amount.replace(".", "").replace(",", "")) for amount in amounts]
 
 
-def pay(node: NodeProcess, path: str, amounts: list[int]) -> int:
-    """One STREAM payment: SPSP, then one packet per amount. Returns what was fulfilled."""
+def pay(node: NodeProcess, path: str, amounts: list[int], *, token: str = TOKEN) -> int:
+    """One STREAM payment: SPSP, then one packet per amount, sent by the peer whose incoming
+    token is `token`. Returns what was fulfilled."""
     answer = httpx.get(
         f"{node.open_payments_url}/{path}",
         headers={"accept": "application/spsp4+json"},
@@ -59,7 +60,7 @@ def pay(node: NodeProcess, path: str, amounts: list[int]) -> int:
             response = client.post(
                 node.connector_url,
                 content=encode_prepare(prepare),
-                headers={"authorization": f"Bearer {TOKEN}"},
+                headers={"authorization": f"Bearer {token}"},
             )
             reply = decode_reply(response.content)
             assert isinstance(reply, Fulfill), reply

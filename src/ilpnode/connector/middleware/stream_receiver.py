@@ -33,7 +33,7 @@ takes: the "next hop" is this node. The local chain, outermost first:
    size gets its F99 instead of the T04 a reservation beyond the peer's liquidity would give.
 5. The money: a Fulfill is passed down to `Balance`, which reserves (T04 if the incoming peer's
    liquidity is short) and posts durably before the Fulfill goes back. If anything fails after
-   the decision (the reservation, the post: T00, a cancellation), the receiver's decision is
+   the decision (the reservation: T04; the post: T00; a cancellation), the receiver's decision is
    undone: its totals count only money that was booked. A crash between the two leaves a
    reservation that expires and a receiver state that is lost with the process: only booked
    packets were ever credited.

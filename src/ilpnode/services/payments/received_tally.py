@@ -10,9 +10,10 @@ tally is taken, once per connection and batch, not per packet. The token is the 
 the connection's ILP address, which every connector on the path sees; the shared secret is
 derived from it with the node's STREAM secret and is never kept here.
 
-Bounded: at most `PENDING_MAX` connections wait to be written. Beyond that (only if writes fail
-for a long time while new connections keep paying) the packets of new connections are not
-tallied, and counted in `dropped`; their money is in the ledger as always.
+Bounded: a new connection is taken in only while fewer than `PENDING_MAX` wait to be written
+(a failed batch put back can make it up to twice that until the next write). Beyond that (only
+if writes fail for a long time while new connections keep paying) the packets of new
+connections are not tallied, and counted in `dropped`; their money is in the ledger as always.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
 `await node.start()` migrates the database, opens the ledger, builds the services over it, loads
 every peer's routes and tokens and every hosted wallet address into memory, loads the STREAM
 server secret, starts the liquidity webhooks and the change feed (PostgreSQL only: other
-processes' changes reach this one's memory) and builds the Admin API and the SPSP server;
-`await node.close()` releases everything. Tests build the same graph with their own settings.
+processes' changes reach this one's memory), the connector and the writer of the payments
+received, and builds the Admin API and the SPSP server; `await node.close()` writes the last
+payments received and releases everything. Tests build the same graph with their own settings.
 Nothing runs at import time.
 """
 
@@ -59,6 +60,8 @@ from ilpnode.services.accounting import (
 from ilpnode.services.fees import FeeService
 from ilpnode.services.payments import (
     OpenPaymentsUrls,
+    ReceivedPaymentLog,
+    ReceivedTally,
     SpspServer,
     StreamSecret,
     WalletAddressDirectory,
@@ -86,6 +89,7 @@ from ilpnode.storage.ledger_metrics import LedgerMetrics
 from ilpnode.storage.migrate import current_revision, migrate
 from ilpnode.storage.peering_repository import SqlPeeringStore
 from ilpnode.storage.pg_ledger import PostgresLedger
+from ilpnode.storage.received_payment_store import SqlReceivedPaymentStore
 from ilpnode.storage.redis_replay_guard import RedisReplayGuard
 from ilpnode.storage.replay_guard import SqlReplayGuard
 from ilpnode.storage.secret_store import SqlSecretStore
@@ -156,6 +160,10 @@ class Node:
         self.open_payments_urls = OpenPaymentsUrls(settings.open_payments_base_url)
         self.stream_secret: StreamSecret | None = None
         self.spsp: SpspServer | None = None
+        # The payments received: tallied by the packet path, written every second.
+        self.received_payments = ReceivedPaymentLog(
+            store=SqlReceivedPaymentStore(database), tally=ReceivedTally()
+        )
         self.open_payments_app: ASGIApp = create_open_payments_app(server=lambda: self.spsp)
         self.webhook_store = SqlWebhookStore(database)
         self.webhooks: LiquidityWebhooks | None = None
@@ -283,6 +291,7 @@ class Node:
                 self.settings.change_feed_reconcile_seconds,
             )
         self.connector = self._connector(self.ledger)
+        await self.received_payments.start()
         self.graphql_app = self._admin_api(self.services)
         self.auto_peering = self.services.auto_peering
         self.dashboard_app = self._dashboard(self.services)
@@ -330,6 +339,7 @@ class Node:
             wallets=self.wallet_address_directory,
             connections=ReceiverConnections(),
             metrics=self.receive_metrics,
+            payments=self.received_payments.tally,
         )
 
     def _rates_source(self, url: str) -> HttpRatesSource:
@@ -475,6 +485,7 @@ class Node:
                 money=services.money,
                 auto_peering=services.auto_peering,
                 wallet_addresses=services.wallet_addresses,
+                received_payments=self.received_payments,
                 clock=services.clock,
                 traffic=self.packet_metrics,
                 checker=PeerChecker(
@@ -545,6 +556,8 @@ class Node:
             await self._auto_peering_client.aclose()
             self._auto_peering_client = None
         self.connector = None
+        # After the servers stopped (no packet is in flight): the tally's last second.
+        await self.received_payments.close()
         if self.webhooks is not None:
             await self.webhooks.close()
             self.webhooks = None

@@ -15,7 +15,7 @@ from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import CheckResult
 from ilpnode.dashboard.services import DashboardServices
 from ilpnode.services.fees import Fee
-from ilpnode.services.payments import WalletAddress
+from ilpnode.services.payments import ReceivedPayment, WalletAddress
 from ilpnode.services.peering import (
     Asset,
     AssetError,
@@ -115,11 +115,20 @@ def first_page(size: int, order: SortOrder) -> PageRequest:
     return request
 
 
-def pager(page: Page[Peer] | Page[Asset] | Page[Fee] | Page[WalletAddress], path: str) -> Pager:
+def pager(
+    page: Page[Peer] | Page[Asset] | Page[Fee] | Page[WalletAddress] | Page[ReceivedPayment],
+    path: str,
+    *,
+    anchor: str = "",
+) -> Pager:
+    """Links to the pages before and after `page` of the list at `path` (`anchor`: a
+    `#fragment` to scroll to, for a list that is one section of its page)."""
     items = page.items
     return Pager(
-        previous=f"{path}?before={items[0].id}" if items and page.has_previous_page else None,
-        next=f"{path}?after={items[-1].id}" if items and page.has_next_page else None,
+        previous=f"{path}?before={items[0].id}{anchor}"
+        if items and page.has_previous_page
+        else None,
+        next=f"{path}?after={items[-1].id}{anchor}" if items and page.has_next_page else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""Keyset paging on `(created_at, id)`: Relay pages of any table with those two columns.
+"""Keyset paging on `(created_at, id)`: Relay pages of any table with those two columns (or
+another timestamp column in `created_at`'s place: `time_column`).
 
 The rules are `services.peering.pagination.paginate`'s (the reference): look up the cursor's key
 (an unknown cursor, or one hidden by `visible`, gives an empty page), read up to `limit + 1` rows
@@ -24,13 +25,16 @@ async def keyset_page(
     table: Table,
     request: PageRequest,
     visible: ColumnElement[bool] | None,
+    *,
+    time_column: str = "created_at",
 ) -> Page[Row[Any]]:
-    """One page of `table`'s rows for which `visible` holds (None: every row)."""
-    created_at, id_ = table.c.created_at, table.c.id
+    """One page of `table`'s rows for which `visible` holds (None: every row), in the order of
+    `(time_column, id)`."""
+    created_at, id_ = table.c[time_column], table.c.id
     conditions = [] if visible is None else [visible]
     cursor: Row[Any, Any] | None = None
     if request.cursor is not None:
-        find = select(created_at, id_).where(id_ == request.cursor, *conditions)
+        find = select(created_at.label("created_at"), id_).where(id_ == request.cursor, *conditions)
         cursor = (await connection.execute(find)).first()
         if cursor is None:
             return Page(items=(), has_next_page=False, has_previous_page=False)

@@ -54,7 +54,14 @@ events with their delivery bookkeeping (`attempts`, the receiver's last `status_
 `process_at` = when the next attempt is due, NULL once delivered). `assets` and `peers` gain
 `liquidity_high_threshold`.
 
-`(created_at, id)` indexes serve keyset paging. Constraint names are part of the contract:
+The payments received (migration 0010), written and read by `received_payment_store`:
+`received_payments` has one row per STREAM connection that paid into a wallet address, its `id`
+derived from the connection's token (`services.payments.received_tally.connection_id`), with the
+total received (u64), the packets and the first and latest packet's time, added to by every
+process that received on the connection (`services.payments.received_payments`).
+
+`(created_at, id)` indexes serve keyset paging (`(wallet_address_id, first_packet_at, id)` for
+the payments received). Constraint names are part of the contract:
 `peering_repository` tells which constraint a violation hit by its name.
 """
 
@@ -95,6 +102,7 @@ __all__ = [
     "operator_tenant",
     "peer_incoming_tokens",
     "peers",
+    "received_payments",
     "wallet_addresses",
     "webhook_events",
 ]
@@ -360,4 +368,32 @@ webhook_events = Table(
     Column("process_at", UtcDateTime(), nullable=True),
     Index("ix_webhook_events_created_at_id", "created_at", "id"),
     Index("ix_webhook_events_process_at", "process_at"),
+)
+
+# -- the payments received (migration 0010) ---------------------------------------------------
+
+received_payments = Table(
+    "received_payments",
+    metadata,
+    Column("id", Uuid(), primary_key=True),  # the connection's id, from its token
+    Column(
+        "wallet_address_id",
+        Uuid(),
+        ForeignKey(
+            "wallet_addresses.id", name="fk_received_payments_wallet_address_id_wallet_addresses"
+        ),
+        nullable=False,
+    ),
+    Column("asset_code", String(ASSET_CODE_LENGTH_MAX), nullable=False),
+    Column("asset_scale", SmallInteger, nullable=False),
+    Column("total_received", UInt64(), nullable=False),
+    Column("packets", BigInteger, nullable=False),
+    Column("first_packet_at", UtcDateTime(), nullable=False),
+    Column("last_packet_at", UtcDateTime(), nullable=False),
+    Index(
+        "ix_received_payments_wallet_address_id_first_packet_at_id",
+        "wallet_address_id",
+        "first_packet_at",
+        "id",
+    ),
 )

@@ -23,7 +23,7 @@ from tests.support import TEST_DATABASE_URL, run_on_server, throwaway_database_u
 
 PEERING_TABLES = (
     "assets, peers, peer_incoming_tokens, idempotency_keys, admin_signature_replays, "
-    "wallet_addresses, node_secrets, liquidity_alerts, webhook_events"
+    "wallet_addresses, node_secrets, liquidity_alerts, webhook_events, received_payments"
 )
 
 

@@ -28,7 +28,7 @@ from ilpnode.services.accounting import (
     PeerAccount,
     WalletAddressAccount,
 )
-from ilpnode.services.payments import HostedWalletAddress, WalletAddressDirectory
+from ilpnode.services.payments import HostedWalletAddress, ReceivedTally, WalletAddressDirectory
 
 PREIMAGE = bytes(range(32))
 CONDITION = hashlib.sha256(PREIMAGE).digest()
@@ -221,6 +221,7 @@ async def make_world(
             wallets=wallets,
             connections=ReceiverConnections(),
             metrics=ReceiveMetrics(),
+            payments=ReceivedTally(),
         )
     connector = Connector(
         own_address="test.node",

@@ -33,12 +33,15 @@ takes: the "next hop" is this node. The local chain, outermost first:
    size gets its F99 instead of the T04 a reservation beyond the peer's liquidity would give.
 5. The money: a Fulfill is passed down to `Balance`, which reserves (T04 if the incoming peer's
    liquidity is short) and posts durably before the Fulfill goes back. If anything fails after
-   the decision (the reservation, the post: T00, a cancellation), the receiver's decision is
+   the decision (the reservation: T04; the post: T00; a cancellation), the receiver's decision is
    undone: its totals count only money that was booked. A crash between the two leaves a
    reservation that expires and a receiver state that is lost with the process: only booked
    packets were ever credited.
 
-Metrics (`ReceiveMetrics`): packets and amounts per wallet address, counted once final.
+Once final, a packet is counted: in the metrics (`ReceiveMetrics`: packets and amounts per
+wallet address), and, when it carried money and was booked, in the tally of payments received
+(`ReceivedTally`: per connection, in memory; written every second in one batch by
+`services.payments.ReceivedPaymentLog`, off the packet path).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ from ilpnode.ilp.stream import (
     RejectDecision,
     open_connection,
 )
-from ilpnode.services.payments import HostedWalletAddress, WalletAddressDirectory
+from ilpnode.services.payments import HostedWalletAddress, ReceivedTally, WalletAddressDirectory
 
 __all__ = ["LocalReceiving", "StreamReceiver", "deliver_locally"]
 
@@ -83,12 +86,14 @@ class LocalReceiving:
         wallets: the wallet addresses hosted here, in memory.
         connections: the receiver's connection states (bounded).
         metrics: packets and amounts received per wallet address.
+        payments: what each connection paid, for the list of payments received.
     """
 
     server_secret: bytes
     wallets: WalletAddressDirectory
     connections: ReceiverConnections
     metrics: ReceiveMetrics
+    payments: ReceivedTally
 
     def __repr__(self) -> str:
         return f"LocalReceiving(wallets={len(self.wallets)})"  # the secret stays out of logs
@@ -110,6 +115,7 @@ class StreamReceiver:
         self._wallets = receiving.wallets
         self._connections = receiving.connections
         self._metrics = receiving.metrics
+        self._payments = receiving.payments
         self._rates = rates
         self._monotonic = monotonic
         # Wallet address id -> (the directory's entry, its hop): rebuilt when the entry changes.
@@ -149,6 +155,15 @@ class StreamReceiver:
             failure = error
         if isinstance(reply, Fulfill):
             self._metrics.fulfilled(hop, amount)
+            if amount:
+                self._payments.record(
+                    wallet_address_id=hop.id,
+                    asset_code=hop.asset_code,
+                    asset_scale=hop.asset_scale,
+                    token=token.token,
+                    amount=amount,
+                    at_ns=context.received_ns,
+                )
             return reply
         connection.undo(decision)
         self._metrics.rejected(hop, reply.code if reply is not None else _code_of(failure))

@@ -1,5 +1,5 @@
 """The Wallet addresses page, Create wallet address, and a wallet address's page (what it
-received, its settings, withdrawing everything, post or void)."""
+received, the payments received, its settings, withdrawing everything, post or void)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ _SECTION = "wallet_addresses"
 def routes(pages: Pages) -> list[BaseRoute]:
     services = pages.services
     wallets = services.wallet_addresses
+    received_payments = services.received_payments
 
     async def listing(request: Request) -> Response:
         page = await wallets.page(page_from_query(request.query_params))
@@ -100,6 +101,8 @@ def routes(pages: Pages) -> list[BaseRoute]:
             "settle": FormState(values={"withdrawal_id": "", "action": ""}),
             **(forms or {}),
         }
+        path = f"/wallet-addresses/{wallet.id}"
+        payments = await received_payments.page(wallet.id, page_from_query(request.query_params))
         return pages.render(
             request,
             "wallet_address.html",
@@ -109,6 +112,8 @@ def routes(pages: Pages) -> list[BaseRoute]:
                 "liquidity": await wallets.liquidity(wallet),
                 "forms": states,
                 "pending": liquidity.pending_withdrawals(request, owner_of(wallet, asset)),
+                "payments": payments.items,
+                "payments_pager": pager(payments, path, anchor="#received-title"),
             },
             status_code=status_code,
             section=_SECTION,

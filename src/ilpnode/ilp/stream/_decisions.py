@@ -82,7 +82,7 @@ class FulfillDecision:
         amount: what the caller credits: the Prepare's (arrived) amount, all of it.
         stream_amounts: ``(stream id, amount)`` per stream, ascending ids; they sum to
             ``amount``.  The connection's state already counts them:
-            :meth:`ReceiverConnection.undo` takes them back if the ledger post fails.
+            :meth:`ReceiverConnection.undo` takes them back if booking fails.
         sequence: the STREAM sequence the reply echoes (for logs).
     """
 

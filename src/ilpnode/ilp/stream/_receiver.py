@@ -47,12 +47,16 @@ any encrypted reply, Fulfill or Reject.
 Frames in a rejected packet are not acknowledged (RFC 0029: a Reject NACKs them; the sender
 sends them again), so a rejection changes no stream: only the closes of steps 2-4 stick.
 
-**Two steps with the ledger.**  The connector reserves the money before it asks the receiver
-and posts it after.  ``decide`` counts a fulfilled packet's money at once, so that packets
-decided while the first is being posted see the right totals and limits; if the post then
-fails, :meth:`~ReceiverConnection.undo` takes exactly that money back out of the totals
-(and the caller answers T00).  Nothing else is undone: opened streams, closes and data
-offsets are what the sender meant, and it resends on T00.  A receipt given to a packet
+**Deciding before the ledger.**  The connector asks the receiver first and books the money
+after (``connector/middleware/stream_receiver.py``): decide, then reserve the amount from the
+paying peer, then post it to the wallet address before the Fulfill goes back.  So a packet the
+receiver rejects reserves nothing, and a probe of any size gets its F99 (a reservation first
+would answer T04 beyond the peer's liquidity).  ``decide`` counts a fulfilled packet's money at
+once, so that packets decided while the first is being booked see the right totals and limits;
+if the booking then fails (the reservation: T04; the post: T00; a cancellation),
+:meth:`~ReceiverConnection.undo` takes exactly that money back out of the totals, and the sender
+gets that failure instead of the Fulfill.  Nothing else is undone: opened streams, closes and
+data offsets are what the sender meant, and it resends on T04/T00.  A receipt given to a packet
 decided between the two may have counted money that was then undone; the total of later
 receipts drops back, and verifiers credit only increases.
 
@@ -221,7 +225,7 @@ class ReceiverConnection:
         return Decider(self, request, data, amount, execution_condition, iv).run()
 
     def undo(self, decision: FulfillDecision) -> None:
-        """Take a fulfilled packet's money back out of the totals (its ledger post failed).
+        """Take a fulfilled packet's money back out of the totals (its reservation or post failed).
 
         Call it at most once per decision, and only with a decision of this connection.
 

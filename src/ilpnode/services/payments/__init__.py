@@ -4,19 +4,32 @@ in-memory directory, and the STREAM server secret (issue 18).
 `WalletAddressService` is what the Admin API and the dashboard call; it keeps the database
 (through the `WalletAddressStore` port), the wallet addresses' ledger accounts
 (`LiquidityService`) and the `WalletAddressDirectory` in step. The packet path and the SPSP
-server read only the directory (`HostedWalletAddress` entries) and the `StreamSecret`.
+server read only the directory (`HostedWalletAddress` entries) and the `StreamSecret`; the
+STREAM receiver tallies what each connection paid in a `ReceivedTally`, which the
+`ReceivedPaymentLog` writes in batches and lists (the payments received).
 Business failures are returned as `WalletAddressError`/`LiquidityError` values; exceptions mean
 a bug or an infrastructure fault.
 """
 
 from ilpnode.services.payments.directory import PAYMENT_TAG_LENGTH, WalletAddressDirectory
 from ilpnode.services.payments.errors import WalletAddressError
-from ilpnode.services.payments.model import HostedWalletAddress, WalletAddress, WalletAddressStatus
+from ilpnode.services.payments.model import (
+    HostedWalletAddress,
+    ReceivedPayment,
+    WalletAddress,
+    WalletAddressStatus,
+)
 from ilpnode.services.payments.ports import (
+    ReceivedPaymentStore,
     SecretStore,
     WalletAddressStore,
     WalletAddressTransaction,
 )
+from ilpnode.services.payments.received_payments import (
+    FLUSH_INTERVAL_SECONDS,
+    ReceivedPaymentLog,
+)
+from ilpnode.services.payments.received_tally import ReceivedTally, connection_id
 from ilpnode.services.payments.spsp import (
     SPSP_CONTENT_TYPE,
     SpspCredentials,
@@ -39,6 +52,7 @@ from ilpnode.services.payments.wallet_addresses import (
 )
 
 __all__ = [
+    "FLUSH_INTERVAL_SECONDS",
     "FORBIDDEN_PATHS",
     "PAYMENT_TAG_LENGTH",
     "PUBLIC_NAME_LENGTH_MAX",
@@ -49,6 +63,10 @@ __all__ = [
     "CreateWalletAddress",
     "HostedWalletAddress",
     "OpenPaymentsUrls",
+    "ReceivedPayment",
+    "ReceivedPaymentLog",
+    "ReceivedPaymentStore",
+    "ReceivedTally",
     "SecretStore",
     "SpspCredentials",
     "SpspFailure",
@@ -63,5 +81,6 @@ __all__ = [
     "WalletAddressStore",
     "WalletAddressTransaction",
     "WalletAddressWithdrawal",
+    "connection_id",
     "load_stream_secret",
 ]

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from ilpnode.services.accounting import WalletAddressAccount
 
-__all__ = ["HostedWalletAddress", "WalletAddress", "WalletAddressStatus"]
+__all__ = ["HostedWalletAddress", "ReceivedPayment", "WalletAddress", "WalletAddressStatus"]
 
 
 class WalletAddressStatus(enum.Enum):
@@ -80,3 +80,29 @@ class HostedWalletAddress:
     def payment_tag(self) -> bytes:
         """The payment tag of its STREAM connections: the id's 16 bytes."""
         return self.id.bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceivedPayment:
+    """What one STREAM connection paid into a wallet address: one payment, as the list of
+    payments received shows it (`received_payments.py`). A summary, not the books: the ledger
+    is the source of truth for the balance.
+
+    Attributes:
+        id: the connection's id: the first 16 bytes of SHA-256 of its token (the last segment
+            of its ILP address), the same in every process; never the shared secret.
+        wallet_address_id: the wallet address it paid into.
+        asset_code, asset_scale: the wallet address's asset, in which `total_received` counts.
+        total_received: the money of its fulfilled packets, smallest unit (0..2**64-1).
+        packets: its fulfilled packets that carried money.
+        first_packet_at, last_packet_at: when the first and the latest of them arrived.
+    """
+
+    id: UUID
+    wallet_address_id: UUID
+    asset_code: str
+    asset_scale: int
+    total_received: int
+    packets: int
+    first_packet_at: datetime
+    last_packet_at: datetime

@@ -1,5 +1,5 @@
-"""What the wallet address service needs from storage: one transaction per operation, and the
-node's stored STREAM secret.
+"""What the wallet address service needs from storage: one transaction per operation, the
+node's stored STREAM secret, and the list of payments received.
 
 As for the peering store (`services.peering.ports`): `WalletAddressStore.transaction()` commits
 when the `async with` block ends normally and rolls back when it raises; a constraint violation
@@ -9,15 +9,21 @@ is *returned* as an error value and undoes only the failed statement. Implemente
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 from uuid import UUID
 
 from ilpnode.services.payments.errors import WalletAddressError
-from ilpnode.services.payments.model import WalletAddress
+from ilpnode.services.payments.model import ReceivedPayment, WalletAddress
 from ilpnode.services.peering import Asset, Page, PageRequest
 
-__all__ = ["SecretStore", "WalletAddressStore", "WalletAddressTransaction"]
+__all__ = [
+    "ReceivedPaymentStore",
+    "SecretStore",
+    "WalletAddressStore",
+    "WalletAddressTransaction",
+]
 
 
 class WalletAddressTransaction(Protocol):
@@ -72,4 +78,23 @@ class SecretStore(Protocol):
         """Store `candidate` under `name` unless a value is stored already; return the stored
         value (`candidate` if it was stored now). Atomic: of processes racing to store one,
         every one gets the same value back."""
+        ...
+
+
+class ReceivedPaymentStore(Protocol):
+    """The payments received, one row per STREAM connection (`received_payments.py`)."""
+
+    async def add(self, payments: Sequence[ReceivedPayment]) -> None:
+        """Add what each of `payments` received since the last call, in one transaction:
+        a new connection is inserted; a known one gets `total_received` and `packets` added,
+        the earlier `first_packet_at` and the later `last_packet_at`. Additive, so that every
+        process receiving on one connection adds its share. `payments` have distinct ids.
+
+        Raises:
+            Only on infrastructure faults (nothing is written then).
+        """
+        ...
+
+    async def page(self, wallet_address_id: UUID, request: PageRequest) -> Page[ReceivedPayment]:
+        """A page of the wallet address's payments (keyset paging on `(first_packet_at, id)`)."""
         ...

@@ -425,6 +425,9 @@ def configure_ilpnode(admin_url: str, generator_token: str, fulfiller_url: str, 
                 "staticIlpAddress": address,
                 "maxPacketAmount": str(LARGE),
                 "initialLiquidity": str(LARGE),
+                # As an operator sets it: the node then watches these peers' liquidity for the
+                # liquidity webhooks (never crossed here), which the packet path must not feel.
+                "liquidityThreshold": "1",
                 "http": {
                     "incoming": {"authTokens": [incoming]},
                     "outgoing": {"authToken": outgoing, "endpoint": endpoint or UNUSED_ENDPOINT},

@@ -10,6 +10,10 @@ Rafiki's accounting model (rafiki-peering §6.1), on our `Ledger` port:
 - Per wallet address hosted by the node, on its asset's ledger: a liquidity account (code 1,
   Rafiki's LIQUIDITY_WEB_MONETIZATION, `DEBITS_MUST_NOT_EXCEED_CREDITS`, id = the wallet address's
   UUID as a u128). Payments received over STREAM credit it; a withdrawal pays it out.
+- Per outgoing payment sent by the node, on its source asset's ledger: a liquidity account (code
+  5, Rafiki's LIQUIDITY_OUTGOING, `DEBITS_MUST_NOT_EXCEED_CREDITS`, id = the payment's UUID as a
+  u128). Funded with the most the payment may debit; its packets are reserved from it; what is
+  left at the end pays the sending fee and goes back to the source (`services.outgoing_payments`).
 - Every account of an asset has `user_data_128` = the asset's UUID (as Rafiki's TigerBeetle code).
 
 Settlement account id: Rafiki/TigerBeetle uses `asset.ledger` itself, a small integer that could
@@ -37,6 +41,7 @@ __all__ = [
     "AccountBalance",
     "AccountCode",
     "AssetAccounts",
+    "OutgoingPaymentAccount",
     "PacketAccount",
     "PeerAccount",
     "TransferCode",
@@ -56,8 +61,9 @@ SETTLEMENT_NAMESPACE: Final = UUID("8e70c2ee-b9d9-42fd-ad32-4187764769e5")
 class AccountCode(enum.IntEnum):
     """Account `code` values (Rafiki's TigerBeetle codes, rafiki-peering §6.1).
 
-    The asset, peer, wallet address (LIQUIDITY_WEB_MONETIZATION) and settlement accounts are
-    created today; the others are reserved so that later account kinds keep Rafiki's numbers.
+    The asset, peer, wallet address (LIQUIDITY_WEB_MONETIZATION), outgoing payment
+    (LIQUIDITY_OUTGOING) and settlement accounts are created today; LIQUIDITY_INCOMING is
+    reserved so that a later account kind keeps Rafiki's number.
     """
 
     LIQUIDITY_WEB_MONETIZATION = 1
@@ -224,6 +230,26 @@ class WalletAddressAccount(PacketAccount):
         """The account of wallet address `wallet_address_id` in asset `asset_id` on `ledger`."""
         return cls(
             account_id=AccountId(wallet_address_id.int),
+            ledger=ledger,
+            asset_account_id=AccountId(asset_id.int),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutgoingPaymentAccount(PacketAccount):
+    """An outgoing payment's own liquidity account (code LIQUIDITY_OUTGOING, as Rafiki's): the
+    source of its packets. Its debits posted are what the payment sent (the source amounts of
+    its fulfilled packets) until the payment is settled. See `PacketAccount`."""
+
+    CODE: ClassVar[AccountCode] = AccountCode.LIQUIDITY_OUTGOING
+
+    @classmethod
+    def for_payment(
+        cls, *, payment_id: UUID, asset_id: UUID, ledger: int
+    ) -> OutgoingPaymentAccount:
+        """The account of outgoing payment `payment_id` in asset `asset_id` on `ledger`."""
+        return cls(
+            account_id=AccountId(payment_id.int),
             ledger=ledger,
             asset_account_id=AccountId(asset_id.int),
         )

@@ -66,7 +66,7 @@ def test_the_minimum_rate_is_refused_outside_its_window(when: str) -> None:
         if when == "after money":
             burst(sender)
     before = sender.report()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="minimum rate"):
         sender.set_min_rate(rate)
     assert sender.report() == before
 

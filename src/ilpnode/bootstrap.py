@@ -480,7 +480,7 @@ class Node:
             ),
             resolve_receiver=ReceiverResolver(
                 client=self._spsp_client,
-                directory=self.wallet_address_directory,
+                urls=self.open_payments_urls,
                 server=lambda: self.spsp,
             ),
             wallet_addresses=wallet_addresses,

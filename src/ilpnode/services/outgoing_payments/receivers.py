@@ -1,9 +1,9 @@
 """Resolving a receiver to STREAM credentials (SPSP, RFC 0009), local ones without HTTP.
 
-A receiver that is a wallet address hosted by this node (its URL, or the URL a payment pointer
-stands for, is in the `WalletAddressDirectory`) gets its credentials from the node's own
-`SpspServer`, in memory, exactly as its HTTP endpoint would give them (so a node pays its own
-wallet addresses without reaching its OPEN_PAYMENTS_PORT, as Rafiki pays a local receiver).
+A receiver under this node's OPEN_PAYMENTS_URL (its URL, or the URL a payment pointer stands
+for) gets its credentials from the node's own `SpspServer`, in memory, exactly as its HTTP
+endpoint would answer (an unknown or inactive wallet address: 404), so a node pays its own
+wallet addresses without reaching its OPEN_PAYMENTS_PORT, as Rafiki pays a local receiver.
 Any other receiver is asked over HTTP (`query_spsp`: https, plain http only to a loopback host).
 """
 
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ilpnode.services.payments import SpspFailure, SpspServer, WalletAddressDirectory
+from ilpnode.services.payments import OpenPaymentsUrls, SpspFailure, SpspServer
 from ilpnode.services.payments_sender import SpspError, SpspReceiver, query_spsp, spsp_url
 
 __all__ = ["ReceiverResolver"]
@@ -27,11 +27,11 @@ class ReceiverResolver:
         self,
         *,
         client: httpx.AsyncClient,
-        directory: WalletAddressDirectory,
+        urls: OpenPaymentsUrls,
         server: Callable[[], SpspServer | None],
     ) -> None:
         self._client = client
-        self._directory = directory
+        self._base = urls.base
         self._server = server
 
     async def __call__(self, receiver: str) -> SpspReceiver:
@@ -42,7 +42,7 @@ class ReceiverResolver:
         """
         url = spsp_url(receiver)
         server = self._server()
-        if server is not None and self._directory.by_url(url.lower()) is not None:
+        if server is not None and url.lower().startswith(self._base):
             answer = server.credentials(urlsplit(url).path, receipt_nonce=None, receipt_secret=None)
             if isinstance(answer, SpspFailure):
                 raise SpspError(f"no such receiver at {url} ({answer.status}: {answer.message})")

@@ -103,7 +103,8 @@ async def check_request(
         if target == 0:
             return _bad(
                 f"invalid amount: debitAmount {debit} does not cover the sending fee "
-                f"({sending_fee(1, fee_rate)} or more)"
+                f"({fee_rate.fixed} + {fee_rate.basis_points} basis points): the least payment "
+                f"costs {1 + sending_fee(1, fee_rate)}"
             )
     return CheckedPayment(
         id=payment_id,

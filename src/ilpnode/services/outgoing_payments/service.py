@@ -307,6 +307,16 @@ class OutgoingPaymentService:
             )
             self._track(task)
 
+    def halt(self) -> None:
+        """Stop at once, moving no more money (the ledger may be another process's now): the
+        runs and recoveries are cancelled where they are, their rows stay unfinished, and the
+        next start ends them from the ledger."""
+        self._closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+
     async def close(self, *, timeout_seconds: float) -> None:
         """Stop: abort the runs, wait for them to settle (up to `timeout_seconds`), cancel the
         rest (the next start recovers them)."""

@@ -169,7 +169,11 @@ class OutgoingPaymentService:
             assert raced is not None, "an id that exists is found"
             return raced
         run = PaymentRun(
-            payment, receiver=receiver, funding=self._funding(payment), deps=self._deps
+            payment,
+            receiver=receiver,
+            funding=self._funding(payment),
+            deps=self._deps,
+            source_label=checked.source_label,
         )
         self._start(run)
         # Shielded: a client that goes away does not stop the payment.

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -111,6 +112,7 @@ class OutgoingPaymentService:
             limits=limits or SenderLimits(),
         )
         self._runs: dict[UUID, PaymentRun] = {}
+        self._recovering: set[UUID] = set()
         self._tasks: set[asyncio.Task[OutgoingPayment]] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
@@ -299,6 +301,8 @@ class OutgoingPaymentService:
             every_unfinished=every_unfinished,
         )
         for payment in claimed:
+            if payment.id in self._runs or payment.id in self._recovering:
+                continue  # ours already: its lease ran out while the database was away
             logger.warning(
                 "outgoing payment %s was left %s by a process that stopped: ending it from the "
                 "ledger",
@@ -309,7 +313,8 @@ class OutgoingPaymentService:
                 recover(payment, funding=self._funding(payment), deps=deps),
                 name=f"recovering outgoing payment {payment.id}",
             )
-            self._track(task)
+            self._recovering.add(payment.id)
+            self._track(task, functools.partial(self._recovering.discard, payment.id))
 
     def halt(self) -> None:
         """Stop at once, moving no more money (the ledger may be another process's now): the

@@ -208,7 +208,12 @@ class PaymentRun:
     async def _fix_min_rate(self, sender: StreamSender) -> PaymentRefused | None:
         """The floor from the rates service and both scales, less the slippage."""
         payment = self.payment
-        asset = sender.report().destination_asset
+        probed = sender.report()
+        if probed.error is not None:  # the probe's last reply ended it (the receiver closed...)
+            return PaymentRefused(
+                code="BAD_USER_INPUT", message=f"{probed.error.value}: {probed.error_message}"
+            )
+        asset = probed.destination_asset
         if asset is None:
             return PaymentRefused(
                 code="BAD_USER_INPUT",

@@ -11,8 +11,9 @@ Checks, in Rafiki's order: the fixed part (InvalidFixedFee), the basis points
   its asset, even if the wall clock went back (then it is the newest one plus a microsecond).
   Rafiki orders by a `createdAt` from the clock alone.
 
-The fees are stored and shown; applying the sending fee to the payments this node sends comes
-with those payments (a later issue).
+The sending fee in force when a payment is made is what the payments this node sends from a
+wallet address are charged (`services.outgoing_payments.fees`); the receiving fee is stored and
+shown, not charged.
 """
 
 from __future__ import annotations

@@ -4,16 +4,21 @@
 `await node.start()` migrates the database, opens the ledger, builds the services over it, loads
 every peer's routes and tokens and every hosted wallet address into memory, loads the STREAM
 server secret, starts the liquidity webhooks and the change feed (PostgreSQL only: other
-processes' changes reach this one's memory) and builds the Admin API and the SPSP server;
-`await node.close()` releases everything. Tests build the same graph with their own settings.
+processes' changes reach this one's memory), builds the Admin API and the SPSP server, and
+starts the outgoing payments' sweep (payments a dead process left unfinished are ended from the
+ledger); `await node.close()` stops the payments this process runs (they settle, up to
+SHUTDOWN_GRACE_SECONDS) and releases everything. Tests build the same graph with their own settings.
 Nothing runs at import time.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import socket
 from collections.abc import Awaitable, Callable
+from fractions import Fraction
 from typing import Protocol
 
 import httpx
@@ -32,6 +37,7 @@ from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.http_server import IlpHttpApp
+from ilpnode.connector.local_payments import LocalPaymentPath
 from ilpnode.connector.metrics import PacketMetrics, RefusalMetrics
 from ilpnode.connector.middleware.stream_receiver import LocalReceiving
 from ilpnode.connector.peer_client import PeerClient
@@ -57,6 +63,8 @@ from ilpnode.services.accounting import (
     TransferCode,
 )
 from ilpnode.services.fees import FeeService
+from ilpnode.services.outgoing_payments import OutgoingPaymentService, PaymentMoney
+from ilpnode.services.outgoing_payments.receivers import ReceiverResolver
 from ilpnode.services.payments import (
     OpenPaymentsUrls,
     SpspServer,
@@ -84,6 +92,7 @@ from ilpnode.storage.idempotency_store import SqlIdempotencyStore
 from ilpnode.storage.ledger_lock import LedgerLock, LedgerLockHeld, lock_ledger
 from ilpnode.storage.ledger_metrics import LedgerMetrics
 from ilpnode.storage.migrate import current_revision, migrate
+from ilpnode.storage.outgoing_payment_repository import SqlOutgoingPaymentStore
 from ilpnode.storage.peering_repository import SqlPeeringStore
 from ilpnode.storage.pg_ledger import PostgresLedger
 from ilpnode.storage.redis_replay_guard import RedisReplayGuard
@@ -145,6 +154,7 @@ class Node:
             registry=self.metrics_registry,
         )
         self.connector: Connector | None = None
+        self.rates: ExchangeRates | None = None
         self.change_feed: ChangeFeed | None = None
         self._peer_client: PeerClient | None = None
         self._rates_client: httpx.AsyncClient | None = None
@@ -159,6 +169,10 @@ class Node:
         self.open_payments_app: ASGIApp = create_open_payments_app(server=lambda: self.spsp)
         self.webhook_store = SqlWebhookStore(database)
         self.webhooks: LiquidityWebhooks | None = None
+        # Sending payments: this process's name as the owner of the payments it runs.
+        self.outgoing_payment_store = SqlOutgoingPaymentStore(database)
+        self.payment_owner = f"{socket.gethostname()} pid {os.getpid()} {secrets.token_hex(4)}"
+        self._spsp_client: httpx.AsyncClient | None = None
         # Signed Admin API requests accepted by any process of the node: Redis if configured.
         self.redis = RedisReplayGuard(settings.redis_url) if settings.redis_url else None
         self.replay_guard: ReplayGuard = self.redis or SqlReplayGuard(database)
@@ -242,6 +256,7 @@ class Node:
             clock=self.clock,
             delivery=self._webhook_delivery(),
         )
+        self.rates = self._exchange_rates()
         self.services = self._services(self.ledger)
         repaired = await ensure_ledger_accounts(
             store=self.peering_store, liquidity=LiquidityService(ledger=self.ledger)
@@ -292,22 +307,29 @@ class Node:
             urls=self.open_payments_urls,
             ilp_address=self.settings.node_address,
         )
+        await self.services.outgoing_payments.start()
+
+    def _exchange_rates(self) -> ExchangeRates:
+        """The rates the connector converts with and the payments take their floor from."""
+        settings = self.settings
+        static = parse_static_rates(settings.exchange_rates) if settings.exchange_rates else {}
+        url = settings.exchange_rates_url
+        return ExchangeRates(
+            static=static,
+            source=self._rates_source(url) if url else None,
+            lifetime_ms=settings.exchange_rates_lifetime_ms,
+            clock=self.clock,
+        )
 
     def _connector(self, ledger: Ledger) -> Connector:
         settings = self.settings
         self._peer_client = client = PeerClient()
-        static = parse_static_rates(settings.exchange_rates) if settings.exchange_rates else {}
-        url = settings.exchange_rates_url
+        assert self.rates is not None, "the rates come before the connector"
         return Connector(
             own_address=settings.node_address,
             routing=self.routing,
             directory=self.directory,
-            rates=ExchangeRates(
-                static=static,
-                source=self._rates_source(url) if url else None,
-                lifetime_ms=settings.exchange_rates_lifetime_ms,
-                clock=self.clock,
-            ),
+            rates=self.rates,
             accounting=PacketAccounting(ledger=ledger),
             client=client,
             clock=self.clock,
@@ -408,8 +430,9 @@ class Node:
             urls=self.open_payments_urls,
             clock=self.clock,
         )
+        fees = FeeService(store=SqlFeeStore(self.database), clock=self.clock)
         return AdminServices(
-            fees=FeeService(store=SqlFeeStore(self.database), clock=self.clock),
+            fees=fees,
             tenant=TenantService(
                 store=SqlTenantStore(self.database),
                 clock=self.clock,
@@ -427,6 +450,47 @@ class Node:
             tenant_id=self.settings.operator_tenant_id,
             instance_name=self.settings.instance_name,
             webhook_events=self.webhook_store,
+            outgoing_payments=self._outgoing_payments(
+                ledger, wallet_addresses=wallet_addresses, assets=assets, fees=fees
+            ),
+        )
+
+    def _outgoing_payments(
+        self,
+        ledger: Ledger,
+        *,
+        wallet_addresses: WalletAddressService,
+        assets: AssetService,
+        fees: FeeService,
+    ) -> OutgoingPaymentService:
+        """Payments this node sends: through the connector (built later: found when a packet
+        goes), to receivers resolved with SPSP (this node's own wallet addresses in memory)."""
+        settings = self.settings
+        assert self.rates is not None, "the rates come before the services"
+        self._spsp_client = httpx.AsyncClient()
+        return OutgoingPaymentService(
+            store=self.outgoing_payment_store,
+            money=PaymentMoney(ledger=ledger),
+            path=LocalPaymentPath(
+                connector=lambda: self.connector,
+                own_address=settings.node_address,
+                routing=self.routing,
+                directory=self.directory,
+                rates=self.rates,
+            ),
+            resolve_receiver=ReceiverResolver(
+                client=self._spsp_client,
+                urls=self.open_payments_urls,
+                server=lambda: self.spsp,
+            ),
+            wallet_addresses=wallet_addresses,
+            assets=assets,
+            fees=fees,
+            clock=self.clock,
+            owner=self.payment_owner,
+            slippage=Fraction(settings.slippage),
+            # The embedded ledger's lock makes this process the only one on its database.
+            only_process=settings.ledger_backend == "embedded",
         )
 
     def _auto_peering_service(
@@ -534,6 +598,13 @@ class Node:
         self.spsp = None
 
     async def close(self) -> None:
+        if self.services is not None:
+            await self.services.outgoing_payments.close(
+                timeout_seconds=self.settings.shutdown_grace_seconds
+            )
+        if self._spsp_client is not None:
+            await self._spsp_client.aclose()
+            self._spsp_client = None
         if self.change_feed is not None:
             await self.change_feed.close()
             self.change_feed = None

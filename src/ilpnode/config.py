@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -168,6 +169,13 @@ class Settings(BaseSettings):
     exchange_rates: str | None = Field(
         default=None,
         description='Static rates, JSON {"USD": {"EUR": 0.91}}; used before EXCHANGE_RATES_URL.',
+    )
+    slippage: Decimal = Field(
+        default=Decimal("0.01"),
+        ge=0,
+        lt=1,
+        description="Outgoing payments: the share of the exchange rate (from the rates service) "
+        "a payment may lose on the way; its packets refuse to deliver less (Rafiki's SLIPPAGE).",
     )
     connector_min_expiry_window_ms: int = Field(
         default=1_000, ge=0, le=60_000, description="Taken off each packet's expiry per hop."

@@ -32,6 +32,19 @@ node is the next hop (`middleware/stream_receiver.py`):
 Forwarded packets never enter it: what they pay for it is one prefix test in `LocalPackets`,
 which they paid before.
 
+The node's own payments (`send_local`, an outgoing payment's STREAM packets) enter below the
+incoming peer's checks, as if from a peer whose account is the payment's own ledger account:
+
+    ErrorHandler, IncomingExpiry    as above
+    LocalPackets ... (terminal)     as above: routed, converted, reserved, posted and forwarded
+                                    like any packet, or received by a wallet address hosted here
+
+Their probes and closing packets (unfulfillable: random conditions) take the same chain without
+`Balance` (on both sides of `LocalPackets`), as Rafiki's connector skips the balance of its
+`unfulfillable` quote packets: a probe bigger than the payment's funds must still learn the
+rate, and a Fulfill of a random condition cannot happen. These chains are built next to the
+peers' pipeline, which a forwarded packet crosses exactly as before.
+
 Checks that cost nothing come before the ones that cost something, and every refusal before
 the reservation reserves nothing. Nothing on this path reads the database or parses JSON: peers,
 tokens, routes and rates are in memory (the rates service is asked at most once per base per
@@ -70,7 +83,9 @@ from ilpnode.connector.routing import RoutingTable
 from ilpnode.connector.types import Clock, Handler, NextHop, PacketContext, Reply
 from ilpnode.ilp import (
     Fulfill,
+    IlpErrorCode,
     Prepare,
+    Reject,
     encode_fulfill,
     encode_prepare,
     encode_reject,
@@ -122,24 +137,15 @@ class Connector:
         self._clock = clock
         self._metrics = metrics
         self._client = client
+        self._own_address = own_address
+        self._routing = routing
+        self._directory = directory
+        self._rates = rates
+        self._accounting = accounting
+        self._options = options
+        self._receiving = receiving
 
-        handler: Handler = self._forward
-        handler = OutgoingTimeout(handler, clock=clock)
-        handler = Balance(handler, accounting=accounting, clock=clock)
-        handler = ReduceExpiry(
-            handler, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
-        )
-        handler = Router(handler, routing=routing, directory=directory, rates=rates)
-        receive: Handler | None = None
-        if receiving is not None:
-            receive = Balance(deliver_locally, accounting=accounting, clock=clock)
-            receive = StreamReceiver(
-                receive, own_address=own_address, receiving=receiving, rates=rates
-            )
-            receive = ReduceExpiry(
-                receive, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
-            )
-        handler = LocalPackets(handler, own_address=own_address, routing=routing, receive=receive)
+        handler = self._routed(reserve=True)
         handler = PeerProtocols(handler)
         if options.rate_limit_packets_per_second is not None:
             handler = RateLimit(
@@ -151,6 +157,12 @@ class Connector:
         handler = MaxPacketAmount(handler)
         handler = IncomingExpiry(handler)
         self._pipeline: Handler = ErrorHandler(handler, own_address=own_address)
+        self._local: Handler = ErrorHandler(
+            IncomingExpiry(self._routed(reserve=True)), own_address=own_address
+        )
+        self._local_unfulfillable: Handler = ErrorHandler(
+            IncomingExpiry(self._routed(reserve=False)), own_address=own_address
+        )
         self.packets_in_flight = 0
         """Packets in `handle` now: received, not yet answered."""
         self.busy_polls = 0
@@ -159,6 +171,64 @@ class Connector:
         self._poll_until = 0.0
         self._polling = False
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _routed(self, *, reserve: bool) -> Handler:
+        """The chain from `LocalPackets` down: routing, expiry, the money (unless not
+        `reserve`), the next hop, and the local chain of a receiver hosted here."""
+        options = self._options
+        clock = self._clock
+        handler: Handler = self._forward
+        handler = OutgoingTimeout(handler, clock=clock)
+        if reserve:
+            handler = Balance(handler, accounting=self._accounting, clock=clock)
+        handler = ReduceExpiry(
+            handler, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
+        )
+        handler = Router(
+            handler, routing=self._routing, directory=self._directory, rates=self._rates
+        )
+        receive: Handler | None = None
+        if self._receiving is not None:
+            receive = deliver_locally
+            if reserve:
+                receive = Balance(receive, accounting=self._accounting, clock=clock)
+            receive = StreamReceiver(
+                receive, own_address=self._own_address, receiving=self._receiving, rates=self._rates
+            )
+            receive = ReduceExpiry(
+                receive, min_window_ms=options.min_expiry_window_ms, max_hold_ms=options.max_hold_ms
+            )
+        return LocalPackets(
+            handler, own_address=self._own_address, routing=self._routing, receive=receive
+        )
+
+    async def send_local(
+        self, source: ForwardingPeer, prepare: Prepare, *, fulfillable: bool
+    ) -> Reply:
+        """The Fulfill or Reject for a Prepare this node sends itself (an outgoing payment's),
+        from `source`: the payment as the incoming "peer" (its id, asset and ledger account;
+        no endpoint). Unfulfillable packets (probes, closes: random conditions) reserve
+        nothing, and a Fulfill of one is answered F05 (it cannot be honest). Never raises; the
+        peers' traffic metrics do not count these packets.
+        """
+        context = PacketContext(incoming=source, raw=b"", received_ns=self._clock.now_ns())
+        self.packets_in_flight += 1
+        if self._busy_poll_seconds:
+            self._start_polling()
+        try:
+            if fulfillable:
+                reply = await self._local(prepare, context)
+            else:
+                reply = await self._local_unfulfillable(prepare, context)
+        finally:
+            self.packets_in_flight -= 1
+        if isinstance(reply, Fulfill) and not fulfillable:
+            return Reject(
+                code=IlpErrorCode.F05_WRONG_CONDITION,
+                triggered_by=self._own_address,
+                message="fulfillment did not match expected value.",
+            )
+        return reply
 
     async def handle(self, peer: ForwardingPeer, prepare: Prepare, raw: bytes) -> bytes:
         """The encoded Fulfill or Reject for `prepare`, sent by `peer`. Never raises."""

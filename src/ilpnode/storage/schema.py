@@ -54,6 +54,15 @@ events with their delivery bookkeeping (`attempts`, the receiver's last `status_
 `process_at` = when the next attempt is due, NULL once delivered). `assets` and `peers` gain
 `liquidity_high_threshold`.
 
+Outgoing payments (migration 0011), read and written by `outgoing_payment_repository`:
+`outgoing_payments` holds one row per payment the node sends (`ilpnode.services.outgoing_payments`):
+its source (a wallet address, or NULL for the asset's liquidity; the asset's code, scale and
+ledger copied, as an asset never changes them), the request (`requested_debit` xor
+`requested_receive`, checked), the sending fee in force at creation, what the probe told
+(receiver's asset, `send_target`, `max_debit`), the progress (`sent`, `delivered`, `packets`,
+saved every second while it runs), `fee` once over, and the running process (`owner`,
+`lease_until`: only the owner writes a running payment's row).
+
 `(created_at, id)` indexes serve keyset paging. Constraint names are part of the contract:
 `peering_repository` tells which constraint a violation hit by its name.
 """
@@ -93,6 +102,7 @@ __all__ = [
     "metadata",
     "node_secrets",
     "operator_tenant",
+    "outgoing_payments",
     "peer_incoming_tokens",
     "peers",
     "wallet_addresses",
@@ -360,4 +370,64 @@ webhook_events = Table(
     Column("process_at", UtcDateTime(), nullable=True),
     Index("ix_webhook_events_created_at_id", "created_at", "id"),
     Index("ix_webhook_events_process_at", "process_at"),
+)
+
+
+# -- outgoing payments (migration 0011) ------------------------------------------------------------
+
+PAYMENT_STATE_LENGTH_MAX = 9  # "COMPLETED", "CANCELLED"
+PAYMENT_OWNER_LENGTH_MAX = 200
+
+outgoing_payments = Table(
+    "outgoing_payments",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "wallet_address_id",
+        Uuid(),
+        ForeignKey("wallet_addresses.id", name="fk_outgoing_payments_wallet_address_id"),
+        nullable=True,
+    ),
+    Column(
+        "asset_id",
+        Uuid(),
+        ForeignKey("assets.id", name="fk_outgoing_payments_asset_id_assets"),
+        nullable=False,
+    ),
+    Column("asset_code", String(ASSET_CODE_LENGTH_MAX), nullable=False),
+    Column("asset_scale", SmallInteger, nullable=False),
+    Column("ledger", BigInteger, nullable=False),
+    Column("receiver", Text, nullable=False),
+    Column("destination_account", Text, nullable=True),
+    Column("state", String(PAYMENT_STATE_LENGTH_MAX), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("requested_debit", UInt64(), nullable=True),
+    Column("requested_receive", UInt64(), nullable=True),
+    Column("fee_fixed", UInt64(), nullable=False),
+    Column("fee_basis_points", Integer, nullable=False),
+    Column("send_target", UInt64(), nullable=True),
+    Column("max_debit", UInt64(), nullable=True),
+    Column("sent", UInt64(), nullable=False),
+    Column("delivered", UInt64(), nullable=False),
+    Column("packets", BigInteger, nullable=False),
+    Column("receive_asset_code", String(ASSET_CODE_LENGTH_MAX), nullable=True),
+    Column("receive_asset_scale", SmallInteger, nullable=True),
+    Column("estimated_receive", UInt64(), nullable=True),
+    Column("fee", UInt64(), nullable=True),
+    Column("owner", String(PAYMENT_OWNER_LENGTH_MAX), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint(
+        "state IN ('FUNDING', 'SENDING', 'COMPLETED', 'FAILED', 'CANCELLED')", name="state_known"
+    ),
+    CheckConstraint("(requested_debit IS NULL) <> (requested_receive IS NULL)", name="one_amount"),
+    Index("ix_outgoing_payments_created_at_id", "created_at", "id"),
+    Index(
+        "ix_outgoing_payments_wallet_address_id_created_at_id",
+        "wallet_address_id",
+        "created_at",
+        "id",
+    ),
+    Index("ix_outgoing_payments_state_lease_until", "state", "lease_until"),
 )

@@ -25,8 +25,8 @@ from tests.support import (
 
 TABLES = (
     "ledger_accounts, ledger_transfers, ledger_expiries, ledger_pending_deadlines, "
-    "peer_incoming_tokens, peers, fees, wallet_addresses, assets, idempotency_keys, "
-    "admin_signature_replays, node_secrets, liquidity_alerts, webhook_events"
+    "peer_incoming_tokens, peers, fees, outgoing_payments, wallet_addresses, assets, "
+    "idempotency_keys, admin_signature_replays, node_secrets, liquidity_alerts, webhook_events"
 )
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphql import GraphQLInputObjectType, GraphQLObjectType, GraphQLSchema, print_schema
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    print_schema,
+)
 
 from ilpnode.admin.graphql import build_schema
 
@@ -28,6 +34,8 @@ RAFIKI_QUERIES = {
     "walletAddressByUrl",
     "walletAddresses",
     "webhookEvents",
+    "outgoingPayment",
+    "outgoingPayments",
 }
 RAFIKI_MUTATIONS = {
     "createAsset",
@@ -51,6 +59,7 @@ RAFIKI_MUTATIONS = {
     "createWalletAddress",
     "updateWalletAddress",
     "createWalletAddressWithdrawal",
+    "sendPayment",  # ilpnode's (Rafiki pays through quotes and Open Payments grants)
 }
 
 
@@ -199,6 +208,7 @@ def test_rafikis_wallet_address_shapes() -> None:
         "createdAt": "String!",
         "status": "WalletAddressStatus!",
         "tenant": "Tenant",
+        "outgoingPayments": "OutgoingPaymentConnection",
     }
     assert fields("CreateWalletAddressInput") == {
         "tenantId": "ID",
@@ -244,3 +254,53 @@ def test_rafikis_wallet_address_shapes() -> None:
 
 if __name__ == "__main__":
     SNAPSHOT.write_text(print_schema(build_schema()) + "\n")
+
+
+def test_the_outgoing_payment_shapes_of_the_contract() -> None:
+    schema = build_schema()
+    assert schema.mutation_type is not None
+    assert schema.query_type is not None
+    send = schema.mutation_type.fields["sendPayment"]
+    assert str(send.type) == "OutgoingPaymentResponse!"
+    assert str(send.args["input"].type) == "SendPaymentInput!"
+    assert _fields(schema, "SendPaymentInput") == {
+        "id": "String",
+        "walletAddressId": "String",
+        "assetId": "String",
+        "receiver": "String!",
+        "debitAmount": "UInt64",
+        "receiveAmount": "UInt64",
+        "idempotencyKey": "String",
+    }
+    assert _fields(schema, "OutgoingPaymentResponse") == {"payment": "OutgoingPayment"}
+    assert _fields(schema, "Amount") == {
+        "value": "UInt64!",
+        "assetCode": "String!",
+        "assetScale": "UInt8!",
+    }
+    assert _fields(schema, "OutgoingPayment") == {
+        "id": "ID!",
+        "walletAddressId": "ID",
+        "assetId": "ID!",
+        "receiver": "String!",
+        "state": "OutgoingPaymentState!",
+        "error": "String",
+        "debitAmount": "Amount!",
+        "sentAmount": "Amount!",
+        "receiveAmount": "Amount!",
+        "deliveredAmount": "Amount!",
+        "fee": "Amount",
+        "packets": "Int!",
+        "createdAt": "String!",
+        "updatedAt": "String!",
+    }
+    state = schema.get_type("OutgoingPaymentState")
+    assert isinstance(state, GraphQLEnumType)
+    assert list(state.values) == ["FUNDING", "SENDING", "COMPLETED", "FAILED", "CANCELLED"]
+    queries = schema.query_type.fields
+    assert str(queries["outgoingPayment"].type) == "OutgoingPayment"
+    assert str(queries["outgoingPayments"].type) == "OutgoingPaymentConnection!"
+    assert set(queries["outgoingPayments"].args) == {
+        "after", "before", "first", "last", "sortOrder", "walletAddressId", "tenantId"
+    }  # fmt: skip
+    assert _fields(schema, "WalletAddress")["outgoingPayments"] == "OutgoingPaymentConnection"

@@ -22,6 +22,7 @@ from ilpnode.admin.graphql.introspection_limits import IntrospectionLimitRule
 from ilpnode.admin.graphql.limits import CostLimitRule, MaxDepthRule, parse_bounded
 from ilpnode.admin.graphql.mutations import mutation
 from ilpnode.admin.graphql.objects import OBJECT_TYPES
+from ilpnode.admin.graphql.outgoing_payments import OUTGOING_PAYMENT_BINDABLES
 from ilpnode.admin.graphql.queries import query
 from ilpnode.admin.graphql.scalars import uint8, uint64
 from ilpnode.admin.graphql.tenants import TENANT_BINDABLES
@@ -54,6 +55,7 @@ def build_schema() -> GraphQLSchema:
         *FEE_BINDABLES,
         *TENANT_BINDABLES,
         *WALLET_ADDRESS_TYPES,
+        *OUTGOING_PAYMENT_BINDABLES,
         uint64,
         uint8,
         json_object,

@@ -10,6 +10,7 @@ from graphql import GraphQLResolveInfo
 
 from ilpnode.services.fees import FeeService, LatestFees
 from ilpnode.services.idempotency import IdempotencyStore
+from ilpnode.services.outgoing_payments import OutgoingPaymentService
 from ilpnode.services.payments import WalletAddressService
 from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
@@ -35,6 +36,7 @@ class AdminServices:
     fees: FeeService
     tenant: TenantService
     webhook_events: WebhookStore
+    outgoing_payments: OutgoingPaymentService
 
 
 @dataclass(slots=True)

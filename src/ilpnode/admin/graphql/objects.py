@@ -12,6 +12,7 @@ from ariadne import InterfaceType, ObjectType
 from ilpnode.admin.graphql.context import Info, context_of
 from ilpnode.admin.graphql.errors import AdminApiError, raise_error
 from ilpnode.services.fees import Fee
+from ilpnode.services.outgoing_payments import OutgoingPayment
 from ilpnode.services.payments import WalletAddress
 from ilpnode.services.peering import (
     Asset,
@@ -40,6 +41,7 @@ _MODEL_TYPES: dict[type, str] = {
     OperatorTenant: "Tenant",
     WalletAddress: "WalletAddress",
     WebhookEvent: "WebhookEvent",
+    OutgoingPayment: "OutgoingPayment",
 }
 
 

@@ -1,10 +1,11 @@
 """Mutation results as JSON text, for idempotent replay (see `idempotency.py`).
 
 A mutation resolver returns a small dict: `{"asset": Asset | None}`, `{"peer": Peer | None}`,
-`{"fee": Fee}`, `{"wallet_address": WalletAddress}`, `{"withdrawal": WalletAddressWithdrawal}` or
-`{"success": bool}`. A replay must answer what the first request answered, even if the asset or
-peer has changed since, so the values themselves are stored, not their ids. Field resolvers
-that read live state (`liquidity`) still read it live, as in Rafiki.
+`{"fee": Fee}`, `{"wallet_address": WalletAddress}`, `{"withdrawal": WalletAddressWithdrawal}`,
+`{"payment": OutgoingPayment}` or `{"success": bool}`. A replay must answer what the first
+request answered, even if the asset or peer has changed since, so the values themselves are
+stored, not their ids. Field resolvers that read live state (`liquidity`, a payment's progress)
+still read it live, as in Rafiki.
 """
 
 from __future__ import annotations
@@ -16,12 +17,19 @@ from uuid import UUID
 
 from ilpnode.services.accounting import LiquidityState
 from ilpnode.services.fees import Fee, FeeType
+from ilpnode.services.outgoing_payments import (
+    OutgoingPayment,
+    OutgoingPaymentState,
+    SendingFee,
+)
 from ilpnode.services.payments import WalletAddress, WalletAddressWithdrawal
 from ilpnode.services.peering import Asset, HttpOutgoing, Peer
 
 __all__ = ["MutationResult", "decode_result", "encode_result"]
 
-ResultValue: TypeAlias = Asset | Peer | Fee | WalletAddress | WalletAddressWithdrawal | bool | None
+ResultValue: TypeAlias = (
+    Asset | Peer | Fee | WalletAddress | WalletAddressWithdrawal | OutgoingPayment | bool | None
+)
 MutationResult: TypeAlias = dict[str, ResultValue]
 
 
@@ -93,6 +101,8 @@ def _encode(value: ResultValue) -> Any:
             "updated_at": _time(value.updated_at),
             "deactivated_at": _time(value.deactivated_at),
         }
+    if isinstance(value, OutgoingPayment):
+        return _encode_payment(value)
     if isinstance(value, WalletAddressWithdrawal):
         return {
             "type": "wallet_address_withdrawal",
@@ -130,6 +140,8 @@ def _decode(value: Any) -> ResultValue:
             updated_at=datetime.fromisoformat(value["updated_at"]),
             deactivated_at=_optional_time(value["deactivated_at"]),
         )
+    if value["type"] == "outgoing_payment":
+        return _decode_payment(value)
     if value["type"] == "wallet_address_withdrawal":
         wallet_address = _decode(value["wallet_address"])
         assert isinstance(wallet_address, WalletAddress)  # written by `_encode` above
@@ -166,4 +178,79 @@ def _decode(value: Any) -> ResultValue:
         updated_at=datetime.fromisoformat(value["updated_at"]),
         auto_peered=value.get("auto_peered", False),  # absent in records from before 0004
         liquidity_high_threshold=value.get("liquidity_high_threshold"),  # before 0008: none
+    )
+
+
+# Amounts as strings (u64 is beyond JSON's safe integers); every field, so a replay shows the
+# payment exactly as answered (the response's field resolver reads it anew anyway).
+_PAYMENT_AMOUNTS = (
+    "requested_debit",
+    "requested_receive",
+    "send_target",
+    "max_debit",
+    "sent",
+    "delivered",
+    "estimated_receive",
+    "fee",
+)
+_PAYMENT_TEXTS = (
+    "asset_code",
+    "receiver",
+    "destination_account",
+    "error",
+    "receive_asset_code",
+)
+_PAYMENT_INTEGERS = ("asset_scale", "ledger", "packets", "receive_asset_scale")
+
+
+def _encode_payment(payment: OutgoingPayment) -> dict[str, Any]:
+    encoded: dict[str, Any] = {
+        "type": "outgoing_payment",
+        "id": str(payment.id),
+        "wallet_address_id": None
+        if payment.wallet_address_id is None
+        else str(payment.wallet_address_id),
+        "asset_id": str(payment.asset_id),
+        "state": payment.state.value,
+        "fee_fixed": str(payment.fee_rate.fixed),
+        "fee_basis_points": payment.fee_rate.basis_points,
+        "created_at": _time(payment.created_at),
+        "updated_at": _time(payment.updated_at),
+    }
+    for name in _PAYMENT_AMOUNTS:
+        amount = getattr(payment, name)
+        encoded[name] = None if amount is None else str(amount)
+    for name in (*_PAYMENT_TEXTS, *_PAYMENT_INTEGERS):
+        encoded[name] = getattr(payment, name)
+    return encoded
+
+
+def _decode_payment(value: dict[str, Any]) -> OutgoingPayment:
+    wallet_address_id = value["wallet_address_id"]
+    amounts = {name: None if value[name] is None else int(value[name]) for name in _PAYMENT_AMOUNTS}
+    return OutgoingPayment(
+        id=UUID(value["id"]),
+        wallet_address_id=None if wallet_address_id is None else UUID(wallet_address_id),
+        asset_id=UUID(value["asset_id"]),
+        state=OutgoingPaymentState(value["state"]),
+        fee_rate=SendingFee(fixed=int(value["fee_fixed"]), basis_points=value["fee_basis_points"]),
+        created_at=datetime.fromisoformat(value["created_at"]),
+        updated_at=datetime.fromisoformat(value["updated_at"]),
+        asset_code=value["asset_code"],
+        receiver=value["receiver"],
+        destination_account=value["destination_account"],
+        error=value["error"],
+        receive_asset_code=value["receive_asset_code"],
+        asset_scale=value["asset_scale"],
+        ledger=value["ledger"],
+        packets=value["packets"],
+        receive_asset_scale=value["receive_asset_scale"],
+        requested_debit=amounts["requested_debit"],
+        requested_receive=amounts["requested_receive"],
+        send_target=amounts["send_target"],
+        max_debit=amounts["max_debit"],
+        sent=amounts["sent"] or 0,
+        delivered=amounts["delivered"] or 0,
+        estimated_receive=amounts["estimated_receive"],
+        fee=amounts["fee"],
     )

@@ -180,6 +180,7 @@ class StreamSender(SenderCore):
         )
 
     def _money(self, plan: MoneyPlan) -> SendPacket:
+        self._money_sent = True
         if plan.corrected:
             self._correction_used = True
         return self._build(

@@ -18,6 +18,7 @@ from fractions import Fraction
 from .._address import parse_address
 from ._crypto import StreamCipher
 from ._sender_max_packet import MaxPacketAmount
+from ._sender_plan import ratio_text
 from ._sender_rate import RateBounds, rounding_allowance
 from ._sender_receipts import ReceiptTracker
 from ._sender_types import (
@@ -34,6 +35,7 @@ from ._sender_types import (
 __all__ = ["InFlight", "SenderCore"]
 
 _PROBE_AMOUNTS = tuple(10**k for k in range(12, 2, -1))
+_ENDED = (SenderState.COMPLETED, SenderState.FAILED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class SenderCore:
         self._established = False
         self._remote_closed = False
         self._close_sent = False
+        self._money_sent = False  # a money packet was built: the minimum rate is fixed for good
 
     def __repr__(self) -> str:
         return (
@@ -105,6 +108,44 @@ class SenderCore:
     def state(self) -> SenderState:
         """Where the payment is."""
         return self._state
+
+    def set_min_rate(self, min_rate: Fraction) -> None:
+        """Replace the minimum exchange rate fixed when probing ended, before any money packet.
+
+        For a runner that learns the floor only from the probe, e.g. an external rate for the
+        receiver's asset, which the probe's ``ConnectionAssetDetails`` made known.  A fixed
+        receive's ``max_source_amount`` follows the new rate.  If the probed rate's low bound is
+        below ``min_rate``, the payment fails at once (``InsufficientExchangeRate``), before
+        anything was sent.
+
+        Raises:
+            ValueError: probing has not ended, the payment ended, a money packet was sent
+                already, or ``min_rate`` is not above zero (a runner bug); nothing changes.
+        """
+        if self._state is not SenderState.SENDING or self._money_sent or self._failure:
+            raise ValueError("the minimum rate can only change between probing and sending")
+        if min_rate <= 0:
+            raise ValueError("the minimum rate must be above zero")
+        self._min_rate = min_rate
+        low = self._rate.low
+        assert low is not None  # probing ended with a rate
+        if low < min_rate:
+            self._fail(
+                SendError.INSUFFICIENT_EXCHANGE_RATE,
+                f"exchange rate {ratio_text(low)} is below the minimum {ratio_text(min_rate)}",
+            )
+        elif not isinstance(self._target, FixedSend):
+            allowance = rounding_allowance(min_rate)
+            self._max_source = math.floor((self._target.amount + allowance) / min_rate)
+
+    def abort(self, message: str) -> None:
+        """End the payment from outside (its funding failed, the node stops): nothing new is
+        sent, the packets in flight are settled (their Fulfills still count), then the
+        connection is closed as for any failure (``Aborted``, with ``message``).  A payment
+        that ended, failed or met its target already keeps its outcome."""
+        if self._state is SenderState.CLOSING or self._state in _ENDED:
+            return  # closing: the target was met, or it failed already
+        self._fail(SendError.ABORTED, message)
 
     def _fail_probe(self, when: str) -> None:
         if self._rate.known:

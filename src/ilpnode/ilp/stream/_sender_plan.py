@@ -36,7 +36,7 @@ from .._oer import MAX_UINT64
 from ._sender_rate import RateBounds, mul_ceil, mul_floor, rounding_allowance
 from ._sender_types import FixedSend, PaymentTarget, SendError
 
-__all__ = ["MoneyPlan", "PlanFailure", "plan_money_packet"]
+__all__ = ["MoneyPlan", "PlanFailure", "plan_money_packet", "ratio_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +138,7 @@ def _below_minimum(
     if low < min_rate:
         return PlanFailure(
             SendError.INSUFFICIENT_EXCHANGE_RATE,
-            f"exchange rate {_ratio(low)} is below the minimum {_ratio(min_rate)}",
+            f"exchange rate {ratio_text(low)} is below the minimum {ratio_text(min_rate)}",
         )
     return PlanFailure(
         SendError.EXCHANGE_RATE_ROUNDING_ERROR,
@@ -147,7 +147,7 @@ def _below_minimum(
     )
 
 
-def _ratio(rate: Fraction) -> str:
+def ratio_text(rate: Fraction) -> str:
     """A rate for a message: exact, and rounded down to 12 decimals."""
     if rate.denominator == 1:
         return str(rate.numerator)

@@ -167,7 +167,8 @@ class Wait:
 
 
 class SendError(enum.StrEnum):
-    """Why a payment failed (the values are ``@interledger/pay``'s ``PaymentError`` names)."""
+    """Why a payment failed (the values are ``@interledger/pay``'s ``PaymentError`` names, but
+    ``Aborted``: the runner ended the payment, :meth:`StreamSender.abort`)."""
 
     RATE_PROBE_FAILED = "RateProbeFailed"
     INSUFFICIENT_EXCHANGE_RATE = "InsufficientExchangeRate"
@@ -179,6 +180,7 @@ class SendError(enum.StrEnum):
     DESTINATION_ASSET_CONFLICT = "DestinationAssetConflict"
     IDLE_TIMEOUT = "IdleTimeout"
     EXCEEDED_MAX_SEQUENCE = "ExceededMaxSequence"
+    ABORTED = "Aborted"
 
 
 class SenderState(enum.Enum):

@@ -12,15 +12,18 @@ rafiki-peering §2.9); exceptions mean a bug or an infrastructure fault.
 """
 
 from ilpnode.services.accounting.accounts import (
+    OUTGOING_PAYMENT_NAMESPACE,
     SETTLEMENT_NAMESPACE,
     AccountBalance,
     AccountCode,
     AssetAccounts,
+    OutgoingPaymentAccount,
     PacketAccount,
     PeerAccount,
     TransferCode,
     UnknownAccount,
     WalletAddressAccount,
+    outgoing_payment_account_id,
     settlement_account_id,
 )
 from ilpnode.services.accounting.chart import (
@@ -55,6 +58,7 @@ from ilpnode.services.accounting.packets import (
 
 __all__ = [
     "BUG_STATUSES",
+    "OUTGOING_PAYMENT_NAMESPACE",
     "PACKET_TIMEOUT_MARGIN_SECONDS",
     "PACKET_TIMEOUT_SECONDS_MAX",
     "SETTLEMENT_NAMESPACE",
@@ -68,6 +72,7 @@ __all__ = [
     "LiquidityResult",
     "LiquidityService",
     "LiquidityState",
+    "OutgoingPaymentAccount",
     "PacketAccount",
     "PacketAccounting",
     "PacketTransfer",
@@ -81,6 +86,7 @@ __all__ = [
     "create_wallet_address_account",
     "first_failure",
     "liquidity_error",
+    "outgoing_payment_account_id",
     "read_balances",
     "settlement_account_id",
     "timeout_seconds_for",

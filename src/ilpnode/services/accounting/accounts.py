@@ -10,6 +10,11 @@ Rafiki's accounting model (rafiki-peering §6.1), on our `Ledger` port:
 - Per wallet address hosted by the node, on its asset's ledger: a liquidity account (code 1,
   Rafiki's LIQUIDITY_WEB_MONETIZATION, `DEBITS_MUST_NOT_EXCEED_CREDITS`, id = the wallet address's
   UUID as a u128). Payments received over STREAM credit it; a withdrawal pays it out.
+- Per outgoing payment sent by the node, on its source asset's ledger: a liquidity account (code
+  5, Rafiki's LIQUIDITY_OUTGOING, `DEBITS_MUST_NOT_EXCEED_CREDITS`, id derived from the payment's
+  id: `outgoing_payment_account_id`). Funded with the most the payment may debit; its packets
+  are reserved from it; what is left at the end pays the sending fee and goes back to the source
+  (`services.outgoing_payments`).
 - Every account of an asset has `user_data_128` = the asset's UUID (as Rafiki's TigerBeetle code).
 
 Settlement account id: Rafiki/TigerBeetle uses `asset.ledger` itself, a small integer that could
@@ -33,15 +38,18 @@ from uuid import UUID, uuid5
 from ilpnode.ledger import ID_INT_MAX, Account, AccountFlags, AccountId
 
 __all__ = [
+    "OUTGOING_PAYMENT_NAMESPACE",
     "SETTLEMENT_NAMESPACE",
     "AccountBalance",
     "AccountCode",
     "AssetAccounts",
+    "OutgoingPaymentAccount",
     "PacketAccount",
     "PeerAccount",
     "TransferCode",
     "UnknownAccount",
     "WalletAddressAccount",
+    "outgoing_payment_account_id",
     "settlement_account_id",
 ]
 
@@ -52,12 +60,16 @@ _SETTLEMENT_FLAGS: Final = AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
 SETTLEMENT_NAMESPACE: Final = UUID("8e70c2ee-b9d9-42fd-ad32-4187764769e5")
 """The fixed uuid5 namespace of settlement account ids. Never change it: ids are persistent."""
 
+OUTGOING_PAYMENT_NAMESPACE: Final = UUID("0f5e2d6c-3b7a-4c19-8e41-9d2a6b5c7e83")
+"""The fixed uuid5 namespace of outgoing payment account ids. Never change it."""
+
 
 class AccountCode(enum.IntEnum):
     """Account `code` values (Rafiki's TigerBeetle codes, rafiki-peering §6.1).
 
-    The asset, peer, wallet address (LIQUIDITY_WEB_MONETIZATION) and settlement accounts are
-    created today; the others are reserved so that later account kinds keep Rafiki's numbers.
+    The asset, peer, wallet address (LIQUIDITY_WEB_MONETIZATION), outgoing payment
+    (LIQUIDITY_OUTGOING) and settlement accounts are created today; LIQUIDITY_INCOMING is
+    reserved so that a later account kind keeps Rafiki's number.
     """
 
     LIQUIDITY_WEB_MONETIZATION = 1
@@ -88,6 +100,16 @@ def settlement_account_id(asset_id: UUID) -> AccountId:
         `uuid5(SETTLEMENT_NAMESPACE, f"settlement:{asset_id}").int`. Never raises.
     """
     return AccountId(uuid5(SETTLEMENT_NAMESPACE, f"settlement:{asset_id}").int)
+
+
+@lru_cache(maxsize=4096)
+def outgoing_payment_account_id(payment_id: UUID) -> AccountId:
+    """The account id of an outgoing payment: `uuid5(OUTGOING_PAYMENT_NAMESPACE, str(id)).int`.
+
+    Derived, not the payment's id itself: a client may choose a payment's id, and the account id
+    must never be another account's (a version-5 UUID never equals the version-4 ids of peers,
+    assets and wallet addresses, nor, with its own namespace, a settlement account's)."""
+    return AccountId(uuid5(OUTGOING_PAYMENT_NAMESPACE, str(payment_id)).int)
 
 
 def _check_account_id(name: str, value: int) -> None:
@@ -224,6 +246,27 @@ class WalletAddressAccount(PacketAccount):
         """The account of wallet address `wallet_address_id` in asset `asset_id` on `ledger`."""
         return cls(
             account_id=AccountId(wallet_address_id.int),
+            ledger=ledger,
+            asset_account_id=AccountId(asset_id.int),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutgoingPaymentAccount(PacketAccount):
+    """An outgoing payment's own liquidity account (code LIQUIDITY_OUTGOING, as Rafiki's): the
+    source of its packets. Its debits posted are what the payment sent (the source amounts of
+    its fulfilled packets) until the payment is settled. See `PacketAccount`."""
+
+    CODE: ClassVar[AccountCode] = AccountCode.LIQUIDITY_OUTGOING
+
+    @classmethod
+    def for_payment(
+        cls, *, payment_id: UUID, asset_id: UUID, ledger: int
+    ) -> OutgoingPaymentAccount:
+        """The account of outgoing payment `payment_id` in asset `asset_id` on `ledger`; its id
+        is `outgoing_payment_account_id(payment_id)`."""
+        return cls(
+            account_id=outgoing_payment_account_id(payment_id),
             ledger=ledger,
             asset_account_id=AccountId(asset_id.int),
         )

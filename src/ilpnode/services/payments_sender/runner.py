@@ -5,6 +5,14 @@ through ``send_prepare`` (in its own task, so up to ``max_in_flight`` travel at 
 through each :class:`Wait` until a reply or the delay, hands every reply back, and returns the
 final :class:`SendReport` when the sender is :class:`Finished`.
 
+Probes and the closing packet are unfulfillable (their conditions are random): given
+``send_unfulfillable``, they go through it instead, so that a path that reserves money for each
+packet need not reserve any for them (Rafiki's connector skips the balance of an
+``unfulfillable`` packet the same way).  Given ``before_sending``, it is awaited once, when the
+probe has ended and before the first money packet: the moment to fix the minimum rate
+(:meth:`~ilpnode.ilp.stream.StreamSender.set_min_rate`) and to reserve
+``report.max_source_amount`` (or :meth:`~ilpnode.ilp.stream.StreamSender.abort` if it cannot).
+
 ``send_prepare`` must answer every Prepare with a Fulfill or a Reject, as the connector's
 packet path does (its outermost middleware turns any error into a Reject, and the ledger
 moves money only on a Fulfill).  If it raises anyway, the packet counts as rejected with T00;
@@ -23,7 +31,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Final, TypeAlias
 
 from ilpnode.ilp import Fulfill, Prepare, Reject
-from ilpnode.ilp.stream import Finished, SendPacket, SendReport, StreamSender
+from ilpnode.ilp.stream import (
+    Finished,
+    PacketKind,
+    SenderState,
+    SendPacket,
+    SendReport,
+    StreamSender,
+)
 
 __all__ = ["REPLY_GRACE_MS", "SendPrepare", "run_payment"]
 
@@ -48,19 +63,28 @@ async def run_payment(
     monotonic: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], datetime] = _utc_now,
     on_progress: Callable[[SendReport], None] | None = None,
+    send_unfulfillable: SendPrepare | None = None,
+    before_sending: Callable[[StreamSender], Awaitable[None]] | None = None,
 ) -> SendReport:
     """Run ``sender``'s payment to the end over ``send_prepare``; its final report.
 
     Args:
         sender: a fresh sender (or one to resume driving).
-        send_prepare: the packet path.
+        send_prepare: the packet path (for every packet, unless ``send_unfulfillable``).
         monotonic: the clock the sender's timers run on, in seconds.
         wall_clock: UTC now, for the Prepares' expiries.
         on_progress: called with the sender's report after each batch of replies.
+        send_unfulfillable: the path for probes and the close (default ``send_prepare``).
+        before_sending: awaited once between the probe and the first money packet; an
+            exception from it ends the run (it propagates).
     """
     in_flight: dict[asyncio.Task[Fulfill | Reject], int] = {}
+    unfulfillable = send_unfulfillable or send_prepare
     try:
         while True:
+            if before_sending is not None and sender.state is SenderState.SENDING:
+                hook, before_sending = before_sending, None
+                await hook(sender)
             action = sender.next(now=monotonic())
             if isinstance(action, SendPacket):
                 prepare = Prepare(
@@ -71,7 +95,8 @@ async def run_payment(
                     data=action.data,
                 )
                 timeout = (action.expires_in_ms + REPLY_GRACE_MS) / 1000
-                task = asyncio.create_task(_send(send_prepare, prepare, timeout))
+                path = send_prepare if action.kind is PacketKind.MONEY else unfulfillable
+                task = asyncio.create_task(_send(path, prepare, timeout))
                 in_flight[task] = action.sequence
                 continue
             if isinstance(action, Finished):

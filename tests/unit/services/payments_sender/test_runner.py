@@ -202,3 +202,56 @@ async def test_a_sender_waiting_for_nothing_is_a_bug_not_a_hang() -> None:
 
     with pytest.raises(RuntimeError, match="waits for a reply with none in flight"):
         await run_payment(Stuck(), never)  # type: ignore[arg-type]
+
+
+async def test_unfulfillable_packets_take_their_own_path_and_the_hook_runs_once_between() -> None:
+    path = Path(rate=Fraction(1, 2), max_packet=10**6)
+    unfulfillable: list[int] = []
+    hooks: list[SendReport] = []
+
+    async def probes(prepare: Prepare) -> Fulfill | Reject:
+        unfulfillable.append(prepare.amount)
+        return await path.send(prepare)
+
+    async def hook(sender: StreamSender) -> None:
+        assert path.prepares == len(unfulfillable)  # every probe answered, no money sent yet
+        hooks.append(sender.report())
+        sender.set_min_rate(Fraction(49, 100))
+
+    report = await run_payment(
+        sender_for(FixedSend(3000)), path.send, send_unfulfillable=probes, before_sending=hook
+    )
+    assert report.state is SenderState.COMPLETED, report.error_message
+    assert (report.sent, report.delivered, report.min_rate) == (3000, 1500, Fraction(49, 100))
+    [before] = hooks
+    assert before.state is SenderState.SENDING
+    assert before.sent == 0
+    assert before.destination_asset == ("EUR", 2)
+    # The probes (F08 made some probe again) and the close (0) went the unfulfillable way only.
+    assert len(unfulfillable) == report.probes + 1
+    assert unfulfillable[-1] == 0
+    assert path.prepares == len(unfulfillable) + report.fulfilled
+
+
+async def test_a_hook_that_aborts_sends_no_money_and_closes() -> None:
+    path = Path(rate=Fraction(1), max_packet=10**6)
+
+    async def hook(sender: StreamSender) -> None:
+        sender.abort("insufficient balance")
+
+    report = await run_payment(sender_for(FixedSend(3000)), path.send, before_sending=hook)
+    assert (report.state, report.error, report.sent) == (SenderState.FAILED, SendError.ABORTED, 0)
+    assert report.error_message == "insufficient balance"
+    assert path.credited == 0
+    assert report.packets == report.probes + 1  # the close
+
+
+async def test_a_hook_that_raises_ends_the_run() -> None:
+    path = Path(rate=Fraction(1), max_packet=10**6)
+
+    async def hook(sender: StreamSender) -> None:
+        raise RuntimeError("ledger gone")
+
+    with pytest.raises(RuntimeError, match="ledger gone"):
+        await run_payment(sender_for(FixedSend(3000)), path.send, before_sending=hook)
+    assert path.credited == 0

@@ -539,6 +539,7 @@ class Node:
                 money=services.money,
                 auto_peering=services.auto_peering,
                 wallet_addresses=services.wallet_addresses,
+                outgoing_payments=services.outgoing_payments,
                 clock=services.clock,
                 traffic=self.packet_metrics,
                 checker=PeerChecker(

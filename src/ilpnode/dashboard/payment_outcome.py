@@ -20,7 +20,14 @@ from typing import Final, Literal
 from ilpnode.dashboard.amounts import format_amount
 from ilpnode.ilp.stream import SendError
 
-__all__ = ["SEND_ERROR_WORDS", "Outcome", "PaymentFigures", "describe", "failure_reason"]
+__all__ = [
+    "SEND_ERROR_WORDS",
+    "Outcome",
+    "PaymentFigures",
+    "describe",
+    "failure_reason",
+    "refusal_words",
+]
 
 _E = SendError
 SEND_ERROR_WORDS: Final[Mapping[SendError, str]] = MappingProxyType(
@@ -43,6 +50,7 @@ SEND_ERROR_WORDS: Final[Mapping[SendError, str]] = MappingProxyType(
         _E.DESTINATION_ASSET_CONFLICT: "the receiver changed its asset during the payment",
         _E.IDLE_TIMEOUT: "no packet got through for too long",
         _E.EXCEEDED_MAX_SEQUENCE: "the payment needed more packets than one connection carries",
+        _E.ABORTED: "this node stopped sending it",
     }
 )
 
@@ -59,6 +67,15 @@ def failure_reason(error: str | None) -> str:
         return error
     details = details.strip()
     return f"{words} ({details})" if colon and details else words
+
+
+def refusal_words(code: str, message: str) -> str:
+    """Why the node refused to send a payment (`sendPayment`'s error), in words: nothing was
+    debited. A refusal for want of money says where to add some."""
+    text = f"The payment was not sent: {failure_reason(message)}. Nothing was debited."
+    if code == "FORBIDDEN":
+        text += " Deposit to the asset's liquidity first (the asset's page, Liquidity)."
+    return text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import CheckResult
 from ilpnode.dashboard.services import DashboardServices
 from ilpnode.services.fees import Fee
+from ilpnode.services.outgoing_payments import OutgoingPayment
 from ilpnode.services.payments import WalletAddress
 from ilpnode.services.peering import (
     Asset,
@@ -115,7 +116,10 @@ def first_page(size: int, order: SortOrder) -> PageRequest:
     return request
 
 
-def pager(page: Page[Peer] | Page[Asset] | Page[Fee] | Page[WalletAddress], path: str) -> Pager:
+def pager(
+    page: Page[Peer] | Page[Asset] | Page[Fee] | Page[WalletAddress] | Page[OutgoingPayment],
+    path: str,
+) -> Pager:
     items = page.items
     return Pager(
         previous=f"{path}?before={items[0].id}" if items and page.has_previous_page else None,

@@ -1,44 +1,30 @@
 """ilpnode pays JS STREAM receivers behind a real `ilp-connector` peered with it (issue 19).
 
-    payer ─▶ ilpnode test.node ═ peer "js" ═▶ ilp-connector test.js ─┬─▶ streamer
-             USD/9, EUR/9                    one-to-one, USD/9,       │   (ilp-protocol-stream)
-             EUR→USD 1.1                     max packet 1000 from     └─▶ rafiki (Rafiki's
-                                             ilpnode                      @interledger/stream-
-                                                                          receiver; F05 on probes)
+    ilpnode test.node ═ peer "js" ═▶ ilp-connector test.js ─┬─▶ streamer (ilp-protocol-stream)
+    sendPayment from its USD/9     one-to-one, USD/9,        └─▶ rafiki (Rafiki's
+    or EUR/9 liquidity;            max packet 1000 from          @interledger/stream-receiver;
+    EUR→USD 1.1                    ilpnode                       F05 on probes)
 
-Each receiver serves SPSP on its own loopback port; the payer resolves it with ilpnode's SPSP
-client, then pays through ilpnode, which converts a EUR payment at its rate; ilp-connector's
-F08 (with data, through ilpnode) sizes the packets. What the receiver says it got is compared with
-the sender's report, to the unit.
-
-The payer here is our STREAM sender (`run_payment`) bound to ilpnode's ILP-over-HTTP port as a
-peer of the node (`payer-usd`, `payer-eur`): the packets take the node's whole packet path
-(peer limits, rates, routing, balances) to the JS connector.
+Each receiver serves SPSP on its own loopback port. The node resolves it, probes, and pays it
+with `sendPayment` from the operator's liquidity of an asset (the Admin API, polled with
+`outgoingPayment` until the payment is over); ilp-connector's F08 (with data, back through the
+node) sizes the packets, and a EUR payment is converted at the node's rate. What the receiver
+says it got is compared with the payment's `deliveredAmount`, and the node's ledger (the
+asset's liquidity, the peer's) with its `debitAmount`, to the unit.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
+from typing import Any
+from uuid import uuid4
 
-import httpx
 import pytest
 
-from ilpnode.ilp import Fulfill, Prepare, Reject, decode_reply, encode_prepare
-from ilpnode.ilp.stream import (
-    FixedReceive,
-    FixedSend,
-    PaymentTarget,
-    SenderLimits,
-    SenderState,
-    SendReport,
-    StreamSender,
-)
-from ilpnode.services.payments_sender import query_spsp, run_payment
 from tests.e2e.network import NodeProcess, start_node
 from tests.interop.jsprocs import (
     JsProcess,
@@ -60,22 +46,54 @@ LIQUIDITY = 10**15
 RECEIVERS = ("streamer", "rafiki")
 
 
+PAYMENT_TIMEOUT_SECONDS = 120.0
+PAYMENT_FIELDS = (
+    "id state error packets debitAmount { value assetCode assetScale } "
+    "sentAmount { value } deliveredAmount { value assetCode assetScale } fee { value }"
+)
+
+
 @dataclass
 class Paying:
     node: NodeProcess
     js: JsProcess
     receivers: dict[str, JsProcess]
-    payer_tokens: dict[str, str]  # source asset code -> the bearer token of its payer peer
+    assets: dict[str, str]  # code -> the node's asset id
     peer_js: str
 
     def spsp_url(self, receiver: str, path: str = "pay") -> str:
         return f"{self.receivers[receiver].ready['spspUrl']}{path}"
 
+    def pay(self, receiver: str, *, source: str = USD, **amount: int) -> dict[str, Any]:
+        """`sendPayment` from the liquidity of `source` (debitAmount= or receiveAmount=), then
+        `outgoingPayment` until the payment is over; the final payment."""
+        payment_input: dict[str, Any] = {
+            "id": str(uuid4()),
+            "assetId": self.assets[source],
+            "receiver": self.spsp_url(receiver),
+            "idempotencyKey": str(uuid4()),
+            **{name: str(value) for name, value in amount.items()},
+        }
+        payment = self.node.graphql(
+            "mutation($i: SendPaymentInput!) { sendPayment(input: $i) "
+            f"{{ payment {{ {PAYMENT_FIELDS} }} }} }}",
+            {"i": payment_input},
+        )["sendPayment"]["payment"]
+        deadline = time.monotonic() + PAYMENT_TIMEOUT_SECONDS
+        while payment["state"] in ("FUNDING", "SENDING"):
+            assert time.monotonic() < deadline, payment
+            time.sleep(0.05)
+            payment = self.node.graphql(
+                f"query($id: String!) {{ outgoingPayment(id: $id) {{ {PAYMENT_FIELDS} }} }}",
+                {"id": payment_input["id"]},
+            )["outgoingPayment"]
+        return payment
+
 
 @pytest.fixture(scope="module")
 def paying(js_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paying]:
     tmp = tmp_path_factory.mktemp("send")
-    tokens = {name: token() for name in ("js_to_node", "node_to_js", "payer_usd", "payer_eur")}
+    tokens = {name: token() for name in ("js_to_node", "node_to_js")}
     tokens.update({f"{r}_to_js": token() for r in RECEIVERS})
     tokens.update({f"js_to_{r}": token() for r in RECEIVERS})
     names = ("js_for_node", *RECEIVERS, *(f"{r}_js" for r in RECEIVERS))
@@ -84,27 +102,17 @@ def paying(js_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         tmp, "node", NODE_ADDRESS, EXCHANGE_RATES=json.dumps({EUR: {USD: EUR_TO_USD}})
     )
     try:
-        usd = node.create_asset(USD, USD_SCALE)
-        eur = node.create_asset(EUR, EUR_SCALE)
-        node.deposit_asset(usd, LIQUIDITY)  # a EUR payment is paid on in USD from it
+        assets = {USD: node.create_asset(USD, USD_SCALE), EUR: node.create_asset(EUR, EUR_SCALE)}
+        for asset in assets.values():
+            node.deposit_asset(asset, LIQUIDITY)  # what the node pays from
         peer_js = node.create_peer(
-            asset_id=usd,
+            asset_id=assets[USD],
             address=JS_ADDRESS,
             incoming_token=tokens["js_to_node"],
             outgoing_token=tokens["node_to_js"],
             endpoint=f"http://127.0.0.1:{ports['js_for_node']}/",
             liquidity=LIQUIDITY,
         )
-        unused = f"http://127.0.0.1:{free_port()}/"  # the payers never receive packets
-        for code, asset in ((USD, usd), (EUR, eur)):
-            node.create_peer(
-                asset_id=asset,
-                address=f"{NODE_ADDRESS}.payer-{code.lower()}",
-                incoming_token=tokens[f"payer_{code.lower()}"],
-                outgoing_token=token(),
-                endpoint=unused,
-                liquidity=LIQUIDITY,
-            )
         connector_config = {
             "ilpAddress": JS_ADDRESS,
             "assetCode": USD,
@@ -154,44 +162,9 @@ def paying(js_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
                 js_dir, "rafiki_receiver.js", {**link("rafiki"), "spspPort": 0}, log_dir=log_dir
             ) as rafiki,
         ):
-            yield Paying(
-                node,
-                js,
-                {"streamer": streamer, "rafiki": rafiki},
-                {USD: tokens["payer_usd"], EUR: tokens["payer_eur"]},
-                peer_js,
-            )
+            yield Paying(node, js, {"streamer": streamer, "rafiki": rafiki}, assets, peer_js)
     finally:
         node.stop()
-
-
-async def pay(
-    paying: Paying, receiver_url: str, target: PaymentTarget, *, source: str = USD
-) -> SendReport:
-    """Resolve `receiver_url` by SPSP, then pay it through ilpnode from the payer of `source`."""
-    async with httpx.AsyncClient(timeout=35) as client:
-        spsp = await query_spsp(client, receiver_url)
-        sender = StreamSender(
-            shared_secret=spsp.shared_secret,
-            destination=spsp.destination_account,
-            target=target,
-            random_bytes=secrets.token_bytes,
-            limits=SenderLimits(),
-        )
-
-        async def send_prepare(prepare: Prepare) -> Fulfill | Reject:
-            response = await client.post(
-                paying.node.connector_url,
-                content=encode_prepare(prepare),
-                headers={
-                    "authorization": f"Bearer {paying.payer_tokens[source]}",
-                    "content-type": "application/octet-stream",
-                },
-            )
-            assert response.status_code == 200, response.text
-            return decode_reply(response.content)
-
-        return await run_payment(sender, send_prepare)
 
 
 def received(receiver: JsProcess, before: int, delivered: int) -> int:
@@ -207,71 +180,89 @@ def total_so_far(receiver: JsProcess) -> int:
     return int(lines[-1]["totalReceived"]) if lines else 0
 
 
+def value(amount: dict[str, Any] | None) -> int:
+    return 0 if amount is None else int(amount["value"])
+
+
 @pytest.mark.parametrize("receiver", RECEIVERS)
-async def test_a_fixed_send_arrives_whole_at_each_js_receiver(
-    paying: Paying, receiver: str
-) -> None:
+def test_a_fixed_send_arrives_whole_at_each_js_receiver(paying: Paying, receiver: str) -> None:
     before = total_so_far(paying.receivers[receiver])
-    liquidity_before = paying.node.liquidity(paying.peer_js)
+    asset_before = paying.node.asset_liquidity(paying.assets[USD])
+    peer_before = paying.node.liquidity(paying.peer_js)
 
-    report = await pay(paying, paying.spsp_url(receiver), FixedSend(25_000))
+    payment = paying.pay(receiver, debitAmount=25_000)
 
-    assert report.state is SenderState.COMPLETED, report.error_message
-    assert report.sent == report.delivered == 25_000
+    assert payment["state"] == "COMPLETED", payment["error"]
+    assert value(payment["sentAmount"]) == value(payment["deliveredAmount"]) == 25_000
+    assert value(payment["debitAmount"]) == 25_000
+    assert value(payment["fee"]) == 0  # the operator's own liquidity pays no sending fee
+    assert payment["packets"] == 25  # ilp-connector's maximum, learnt from its F08
+    assert (payment["deliveredAmount"]["assetCode"], payment["deliveredAmount"]["assetScale"]) == (
+        USD,
+        USD_SCALE,
+    )
     assert received(paying.receivers[receiver], before, 25_000) == 25_000
-    assert report.max_packet_amount == MAX_PACKET_AMOUNT
-    assert report.fulfilled == 25
-    assert report.rejected.get("F08", 0) >= 1
-    # what ilpnode forwarded to its peer is credited to the peer's liquidity (Rafiki's way)
-    assert paying.node.liquidity(paying.peer_js) == liquidity_before + 25_000
+    assert paying.node.asset_liquidity(paying.assets[USD]) == asset_before - 25_000
+    # what the node forwarded to its peer is credited to the peer's liquidity (Rafiki's way)
+    assert paying.node.liquidity(paying.peer_js) == peer_before + 25_000
 
 
-async def test_the_rafiki_receiver_answers_probes_with_f05_and_the_payment_completes(
+def test_the_rafiki_receiver_answers_probes_with_f05_and_the_payment_completes(
     paying: Paying,
 ) -> None:
     rafiki = paying.receivers["rafiki"]
     rejected_before = len(rafiki.tagged("REJECTED"))
+    before = total_so_far(rafiki)
 
-    report = await pay(paying, paying.spsp_url("rafiki"), FixedSend(3_000))
+    payment = paying.pay("rafiki", debitAmount=3_000)
 
-    assert report.state is SenderState.COMPLETED, report.error_message
-    assert report.delivered == 3_000
+    assert payment["state"] == "COMPLETED", payment["error"]
+    assert value(payment["deliveredAmount"]) == 3_000
+    assert received(rafiki, before, 3_000) == 3_000
     rejected = rafiki.tagged("REJECTED")[rejected_before:]
     probes = [r for r in rejected if r["amount"] != "0"]
-    assert probes
-    assert all(r["code"] == "F05" for r in probes)  # the probes met F05, not F99
-    assert report.rejected.get("F05", 0) == len(probes)
-    # the only F99 is the receiver's answer to our ConnectionClose (amount 0)
-    assert report.rejected.get("F99", 0) == len(rejected) - len(probes) == 1
-    assert report.destination_asset == (USD, USD_SCALE)  # Rafiki sends the asset details
+    assert probes  # the rate probes reached it ...
+    assert all(r["code"] == "F05" for r in probes)  # ... and met F05, not F99
 
 
 @pytest.mark.parametrize("receiver", RECEIVERS)
-async def test_a_fixed_receive_across_assets_at_the_nodes_rate_arrives_exactly(
+def test_a_fixed_receive_across_assets_at_the_nodes_rate_arrives_exactly(
     paying: Paying, receiver: str
 ) -> None:
     before = total_so_far(paying.receivers[receiver])
+    eur_before = paying.node.asset_liquidity(paying.assets[EUR])
+    usd_before = paying.node.asset_liquidity(paying.assets[USD])
+    peer_before = paying.node.liquidity(paying.peer_js)
 
-    report = await pay(paying, paying.spsp_url(receiver), FixedReceive(7_777), source=EUR)
+    payment = paying.pay(receiver, source=EUR, receiveAmount=7_777)
 
-    assert report.state is SenderState.COMPLETED, report.error_message
-    assert report.delivered == 7_777
+    assert payment["state"] == "COMPLETED", payment["error"]
+    assert value(payment["deliveredAmount"]) == 7_777
     assert received(paying.receivers[receiver], before, 7_777) == 7_777
-    # EUR -> USD at 1.1, each packet rounded down by ilpnode: 7,777 USD cost at least 7,070 EUR
-    assert report.rate_low is not None
-    assert Fraction(1) < report.rate_low <= Fraction(11, 10)
-    assert report.max_source_amount is not None
-    assert 7_777 * 10 // 11 <= report.sent <= report.max_source_amount
+    sent = value(payment["sentAmount"])
+    # EUR -> USD at 1.1, each packet rounded down by the node: 7,777 USD cost at least 7,070
+    # EUR, and at most what the slippage (1 %) allows
+    assert 7_777 * 10 // 11 <= sent <= 7_777 * 10 * 100 // (11 * 99) + 1
+    assert payment["debitAmount"]["assetCode"] == EUR
+    assert value(payment["debitAmount"]) == sent
+    # Rafiki's accounts: the EUR leaves the EUR liquidity into the payment, and at the
+    # conversion goes back into the EUR liquidity, which the USD liquidity pays out for: the
+    # operator converted 7,777 USD of its own for the EUR it sent to itself.
+    assert paying.node.asset_liquidity(paying.assets[EUR]) == eur_before
+    assert paying.node.asset_liquidity(paying.assets[USD]) == usd_before - 7_777
+    assert paying.node.liquidity(paying.peer_js) == peer_before + 7_777
 
 
-async def test_a_payment_of_5000_packets_arrives_exactly(paying: Paying) -> None:
+def test_a_payment_of_5000_packets_arrives_exactly(paying: Paying) -> None:
     rafiki = paying.receivers["rafiki"]
     before = total_so_far(rafiki)
+    asset_before = paying.node.asset_liquidity(paying.assets[USD])
     amount = 5_000 * MAX_PACKET_AMOUNT
 
-    report = await pay(paying, paying.spsp_url("rafiki"), FixedSend(amount))
+    payment = paying.pay("rafiki", debitAmount=amount)
 
-    assert report.state is SenderState.COMPLETED, report.error_message
-    assert report.fulfilled == 5_000
-    assert report.sent == report.delivered == amount
+    assert payment["state"] == "COMPLETED", payment["error"]
+    assert payment["packets"] == 5_000
+    assert value(payment["sentAmount"]) == value(payment["deliveredAmount"]) == amount
     assert received(rafiki, before, amount) == amount
+    assert paying.node.asset_liquidity(paying.assets[USD]) == asset_before - amount

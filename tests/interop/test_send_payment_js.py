@@ -74,7 +74,7 @@ class Paying:
             "idempotencyKey": str(uuid4()),
             **{name: str(value) for name, value in amount.items()},
         }
-        payment = self.node.graphql(
+        payment: dict[str, Any] = self.node.graphql(
             "mutation($i: SendPaymentInput!) { sendPayment(input: $i) "
             f"{{ payment {{ {PAYMENT_FIELDS} }} }} }}",
             {"i": payment_input},

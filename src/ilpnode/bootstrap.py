@@ -592,6 +592,8 @@ class Node:
         # Another process may have opened the ledger: move no more money here (packets get
         # T03, the Admin API and the dashboard 503, /healthz 503) until an operator restarts.
         self._ledger_lock_lost = True
+        if self.services is not None:
+            self.services.outgoing_payments.halt()
         self.connector = None
         self.graphql_app = None
         self.dashboard_app = None

@@ -231,7 +231,8 @@ async def test_too_little_for_a_fixed_receive_fails_after_the_probe(
     assert code == "FORBIDDEN"
     # 1000 at a minimum rate of 0.99 may need floor((1000 + 1) / 0.99) = 1011.
     assert message == (
-        "Insufficient transfer balance: the source holds 1000, the payment needs up to 1011"
+        f"Insufficient transfer balance: wallet address {BASE}/alice holds 1000, the payment "
+        "needs up to 1011"
     )
     await assert_nothing_moved(api, world)
     [failed] = [p for p in await payments(api) if p["state"] == "FAILED"]

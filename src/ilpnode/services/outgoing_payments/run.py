@@ -45,7 +45,6 @@ from ilpnode.ilp.stream import (
     FixedReceive,
     FixedSend,
     SenderLimits,
-    SendError,
     SenderState,
     SendReport,
     StreamSender,
@@ -59,6 +58,7 @@ from ilpnode.services.outgoing_payments.model import (
     PaymentRefused,
 )
 from ilpnode.services.outgoing_payments.money import Funding, PaymentMoney
+from ilpnode.services.outgoing_payments.outcomes import STOPPING, TAKEN_OVER, failure_text
 from ilpnode.services.outgoing_payments.ports import (
     ExchangeRateUnavailable,
     OutgoingPaymentStore,
@@ -107,6 +107,7 @@ class PaymentRun:
         receiver: SpspReceiver,
         funding: Funding,
         deps: RunDeps,
+        source_label: str = "the source",
     ) -> None:
         self.payment = payment
         """The payment as last written (its progress: `snapshot()`)."""
@@ -115,6 +116,7 @@ class PaymentRun:
         )
         """Resolved once funded (the payment, SENDING) or refused before anything moved."""
         self._receiver = receiver
+        self._source_label = source_label
         self._funding = funding
         self._deps = deps
         self._source = PaymentSource(
@@ -172,7 +174,7 @@ class PaymentRun:
             failure = f"internal error ({type(error).__name__})"
         except BaseException:  # cancelled: the next start recovers the payment
             if not self.ready.done():
-                self.ready.set_result(_STOPPING)
+                self.ready.set_result(STOPPING)
             raise
         finally:
             saver.cancel()
@@ -259,14 +261,14 @@ class PaymentRun:
             updated_at=self._deps.clock.now(),
         )
         if not await self._write(probed):
-            return _TAKEN_OVER
+            return TAKEN_OVER
         error = await self._deps.money.fund(self._funding, max_debit)
         if error is TransferError.InsufficientBalance:
             available = await self._deps.money.available(self._funding.source_account_id)
             return PaymentRefused(
                 code="FORBIDDEN",
-                message=f"Insufficient transfer balance: the source holds {available or 0}, the "
-                f"payment needs up to {max_debit}",
+                message=f"Insufficient transfer balance: {self._source_label} holds "
+                f"{available or 0}, the payment needs up to {max_debit}",
             )
         if error is not None:
             raise RuntimeError(f"funding payment {payment.id} failed: {error.value}")
@@ -275,7 +277,7 @@ class PaymentRun:
             self.payment, state=OutgoingPaymentState.SENDING, updated_at=self._deps.clock.now()
         )
         if not await self._write(sending):
-            return _TAKEN_OVER  # the funds come back when it settles
+            return TAKEN_OVER  # the funds come back when it settles
         self.ready.set_result(sending)
         return None
 
@@ -292,7 +294,7 @@ class PaymentRun:
                 logger.warning("cannot save outgoing payment %s: %s", self.payment.id, error)
                 continue
             if not mine:
-                self._sender.abort(_TAKEN_OVER.message)
+                self._sender.abort(TAKEN_OVER.message)
                 return
 
     async def _write(self, payment: OutgoingPayment) -> bool:
@@ -321,7 +323,7 @@ class PaymentRun:
         if refusal is None and failure is not None:
             refusal = PaymentRefused(code="INTERNAL_SERVER_ERROR", message="Internal server error")
         if refusal is None:
-            refusal = PaymentRefused(code="BAD_USER_INPUT", message=_failure_text(report))
+            refusal = PaymentRefused(code="BAD_USER_INPUT", message=failure_text(report))
         if not self.ready.done():
             self.ready.set_result(refusal)
         final = replace(
@@ -366,7 +368,7 @@ class PaymentRun:
         final = replace(
             self.payment,
             state=OutgoingPaymentState.COMPLETED if completed else OutgoingPaymentState.FAILED,
-            error=None if completed else failure or _failure_text(report),
+            error=None if completed else failure or failure_text(report),
             sent=sent,
             delivered=report.delivered if report else self.snapshot().delivered,
             packets=report.fulfilled if report else self.snapshot().packets,
@@ -393,20 +395,3 @@ class PaymentRun:
             requested_debit=payment.requested_debit,
             send_target=payment.send_target,
         )
-
-
-_TAKEN_OVER: Final = PaymentRefused(
-    code="CONFLICT", message="another process took the payment over"
-)
-_STOPPING: Final = PaymentRefused(code="INTERNAL_SERVER_ERROR", message="the node is stopping")
-
-
-def _failure_text(report: SendReport | None) -> str:
-    """The sender's failure as the payment's `error`: `<PaymentError>: <what happened>`."""
-    if report is None:
-        return "the payment stopped"
-    if report.error is SendError.ABORTED:
-        return report.error_message
-    if report.error is None:
-        return "the payment stopped before its target"
-    return f"{report.error.value}: {report.error_message}"

@@ -169,7 +169,11 @@ class OutgoingPaymentService:
             assert raced is not None, "an id that exists is found"
             return raced
         run = PaymentRun(
-            payment, receiver=receiver, funding=self._funding(payment), deps=self._deps
+            payment,
+            receiver=receiver,
+            funding=self._funding(payment),
+            deps=self._deps,
+            source_label=checked.source_label,
         )
         self._start(run)
         # Shielded: a client that goes away does not stop the payment.
@@ -306,6 +310,16 @@ class OutgoingPaymentService:
                 name=f"recovering outgoing payment {payment.id}",
             )
             self._track(task)
+
+    def halt(self) -> None:
+        """Stop at once, moving no more money (the ledger may be another process's now): the
+        runs and recoveries are cancelled where they are, their rows stay unfinished, and the
+        next start ends them from the ledger."""
+        self._closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for task in list(self._tasks):
+            task.cancel()
 
     async def close(self, *, timeout_seconds: float) -> None:
         """Stop: abort the runs, wait for them to settle (up to `timeout_seconds`), cancel the

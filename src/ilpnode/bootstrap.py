@@ -550,6 +550,7 @@ class Node:
                 auto_peering=services.auto_peering,
                 wallet_addresses=services.wallet_addresses,
                 received_payments=self.received_payments,
+                outgoing_payments=services.outgoing_payments,
                 clock=services.clock,
                 traffic=self.packet_metrics,
                 checker=PeerChecker(

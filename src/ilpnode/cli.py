@@ -1,5 +1,5 @@
 """The `ilpnode` command line: `ilpnode run` starts a node; `ilpnode
-assets|peers|liquidity|wallet-addresses …`
+assets|peers|liquidity|wallet-addresses|pay …`
 (in `ilpnode.cli_admin`) manage a running node through its Admin API."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import click
 
 from ilpnode import __version__
-from ilpnode.cli_admin import assets, liquidity, peers, wallet_addresses
+from ilpnode.cli_admin import assets, liquidity, pay, peers, wallet_addresses
 from ilpnode.config import SettingsError, load_settings
 from ilpnode.logs import configure_logging
 
@@ -26,8 +26,8 @@ def main() -> None:
     Configuration comes from environment variables (Rafiki's names) and an optional .env file
     in the current directory; see the README for the full table.
 
-    The assets, peers, liquidity and wallet-addresses commands manage a running node through
-    its Admin API
+    The assets, peers, liquidity, wallet-addresses and pay commands manage a running node
+    through its Admin API
     (--admin-url, signed with ADMIN_API_SECRET when it is set); see docs/cli.md.
     """
 
@@ -36,6 +36,7 @@ main.add_command(assets)
 main.add_command(peers)
 main.add_command(liquidity)
 main.add_command(wallet_addresses)
+main.add_command(pay)
 
 
 @main.command()

@@ -5,6 +5,9 @@ An amount is a whole number of the asset's smallest unit (10000 is 100.00 USD at
 separators, no exponent, no surrounding spaces and no other scripts' digits (Python's `int()`
 would take Arabic-Indic digits, `"1_000"` and `" 7 "`). Anything else is refused before a
 request is sent.
+
+`ilpnode pay` also takes an amount in the asset's own units, written with a decimal point
+(`10.00` is 1000 at scale 2): `parse_units` reads it exactly, digit by digit (no floats).
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from typing import Final
 
 import click
 
+from ilpnode.cli_admin.tables import format_units
+
 __all__ = [
     "U64_MAX",
     "AmountError",
     "amount_callback",
     "parse_amount",
+    "parse_units",
     "positive_amount_callback",
 ]
 
@@ -54,6 +60,42 @@ def parse_amount(text: str, *, minimum: int = 0) -> int:
     value = int(digits)
     if value < minimum:
         raise AmountError(f"the amount must be at least {minimum}")
+    return value
+
+
+def parse_units(text: str, *, scale: int, code: str) -> int:
+    """The amount `text` spells in whole units of an asset (`10.50` at scale 2 is 1050), in the
+    smallest unit. `text` must have a decimal point: ASCII digits, one `.`, ASCII digits.
+
+    Args:
+        text: what the user typed, e.g. "10.50".
+        scale: the asset's scale.
+        code: the asset's code, for the messages.
+
+    Raises:
+        AmountError: not of that form, more decimals than `scale`, 0, or above 2**64-1.
+    """
+    whole, point, decimals = text.partition(".")
+    if not point or not (whole or decimals) or not _ASCII_DIGITS.issuperset(whole + decimals):
+        raise AmountError(
+            f"{text!r} is not an amount: give digits with one decimal point (e.g. 10.00), "
+            "or a whole number of the smallest unit (e.g. 1000)"
+        )
+    significant = decimals.rstrip("0")
+    if len(significant) > scale:
+        raise AmountError(
+            f"{text} has more decimals than {code} has ({scale}): "
+            f"the smallest amount is {format_units(1, scale)}"
+        )
+    whole_digits = whole.lstrip("0") or "0"
+    if len(whole_digits) > _U64_DIGITS:
+        raise AmountError(f"{text} is too large: amounts are at most {U64_MAX} (2**64-1)")
+    unit: int = 10**scale
+    value = int(whole_digits) * unit + int(significant.ljust(scale, "0") or "0")
+    if value > U64_MAX:
+        raise AmountError(f"{text} {code} is too large: at most {U64_MAX} of the smallest unit")
+    if value == 0:
+        raise AmountError("the amount must be more than 0")
     return value
 
 

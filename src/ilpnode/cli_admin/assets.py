@@ -247,7 +247,8 @@ def set_fee(
     connection: Connection, asset_id: str, fee_type: str, fixed: int, basis_points: int
 ) -> None:
     """Set an asset's sending or receiving fee: a new fee, in force from now on (the old ones
-    stay in its history). Stored and shown; the node does not charge fees yet."""
+    stay in its history). The sending fee is charged on the payments the node sends from a
+    wallet address (`ilpnode pay --from`); the receiving fee is stored, not charged yet."""
     payload = {
         "assetId": asset_id,
         "type": fee_type.upper(),

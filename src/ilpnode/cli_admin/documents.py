@@ -23,10 +23,12 @@ __all__ = [
     "DELETE_PEER",
     "DEPOSIT_ASSET",
     "DEPOSIT_PEER",
+    "OUTGOING_PAYMENT",
     "PEER",
     "PEERS_PAGE",
     "PEER_LIQUIDITY",
     "POST_WITHDRAWAL",
+    "SEND_PAYMENT",
     "SET_FEE",
     "UPDATE_ASSET",
     "UPDATE_PEER",
@@ -34,6 +36,7 @@ __all__ = [
     "VOID_WITHDRAWAL",
     "WALLET_ADDRESS",
     "WALLET_ADDRESSES_PAGE",
+    "WALLET_ADDRESS_BY_URL",
 ]
 
 _FEE_FIELDS = "id assetId type fixed basisPoints createdAt"
@@ -176,6 +179,12 @@ WALLET_ADDRESS: Final = f"""
 query GetWalletAddress($id: String!) {{ walletAddress(id: $id) {{ {_WALLET_ADDRESS_FIELDS} }} }}
 """
 
+WALLET_ADDRESS_BY_URL: Final = f"""
+query GetWalletAddressByUrl($url: String!) {{
+  walletAddressByUrl(url: $url) {{ {_WALLET_ADDRESS_FIELDS} }}
+}}
+"""
+
 CREATE_WALLET_ADDRESS: Final = f"""
 mutation CreateWalletAddress($input: CreateWalletAddressInput!) {{
   createWalletAddress(input: $input) {{ walletAddress {{ {_WALLET_ADDRESS_FIELDS} }} }}
@@ -194,4 +203,23 @@ mutation CreateWalletAddressWithdrawal($input: CreateWalletAddressWithdrawalInpu
     withdrawal { id amount walletAddress { id address liquidity asset { id code scale } } }
   }
 }
+"""
+
+_AMOUNT = "{ value assetCode assetScale }"
+_OUTGOING_PAYMENT_FIELDS = f"""
+  id walletAddressId assetId receiver state error packets createdAt updatedAt
+  debitAmount {_AMOUNT} sentAmount {_AMOUNT} receiveAmount {_AMOUNT}
+  deliveredAmount {_AMOUNT} fee {_AMOUNT}
+"""
+
+SEND_PAYMENT: Final = f"""
+mutation SendPayment($input: SendPaymentInput!) {{
+  sendPayment(input: $input) {{ payment {{ {_OUTGOING_PAYMENT_FIELDS} }} }}
+}}
+"""
+
+OUTGOING_PAYMENT: Final = f"""
+query GetOutgoingPayment($id: String!) {{
+  outgoingPayment(id: $id) {{ {_OUTGOING_PAYMENT_FIELDS} }}
+}}
 """

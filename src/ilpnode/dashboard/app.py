@@ -22,6 +22,7 @@ from ilpnode.dashboard.routes import (
     auto_peering,
     login,
     overview,
+    payments,
     peer_page,
     peers,
     wallet_addresses,
@@ -67,6 +68,7 @@ def create_dashboard_app(
         *peer_page.routes(pages),
         *assets.routes(pages),
         *wallet_addresses.routes(pages),
+        *payments.routes(pages),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(

@@ -11,6 +11,7 @@ from typing import Protocol
 from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import PeerChecker
 from ilpnode.services.fees import FeeService
+from ilpnode.services.outgoing_payments import OutgoingPaymentService
 from ilpnode.services.payments import ReceivedPaymentLog, WalletAddressService
 from ilpnode.services.peering import AssetService, PeeringLiquidity, PeerService, WallClock
 from ilpnode.services.peering.autopeering import AutoPeeringService
@@ -35,6 +36,7 @@ class DashboardServices:
     auto_peering: AutoPeeringService
     wallet_addresses: WalletAddressService
     received_payments: ReceivedPaymentLog
+    outgoing_payments: OutgoingPaymentService
     clock: WallClock
     traffic: TrafficSource
     checker: PeerChecker

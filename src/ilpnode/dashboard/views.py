@@ -15,6 +15,7 @@ from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import CheckResult
 from ilpnode.dashboard.services import DashboardServices
 from ilpnode.services.fees import Fee
+from ilpnode.services.outgoing_payments import OutgoingPayment
 from ilpnode.services.payments import ReceivedPayment, WalletAddress
 from ilpnode.services.peering import (
     Asset,
@@ -116,7 +117,12 @@ def first_page(size: int, order: SortOrder) -> PageRequest:
 
 
 def pager(
-    page: Page[Peer] | Page[Asset] | Page[Fee] | Page[WalletAddress] | Page[ReceivedPayment],
+    page: Page[Peer]
+    | Page[Asset]
+    | Page[Fee]
+    | Page[WalletAddress]
+    | Page[ReceivedPayment]
+    | Page[OutgoingPayment],
     path: str,
     *,
     anchor: str = "",

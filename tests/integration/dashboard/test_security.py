@@ -80,8 +80,9 @@ async def test_every_post_route_checks_the_csrf_token(dash: Dashboard, node: Nod
         for route in app.routes  # type: ignore[attr-defined]
         if isinstance(route, Route) and "POST" in (route.methods or ())
     ]
-    # login, logout, 10 for peers (auto-peering too), 7 for assets, 4 for wallet addresses
-    assert len(posts) == 23
+    # login, logout, 11 for peers (auto-peering and the test payment too), 7 for assets, 4 for
+    # wallet addresses
+    assert len(posts) == 24
     for path in posts:
         concrete = path.replace("{peer_id}", str(uuid4())).replace("{asset_id}", asset_id)
         concrete = concrete.replace("{wallet_address_id}", str(uuid4()))

@@ -1,5 +1,6 @@
 'use strict'
-// Helpers shared by connector.js, stream_receiver.js, stream_sender.js and pay_sender.js.
+// Helpers shared by connector.js, stream_receiver.js, rafiki_receiver.js, stream_sender.js and
+// pay_sender.js.
 //
 // Every program takes one JSON config: argv[2] (a JSON text, or `@<file>` to read it from a file),
 // else the env var ILP_JS_CONFIG. It prints `READY <json>` on stdout once it listens, and its
@@ -139,6 +140,43 @@ function routePayQueries (urlMap, extraHeaders = {}) {
   require.cache[path].exports = routed
 }
 
+// An SPSP (RFC 0009) server on loopback: `GET <any path>` with `Accept: application/spsp4+json`
+// answers `{destination_account, shared_secret (base64), receipts_enabled}` from
+// `issue(receiptSetup)`, which returns {destinationAccount, sharedSecret (Buffer),
+// receiptsEnabled}; receiptSetup is {nonce, secret} (Buffers) when the query carried valid
+// RFC 0039 Receipt-Nonce and Receipt-Secret headers, else undefined. Other requests get 406.
+// Resolves to the listening http.Server.
+function spspServer (port, issue) {
+  const http = require('http')
+  const header = (request, name, bytes) => {
+    const value = request.headers[name]
+    if (typeof value !== 'string') return undefined
+    const decoded = Buffer.from(value, 'base64')
+    return decoded.length === bytes ? decoded : undefined
+  }
+  const server = http.createServer((request, response) => {
+    const accept = request.headers.accept || ''
+    if (request.method !== 'GET' || !accept.includes('application/spsp4+json')) {
+      response.writeHead(406, { 'content-type': 'text/plain' })
+      response.end('SPSP needs GET with Accept: application/spsp4+json')
+      return
+    }
+    const nonce = header(request, 'receipt-nonce', 16)
+    const secret = header(request, 'receipt-secret', 32)
+    const credentials = issue(nonce && secret ? { nonce, secret } : undefined)
+    response.writeHead(200, { 'content-type': 'application/spsp4+json' })
+    response.end(JSON.stringify({
+      destination_account: credentials.destinationAccount,
+      shared_secret: credentials.sharedSecret.toString('base64'),
+      receipts_enabled: credentials.receiptsEnabled
+    }))
+  })
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ port: port || 0, host: '127.0.0.1' }, () => resolve(server))
+  })
+}
+
 function onSignals (stop) {
   let stopping = false
   for (const signal of ['SIGTERM', 'SIGINT']) {
@@ -161,5 +199,6 @@ module.exports = {
   onSignals,
   mapUrl,
   spspQuery,
+  spspServer,
   routePayQueries
 }

@@ -10,18 +10,23 @@
 //                                       // optional: a fixed address instead of IL-DCP
 //     "serverSecret": "<base64, 32 bytes>",  // optional (random otherwise)
 //     "connectionTag": "...",           // optional, for the generated address
-//     "receiveMax": "1000"              // optional per-stream limit (default: unlimited)
+//     "receiveMax": "1000",             // optional per-stream limit (default: unlimited)
+//     "spspPort": 0                     // optional: also serve SPSP here (0 = any free port)
 //   }
 // Without "ildcp" the server asks its parent for its address by IL-DCP (peer.config): an
 // ilp-connector parent answers for a `child` account, Rafiki answers with the peer's static
 // address.
 //
 // Prints `READY {"port", "url", "destinationAccount", "sharedSecret" (base64), "assetCode",
-// "assetScale"}` once it has its address, then `RECEIVED {"amount", "totalReceived",
-// "packets", "connections"}` after every packet that brought money (totals over all
-// connections; packets = money events), and `CLOSED {"connectionId", ...totals}` when a
-// connection ends. Stops on SIGTERM/SIGINT.
-const { loadConfig, emit, fatal, httpPlugin, listeningPort, withFixedIldcp, patchStreamForNode18, onSignals } = require('./lib')
+// "assetScale"}` (plus "spspPort" and "spspUrl" with "spspPort") once it has its address, then
+// `RECEIVED {"amount", "totalReceived", "packets", "connections"}` after every packet that
+// brought money (totals over all connections; packets = money events), and `CLOSED {"connectionId", ...totals}` when a
+// connection ends. With "spspPort", `GET <spspUrl><any path>` (Accept: application/spsp4+json)
+// answers fresh credentials from generateAddressAndSecret (receipts when the query carries
+// Receipt-Nonce and Receipt-Secret, RFC 0039). Stops on SIGTERM/SIGINT.
+const {
+  loadConfig, emit, fatal, httpPlugin, listeningPort, withFixedIldcp, patchStreamForNode18, onSignals, spspServer
+} = require('./lib')
 
 patchStreamForNode18()
 const { Server } = require('ilp-protocol-stream')
@@ -62,15 +67,27 @@ async function main () {
   await server.listen() // connects the plugin, then IL-DCP
   const port = await listeningPort(plugin)
   const { destinationAccount, sharedSecret } = server.generateAddressAndSecret(config.connectionTag)
-  onSignals(() => server.close())
-  emit('READY', {
+  const ready = {
     port,
     url: `http://127.0.0.1:${port}/`,
     destinationAccount,
     sharedSecret: sharedSecret.toString('base64'),
     assetCode: server.assetCode,
     assetScale: server.assetScale
+  }
+  let spsp
+  if (config.spspPort !== undefined) {
+    spsp = await spspServer(config.spspPort, (receiptSetup) => server.generateAddressAndSecret(
+      receiptSetup ? { receiptNonce: receiptSetup.nonce, receiptSecret: receiptSetup.secret } : {}
+    ))
+    ready.spspPort = spsp.address().port
+    ready.spspUrl = `http://127.0.0.1:${ready.spspPort}/`
+  }
+  onSignals(() => {
+    if (spsp) spsp.close()
+    return server.close()
   })
+  emit('READY', ready)
 }
 
 main().catch(fatal)

@@ -3,13 +3,21 @@ refused amount stops the command before any request is sent."""
 
 from __future__ import annotations
 
+import re
+
 import click
 import pytest
 from click.testing import CliRunner
 
 from ilpnode.cli import main
 from ilpnode.cli_admin import client as client_module
-from ilpnode.cli_admin.amounts import U64_MAX, AmountError, amount_callback, parse_amount
+from ilpnode.cli_admin.amounts import (
+    U64_MAX,
+    AmountError,
+    amount_callback,
+    parse_amount,
+    parse_units,
+)
 
 
 @pytest.mark.parametrize(
@@ -84,3 +92,41 @@ def test_a_bad_amount_stops_the_command_before_any_request(
     assert "Invalid value" in result.stderr
     assert words in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "scale", "value"),
+    [
+        ("10.00", 2, 1000),
+        ("0.5", 2, 50),
+        (".5", 2, 50),
+        ("5.", 2, 500),
+        ("10.10", 1, 101),  # trailing zeros beyond the scale are no decimals
+        ("7.0", 0, 7),
+        ("0.000000001", 9, 1),
+        ("184467440737095516.15", 2, U64_MAX),
+    ],
+)
+def test_units_with_a_decimal_point_are_read_exactly(text: str, scale: int, value: int) -> None:
+    assert parse_units(text, scale=scale, code="USD") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "scale", "message"),
+    [
+        ("10", 2, "is not an amount"),
+        (".", 2, "is not an amount"),
+        ("1.2.3", 2, "is not an amount"),
+        ("-1.0", 2, "is not an amount"),
+        ("1,5", 2, "is not an amount"),
+        ("\u0661.\u0665", 2, "is not an amount"),  # Arabic-Indic digits
+        ("0.005", 2, "more decimals than USD has (2): the smallest amount is 0.01"),
+        ("7.5", 0, "more decimals than USD has (0): the smallest amount is 1"),
+        ("184467440737095516.16", 2, "is too large"),
+        ("9" * 30 + ".0", 2, "is too large"),
+        ("0.00", 2, "more than 0"),
+    ],
+)
+def test_units_refuse_what_is_not_an_exact_amount(text: str, scale: int, message: str) -> None:
+    with pytest.raises(AmountError, match=re.escape(message)):
+        parse_units(text, scale=scale, code="USD")

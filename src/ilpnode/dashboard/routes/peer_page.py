@@ -1,4 +1,5 @@
-"""A peer's page: edit each part, liquidity, Check connection, delete (with a confirmation)."""
+"""A peer's page: edit each part, liquidity, Check connection, Send test payment
+(`routes.payments`), delete (with a confirmation)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from ilpnode.dashboard.forms.peers import (
     parse_routes,
     routes_values,
 )
+from ilpnode.dashboard.forms.test_payment import blank_test_payment_values
 from ilpnode.dashboard.messages import PEER_PROBLEMS, problem
 from ilpnode.dashboard.rendering import Pages, flash
-from ilpnode.dashboard.routes import liquidity
+from ilpnode.dashboard.routes import liquidity, payments
 from ilpnode.dashboard.security import csrf_protected
 from ilpnode.dashboard.views import level_of, meter_of
 from ilpnode.services.peering import Asset, AssetError, Peer, PeerError, UpdatePeer
@@ -59,6 +61,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
             "deposit": FormState(values=deposit_values()),
             "withdraw": FormState(values=withdraw_values()),
             "settle": FormState(values={"withdrawal_id": "", "action": ""}),
+            "test_payment": FormState(values=blank_test_payment_values()),
             **(forms or {}),
         }
         return pages.render(
@@ -73,6 +76,8 @@ def routes(pages: Pages) -> list[BaseRoute]:
                 "check": services.checker.last(peer.id),
                 "forms": states,
                 "pending": liquidity.pending_withdrawals(request, owner_of(peer, asset)),
+                "asset_liquidity": await services.assets.liquidity(asset),
+                "test_payment": await payments.last_test_payment(pages, request, peer),
             },
             status_code=status_code,
             section="peers",
@@ -130,6 +135,12 @@ def routes(pages: Pages) -> list[BaseRoute]:
             flash(request, "Check connection: the link does not work (details below).", "error")
         return pages.redirect(request, f"/peers/{peer.id}")
 
+    async def test_payment(request: Request, form: FormData, peer: Peer, asset: Asset) -> Response:
+        async def rerender(forms: dict[str, FormState], status_code: int) -> Response:
+            return await render(request, peer, asset, forms, status_code)
+
+        return await payments.send_test_payment(pages, request, form, peer, asset, rerender)
+
     async def confirm_delete(request: Request) -> Response:
         found = await load(request.path_params["peer_id"])
         if found is None:
@@ -186,6 +197,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
         Route(f"{base}/withdraw", money(liquidity.withdraw), methods=["POST"]),
         Route(f"{base}/settle", money(liquidity.settle), methods=["POST"]),
         Route(f"{base}/check", on_peer(check), methods=["POST"]),
+        Route(f"{base}/test-payment", on_peer(test_payment), methods=["POST"]),
         Route(f"{base}/delete", confirm_delete, methods=["GET"]),
         Route(f"{base}/delete", on_peer(delete), methods=["POST"]),
     ]

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 __all__ = ["Database", "async_url", "asyncpg_dsn", "redacted_url"]
 
@@ -77,6 +77,17 @@ class Database:
             return
         async with self._sqlite_writer:
             yield
+
+    @contextlib.asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction (under `writer()`): committed when the block ends, rolled back
+        if it raises. On SQLite it starts with `BEGIN IMMEDIATE`, which takes the database's
+        one write lock at once, so every statement in it reads what the ones before wrote and
+        no other process writes in between."""
+        async with self.writer(), self.engine.connect() as connection, connection.begin():
+            if self.is_sqlite:
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield connection
 
     async def ping(self) -> bool:
         """True when a trivial query succeeds; never raises."""

@@ -109,12 +109,5 @@ class SqlIdempotencyStore:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with (
-            self._database.writer(),
-            self._database.engine.connect() as connection,
-            connection.begin(),
-        ):
-            if connection.dialect.name == "sqlite":
-                # Take the write lock now: the statements after the first read what it wrote.
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        async with self._database.write_transaction() as connection:
             yield connection

@@ -45,13 +45,7 @@ class SqlOutgoingPaymentStore:
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncConnection]:
-        async with (
-            self._database.writer(),
-            self._database.engine.connect() as connection,
-            connection.begin(),
-        ):
-            if connection.dialect.name == "sqlite":
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        async with self._database.write_transaction() as connection:
             yield connection
 
     @asynccontextmanager

@@ -53,13 +53,8 @@ class SqlReceivedPaymentStore:
         if not payments:
             return
         ordered = sorted(payments, key=lambda payment: payment.id)
-        async with (
-            self._database.writer(),
-            self._database.engine.connect() as connection,
-            connection.begin(),
-        ):
+        async with self._database.write_transaction() as connection:
             if connection.dialect.name == "sqlite":
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
                 for start in range(0, len(ordered), CHUNK_ROWS):
                     await _add_sqlite(connection, ordered[start : start + CHUNK_ROWS])
             else:

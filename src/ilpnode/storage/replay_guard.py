@@ -96,14 +96,7 @@ class SqlReplayGuard:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with (
-            self._database.writer(),
-            self._database.engine.connect() as connection,
-            connection.begin(),
-        ):
-            if connection.dialect.name == "sqlite":
-                # Take the write lock now, so the upsert and the prune see one state.
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        async with self._database.write_transaction() as connection:
             yield connection
 
 

@@ -49,13 +49,7 @@ class SqlWalletAddressStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[WalletAddressTransaction]:
         """One database transaction: committed when the block ends, rolled back if it raises."""
-        async with (
-            self._database.writer(),
-            self._database.engine.connect() as connection,
-            connection.begin(),
-        ):
-            if connection.dialect.name == "sqlite":
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        async with self._database.write_transaction() as connection:
             yield SqlWalletAddressTransaction(connection)
 
 

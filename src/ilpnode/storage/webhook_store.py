@@ -77,13 +77,7 @@ class SqlWebhookStore:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with (
-            self._database.writer(),
-            self._database.engine.connect() as connection,
-            connection.begin(),
-        ):
-            if connection.dialect.name == "sqlite":
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        async with self._database.write_transaction() as connection:
             yield connection
 
     # -- watched accounts and alert states ------------------------------------------------------

@@ -18,10 +18,7 @@ Theory of operation
 - **The worker** (one task) takes everything pending and refreshes it in one read transaction
   (`PeerService.refresh_peers`: re-read those peers, and the peers in memory of a changed
   asset, and install what the database has; `wallet_addresses.refresh` likewise for wallet
-  addresses). Woken, it waits `GATHER_SECONDS` first, so that a burst (one transaction's
-  notices, which the socket may hand over in several reads) is one batch; a change still
-  reaches memory well within the second the design allows. One batch at a time; notices
-  arriving meanwhile wait for the next. With more than
+  addresses). One batch at a time; notices arriving meanwhile wait for the next. With more than
   `MAX_BATCH` ids pending it reconciles instead (re-read every peer and wallet address, forget
   those gone). Order and duplicates do not matter: every refresh reads the database
   as it is now, and an older read never overwrites a newer one (`services.peering.memory`).
@@ -68,8 +65,6 @@ logger = logging.getLogger(__name__)
 
 # Pending ids above which one reconcile (one query for all peers) beats refreshing each.
 MAX_BATCH: Final = 200
-# How long the worker lets a burst of notices gather before it takes the pending ids.
-GATHER_SECONDS: Final = 0.02
 # A silently dead connection is noticed within PING_SECONDS + PING_TIMEOUT_SECONDS.
 PING_SECONDS: Final = 5.0
 PING_TIMEOUT_SECONDS: Final = 5.0
@@ -246,7 +241,6 @@ class ChangeFeed:
         failures = 0
         while True:
             await self._wake.wait()
-            await asyncio.sleep(GATHER_SECONDS)
             self._wake.clear()
             try:
                 await self._refresh_pending()

@@ -132,6 +132,11 @@ class ChangeFeed:
         return "ok" if listening else "down"
 
     @property
+    def pending(self) -> int:
+        """Ids heard and not yet refreshed."""
+        return len(self._peers) + len(self._assets) + len(self._wallet_addresses)
+
+    @property
     def connections(self) -> int:
         """How many times LISTEN was established."""
         return self._generation
@@ -261,8 +266,7 @@ class ChangeFeed:
                 failures = 0
 
     async def _refresh_pending(self) -> None:
-        pending = len(self._peers) + len(self._assets) + len(self._wallet_addresses)
-        if self._reconcile_wanted or pending > MAX_BATCH:
+        if self._reconcile_wanted or self.pending > MAX_BATCH:
             # Everything heard so far was committed before this read: the reconcile covers it.
             self._reconcile_wanted = False
             self._peers.clear()

@@ -324,22 +324,44 @@ async def test_failed_refreshes_are_retried_until_they_work(
         await feed.close()
 
 
+class Gated(Flaky):
+    """A target whose refreshes wait for `gate`: the feed stays busy while notices pile up."""
+
+    def __init__(self, target: PeerService) -> None:
+        super().__init__(target)
+        self.gate = asyncio.Event()
+
+    async def refresh_peers(
+        self, peer_ids: Iterable[UUID], *, asset_ids: Iterable[UUID] = ()
+    ) -> SyncCounts:
+        self._call("refresh")
+        await self.gate.wait()
+        return await self.target.refresh_peers(peer_ids, asset_ids=asset_ids)
+
+
 async def test_a_burst_of_notices_is_one_reconcile(
     pair: tuple[Process, Process], feed_db_url: str
 ) -> None:
+    # The burst arrives while the worker is busy with one refresh, so all of it is pending when
+    # the worker next looks, however the socket split it (the test does not race the worker).
     _, two = pair
-    counting = Flaky(two.peers)
-    feed = ChangeFeed(dsn=asyncpg_dsn(feed_db_url), target=counting, reconcile_seconds=3600)
+    gated = Gated(two.peers)
+    feed = ChangeFeed(dsn=asyncpg_dsn(feed_db_url), target=gated, reconcile_seconds=3600)
     try:
         await feed.start()
-        assert counting.calls == ["reconcile"]  # the catch-up after LISTEN
+        assert gated.calls == ["reconcile"]  # the catch-up after LISTEN
+        await run_on_server_db(feed_db_url, f"SELECT pg_notify('{CHANNEL}', 'peer:{uuid4()}')")
+        await until(lambda: gated.calls == ["reconcile", "refresh"], "the worker busy")
         burst = "; ".join(
             f"SELECT pg_notify('{CHANNEL}', 'peer:{uuid4()}')" for _ in range(MAX_BATCH + 1)
         )
         await run_on_server_db(feed_db_url, burst)
+        await until(lambda: feed.pending == MAX_BATCH + 1, "the burst heard")
+        gated.gate.set()
         await until(lambda: feed.reconciles == 2, "the burst handled")
         await asyncio.sleep(0.1)
-        assert counting.calls == ["reconcile", "reconcile"]  # not 201 refreshes
+        assert gated.calls == ["reconcile", "refresh", "reconcile"]  # not 201 refreshes
+        assert feed.pending == 0
     finally:
         await feed.close()
 

@@ -24,3 +24,6 @@ def configure_logging(level: str, *, with_pid: bool = False) -> None:
     logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, logging.root.level))
     # httpx logs every request's URL at INFO, user info (an auto-peering secret) included.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
+    # Alembic says at INFO which plugins it set up and each migration it runs: a start-up's
+    # first screen would be library lines. Our own line gives the schema revision reached.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))

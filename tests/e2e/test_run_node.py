@@ -119,6 +119,18 @@ def test_node_serves_health_and_connector_then_stops_on_sigterm(node: RunningNod
     assert "Traceback" not in output
 
 
+def test_start_up_says_one_line_per_surface_and_nothing_from_libraries(
+    node: RunningNode,
+) -> None:
+    start_up = node.output().partition("ilpnode ready")[0].splitlines()
+    # "<date> <time> <LEVEL> <logger>: <message>": every line is the node's own.
+    speakers = {line.split(" ", 4)[3].rstrip(":") for line in start_up}
+    assert all(speaker.startswith("ilpnode") for speaker in speakers), start_up
+    assert not [line for line in start_up if "alembic" in line]
+    for surface in ("admin API", "ILP connector", "Open Payments server"):
+        assert sum(f"{surface} listening on" in line for line in start_up) == 1, start_up
+
+
 def test_sigint_stops_the_node_cleanly(node: RunningNode) -> None:
     node.process.send_signal(signal.SIGINT)
 

@@ -432,7 +432,7 @@ class Node:
             clock=self.clock,
             thresholds=watch,
         )
-        money = PeeringLiquidity(store=store, liquidity=liquidity)
+        peering_liquidity = PeeringLiquidity(store=store, liquidity=liquidity)
         wallet_addresses = WalletAddressService(
             store=self.wallet_address_store,
             liquidity=liquidity,
@@ -452,8 +452,10 @@ class Node:
             ),
             assets=assets,
             peers=peers,
-            money=money,
-            auto_peering=self._auto_peering_service(assets=assets, peers=peers, money=money),
+            liquidity=peering_liquidity,
+            auto_peering=self._auto_peering_service(
+                assets=assets, peers=peers, liquidity=peering_liquidity
+            ),
             wallet_addresses=wallet_addresses,
             idempotency=SqlIdempotencyStore(self.database),
             clock=self.clock,
@@ -504,14 +506,14 @@ class Node:
         )
 
     def _auto_peering_service(
-        self, *, assets: AssetService, peers: PeerService, money: PeeringLiquidity
+        self, *, assets: AssetService, peers: PeerService, liquidity: PeeringLiquidity
     ) -> AutoPeeringService:
         settings = self.settings
         self._auto_peering_client = httpx.AsyncClient()
         return AutoPeeringService(
             assets=assets,
             peers=peers,
-            money=money,
+            liquidity=liquidity,
             client=HttpPeeringClient(self._auto_peering_client),
             identity=NodeIdentity(
                 ilp_address=settings.ilp_address,
@@ -546,7 +548,7 @@ class Node:
                 assets=services.assets,
                 fees=services.fees,
                 peers=services.peers,
-                money=services.money,
+                liquidity=services.liquidity,
                 auto_peering=services.auto_peering,
                 wallet_addresses=services.wallet_addresses,
                 received_payments=self.received_payments,

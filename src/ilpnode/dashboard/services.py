@@ -32,7 +32,7 @@ class DashboardServices:
     assets: AssetService
     fees: FeeService
     peers: PeerService
-    money: PeeringLiquidity
+    liquidity: PeeringLiquidity
     auto_peering: AutoPeeringService
     wallet_addresses: WalletAddressService
     received_payments: ReceivedPaymentLog

@@ -104,7 +104,7 @@ async def _pair(
     service = AutoPeeringService(
         assets=a.services.assets,
         peers=a.services.peers,
-        money=a.services.money,
+        liquidity=a.services.liquidity,
         client=HttpPeeringClient(http),
         identity=NodeIdentity(
             ilp_address=settings.ilp_address,

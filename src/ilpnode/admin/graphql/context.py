@@ -26,7 +26,7 @@ class AdminServices:
 
     assets: AssetService
     peers: PeerService
-    money: PeeringLiquidity
+    liquidity: PeeringLiquidity
     auto_peering: AutoPeeringService
     wallet_addresses: WalletAddressService
     idempotency: IdempotencyStore

@@ -25,7 +25,7 @@ def _success(result: LiquidityResult | LiquidityError | PeerError) -> MutationRe
 
 async def _deposit_peer(context: RequestContext, input: dict[str, Any]) -> MutationResult:
     return _success(
-        await context.services.money.deposit_to_peer(
+        await context.services.liquidity.deposit_to_peer(
             peer_id=input["peer_id"], amount=input["amount"], transfer_id=input["id"]
         )
     )
@@ -33,7 +33,7 @@ async def _deposit_peer(context: RequestContext, input: dict[str, Any]) -> Mutat
 
 async def _deposit_asset(context: RequestContext, input: dict[str, Any]) -> MutationResult:
     return _success(
-        await context.services.money.deposit_to_asset(
+        await context.services.liquidity.deposit_to_asset(
             asset_id=input["asset_id"], amount=input["amount"], transfer_id=input["id"]
         )
     )
@@ -41,7 +41,7 @@ async def _deposit_asset(context: RequestContext, input: dict[str, Any]) -> Muta
 
 async def _withdraw_peer(context: RequestContext, input: dict[str, Any]) -> MutationResult:
     return _success(
-        await context.services.money.withdraw_from_peer(
+        await context.services.liquidity.withdraw_from_peer(
             peer_id=input["peer_id"],
             amount=input["amount"],
             transfer_id=input["id"],
@@ -52,7 +52,7 @@ async def _withdraw_peer(context: RequestContext, input: dict[str, Any]) -> Muta
 
 async def _withdraw_asset(context: RequestContext, input: dict[str, Any]) -> MutationResult:
     return _success(
-        await context.services.money.withdraw_from_asset(
+        await context.services.liquidity.withdraw_from_asset(
             asset_id=input["asset_id"],
             amount=input["amount"],
             transfer_id=input["id"],
@@ -62,11 +62,11 @@ async def _withdraw_asset(context: RequestContext, input: dict[str, Any]) -> Mut
 
 
 async def _post(context: RequestContext, input: dict[str, Any]) -> MutationResult:
-    return _success(await context.services.money.post_withdrawal(input["withdrawal_id"]))
+    return _success(await context.services.liquidity.post_withdrawal(input["withdrawal_id"]))
 
 
 async def _void(context: RequestContext, input: dict[str, Any]) -> MutationResult:
-    return _success(await context.services.money.void_withdrawal(input["withdrawal_id"]))
+    return _success(await context.services.liquidity.void_withdrawal(input["withdrawal_id"]))
 
 
 def bind_liquidity(mutation: MutationType) -> None:

@@ -102,13 +102,13 @@ async def deposit(
     )
     if request_ is None:
         return await rerender({"deposit": state}, 400)
-    money = pages.services.money
+    liquidity = pages.services.liquidity
     if owner.kind == "peer":
-        result: LiquidityResult | LiquidityError | PeerError = await money.deposit_to_peer(
+        result: LiquidityResult | LiquidityError | PeerError = await liquidity.deposit_to_peer(
             peer_id=owner.id, amount=request_.amount, transfer_id=request_.transfer_id
         )
     else:
-        result = await money.deposit_to_asset(
+        result = await liquidity.deposit_to_asset(
             asset_id=owner.id, amount=request_.amount, transfer_id=request_.transfer_id
         )
     if isinstance(result, LiquidityError | PeerError):
@@ -128,16 +128,16 @@ async def withdraw(
     )
     if request_ is None:
         return await rerender({"withdraw": state}, 400)
-    money = pages.services.money
+    liquidity = pages.services.liquidity
     if owner.kind == "peer":
-        result = await money.withdraw_from_peer(
+        result = await liquidity.withdraw_from_peer(
             peer_id=owner.id,
             amount=request_.amount,
             transfer_id=request_.transfer_id,
             timeout_seconds=request_.timeout_seconds,
         )
     else:
-        result = await money.withdraw_from_asset(
+        result = await liquidity.withdraw_from_asset(
             asset_id=owner.id,
             amount=request_.amount,
             transfer_id=request_.transfer_id,
@@ -176,11 +176,11 @@ async def settle(
         state.message = "Choose Post or Void."
     if not state.ok:
         return await rerender({"settle": state}, 400)
-    money = pages.services.money
+    liquidity = pages.services.liquidity
     if action == "post":
-        result = await money.post_withdrawal(withdrawal_id)
+        result = await liquidity.post_withdrawal(withdrawal_id)
     else:
-        result = await money.void_withdrawal(withdrawal_id)
+        result = await liquidity.void_withdrawal(withdrawal_id)
     if isinstance(result, LiquidityError):
         _log_bug(result)
         if result in _FORGET_AFTER:

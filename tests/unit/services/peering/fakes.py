@@ -166,7 +166,7 @@ class Peering:
     directory: PeerDirectory
     assets: AssetService
     peers: PeerService
-    money: PeeringLiquidity
+    peering_liquidity: PeeringLiquidity
 
     def fresh_peer_service(self) -> PeerService:
         """A new process over the same database: empty routing table and index."""
@@ -203,5 +203,5 @@ def make_peering() -> Peering:
             directory=directory,
             clock=clock,
         ),
-        money=PeeringLiquidity(store=store, liquidity=liquidity),
+        peering_liquidity=PeeringLiquidity(store=store, liquidity=liquidity),
     )

@@ -27,7 +27,7 @@ from ilpnode.services.peering.autopeering import (
     encode_error,
     encode_peering_details,
     new_token,
-    redacted_url,
+    without_user_info,
 )
 
 from .fakes import Peering, make_peering
@@ -100,7 +100,7 @@ async def side(
     service = AutoPeeringService(
         assets=peering.assets,
         peers=peering.peers,
-        money=peering.money,
+        liquidity=peering.peering_liquidity,
         client=client,
         identity=node or identity(address),
         default_liquidity=default_liquidity,
@@ -425,7 +425,7 @@ async def test_two_services_peer_each_other() -> None:
     alice_service = AutoPeeringService(
         assets=alice.peering.assets,
         peers=alice.peering.peers,
-        money=alice.peering.money,
+        liquidity=alice.peering.peering_liquidity,
         client=Wire(),
         identity=identity("test.alice"),
         default_liquidity=GRANT,
@@ -602,7 +602,7 @@ def test_tokens_are_long_and_urlsafe() -> None:
     ],
 )
 def test_urls_are_shown_without_user_info(url: str, shown: str) -> None:
-    assert redacted_url(url) == shown
+    assert without_user_info(url) == shown
 
 
 def test_every_error_has_a_code_a_status_and_a_message() -> None:

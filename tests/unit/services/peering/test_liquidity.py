@@ -27,42 +27,46 @@ async def test_peer_deposit_then_two_phase_withdrawals() -> None:
     p, _, peer_id = await _world()
     peer = await p.peers.get(peer_id)
     assert not isinstance(peer, PeerError)
-    deposited = await p.money.deposit_to_peer(peer_id=peer_id, amount=10_000, transfer_id=uuid4())
+    deposited = await p.peering_liquidity.deposit_to_peer(
+        peer_id=peer_id, amount=10_000, transfer_id=uuid4()
+    )
     assert isinstance(deposited, LiquidityResult)
     assert deposited.state is LiquidityState.POSTED
     first = uuid4()
-    pending = await p.money.withdraw_from_peer(
+    pending = await p.peering_liquidity.withdraw_from_peer(
         peer_id=str(peer_id), amount=4_000, transfer_id=first, timeout_seconds=60
     )
     assert isinstance(pending, LiquidityResult)
     assert pending.state is LiquidityState.PENDING
     assert await p.peers.liquidity(peer) == 6_000
-    posted = await p.money.post_withdrawal(first)
+    posted = await p.peering_liquidity.post_withdrawal(first)
     assert isinstance(posted, LiquidityResult)
     assert posted.state is LiquidityState.POSTED
     second = uuid4()
-    await p.money.withdraw_from_peer(
+    await p.peering_liquidity.withdraw_from_peer(
         peer_id=peer_id, amount=1_000, transfer_id=second, timeout_seconds=60
     )
-    voided = await p.money.void_withdrawal(str(second))
+    voided = await p.peering_liquidity.void_withdrawal(str(second))
     assert isinstance(voided, LiquidityResult)
     assert voided.state is LiquidityState.VOIDED
     assert await p.peers.liquidity(peer) == 6_000
-    assert await p.money.post_withdrawal(first) is LiquidityError.AlreadyPosted
-    assert await p.money.void_withdrawal(second) is LiquidityError.AlreadyVoided
+    assert await p.peering_liquidity.post_withdrawal(first) is LiquidityError.AlreadyPosted
+    assert await p.peering_liquidity.void_withdrawal(second) is LiquidityError.AlreadyVoided
 
 
 async def test_asset_deposit_and_withdrawal() -> None:
     p, asset_id, _ = await _world()
     assert isinstance(
-        await p.money.deposit_to_asset(asset_id=asset_id, amount=500, transfer_id=uuid4()),
+        await p.peering_liquidity.deposit_to_asset(
+            asset_id=asset_id, amount=500, transfer_id=uuid4()
+        ),
         LiquidityResult,
     )
-    withdrawal = await p.money.withdraw_from_asset(
+    withdrawal = await p.peering_liquidity.withdraw_from_asset(
         asset_id=asset_id, amount=501, transfer_id=uuid4(), timeout_seconds=0
     )
     assert withdrawal is LiquidityError.InsufficientBalance
-    done = await p.money.withdraw_from_asset(
+    done = await p.peering_liquidity.withdraw_from_asset(
         asset_id=asset_id, amount=500, transfer_id=uuid4(), timeout_seconds=0
     )
     assert isinstance(done, LiquidityResult)
@@ -76,11 +80,11 @@ async def test_amount_zero_is_checked_before_existence() -> None:
     p, _, _ = await _world()
     nobody = uuid4()
     assert (
-        await p.money.deposit_to_peer(peer_id=nobody, amount=0, transfer_id=uuid4())
+        await p.peering_liquidity.deposit_to_peer(peer_id=nobody, amount=0, transfer_id=uuid4())
         is LiquidityError.AmountZero
     )
     assert (
-        await p.money.withdraw_from_asset(
+        await p.peering_liquidity.withdraw_from_asset(
             asset_id=nobody, amount=0, transfer_id=uuid4(), timeout_seconds=0
         )
         is LiquidityError.AmountZero
@@ -91,21 +95,25 @@ async def test_unknown_targets_use_rafikis_catalogs() -> None:
     p, _, _ = await _world()
     for missing in (uuid4(), "not-a-uuid"):
         assert (
-            await p.money.deposit_to_peer(peer_id=missing, amount=1, transfer_id=uuid4())
+            await p.peering_liquidity.deposit_to_peer(
+                peer_id=missing, amount=1, transfer_id=uuid4()
+            )
             is PeerError.UnknownPeer
         )
         assert (
-            await p.money.withdraw_from_peer(
+            await p.peering_liquidity.withdraw_from_peer(
                 peer_id=missing, amount=1, transfer_id=uuid4(), timeout_seconds=0
             )
             is LiquidityError.UnknownPeer
         )
         assert (
-            await p.money.deposit_to_asset(asset_id=missing, amount=1, transfer_id=uuid4())
+            await p.peering_liquidity.deposit_to_asset(
+                asset_id=missing, amount=1, transfer_id=uuid4()
+            )
             is LiquidityError.UnknownAsset
         )
         assert (
-            await p.money.withdraw_from_asset(
+            await p.peering_liquidity.withdraw_from_asset(
                 asset_id=missing, amount=1, transfer_id=uuid4(), timeout_seconds=0
             )
             is LiquidityError.UnknownAsset
@@ -116,15 +124,15 @@ async def test_ids_and_reuse_are_checked_by_the_ledger() -> None:
     p, _, peer_id = await _world()
     transfer = uuid4()
     assert isinstance(
-        await p.money.deposit_to_peer(peer_id=peer_id, amount=5, transfer_id=transfer),
+        await p.peering_liquidity.deposit_to_peer(peer_id=peer_id, amount=5, transfer_id=transfer),
         LiquidityResult,
     )
     assert (
-        await p.money.deposit_to_peer(peer_id=peer_id, amount=5, transfer_id=transfer)
+        await p.peering_liquidity.deposit_to_peer(peer_id=peer_id, amount=5, transfer_id=transfer)
         is LiquidityError.TransferExists
     )
     assert (
-        await p.money.deposit_to_peer(peer_id=peer_id, amount=5, transfer_id="nope")
+        await p.peering_liquidity.deposit_to_peer(peer_id=peer_id, amount=5, transfer_id="nope")
         is LiquidityError.InvalidId
     )
-    assert await p.money.post_withdrawal(uuid4()) is LiquidityError.UnknownTransfer
+    assert await p.peering_liquidity.post_withdrawal(uuid4()) is LiquidityError.UnknownTransfer

@@ -35,7 +35,7 @@ class Watched:
     watch: LiquidityWatch
     assets: AssetService
     peers: PeerService
-    money: PeeringLiquidity
+    liquidity: PeeringLiquidity
     woken: list[int]
 
     async def report(self, *ids: UUID) -> None:
@@ -45,14 +45,14 @@ class Watched:
         await self.watch.flush()
 
     async def withdraw(self, peer: Peer, amount: int) -> None:
-        result = await self.money.withdraw_from_peer(
+        result = await self.liquidity.withdraw_from_peer(
             peer_id=peer.id, amount=amount, transfer_id=uuid4(), timeout_seconds=0
         )
         assert hasattr(result, "state"), result
         await self.report(peer.id)
 
     async def deposit(self, peer: Peer, amount: int) -> None:
-        result = await self.money.deposit_to_peer(
+        result = await self.liquidity.deposit_to_peer(
             peer_id=peer.id, amount=amount, transfer_id=uuid4()
         )
         assert hasattr(result, "state"), result
@@ -87,7 +87,7 @@ async def watched() -> Watched:
         thresholds=watch,
     )
     await watch.reconcile()
-    return Watched(peering, store, watch, assets, peers, peering.money, woken)
+    return Watched(peering, store, watch, assets, peers, peering.peering_liquidity, woken)
 
 
 async def make_asset(w: Watched, **thresholds: int | None) -> Asset:
@@ -161,10 +161,12 @@ async def test_high_threshold_crossed_upward(watched: Watched) -> None:
 
 async def test_an_asset_threshold(watched: Watched) -> None:
     asset = await make_asset(watched, liquidity_threshold=10)
-    result = await watched.money.deposit_to_asset(asset_id=asset.id, amount=50, transfer_id=uuid4())
+    result = await watched.liquidity.deposit_to_asset(
+        asset_id=asset.id, amount=50, transfer_id=uuid4()
+    )
     assert hasattr(result, "state")
     await watched.report(asset.id)
-    withdrawn = await watched.money.withdraw_from_asset(
+    withdrawn = await watched.liquidity.withdraw_from_asset(
         asset_id=asset.id, amount=45, transfer_id=uuid4(), timeout_seconds=0
     )
     assert hasattr(withdrawn, "state")
@@ -197,7 +199,7 @@ async def test_a_crossing_missed_before_a_restart_is_recorded_by_the_reconciliat
     asset = await make_asset(watched)
     peer = await make_peer(watched, asset, liquidity=1_000, low=100)
     # The balance moves while nobody reports it (the process died after the ledger commit).
-    result = await watched.money.withdraw_from_peer(
+    result = await watched.liquidity.withdraw_from_peer(
         peer_id=peer.id, amount=950, transfer_id=uuid4(), timeout_seconds=0
     )
     assert hasattr(result, "state")
@@ -241,7 +243,7 @@ async def test_a_failed_settle_keeps_the_crossing_for_later(watched: Watched) ->
     asset = await make_asset(watched)
     peer = await make_peer(watched, asset, liquidity=1_000, low=100)
     watched.store.failing = True
-    await watched.money.withdraw_from_peer(
+    await watched.liquidity.withdraw_from_peer(
         peer_id=peer.id, amount=950, transfer_id=uuid4(), timeout_seconds=0
     )
     accounts = await watched.peering.ledger.lookup_accounts([AccountId(peer.id.int)])

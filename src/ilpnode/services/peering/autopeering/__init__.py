@@ -25,7 +25,7 @@ from ilpnode.services.peering.autopeering.service import (
     InitiatePeering,
     NodeIdentity,
     new_token,
-    redacted_url,
+    without_user_info,
 )
 
 __all__ = [
@@ -47,5 +47,5 @@ __all__ = [
     "encode_peering_details",
     "encode_peering_request",
     "new_token",
-    "redacted_url",
+    "without_user_info",
 ]

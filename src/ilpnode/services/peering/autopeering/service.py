@@ -77,7 +77,7 @@ __all__ = [
     "InitiatePeering",
     "NodeIdentity",
     "new_token",
-    "redacted_url",
+    "without_user_info",
 ]
 
 logger = logging.getLogger("ilpnode.autopeering")
@@ -90,7 +90,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def redacted_url(url: str) -> str:
+def without_user_info(url: str) -> str:
     """`url` without its user info (which may carry a peer's secret), for messages and logs."""
     try:
         parts = urlsplit(url)
@@ -161,7 +161,7 @@ class AutoPeeringService:
     """Both sides of auto-peering, over the peer, asset and liquidity services.
 
     Args:
-        assets, peers, money: the node's peering services.
+        assets, peers, liquidity: the node's peering services.
         client: sends our peering requests.
         identity: what we announce.
         default_liquidity: the credit line given to a node whose request creates a peer here.
@@ -173,7 +173,7 @@ class AutoPeeringService:
         *,
         assets: AssetService,
         peers: PeerService,
-        money: PeeringLiquidity,
+        liquidity: PeeringLiquidity,
         client: PeeringClient,
         identity: NodeIdentity,
         default_liquidity: int,
@@ -181,7 +181,7 @@ class AutoPeeringService:
     ) -> None:
         self._assets = assets
         self._peers = peers
-        self._money = money
+        self._liquidity = liquidity
         self._client = client
         self._identity = identity
         self._default_liquidity = default_liquidity
@@ -275,7 +275,7 @@ class AutoPeeringService:
                 f"{', '.join(missing)} not set on this node: auto-peering tells the peer this "
                 "node's ILP address, connector URL and name",
             )
-        url = redacted_url(request.peer_url)
+        url = without_user_info(request.peer_url)
         if not is_valid_http_endpoint(request.peer_url):
             return AutoPeeringFailure(
                 _E.InvalidPeerUrl, f"peerUrl {url[:200]!r} is not an http(s) URL", "peerUrl"
@@ -325,7 +325,7 @@ class AutoPeeringService:
             asset.scale,
         )
         if request.liquidity_to_deposit:
-            moved = await self._money.deposit_to_peer(
+            moved = await self._liquidity.deposit_to_peer(
                 peer_id=peer.id, amount=request.liquidity_to_deposit, transfer_id=uuid4()
             )
             if not isinstance(moved, LiquidityResult):

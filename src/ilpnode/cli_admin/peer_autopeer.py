@@ -15,7 +15,7 @@ import click
 from ilpnode.cli_admin import documents
 from ilpnode.cli_admin.amounts import amount_callback
 from ilpnode.cli_admin.connection import Connection, with_connection
-from ilpnode.cli_admin.peers import peer_fields, peers
+from ilpnode.cli_admin.peers import peer_fields, peer_label, peers
 
 __all__ = ["autopeer"]
 
@@ -116,6 +116,6 @@ def autopeer(
         connection.print_json(data)
         return
     peer = data["createOrUpdatePeerByUrl"]["peer"]
-    label = peer.get("name") or peer["staticIlpAddress"]
+    label = peer_label(peer)
     click.echo(f"Peered with {label} ({peer['staticIlpAddress']}) through {_shown(peer_url)}.")
     click.echo(peer_fields(peer))

@@ -17,7 +17,7 @@ import click
 
 from ilpnode.cli_admin import documents
 from ilpnode.cli_admin.connection import CliFailure, Connection, with_connection
-from ilpnode.cli_admin.peers import peers
+from ilpnode.cli_admin.peers import peer_label, peers
 from ilpnode.ilp import build_ildcp_request, encode_prepare, read_link_check_answer
 
 __all__ = ["check_peer"]
@@ -37,7 +37,7 @@ def check_peer(connection: Connection, peer_id: str) -> None:
 
     peer = connection.execute(documents.PEER, {"id": peer_id})["peer"]
     outgoing = peer["http"]["outgoing"]
-    endpoint, label = outgoing["endpoint"], peer.get("name") or peer["staticIlpAddress"]
+    endpoint, label = outgoing["endpoint"], peer_label(peer)
     request = build_ildcp_request(expires_at=datetime.now(UTC) + timedelta(seconds=30))
     try:
         answer = httpx.post(

@@ -14,7 +14,7 @@ from ilpnode.cli_admin.paging import PAGE_SIZE_MAX, fetch_pages
 from ilpnode.cli_admin.tables import MISSING, Column, render_fields, render_table
 from ilpnode.cli_admin.views import amount_with_units, asset_label
 
-__all__ = ["peer_fields", "peers"]
+__all__ = ["peer_fields", "peer_label", "peers"]
 
 
 @click.group(short_help="List, show, create, update and delete peers.")
@@ -26,6 +26,11 @@ def peers() -> None:
     extends to it, in the asset's smallest unit. A packet from the peer can never take its
     liquidity below zero.
     """
+
+
+def peer_label(peer: Mapping[str, Any]) -> str:
+    """How messages name a peer (as `Peer.label` does on the node): its name, or its address."""
+    return str(peer.get("name") or peer["staticIlpAddress"])
 
 
 def peer_fields(peer: Mapping[str, Any]) -> str:

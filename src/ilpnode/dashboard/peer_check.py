@@ -65,7 +65,7 @@ class PeerChecker:
 
     async def _check(self, peer: Peer, asset: Asset, *, now: datetime) -> tuple[bool, list[str]]:
         outgoing = peer.http_outgoing
-        label = peer.name or peer.static_ilp_address
+        label = peer.label
         endpoint = outgoing.endpoint
         expires_at = now + timedelta(seconds=CHECK_TIMEOUT_SECONDS) + _EXPIRY_MARGIN
         request = build_ildcp_request(expires_at=expires_at)

@@ -48,7 +48,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
         if isinstance(peer, AutoPeeringFailure):
             state.add(auto_peering_problem(peer))
             return await render(request, state, 409)
-        flash(request, f"Peered with {peer.name or peer.static_ilp_address} through its URL.")
+        flash(request, f"Peered with {peer.label} through its URL.")
         return pages.redirect(request, f"/peers/{peer.id}")
 
     return [

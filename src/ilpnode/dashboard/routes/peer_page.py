@@ -113,7 +113,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
             if isinstance(updated, PeerError):
                 state.add(problem(updated))
                 return await render(request, peer, asset, {part: state}, 409)
-            flash(request, f"Peer {updated.name or updated.static_ilp_address} updated.")
+            flash(request, f"Peer {updated.label} updated.")
             return pages.redirect(request, f"/peers/{peer.id}")
 
         return on_peer(update)
@@ -174,7 +174,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
         if error is not None:
             state.add(PEER_PROBLEMS[error])
             return await render_delete(request, peer, asset, state, 409)
-        flash(request, f"Peer {peer.name or peer.static_ilp_address} deleted.")
+        flash(request, f"Peer {peer.label} deleted.")
         return pages.redirect(request, "/peers")
 
     base = "/peers/{peer_id}"
@@ -207,7 +207,7 @@ def owner_of(peer: Peer, asset: Asset) -> liquidity.Owner:
     return liquidity.Owner(
         kind="peer",
         id=peer.id,
-        label=f"peer {peer.name or peer.static_ilp_address}",
+        label=f"peer {peer.label}",
         asset=asset,
         path=f"/peers/{peer.id}",
     )

@@ -62,7 +62,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
         if isinstance(peer, PeerError):
             state.add(problem(peer))
             return await render_new(request, state, 409)
-        flash(request, f"Peer {peer.name or peer.static_ilp_address} created.")
+        flash(request, f"Peer {peer.label} created.")
         return pages.redirect(request, f"/peers/{peer.id}")
 
     return [

@@ -82,3 +82,8 @@ class Peer:
     auto_peered: bool = False
     liquidity_high_threshold: int | None = None
     """ilpnode: at or above this the liquidity counts as high: `peer.liquidity_high`."""
+
+    @property
+    def label(self) -> str:
+        """How messages and pages name the peer: its name, or its address."""
+        return self.name or self.static_ilp_address

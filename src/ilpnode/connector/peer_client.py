@@ -2,9 +2,10 @@
 
 One `http_client.HttpClient` for the node; it keeps a pool of keep-alive connections per peer
 endpoint (scheme, host, port), so steady traffic to a peer reuses warm connections. The request
-carries the peer's outgoing token as `Authorization: Bearer …` and
-`Content-Type: application/octet-stream`; the time it may take is bounded by the packet's
-expiry (`middleware/expiry.OutgoingTimeout` computes how long; when it passes: R00).
+carries the headers of `ilpnode.ilp_over_http` (the peer's outgoing token as
+`Authorization: Bearer …`), as the connection checks' requests do; the time it may take is
+bounded by the packet's expiry (`middleware/expiry.OutgoingTimeout` computes how long; when it
+passes: R00).
 
 What goes wrong, and the Reject it becomes (triggeredBy = our address; after interledger-rs,
 which names the failure, where Rafiki says T00 for all of them):
@@ -33,6 +34,7 @@ from ilpnode.connector.errors import IlpError, PeerBusy, PeerUnreachable, Transf
 from ilpnode.connector.http_client import Endpoint, HttpClient, HttpError, RequestTimedOut
 from ilpnode.connector.types import Reply
 from ilpnode.ilp import IlpCodecError, IlpErrorCode, decode_reply
+from ilpnode.ilp_over_http import header_lines
 
 __all__ = ["MAX_REPLY_BYTES", "PeerClient"]
 
@@ -126,19 +128,8 @@ class PeerClient:
 
 def _request_of(peer: ForwardingPeer) -> tuple[Endpoint, bytes]:
     """Raises ValueError for an endpoint or a token that cannot be sent."""
-    endpoint = Endpoint.parse(peer.endpoint.strip())
-    try:
-        token = peer.outgoing_token.encode("ascii")
-    except UnicodeError:
-        raise ValueError("the outgoing token is not ASCII") from None
-    if any(byte < 0x20 or byte == 0x7F for byte in token):
-        raise ValueError("the outgoing token has control characters")
-    head = (
-        b"Authorization: Bearer " + token + b"\r\n"
-        b"Content-Type: application/octet-stream\r\n"
-        b"Accept: application/octet-stream\r\n"
-    )
-    return endpoint, head
+    # The headers every ILP-over-HTTP sender uses, as bytes once per peer (cached by `send`).
+    return Endpoint.parse(peer.endpoint.strip()), header_lines(peer.outgoing_token)
 
 
 def _http_error(status: int) -> IlpError:

@@ -2,8 +2,8 @@
 
 The same check as `ilpnode peers check` (cli_admin/peer_check.py), done by the node itself:
 a Prepare to `peer.config`, amount 0 (RFC 0031), POSTed to the peer's outgoing endpoint with its
-outgoing token, as this node's connector would; both read the answer with
-`ilp.read_link_check_answer`. No money moves.
+outgoing token by `ilp_over_http.post_prepare`, as this node's connector would; both read the
+answer with `ilp.read_link_check_answer`. No money moves.
 
 The last result per peer is kept in memory (for the peers table's "state"); it is gone at a
 restart, like the traffic counters.
@@ -18,7 +18,8 @@ from uuid import UUID
 
 import httpx
 
-from ilpnode.ilp import build_ildcp_request, encode_prepare, read_link_check_answer
+from ilpnode.ilp import build_ildcp_request, read_link_check_answer
+from ilpnode.ilp_over_http import post_prepare
 from ilpnode.services.peering import Asset, Peer
 
 __all__ = ["CHECK_TIMEOUT_SECONDS", "CheckResult", "PeerChecker"]
@@ -70,14 +71,12 @@ class PeerChecker:
         expires_at = now + timedelta(seconds=CHECK_TIMEOUT_SECONDS) + _EXPIRY_MARGIN
         request = build_ildcp_request(expires_at=expires_at)
         try:
-            answer = await self._client.post(
+            answer = await post_prepare(
+                self._client,
                 endpoint,
-                content=encode_prepare(request),
-                headers={
-                    "authorization": f"Bearer {outgoing.auth_token}",
-                    "content-type": "application/octet-stream",
-                },
-                timeout=CHECK_TIMEOUT_SECONDS,
+                outgoing.auth_token,
+                request,
+                timeout_seconds=CHECK_TIMEOUT_SECONDS,
             )
         except httpx.TimeoutException:
             return False, [
@@ -87,8 +86,8 @@ class PeerChecker:
         except httpx.HTTPError as error:
             return False, [f"Cannot reach peer {label} at {endpoint}: {_describe(error)}."]
         read = read_link_check_answer(
-            answer.status_code,
-            answer.content,
+            answer.status,
+            answer.body,
             label=label,
             endpoint=endpoint,
             asset_code=asset.code,

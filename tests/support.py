@@ -7,6 +7,7 @@ import os
 import random
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -74,14 +75,30 @@ def _ephemeral_low() -> int:
         return 0
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def datetime_of_ns(ns: int) -> datetime:
+    """Unix ns as a UTC datetime (to the microsecond, as datetime holds)."""
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def ns_of(moment: datetime) -> int:
+    """A timezone-aware datetime as Unix ns: for test clocks that keep a datetime."""
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+
+
 class ManualClock:
-    """A clock that moves only when told to (satisfies `ilpnode.ledger.ports.Clock`)."""
+    """A clock that moves only when told to (satisfies `ilpnode.clock.Clock`)."""
 
     def __init__(self, start_ns: int = 1_800_000_000 * 10**9) -> None:
         self.value_ns = start_ns
 
     def now_ns(self) -> int:
         return self.value_ns
+
+    def now(self) -> datetime:
+        return datetime_of_ns(self.value_ns)
 
     def advance(self, seconds: float) -> None:
         self.value_ns += round(seconds * 10**9)

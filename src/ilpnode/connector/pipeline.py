@@ -63,6 +63,7 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
+from ilpnode.clock import Clock
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
 from ilpnode.connector.middleware.balance import Balance
@@ -80,7 +81,7 @@ from ilpnode.connector.middleware.stream_receiver import (
 )
 from ilpnode.connector.rates import ExchangeRates
 from ilpnode.connector.routing import RoutingTable
-from ilpnode.connector.types import Clock, Handler, NextHop, PacketContext, Reply
+from ilpnode.connector.types import Handler, NextHop, PacketContext, Reply
 from ilpnode.ilp import (
     Fulfill,
     IlpErrorCode,

@@ -21,6 +21,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Final, Protocol
 
+from ilpnode.clock import Clock
+
 __all__ = [
     "ExchangeRates",
     "NoRate",
@@ -49,10 +51,6 @@ class RatesSource(Protocol):
     """Fetches the rates of one base currency: quote code -> rate."""
 
     async def fetch(self, base: str) -> Mapping[str, Fraction]: ...
-
-
-class Clock(Protocol):
-    def now_ns(self) -> int: ...
 
 
 def _rate(value: object, where: str) -> Fraction:

@@ -21,15 +21,9 @@ from typing import Protocol, TypeAlias
 from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.ilp import Fulfill, Prepare, Reject
 
-__all__ = ["Clock", "Handler", "Middleware", "NextHop", "PacketContext", "Reply", "answered"]
+__all__ = ["Handler", "Middleware", "NextHop", "PacketContext", "Reply", "answered"]
 
 Reply: TypeAlias = Fulfill | Reject
-
-
-class Clock(Protocol):
-    """Wall-clock time for the pipeline (injected, so tests control it)."""
-
-    def now_ns(self) -> int: ...
 
 
 @dataclass(slots=True, kw_only=True, init=False)

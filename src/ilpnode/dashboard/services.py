@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from ilpnode.clock import Clock
 from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import PeerChecker
 from ilpnode.services.fees import FeeService
 from ilpnode.services.outgoing_payments import OutgoingPaymentService
 from ilpnode.services.payments import ReceivedPaymentLog, WalletAddressService
-from ilpnode.services.peering import AssetService, PeeringLiquidity, PeerService, WallClock
+from ilpnode.services.peering import AssetService, PeeringLiquidity, PeerService
 from ilpnode.services.peering.autopeering import AutoPeeringService
 
 __all__ = ["DashboardServices", "TrafficSource"]
@@ -37,7 +38,7 @@ class DashboardServices:
     wallet_addresses: WalletAddressService
     received_payments: ReceivedPaymentLog
     outgoing_payments: OutgoingPaymentService
-    clock: WallClock
+    clock: Clock
     traffic: TrafficSource
     checker: PeerChecker
     ilp_address: str

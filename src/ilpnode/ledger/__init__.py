@@ -24,7 +24,7 @@ from ilpnode.ledger.model import (
     TransferId,
     checked_transfer,
 )
-from ilpnode.ledger.ports import Clock, Ledger
+from ilpnode.ledger.ports import Ledger
 from ilpnode.ledger.statuses import (
     CreateAccountResult,
     CreateAccountStatus,
@@ -41,7 +41,6 @@ __all__ = [
     "Account",
     "AccountFlags",
     "AccountId",
-    "Clock",
     "CreateAccountResult",
     "CreateAccountStatus",
     "CreateTransferResult",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ilpnode.clock import Clock
 from ilpnode.ledger.engine import LedgerEngine
 from ilpnode.ledger.model import Account, AccountId, Transfer, TransferId
-from ilpnode.ledger.ports import Clock
 from ilpnode.ledger.statuses import CreateAccountResult, CreateTransferResult
 
 __all__ = ["MemoryLedger"]

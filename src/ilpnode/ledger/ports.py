@@ -5,8 +5,9 @@ exception for a business failure. The methods are `async` because the backends d
 fsync, a Postgres round trip); this module only declares types and imports no async library.
 
 Implementations own their clock and their expiry sweep: callers do not pass `now`. A backend that
-wraps `LedgerEngine` reads its injected `Clock`, passes `now` to the engine, drains the engine's
-journal and makes it durable before returning the results (see `engine.py`, "Journal and replay").
+wraps `LedgerEngine` reads its injected `ilpnode.clock.Clock`, passes `now` to the engine, drains
+the engine's journal and makes it durable before returning the results (see `engine.py`,
+"Journal and replay").
 """
 
 from __future__ import annotations
@@ -17,15 +18,7 @@ from typing import Protocol
 from ilpnode.ledger.model import Account, AccountId, Transfer, TransferId
 from ilpnode.ledger.statuses import CreateAccountResult, CreateTransferResult
 
-__all__ = ["Clock", "Ledger"]
-
-
-class Clock(Protocol):
-    """Wall-clock time for a backend, injected so that tests can control it."""
-
-    def now_ns(self) -> int:
-        """Nanoseconds since the Unix epoch."""
-        ...
+__all__ = ["Ledger"]
 
 
 class Ledger(Protocol):

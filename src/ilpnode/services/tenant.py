@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import Final, Protocol
 from uuid import UUID
 
+from ilpnode.clock import Clock
 from ilpnode.services.peering.pagination import Page, PageRequest, paginate
-from ilpnode.services.peering.ports import WallClock
 from ilpnode.services.uuids import parse_uuid
 
 __all__ = ["OperatorTenant", "TenantError", "TenantService", "TenantStore"]
@@ -84,7 +84,7 @@ class TenantService:
         self,
         *,
         store: TenantStore,
-        clock: WallClock,
+        clock: Clock,
         tenant_id: UUID,
         public_name: str | None,
         ilp_address: str,

@@ -83,10 +83,10 @@ from collections.abc import Callable, Sequence
 
 from mypy_extensions import mypyc_attr
 
+from ilpnode.clock import Clock
 from ilpnode.ledger import (
     Account,
     AccountId,
-    Clock,
     CreateAccountResult,
     CreateTransferResult,
     ExpiredTransfer,

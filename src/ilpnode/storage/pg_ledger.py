@@ -108,10 +108,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.selectable import TextualSelect
 
+from ilpnode.clock import Clock
 from ilpnode.ledger import (
     Account,
     AccountId,
-    Clock,
     CreateAccountResult,
     CreateTransferResult,
     LedgerUnavailable,

@@ -18,10 +18,10 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 
 import asyncpg
 
+from ilpnode.clock import Clock
 from ilpnode.ledger import (
     Account,
     AccountId,
-    Clock,
     CreateAccountResult,
     CreateTransferResult,
     ExpiredTransfer,

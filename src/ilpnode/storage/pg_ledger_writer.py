@@ -77,7 +77,8 @@ from typing import Final, Generic, TypeVar
 
 import asyncpg
 
-from ilpnode.ledger import Account, Clock, CreateTransferResult, LedgerUnavailable, Transfer
+from ilpnode.clock import Clock
+from ilpnode.ledger import Account, CreateTransferResult, LedgerUnavailable, Transfer
 from ilpnode.storage.pg_ledger_apply import Decided, apply_calls
 
 __all__ = [

@@ -20,11 +20,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from ilpnode.clock import SystemClock
+from ilpnode.clock import Clock, SystemClock
 from ilpnode.ledger import (
     Account,
     AccountId,
-    Clock,
     CreateTransferResult,
     CreateTransferStatus,
     TransferId,

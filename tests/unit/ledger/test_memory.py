@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ilpnode.ledger import (
     AccountFlags,
     AccountId,
@@ -10,16 +12,20 @@ from ilpnode.ledger import (
     MemoryLedger,
     TransferId,
 )
+from tests.support import datetime_of_ns
 
 from .builders import SECOND, T0, account, pending, post, transfer
 
 
 class FakeClock:
     def __init__(self, now: int) -> None:
-        self.now = now
+        self.value_ns = now
 
     def now_ns(self) -> int:
-        return self.now
+        return self.value_ns
+
+    def now(self) -> datetime:
+        return datetime_of_ns(self.value_ns)
 
 
 async def test_the_memory_ledger_serves_the_port_and_sweeps_expired_reservations() -> None:
@@ -37,7 +43,7 @@ async def test_the_memory_ledger_serves_the_port_and_sweeps_expired_reservations
     [peer] = await ledger.lookup_accounts([AccountId(2)])
     assert peer.debits_pending == 50
 
-    clock.now = T0 + 2 * SECOND
+    clock.value_ns = T0 + 2 * SECOND
     [peer] = await ledger.lookup_accounts([AccountId(2)])
     assert peer.debits_pending == 0  # swept before the lookup
     [late] = await ledger.create_transfers([post(12, 11)])

@@ -8,11 +8,12 @@ from uuid import UUID
 
 from graphql import GraphQLResolveInfo
 
+from ilpnode.clock import Clock
 from ilpnode.services.fees import FeeService, LatestFees
 from ilpnode.services.idempotency import IdempotencyStore
 from ilpnode.services.outgoing_payments import OutgoingPaymentService
 from ilpnode.services.payments import WalletAddressService
-from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService, WallClock
+from ilpnode.services.peering import Asset, AssetService, PeeringLiquidity, PeerService
 from ilpnode.services.peering.autopeering import AutoPeeringService
 from ilpnode.services.tenant import TenantService
 from ilpnode.services.webhooks import WebhookStore
@@ -30,7 +31,7 @@ class AdminServices:
     auto_peering: AutoPeeringService
     wallet_addresses: WalletAddressService
     idempotency: IdempotencyStore
-    clock: WallClock
+    clock: Clock
     tenant_id: UUID
     instance_name: str | None
     fees: FeeService

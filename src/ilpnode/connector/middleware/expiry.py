@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 
+from ilpnode.clock import Clock
 from ilpnode.connector.errors import InsufficientTimeout, TransferTimedOut
-from ilpnode.connector.types import Clock, Handler, PacketContext, Reply
+from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Prepare
 
 __all__ = ["IncomingExpiry", "OutgoingTimeout", "ReduceExpiry", "expiry_ms", "packet_expiry_ms"]

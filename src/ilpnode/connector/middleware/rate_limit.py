@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from uuid import UUID
 
+from ilpnode.clock import Clock
 from ilpnode.connector.errors import RateLimited
-from ilpnode.connector.types import Clock, Handler, PacketContext, Reply
+from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Prepare
 
 __all__ = ["RateLimit"]

@@ -22,10 +22,10 @@ from datetime import timedelta
 from typing import Final
 from uuid import UUID, uuid4
 
+from ilpnode.clock import Clock
 from ilpnode.services.fees.model import BASIS_POINTS_MAX, Fee, FeeError, LatestFees, SetFee
 from ilpnode.services.fees.ports import FeeStore
 from ilpnode.services.peering.pagination import Page, PageRequest
-from ilpnode.services.peering.ports import WallClock
 from ilpnode.services.peering.validation import is_valid_uint64, parse_uuid
 
 __all__ = ["FeeService"]
@@ -37,7 +37,7 @@ _TICK: Final = timedelta(microseconds=1)
 class FeeService:
     """Fees in the database (see the module docstring)."""
 
-    def __init__(self, *, store: FeeStore, clock: WallClock) -> None:
+    def __init__(self, *, store: FeeStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 

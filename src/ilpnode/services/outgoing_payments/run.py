@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Final
 
+from ilpnode.clock import Clock
 from ilpnode.ilp import Fulfill, Prepare, Reject
 from ilpnode.ilp.stream import (
     FixedReceive,
@@ -66,7 +67,6 @@ from ilpnode.services.outgoing_payments.ports import (
     PaymentSource,
 )
 from ilpnode.services.payments_sender import SpspReceiver, run_payment
-from ilpnode.services.peering import WallClock
 
 __all__ = ["LEASE_SECONDS", "PROGRESS_SECONDS", "PaymentRun", "RunDeps"]
 
@@ -88,7 +88,7 @@ class RunDeps:
     store: OutgoingPaymentStore
     money: PaymentMoney
     path: PaymentPath
-    clock: WallClock
+    clock: Clock
     owner: str
     slippage: Fraction
     limits: SenderLimits

@@ -42,6 +42,7 @@ from fractions import Fraction
 from typing import Final
 from uuid import UUID
 
+from ilpnode.clock import Clock
 from ilpnode.ilp.stream import SenderLimits
 from ilpnode.ledger import AccountId
 from ilpnode.services.accounting import OutgoingPaymentAccount
@@ -64,7 +65,7 @@ from ilpnode.services.outgoing_payments.run import PaymentRun, RunDeps
 from ilpnode.services.outgoing_payments.validation import CheckedPayment, check_request
 from ilpnode.services.payments import WalletAddressService
 from ilpnode.services.payments_sender import SpspError, SpspReceiver
-from ilpnode.services.peering import AssetService, Page, PageRequest, WallClock
+from ilpnode.services.peering import AssetService, Page, PageRequest
 from ilpnode.services.uuids import parse_uuid
 
 __all__ = ["SWEEP_SECONDS", "OutgoingPaymentService"]
@@ -88,7 +89,7 @@ class OutgoingPaymentService:
         wallet_addresses: WalletAddressService,
         assets: AssetService,
         fees: FeeService,
-        clock: WallClock,
+        clock: Clock,
         owner: str,
         slippage: Fraction,
         only_process: bool,

@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID, uuid4
 
+from ilpnode.clock import Clock
 from ilpnode.ledger import AccountId
 from ilpnode.services.accounting import (
     LiquidityError,
@@ -46,16 +47,7 @@ from ilpnode.services.payments.errors import WalletAddressError
 from ilpnode.services.payments.model import WalletAddress, WalletAddressStatus
 from ilpnode.services.payments.ports import WalletAddressStore
 from ilpnode.services.payments.urls import OpenPaymentsUrls
-from ilpnode.services.peering import (
-    UNSET,
-    Asset,
-    Page,
-    PageRequest,
-    Patch,
-    SyncCounts,
-    Unset,
-    WallClock,
-)
+from ilpnode.services.peering import UNSET, Asset, Page, PageRequest, Patch, SyncCounts, Unset
 from ilpnode.services.uuids import parse_uuid
 
 __all__ = [
@@ -109,7 +101,7 @@ class WalletAddressService:
         liquidity: LiquidityService,
         directory: WalletAddressDirectory,
         urls: OpenPaymentsUrls,
-        clock: WallClock,
+        clock: Clock,
     ) -> None:
         self._store = store
         self._liquidity = liquidity

@@ -24,7 +24,7 @@ from ilpnode.services.peering.pagination import (
     paginate,
 )
 from ilpnode.services.peering.peers import CreatePeer, PeerService, UpdatePeer
-from ilpnode.services.peering.ports import PeeringStore, PeeringTransaction, WallClock
+from ilpnode.services.peering.ports import PeeringStore, PeeringTransaction
 from ilpnode.services.peering.repair import ensure_ledger_accounts
 from ilpnode.services.peering.sync import SyncCounts
 
@@ -54,7 +54,6 @@ __all__ = [
     "Unset",
     "UpdateAsset",
     "UpdatePeer",
-    "WallClock",
     "ensure_ledger_accounts",
     "page_request",
     "paginate",

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
+from ilpnode.clock import Clock
 from ilpnode.services.accounting import (
     AccountBalance,
     AssetAccounts,
@@ -33,12 +34,7 @@ from ilpnode.services.accounting import (
 from ilpnode.services.peering.errors import AssetError
 from ilpnode.services.peering.model import UNSET, Asset, Patch
 from ilpnode.services.peering.pagination import Page, PageRequest
-from ilpnode.services.peering.ports import (
-    NoThresholdsObserver,
-    PeeringStore,
-    ThresholdsObserver,
-    WallClock,
-)
+from ilpnode.services.peering.ports import NoThresholdsObserver, PeeringStore, ThresholdsObserver
 from ilpnode.services.peering.validation import (
     is_valid_asset_code,
     is_valid_scale,
@@ -78,7 +74,7 @@ class AssetService:
         *,
         store: PeeringStore,
         liquidity: LiquidityService,
-        clock: WallClock,
+        clock: Clock,
         thresholds: ThresholdsObserver | None = None,
     ):
         self._store = store

@@ -40,6 +40,7 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
+from ilpnode.clock import Clock
 from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.peer_index import PeerIndex, token_hash
 from ilpnode.connector.routing import RoutingTable
@@ -55,12 +56,7 @@ from ilpnode.services.peering.errors import PeerError
 from ilpnode.services.peering.memory import Change, PeerMemory, PeerState
 from ilpnode.services.peering.model import UNSET, HttpOutgoing, Patch, Peer, Unset
 from ilpnode.services.peering.pagination import Page, PageRequest
-from ilpnode.services.peering.ports import (
-    NoThresholdsObserver,
-    PeeringStore,
-    ThresholdsObserver,
-    WallClock,
-)
+from ilpnode.services.peering.ports import NoThresholdsObserver, PeeringStore, ThresholdsObserver
 from ilpnode.services.peering.sync import SyncCounts
 from ilpnode.services.peering.validation import (
     is_valid_http_endpoint,
@@ -131,7 +127,7 @@ class PeerService:
         routing: RoutingTable,
         peer_index: PeerIndex,
         directory: PeerDirectory,
-        clock: WallClock,
+        clock: Clock,
         thresholds: ThresholdsObserver | None = None,
     ) -> None:
         self._store = store

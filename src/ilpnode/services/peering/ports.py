@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -19,7 +18,7 @@ from ilpnode.services.peering.errors import AssetError, PeerError
 from ilpnode.services.peering.model import Asset, Peer
 from ilpnode.services.peering.pagination import Page, PageRequest
 
-__all__ = ["PeeringStore", "PeeringTransaction", "ThresholdsObserver", "WallClock"]
+__all__ = ["PeeringStore", "PeeringTransaction", "ThresholdsObserver"]
 
 
 class PeeringTransaction(Protocol):
@@ -122,11 +121,3 @@ class NoThresholdsObserver:
 
     async def thresholds_changed(self, owner_id: UUID) -> None:
         return None
-
-
-class WallClock(Protocol):
-    """Timestamps for created_at, updated_at, deleted_at (`ilpnode.clock.SystemClock` fits)."""
-
-    def now(self) -> datetime:
-        """The current time, timezone-aware UTC."""
-        ...

@@ -32,7 +32,7 @@ from typing import Final
 
 import httpx
 
-from ilpnode.services.peering.ports import WallClock
+from ilpnode.clock import Clock
 from ilpnode.services.webhooks.ports import WebhookEvent, WebhookStore
 from ilpnode.services.webhooks.signature import SIGNATURE_HEADER, canonical_json, signature_header
 
@@ -73,7 +73,7 @@ class WebhookDelivery:
         *,
         store: WebhookStore,
         client: httpx.AsyncClient,
-        clock: WallClock,
+        clock: Clock,
         options: DeliveryOptions,
     ) -> None:
         self._store = store

@@ -10,9 +10,9 @@ from uuid import UUID
 
 import httpx
 
+from ilpnode.clock import Clock
 from ilpnode.ledger import Ledger
 from ilpnode.services.peering import PeerService, SyncCounts
-from ilpnode.services.peering.ports import WallClock
 from ilpnode.services.webhooks.delivery import DeliveryOptions, WebhookDelivery
 from ilpnode.services.webhooks.ports import WebhookStore
 from ilpnode.services.webhooks.watch import LiquidityWatch
@@ -30,7 +30,7 @@ class LiquidityWebhooks:
         *,
         store: WebhookStore,
         ledger: Ledger,
-        clock: WallClock,
+        clock: Clock,
         delivery: DeliveryOptions | None,
     ) -> None:
         self._client: httpx.AsyncClient | None = None

@@ -46,8 +46,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Final
 from uuid import UUID
 
+from ilpnode.clock import Clock
 from ilpnode.ledger import Account, AccountId, Ledger
-from ilpnode.services.peering.ports import WallClock
 from ilpnode.services.webhooks.alerts import AlertState, WatchedAccount
 from ilpnode.services.webhooks.ports import Observation, Settled, WebhookStore
 
@@ -80,7 +80,7 @@ class LiquidityWatch:
         *,
         store: WebhookStore,
         ledger: Ledger,
-        clock: WallClock,
+        clock: Clock,
         on_event: Callable[[], None] = lambda: None,
         reconcile_seconds: float = RECONCILE_SECONDS,
     ) -> None:

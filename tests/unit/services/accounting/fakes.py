@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from ilpnode.ledger import (
@@ -30,6 +31,7 @@ from ilpnode.services.accounting import (
     PacketTransfer,
     PeerAccount,
 )
+from tests.support import datetime_of_ns
 
 T0 = 1_800_000_000 * NANOSECONDS_PER_SECOND  # an arbitrary "now", ns since the Unix epoch
 USD_LEDGER = 1  # the peering guide's walk-through: USD, scale 2, ledger 1
@@ -37,13 +39,16 @@ EUR_LEDGER = 2
 
 
 class ManualClock:
-    """A clock that moves only when told to (satisfies `ilpnode.ledger.Clock`). Integer ns."""
+    """A clock that moves only when told to (satisfies `ilpnode.clock.Clock`). Integer ns."""
 
     def __init__(self, start_ns: int = T0) -> None:
         self.value_ns = start_ns
 
     def now_ns(self) -> int:
         return self.value_ns
+
+    def now(self) -> datetime:
+        return datetime_of_ns(self.value_ns)
 
     def advance(self, *, seconds: int = 0, ns: int = 0) -> None:
         self.value_ns += seconds * NANOSECONDS_PER_SECOND + ns

@@ -12,6 +12,7 @@ import pytest
 
 from ilpnode.services.fees import Fee, FeeError, FeeService, FeeType, LatestFees, SetFee
 from ilpnode.services.peering import Page, PageRequest, SortOrder, page_request, paginate
+from tests.support import ns_of
 
 T0 = datetime(2027, 1, 1, tzinfo=UTC)
 
@@ -24,6 +25,9 @@ class SetClock:
 
     def now(self) -> datetime:
         return self.value
+
+    def now_ns(self) -> int:
+        return ns_of(self.now())
 
 
 class MemoryFees:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from ilpnode.services.peering import PageRequest, page_request
 from ilpnode.services.tenant import OperatorTenant, TenantError, TenantService
+from tests.support import ns_of
 
 TENANT = UUID("438fa74a-fa7d-4317-9ced-dde32ece1787")
 CREATED = datetime(2026, 5, 6, tzinfo=UTC)
@@ -25,6 +26,9 @@ class CountingStore:
 class FixedClock:
     def now(self) -> datetime:
         return datetime(2027, 1, 1, tzinfo=UTC)
+
+    def now_ns(self) -> int:
+        return ns_of(self.now())
 
 
 def service(store: CountingStore) -> TenantService:

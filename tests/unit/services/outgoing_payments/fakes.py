@@ -28,13 +28,16 @@ NO_FEE = SendingFee()
 
 
 class WallClock:
-    """`WallClock` over a `ManualClock` (the ledger's), so both move together."""
+    """A `Clock` over a `ManualClock` (the ledger's), so both move together."""
 
     def __init__(self, clock: ManualClock) -> None:
         self._clock = clock
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._clock.now_ns() / 1e9, UTC)
+
+    def now_ns(self) -> int:
+        return self._clock.now_ns()
 
 
 @dataclass

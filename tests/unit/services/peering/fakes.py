@@ -27,6 +27,7 @@ from ilpnode.services.peering import (
     paginate,
 )
 from ilpnode.services.peering.ports import PeeringTransaction
+from tests.support import ns_of
 
 from ..accounting.fakes import ManualClock
 
@@ -40,6 +41,9 @@ class TickingClock:
     def now(self) -> datetime:
         self.value += timedelta(milliseconds=1)
         return self.value
+
+    def now_ns(self) -> int:
+        return ns_of(self.now())
 
 
 class _State:

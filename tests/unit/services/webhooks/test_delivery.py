@@ -18,6 +18,7 @@ from ilpnode.services.webhooks import (
     retry_delay_ms,
     verify_signature,
 )
+from tests.support import ns_of
 
 from ..peering.fakes import FakeStore
 from .fakes import Delivery, FakeWebhookStore
@@ -29,6 +30,9 @@ class WallClock:
 
     def now(self) -> datetime:
         return self.value
+
+    def now_ns(self) -> int:
+        return ns_of(self.now())
 
     def advance(self, milliseconds: int) -> None:
         self.value += timedelta(milliseconds=milliseconds)

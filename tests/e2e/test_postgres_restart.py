@@ -31,7 +31,7 @@ from ilpnode.ledger import Account, AccountId, TransferFlags
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger.rows import account_from_row
 from ilpnode.storage.migrate import migrate
-from ilpnode.storage.schema import ledger_accounts, ledger_transfers
+from ilpnode.storage.schema.ledger import ledger_accounts, ledger_transfers
 from tests.integration.ledger import ledger_problems_at
 from tests.pg_cluster import PrivateCluster, private_cluster
 

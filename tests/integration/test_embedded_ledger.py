@@ -33,7 +33,7 @@ from ilpnode.storage.ledger.log_codec import FILE_HEADER, decode_log, encode_fra
 from ilpnode.storage.ledger.log_file import ledger_log_path
 from ilpnode.storage.ledger.rows import insert_entries
 from ilpnode.storage.migrate import migrate
-from ilpnode.storage.schema import ledger_accounts, ledger_expiries, ledger_transfers
+from ilpnode.storage.schema.ledger import ledger_accounts, ledger_expiries, ledger_transfers
 from tests.support import ManualClock, wait_until_available
 
 SETTLEMENT = AccountId(1)

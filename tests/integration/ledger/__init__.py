@@ -23,7 +23,7 @@ from ilpnode.ledger import (
 from ilpnode.ledger.seed import seeded_engine
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger.rows import account_from_row, transfer_from_row
-from ilpnode.storage.schema import ledger_accounts, ledger_expiries, ledger_transfers
+from ilpnode.storage.schema.ledger import ledger_accounts, ledger_expiries, ledger_transfers
 from tests.unit.ledger.builders import transfer
 
 LEDGER = 1

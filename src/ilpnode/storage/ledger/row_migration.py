@@ -28,7 +28,7 @@ from ilpnode.storage.ledger.journal import LedgerCorruptionError, replay_in_chun
 from ilpnode.storage.ledger.log_codec import DecodedLog, LogCorruptionError, encode_snapshot_frame
 from ilpnode.storage.ledger.log_file import LedgerLog
 from ilpnode.storage.ledger.row_journal import replay_rows
-from ilpnode.storage.schema import ledger_accounts, ledger_expiries, ledger_transfers
+from ilpnode.storage.schema.ledger import ledger_accounts, ledger_expiries, ledger_transfers
 
 __all__ = ["move_rows_into_log"]
 

@@ -57,6 +57,7 @@ MODULES = [
     "ilpnode.ledger.memory",
     "ilpnode.ledger.model",
     "ilpnode.ledger.ports",
+    "ilpnode.ledger.replay",
     "ilpnode.ledger.rules",
     "ilpnode.ledger.seed",
     "ilpnode.ledger.state",

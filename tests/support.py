@@ -15,7 +15,7 @@ import pytest
 from ilpnode.config import Settings
 
 if TYPE_CHECKING:
-    from ilpnode.storage.embedded_ledger import EmbeddedLedger
+    from ilpnode.storage.ledger.embedded import EmbeddedLedger
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

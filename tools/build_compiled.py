@@ -57,6 +57,7 @@ MODULES = [
     "ilpnode.ledger.memory",
     "ilpnode.ledger.model",
     "ilpnode.ledger.ports",
+    "ilpnode.ledger.replay",
     "ilpnode.ledger.rules",
     "ilpnode.ledger.seed",
     "ilpnode.ledger.state",
@@ -80,10 +81,12 @@ MODULES = [
     "ilpnode.connector.middleware.rate_limit",
     "ilpnode.connector.middleware.router",
     "ilpnode.services.accounting.packets",
-    "ilpnode.storage.embedded_ledger",
-    "ilpnode.storage.ledger_log",
-    "ilpnode.storage.ledger_log_codec",
-    "ilpnode.storage.ledger_sync",
+    "ilpnode.storage.ledger.balance_reports",
+    "ilpnode.storage.ledger.embedded",
+    "ilpnode.storage.ledger.log_codec",
+    "ilpnode.storage.ledger.log_file",
+    "ilpnode.storage.ledger.log_journal",
+    "ilpnode.storage.ledger.sync_process",
 ]
 GROUP = "ilpnode_native"  # the shared library: src/ilpnode_native__mypyc.*.so
 BUILD = ROOT / "build" / "mypyc"  # generated C, objects and the linked extensions

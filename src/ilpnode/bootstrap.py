@@ -89,15 +89,15 @@ from ilpnode.services.tenant import TenantService
 from ilpnode.services.webhooks import DeliveryOptions, LiquidityWebhooks, WatchingFeedTarget
 from ilpnode.storage.change_feed import ChangeFeed
 from ilpnode.storage.database import Database, asyncpg_dsn, redacted_url
-from ilpnode.storage.embedded_ledger import EmbeddedLedger
 from ilpnode.storage.fee_repository import SqlFeeStore
 from ilpnode.storage.idempotency_store import SqlIdempotencyStore
-from ilpnode.storage.ledger_lock import LedgerLock, LedgerLockHeld, lock_ledger
-from ilpnode.storage.ledger_metrics import LedgerMetrics
+from ilpnode.storage.ledger.embedded import EmbeddedLedger
+from ilpnode.storage.ledger.lock import LedgerLock, LedgerLockHeld, lock_ledger
+from ilpnode.storage.ledger.metrics import LedgerMetrics
+from ilpnode.storage.ledger.shared import PostgresLedger
 from ilpnode.storage.migrate import current_revision, migrate
 from ilpnode.storage.outgoing_payment_repository import SqlOutgoingPaymentStore
 from ilpnode.storage.peering_repository import SqlPeeringStore
-from ilpnode.storage.pg_ledger import PostgresLedger
 from ilpnode.storage.received_payment_store import SqlReceivedPaymentStore
 from ilpnode.storage.redis_replay_guard import RedisReplayGuard
 from ilpnode.storage.replay_guard import SqlReplayGuard
@@ -212,7 +212,7 @@ class Node:
         )
 
     async def start(self) -> None:
-        """Take the ledger's lock (`storage.ledger_lock`), migrate the database, open the ledger.
+        """Take the ledger's lock (`storage.ledger.lock`), migrate the database, open the ledger.
 
         Raises:
             StartupError: the database or Redis is unreachable, another process holds its

@@ -6,7 +6,7 @@ Theory of operation. The supervisor (`run_workers`) serves nothing itself:
 1. It binds every port once without SO_REUSEPORT and lets go (`serve.check_ports_free`): a port
    taken by anything, another `--workers` group included, stops the start as it would stop one
    process. It then migrates the database once, holding the ledger's lock in shared mode
-   (`storage.ledger_lock`), so the workers find the schema current.
+   (`storage.ledger.lock`), so the workers find the schema current.
 2. It starts N workers with multiprocessing's "spawn" context: fresh interpreters that inherit
    no event loop, thread or database connection. Each builds its own node and serves it with
    `serve.serve_node(reuse_port=True)`: every worker binds the same ports with SO_REUSEPORT and
@@ -62,7 +62,7 @@ from ilpnode.config import Settings
 from ilpnode.logs import configure_logging
 from ilpnode.serve import PortInUseError, check_ports_free, loop_factory, serve_node
 from ilpnode.storage.database import Database, redacted_url
-from ilpnode.storage.ledger_lock import LedgerLockHeld, lock_ledger
+from ilpnode.storage.ledger.lock import LedgerLockHeld, lock_ledger
 from ilpnode.storage.migrate import migrate
 
 __all__ = [

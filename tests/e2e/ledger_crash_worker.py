@@ -27,9 +27,9 @@ from ilpnode.ledger import (
     TransferId,
 )
 from ilpnode.storage.database import Database
-from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.ledger.embedded import EmbeddedLedger
+from ilpnode.storage.ledger.shared import PostgresLedger
 from ilpnode.storage.migrate import migrate
-from ilpnode.storage.pg_ledger import PostgresLedger
 
 SETTLEMENT = AccountId(1)
 PEERS = [AccountId(10 + i) for i in range(4)]

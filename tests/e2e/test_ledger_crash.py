@@ -18,8 +18,8 @@ import pytest
 
 from ilpnode.ledger import TransferId, check_invariants
 from ilpnode.storage.database import Database
-from ilpnode.storage.embedded_ledger import EmbeddedLedger
-from ilpnode.storage.pg_ledger import PostgresLedger
+from ilpnode.storage.ledger.embedded import EmbeddedLedger
+from ilpnode.storage.ledger.shared import PostgresLedger
 from tests.integration.ledger import stored_ledger_problems
 from tests.support import ManualClock, migrated_throwaway_database
 
@@ -85,8 +85,8 @@ async def test_sigkill_under_load_loses_nothing_reported_durable(
                 assert {t.id for t in found} == set(durable), f"lost after kill {kill + 1}"
                 assert check_invariants(ledger.engine) == []
                 if compacting:  # the log was replaced by snapshots, and stays small
-                    assert ledger._log is not None
-                    assert ledger._log.snapshot_bytes > 0
+                    assert ledger.log is not None
+                    assert ledger.log.snapshot_bytes > 0
             finally:
                 await ledger.close()
         finally:

@@ -1,6 +1,6 @@
 """One embedded ledger per database, even across processes started by hand: a second
 `ilpnode run` on the same SQLite file or PostgreSQL database stops with a message naming the
-process that holds it, and the first serves on (`storage.ledger_lock`)."""
+process that holds it, and the first serves on (`storage.ledger.lock`)."""
 
 from __future__ import annotations
 

@@ -29,9 +29,9 @@ from sqlalchemy import select
 from ilpnode.ilp import Fulfill, IlpErrorCode, Reject, decode_reply, encode_prepare
 from ilpnode.ledger import Account, AccountId, TransferFlags
 from ilpnode.storage.database import Database
-from ilpnode.storage.ledger_rows import account_from_row
+from ilpnode.storage.ledger.rows import account_from_row
 from ilpnode.storage.migrate import migrate
-from ilpnode.storage.schema import ledger_accounts, ledger_transfers
+from ilpnode.storage.schema.ledger import ledger_accounts, ledger_transfers
 from tests.integration.ledger import ledger_problems_at
 from tests.pg_cluster import PrivateCluster, private_cluster
 
@@ -374,7 +374,7 @@ def test_postgres_restart_under_load_fails_closed_and_recovers(setup: Setup, mod
     for traffic in traffics:
         node = traffic.node
         assert node.process.poll() is None, f"{node.name} exited:\n{node.output()}"
-        assert log_lines(node, "WARNING ilpnode.storage.pg_ledger_writer: the ledger lost its")
+        assert log_lines(node, "WARNING ilpnode.storage.ledger.shared_writer: the ledger lost its")
         assert log_lines(node, "the ledger reached its database again")
         assert log_lines(node, "WARNING ilpnode.connector: the ledger is unavailable")
         assert "Traceback" not in node.output(), node.output()[-5000:]

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from ilpnode.ledger import (
     Account,
@@ -24,16 +24,16 @@ from ilpnode.ledger import (
     check_invariants,
 )
 from ilpnode.storage.database import Database
-from ilpnode.storage.embedded_ledger import (
+from ilpnode.storage.ledger.embedded import (
     EmbeddedLedger,
     LedgerCorruptionError,
     LedgerUnavailableError,
 )
-from ilpnode.storage.ledger_log import ledger_log_path
-from ilpnode.storage.ledger_log_codec import FILE_HEADER, decode_log, encode_frame
-from ilpnode.storage.ledger_rows import insert_entries
+from ilpnode.storage.ledger.log_codec import FILE_HEADER, decode_log, encode_frame
+from ilpnode.storage.ledger.log_file import ledger_log_path
+from ilpnode.storage.ledger.rows import insert_entries
 from ilpnode.storage.migrate import migrate
-from ilpnode.storage.schema import ledger_accounts
+from ilpnode.storage.schema.ledger import ledger_accounts, ledger_expiries, ledger_transfers
 from tests.support import ManualClock, wait_until_available
 
 SETTLEMENT = AccountId(1)
@@ -291,12 +291,17 @@ async def _write_rows_as_before_the_log(database: Database, clock: ManualClock) 
     return engine
 
 
-async def test_rows_from_before_the_log_are_replayed_first(
+async def test_rows_from_before_the_log_are_moved_into_the_log_once(
     database: Database, clock: ManualClock
 ) -> None:
-    await _write_rows_as_before_the_log(database, clock)
+    engine = await _write_rows_as_before_the_log(database, clock)
     clock.advance(1)
     ledger = await EmbeddedLedger.open(database, clock=clock)
+    assert ledger.engine.snapshot() == engine.snapshot()
+    assert await _journal_rows(database) == 0  # moved: the log's snapshot holds them now
+    decoded = decode_log(_log_file(database).read_bytes())
+    assert decoded.snapshot is not None
+    assert {t.id for t in decoded.snapshot.transfers} == {TransferId(10)}
     await ledger.create_transfers([deposit(11, 500)])
     await ledger.close()
 
@@ -307,6 +312,34 @@ async def test_rows_from_before_the_log_are_replayed_first(
         assert _stored_transfers(database) == 1  # only the new one went to the log
     finally:
         await reopened.close()
+
+
+async def test_rows_left_beside_a_log_that_holds_them_are_deleted_not_replayed_again(
+    database: Database, clock: ManualClock
+) -> None:
+    """A crash after the rows were moved into the log's snapshot, before they were deleted."""
+    await _write_rows_as_before_the_log(database, clock)
+    clock.advance(1)
+    ledger = await EmbeddedLedger.open(database, clock=clock)
+    await ledger.close()
+    await _write_rows_as_before_the_log(database, clock)  # the same rows, back
+
+    reopened = await EmbeddedLedger.open(database, clock=clock)
+    try:
+        [peer] = await reopened.lookup_accounts([PEER])
+        assert peer.credits_posted == 1_000  # once, from the snapshot
+        assert await _journal_rows(database) == 0
+    finally:
+        await reopened.close()
+
+
+async def _journal_rows(database: Database) -> int:
+    async with database.engine.connect() as connection:
+        counts = [
+            await connection.scalar(select(func.count()).select_from(table))
+            for table in (ledger_accounts, ledger_transfers, ledger_expiries)
+        ]
+    return sum(count or 0 for count in counts)
 
 
 async def test_rows_from_before_the_log_with_a_tampered_balance_refuse_to_start(
@@ -402,7 +435,7 @@ async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
     ledger = await open_with_accounts(database, clock)
     await ledger.create_transfers([deposit(10, 1_000)])
     size = _log_file(database).stat().st_size
-    log = ledger._log
+    log = ledger.log
     assert log is not None
     assert log._sync is not None
     os.kill(log._sync.pid, signal.SIGKILL)  # the sync process dies: nothing more is durable
@@ -429,7 +462,7 @@ async def test_the_durability_setting_decides_whether_commits_are_synced(
     await migrate(db)
     ledger = await EmbeddedLedger.open(db, clock=clock, fsync_every_commit=fsync_every_commit)
     try:
-        log = ledger._log
+        log = ledger.log
         assert log is not None
         await ledger.create_accounts([Account(id=SETTLEMENT, ledger=1, code=101)])
         await ledger.create_accounts([Account(id=PEER, ledger=1, code=3)])

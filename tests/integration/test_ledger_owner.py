@@ -1,4 +1,4 @@
-"""A node holds its database's ledger lock from start to close (`storage.ledger_lock`): a
+"""A node holds its database's ledger lock from start to close (`storage.ledger.lock`): a
 second embedded-ledger node on the same database does not start, and a node that loses the
 lock to another process stops moving money."""
 
@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from ilpnode.bootstrap import Node, StartupError, build_node
 from ilpnode.storage.database import Database
-from ilpnode.storage.ledger_lock import LEDGER_LOCK_ID
+from ilpnode.storage.ledger.lock import LEDGER_LOCK_ID
 from tests.support import make_settings, run_on_server, throwaway_database_url
 
 

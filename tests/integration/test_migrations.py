@@ -17,10 +17,12 @@ from sqlalchemy import Connection, insert, select
 
 from ilpnode.storage.database import Database
 from ilpnode.storage.migrate import _config, current_revision, head_revision, migrate
-from ilpnode.storage.schema import assets, metadata, operator_tenant, peers
+from ilpnode.storage.schema import metadata
+from ilpnode.storage.schema.admin import operator_tenant
+from ilpnode.storage.schema.peering import assets, peers
 from tests.support import run_on_server, throwaway_database_url
 
-# Declared only in migrations: PostgreSQL-only, maintained by triggers (see schema.py).
+# Declared only in migrations: PostgreSQL-only, maintained by triggers (schema/ledger.py).
 MIGRATION_ONLY_TABLES = {"ledger_pending_deadlines"}
 
 

@@ -4,7 +4,7 @@ No I/O, no clock, no logging: time is an argument (`now`, ns since the Unix epoc
 `engine.py` (theory of operation), `statuses.py` (precedence) and `ports.py` (the `Ledger` port).
 """
 
-from ilpnode.ledger.engine import JournalError, LedgerEngine, LedgerSnapshot
+from ilpnode.ledger.engine import LedgerEngine, LedgerSnapshot
 from ilpnode.ledger.errors import LedgerUnavailable
 from ilpnode.ledger.invariants import check_invariants
 from ilpnode.ledger.limits import credits_exceed_debits, debits_exceed_credits, exceeds_limit
@@ -25,6 +25,7 @@ from ilpnode.ledger.model import (
     checked_transfer,
 )
 from ilpnode.ledger.ports import Ledger
+from ilpnode.ledger.replay import JournalError
 from ilpnode.ledger.statuses import (
     CreateAccountResult,
     CreateAccountStatus,

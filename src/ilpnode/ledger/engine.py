@@ -63,19 +63,9 @@ late Fulfill can never be posted). The sweep releases every pending transfer wit
 own new timestamp, and returns one `ExpiredTransfer` per release. The owner must call it
 regularly (`next_expires_at()` says when it is next needed).
 
-Journal and replay. Every accepted state change is one `JournalEntry`: the created `Account`
-record, the created `Transfer` record (with its timestamp; a post/void as stored, with accounts
-and amount filled in) or an `ExpiredTransfer`. They are queued in application order, which is
-timestamp order, and `drain_journal()` hands them over; failed events and rolled-back chains
-leave nothing. A durable adapter appends the drained entries to its journal, in order, before it
-acknowledges the results. `LedgerEngine.replay(entries)` rebuilds the state by re-executing every
-entry through the same validation with `now = entry.timestamp` and demanding that it be accepted
-and produce the identical record (expiries: the pending transfer must be PENDING and due). So the
-rebuilt engine has the same accounts, balances, transfers, pending states and `last_timestamp`,
-and a corrupt or reordered journal raises `JournalError` instead of silently diverging. Replay
-re-checks the limits too, so a change to the rules that would refuse old entries needs a journal
-migration. If the durable append fails, the engine is ahead of the journal: the adapter must
-discard it and rebuild it by replay, never carry on with it.
+Journal and replay. Every accepted state change is one `JournalEntry`, queued in application
+(timestamp) order for `drain_journal()`; failed events and rolled-back chains leave nothing.
+`replay(entries)` rebuilds the state through the same rules (`replay.py`).
 
 Forgetting. Memory would grow with every transfer ever made. `forget_resolved(entries, codes=…)`
 drops the pending transfers with one of `codes` that `entries` resolved, with their posts, voids
@@ -86,8 +76,8 @@ rebuilt engine equals the live one. A forgotten transfer is unknown from then on
 omits it, and a post or void of it answers PENDING_TRANSFER_NOT_FOUND.
 
 Code map: `rules.py` holds the checks (precedence = order of the `if`s), `state.py` the only
-code that changes the state (`apply` / `undo` one entry; replay uses the same `apply`), this
-module the batches, chains, clock, sweep and replay.
+code that changes the state (`apply` / `undo` one entry; replay uses the same `apply`),
+`replay.py` the replay of a journal, this module the batches, chains, clock and sweep.
 """
 
 from __future__ import annotations
@@ -106,6 +96,7 @@ from ilpnode.ledger.model import (
     Transfer,
     TransferId,
 )
+from ilpnode.ledger.replay import replay_entry
 from ilpnode.ledger.rules import validate_account, validate_transfer
 from ilpnode.ledger.state import LedgerSnapshot, LedgerState
 from ilpnode.ledger.statuses import (
@@ -116,7 +107,7 @@ from ilpnode.ledger.statuses import (
     TransferPendingStatus,
 )
 
-__all__ = ["JournalError", "LedgerEngine", "LedgerSnapshot"]
+__all__ = ["LedgerEngine", "LedgerSnapshot"]
 
 _LINKED = 1  # AccountFlags.LINKED == TransferFlags.LINKED == 1 << 0
 _Event = TypeVar("_Event", Account, Transfer)
@@ -145,10 +136,6 @@ def _transfer_result(
     _set_status(result, status)
     _set_timestamp(result, timestamp)
     return result
-
-
-class JournalError(ValueError):
-    """`replay` met an entry that the ledger could not have produced at that point."""
 
 
 class LedgerEngine:
@@ -343,7 +330,7 @@ class LedgerEngine:
             JournalError: an entry could not have been accepted at its position.
         """
         for position, entry in enumerate(entries, start=self._replayed):
-            self._replay_entry(position, entry)
+            replay_entry(self, position, entry)
             self._replayed = position + 1
 
     # -- internals --------------------------------------------------------------------------
@@ -427,30 +414,3 @@ class LedgerEngine:
             assert not isinstance(entry, ExpiredTransfer), "chains never hold expiries"
             self._state.undo(entry)
         self._state.last_timestamp = timestamp_mark
-
-    def _replay_entry(self, position: int, entry: JournalEntry) -> None:
-        state = self._state
-        if entry.timestamp <= state.last_timestamp:
-            raise JournalError(
-                f"journal entry {position}: timestamp {entry.timestamp} does not follow "
-                f"{state.last_timestamp}"
-            )
-        if isinstance(entry, Account):
-            name = self._create_account(replace(entry, timestamp=0), entry.timestamp)[0].name
-        elif isinstance(entry, Transfer):
-            name = self._create_transfer(replace(entry, timestamp=0), entry.timestamp)[0].name
-        elif self._is_due(entry):
-            self._commit(entry)
-            name = "CREATED"
-        else:
-            name = "NOT_A_DUE_PENDING_TRANSFER"
-        if name != "CREATED" or self._journal[-1] != entry:
-            raise JournalError(f"journal entry {position} cannot be replayed ({name}): {entry!r}")
-        self._journal.clear()
-
-    def _is_due(self, entry: ExpiredTransfer) -> bool:
-        pending = self._state.transfers.get(entry.pending_id)
-        if pending is None or not self._state.is_live_pending(pending.id, pending.timestamp):
-            return False
-        expires_at = pending.expires_at
-        return expires_at is not None and expires_at <= entry.timestamp

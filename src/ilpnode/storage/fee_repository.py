@@ -23,7 +23,7 @@ from ilpnode.services.fees import Fee, FeeReads, FeeTransaction, FeeType, Latest
 from ilpnode.services.peering import Page, PageRequest
 from ilpnode.storage.database import Database
 from ilpnode.storage.keyset_paging import keyset_page
-from ilpnode.storage.schema import assets, fees
+from ilpnode.storage.schema.peering import assets, fees
 
 __all__ = ["SqlFeeStore"]
 

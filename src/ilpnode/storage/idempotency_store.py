@@ -49,7 +49,7 @@ from ilpnode.services.idempotency import (
     Replay,
 )
 from ilpnode.storage.database import Database
-from ilpnode.storage.schema import idempotency_keys
+from ilpnode.storage.schema.admin import idempotency_keys
 
 __all__ = ["SqlIdempotencyStore"]
 

@@ -29,7 +29,7 @@ from ilpnode.services.outgoing_payments import (
 from ilpnode.services.peering import Page, PageRequest
 from ilpnode.storage.database import Database
 from ilpnode.storage.keyset_paging import keyset_page
-from ilpnode.storage.schema import outgoing_payments
+from ilpnode.storage.schema.payments import outgoing_payments
 
 __all__ = ["SqlOutgoingPaymentStore"]
 

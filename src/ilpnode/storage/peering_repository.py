@@ -11,7 +11,7 @@ Theory of operation
   On PostgreSQL the transaction is READ COMMITTED and only asset creation serialises (below).
 - **Constraint violations are values.** Every write runs inside a SAVEPOINT. A violation rolls
   back to it (only the failed write is undone, the transaction stays usable) and the violated
-  constraint, recognised by its *name* (`schema.py` fixes the names), becomes the error the port
+  constraint, recognised by its *name* (`schema` fixes them), becomes the error the port
   promises. PostgreSQL reports the name (asyncpg's `constraint_name`); SQLite reports the columns
   of a unique constraint, mapped back to its name through the metadata, and names no foreign key
   (only one foreign key can fail in each write here, so that is unambiguous). Any other violation
@@ -66,13 +66,9 @@ from ilpnode.services.peering.ports import PeeringTransaction
 from ilpnode.storage.change_notice import CHANNEL, NoticeKind, encode_notice
 from ilpnode.storage.database import Database
 from ilpnode.storage.keyset_paging import keyset_page
-from ilpnode.storage.schema import (
-    assets,
-    metadata,
-    peer_incoming_tokens,
-    peers,
-    wallet_addresses,
-)
+from ilpnode.storage.schema import metadata
+from ilpnode.storage.schema.payments import wallet_addresses
+from ilpnode.storage.schema.peering import assets, peer_incoming_tokens, peers
 
 __all__ = [
     "LEDGER_NUMBER_LOCK_ID",

@@ -33,7 +33,7 @@ from ilpnode.services.payments import ReceivedPayment
 from ilpnode.services.peering import Page, PageRequest
 from ilpnode.storage.database import Database
 from ilpnode.storage.keyset_paging import keyset_page
-from ilpnode.storage.schema import received_payments
+from ilpnode.storage.schema.payments import received_payments
 from ilpnode.storage.types import UInt64
 
 __all__ = ["CHUNK_ROWS", "SqlReceivedPaymentStore"]

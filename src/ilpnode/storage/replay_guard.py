@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ilpnode.services.replay_guard import ReplayGuardUnavailable
 from ilpnode.storage.database import Database
-from ilpnode.storage.schema import admin_signature_replays
+from ilpnode.storage.schema.admin import admin_signature_replays
 
 __all__ = ["PRUNE_BATCH", "PRUNE_EVERY", "STORE_TIMEOUT_SECONDS", "SqlReplayGuard"]
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ilpnode.storage.database import Database
-from ilpnode.storage.schema import node_secrets
+from ilpnode.storage.schema.payments import node_secrets
 
 __all__ = ["SqlSecretStore"]
 

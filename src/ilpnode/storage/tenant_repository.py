@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ilpnode.storage.database import Database
-from ilpnode.storage.schema import operator_tenant
+from ilpnode.storage.schema.admin import operator_tenant
 
 __all__ = ["SqlTenantStore"]
 

@@ -26,7 +26,7 @@ from ilpnode.storage.change_notice import CHANNEL, NoticeKind, encode_notice
 from ilpnode.storage.database import Database
 from ilpnode.storage.keyset_paging import keyset_page
 from ilpnode.storage.peering_repository import SqlPeeringTransaction, constraint_name
-from ilpnode.storage.schema import wallet_addresses
+from ilpnode.storage.schema.payments import wallet_addresses
 
 __all__ = ["SqlWalletAddressStore", "SqlWalletAddressTransaction"]
 

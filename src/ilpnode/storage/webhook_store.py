@@ -61,7 +61,8 @@ from ilpnode.services.webhooks import (
     event_type_for,
 )
 from ilpnode.storage.database import Database
-from ilpnode.storage.schema import assets, liquidity_alerts, peers, webhook_events
+from ilpnode.storage.schema.peering import assets, peers
+from ilpnode.storage.schema.webhooks import liquidity_alerts, webhook_events
 
 __all__ = ["SqlWebhookStore"]
 

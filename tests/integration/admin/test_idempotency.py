@@ -87,7 +87,7 @@ async def test_replay_survives_a_restart(node_settings: dict[str, Any]) -> None:
 async def test_incoming_tokens_are_not_kept_with_the_key(api: GraphQLClient) -> None:
     from sqlalchemy import select
 
-    from ilpnode.storage.schema import idempotency_keys
+    from ilpnode.storage.schema.admin import idempotency_keys
 
     asset = await create_asset(api)
     await create_peer(api, asset["id"], idempotencyKey="peer-key-1")

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from ilpnode.admin.signature import signed_body
 from ilpnode.bootstrap import Node, StartupError, build_node
-from ilpnode.storage.schema import assets
+from ilpnode.storage.schema.peering import assets
 from tests.support import TEST_REDIS_URL, free_port, make_settings, skip_without_redis
 
 from .queries import CREATE_ASSET

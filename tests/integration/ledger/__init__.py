@@ -22,8 +22,8 @@ from ilpnode.ledger import (
 )
 from ilpnode.ledger.seed import seeded_engine
 from ilpnode.storage.database import Database
-from ilpnode.storage.ledger_rows import account_from_row, transfer_from_row
-from ilpnode.storage.schema import ledger_accounts, ledger_expiries, ledger_transfers
+from ilpnode.storage.ledger.rows import account_from_row, transfer_from_row
+from ilpnode.storage.schema.ledger import ledger_accounts, ledger_expiries, ledger_transfers
 from tests.unit.ledger.builders import transfer
 
 LEDGER = 1
@@ -84,7 +84,7 @@ def balance_problems(accounts: Sequence[Account]) -> list[str]:
 async def stored_ledger_problems(database: Database) -> list[str]:
     """`check_invariants` over everything stored: every balance column equals its transfers.
 
-    Shared-mode timestamps are unique per account, not globally (see `pg_ledger`), so the
+    Shared-mode timestamps are unique per account, not globally (see `shared`), so the
     global timestamp-order checks are left out.
     """
     async with database.engine.connect() as connection:

@@ -18,9 +18,9 @@ from sqlalchemy import text
 
 from ilpnode.ledger import Ledger
 from ilpnode.storage.database import Database
-from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.ledger.embedded import EmbeddedLedger
+from ilpnode.storage.ledger.shared import PostgresLedger
 from ilpnode.storage.migrate import migrate
-from ilpnode.storage.pg_ledger import PostgresLedger
 from tests.support import (
     ManualClock,
     migrated_throwaway_database,

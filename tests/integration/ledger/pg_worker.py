@@ -18,7 +18,7 @@ from collections import Counter
 from ilpnode.clock import SystemClock
 from ilpnode.ledger import TransferFlags
 from ilpnode.storage.database import Database
-from ilpnode.storage.pg_ledger import PostgresLedger
+from ilpnode.storage.ledger.shared import PostgresLedger
 from tests.integration.ledger import OTHER, PEER
 from tests.unit.ledger.builders import transfer
 

@@ -29,8 +29,8 @@ from ilpnode.ledger import (
     TransferId,
 )
 from ilpnode.storage.database import Database
-from ilpnode.storage.embedded_ledger import EmbeddedLedger
-from ilpnode.storage.pg_ledger import SWEEP_BATCH_MAX, PostgresLedger
+from ilpnode.storage.ledger.embedded import EmbeddedLedger
+from ilpnode.storage.ledger.shared import SWEEP_BATCH_MAX, PostgresLedger
 from tests.integration.ledger import (
     LEDGER,
     OTHER,
@@ -216,7 +216,7 @@ async def test_an_id_taken_meanwhile_is_retried_into_exists(
     open_ledger: OpenLedger, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Disjoint accounts do not serialise: the unique key catches the race, the retry answers."""
-    caplog.set_level(logging.DEBUG, logger="ilpnode.storage.pg_ledger_writer")
+    caplog.set_level(logging.DEBUG, logger="ilpnode.storage.ledger.shared_writer")
     ledger = await open_ledger(ManualClock())
     await open_chart(ledger, credit_line=100)
     extra = [Account(id=A4, ledger=LEDGER, code=3), Account(id=A5, ledger=LEDGER, code=3)]

@@ -17,8 +17,8 @@ import pytest
 
 from ilpnode.ledger import CreateTransferStatus, LedgerUnavailable, TransferId
 from ilpnode.storage.database import Database
-from ilpnode.storage.pg_ledger import PostgresLedger
-from ilpnode.storage.pg_ledger_writer import DatabaseUnavailable
+from ilpnode.storage.ledger.shared import PostgresLedger
+from ilpnode.storage.ledger.shared_writer import DatabaseUnavailable
 from tests.integration.ledger import OTHER, PEER, available, one, open_chart, stored_ledger_problems
 from tests.support import ManualClock
 from tests.unit.ledger.builders import pending, post, void

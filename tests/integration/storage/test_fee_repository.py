@@ -15,7 +15,7 @@ from ilpnode.services.peering import Asset, PageRequest, SortOrder, page_request
 from ilpnode.storage.database import Database
 from ilpnode.storage.fee_repository import SqlFeeStore
 from ilpnode.storage.peering_repository import SqlPeeringStore
-from ilpnode.storage.schema import fees
+from ilpnode.storage.schema.peering import fees
 
 from .builders import U64_MAX, asset, at
 

@@ -18,7 +18,7 @@ from ilpnode.services.idempotency import (
 )
 from ilpnode.storage.database import Database
 from ilpnode.storage.idempotency_store import SqlIdempotencyStore
-from ilpnode.storage.schema import idempotency_keys
+from ilpnode.storage.schema.admin import idempotency_keys
 from tests.integration.storage.builders import T0
 
 TICK = LOCK_DURATION / 1000

@@ -21,9 +21,9 @@ from ilpnode.ledger import (
     check_invariants,
 )
 from ilpnode.storage.database import Database
-from ilpnode.storage.embedded_ledger import EmbeddedLedger, LedgerUnavailableError
-from ilpnode.storage.ledger_log import ledger_log_path
-from ilpnode.storage.ledger_log_codec import decode_log
+from ilpnode.storage.ledger.embedded import EmbeddedLedger, LedgerUnavailableError
+from ilpnode.storage.ledger.log_codec import decode_log
+from ilpnode.storage.ledger.log_file import ledger_log_path
 from ilpnode.storage.migrate import migrate
 from tests.support import ManualClock, wait_until_available
 
@@ -99,7 +99,7 @@ async def _packets(ledger: EmbeddedLedger, first_id: int, count: int) -> None:
 
 async def _fill_until_compaction_is_due(ledger: EmbeddedLedger) -> None:
     """Accounts, a deposit, then packets until the next commit compacts the log."""
-    log = ledger._log
+    log = ledger.log
     assert log is not None
     await _accounts(ledger)
     await ledger.create_transfers([_transfer(10, 1_000_000, code=DEPOSIT)])
@@ -114,7 +114,7 @@ async def test_the_log_is_compacted_and_a_start_rebuilds_the_same_ledger(
 ) -> None:
     clock = ManualClock()
     ledger = await _open(database, clock)
-    log = ledger._log
+    log = ledger.log
     assert log is not None
     try:
         await _accounts(ledger)
@@ -174,7 +174,7 @@ async def test_a_failed_directory_sync_puts_the_old_log_back_and_the_commit_fail
 ) -> None:
     clock = ManualClock()
     ledger = await _open(database, clock)
-    log = ledger._log
+    log = ledger.log
     assert log is not None
     try:
         await _fill_until_compaction_is_due(ledger)
@@ -184,7 +184,7 @@ async def test_a_failed_directory_sync_puts_the_old_log_back_and_the_commit_fail
         real_fsync = os.fsync
 
         def failing_for_directories(fd: int) -> None:
-            # os.fsync itself, not ledger_log's helper around it: a compiled (mypyc) module
+            # os.fsync itself, not log_file's helper around it: a compiled (mypyc) module
             # calls its own functions directly, past any patch of the module's attribute.
             if stat.S_ISDIR(os.fstat(fd).st_mode):
                 raise OSError(5, "Input/output error")
@@ -210,7 +210,7 @@ async def test_a_compaction_that_cannot_make_its_new_log_appends_instead(
 ) -> None:
     clock = ManualClock()
     ledger = await _open(database, clock)
-    log = ledger._log
+    log = ledger.log
     assert log is not None
     try:
         await _fill_until_compaction_is_due(ledger)
@@ -218,7 +218,7 @@ async def test_a_compaction_that_cannot_make_its_new_log_appends_instead(
         def no_hard_links(source: object, target: object) -> None:
             raise PermissionError(1, "Operation not permitted")
 
-        monkeypatch.setattr("ilpnode.storage.ledger_log.os.link", no_hard_links)
+        monkeypatch.setattr("ilpnode.storage.ledger.log_file.os.link", no_hard_links)
         [result] = await ledger.create_transfers([_transfer(20, 7, code=DEPOSIT)])
         assert result.status is CreateTransferStatus.CREATED  # the commit went on
         assert ledger.available

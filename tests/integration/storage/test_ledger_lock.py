@@ -1,4 +1,4 @@
-"""The ledger's lock (`storage.ledger_lock`): one embedded-ledger process per database, or any
+"""The ledger's lock (`storage.ledger.lock`): one embedded-ledger process per database, or any
 number of shared-ledger processes, never both; a holder whose session broke takes it again or
 says it lost it."""
 
@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from ilpnode.storage.database import Database
-from ilpnode.storage.ledger_lock import (
+from ilpnode.storage.ledger.lock import (
     LEDGER_LOCK_ID,
     LedgerLock,
     LedgerLockHeld,

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from ilpnode.ledger import Account, AccountId
-from ilpnode.storage.ledger_log import LedgerLog
-from ilpnode.storage.ledger_log_codec import decode_log
-from ilpnode.storage.ledger_sync import SYNC_HELPER, SyncProcess
+from ilpnode.storage.ledger.log_codec import decode_log
+from ilpnode.storage.ledger.log_file import LedgerLog
+from ilpnode.storage.ledger.sync_process import SYNC_HELPER, SyncProcess
 
 
 def test_the_helper_answers_every_request_and_exits_at_end_of_input(tmp_path: Path) -> None:

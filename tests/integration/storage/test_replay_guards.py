@@ -21,7 +21,7 @@ from ilpnode.storage.database import Database
 from ilpnode.storage.migrate import migrate
 from ilpnode.storage.redis_replay_guard import RedisReplayGuard
 from ilpnode.storage.replay_guard import PRUNE_BATCH, PRUNE_EVERY, SqlReplayGuard
-from ilpnode.storage.schema import admin_signature_replays
+from ilpnode.storage.schema.admin import admin_signature_replays
 from tests.support import TEST_REDIS_URL, skip_without_redis
 
 RACES = 20

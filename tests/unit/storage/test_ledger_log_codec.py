@@ -19,7 +19,7 @@ from ilpnode.ledger import (
     TransferFlags,
     TransferId,
 )
-from ilpnode.storage.ledger_log_codec import (
+from ilpnode.storage.ledger.log_codec import (
     FILE_HEADER,
     LogCorruptionError,
     decode_log,

@@ -4,7 +4,7 @@ Revision ID: 0002_pg_ledger
 Revises: 0001_ledger
 Create Date: 2026-11-25
 
-What `ilpnode.storage.pg_ledger` (several processes over one database) needs beyond 0001:
+What `ilpnode.storage.ledger.shared` (several processes over one database) needs beyond 0001:
 
 - `ledger_accounts.last_timestamp` (both dialects): the engine timestamp of the last event that
   changed the account's balances, 0 if unknown (rows written by the embedded ledger). The shared

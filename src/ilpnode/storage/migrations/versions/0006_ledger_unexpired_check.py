@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-12-06
 
 The shared ledger reads a batch's transfers in the statement that takes its account locks, so
-the read may miss an expiry committed while it waited for them (`ilpnode.storage.pg_ledger`).
+the read may miss an expiry committed while it waited for them (`ilpnode.storage.ledger.shared`).
 Its write, sent together with COMMIT, first calls `ledger_check_unexpired(ids)`, which raises
 SQLSTATE `IL001` if one of the pending transfers the batch resolves has expired: the whole
 transaction then fails, nothing is written, and the batch is run again. PostgreSQL only.

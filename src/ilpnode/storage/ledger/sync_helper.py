@@ -1,6 +1,6 @@
 """The ledger log's sync process: `fdatasync`s the log file whenever the node asks.
 
-Run as a script (`python ledger_sync_helper.py LOG_PATH`, by `ledger_sync.SyncProcess`), never
+Run as a script (`python sync_helper.py LOG_PATH`, by `sync_process.SyncProcess`), never
 imported by the node. Protocol on stdin/stdout: every byte read is one request; after reading
 what is there, one `fdatasync` covers all of them (each was sent after its frame was written),
 after opening the log's path again first if one of them is `r` (a compaction replaced the

@@ -1,4 +1,4 @@
-"""The SQL of the shared PostgreSQL ledger (`ilpnode.storage.pg_ledger`), kept apart so that
+"""The SQL of the shared PostgreSQL ledger (`ilpnode.storage.ledger.shared`), kept apart so that
 the state machine there reads on its own. Internal to that module: the names stay private.
 
 Statements take arrays (`= ANY(:ids)`, `unnest`) so that one statement serves a whole batch.

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ilpnode.storage.embedded_ledger import EmbeddedLedger
+from ilpnode.storage.ledger.embedded import EmbeddedLedger
 
 __all__ = ["LedgerMetrics"]
 

@@ -1,5 +1,5 @@
 """The ledger log's sync process, seen from the node: `SyncProcess` starts
-`ledger_sync_helper.py` as a child and turns its answers into callbacks and awaitables.
+`sync_helper.py` as a child and turns its answers into callbacks and awaitables.
 
 Why a process: see the helper's docstring. Requests and answers are single bytes over two pipes,
 answered in the order asked; the answers are read by the event loop's reader callback, so a
@@ -19,7 +19,7 @@ from pathlib import Path
 
 __all__ = ["SYNC_HELPER", "SyncProcess", "settle"]
 
-SYNC_HELPER = Path(__file__).with_name("ledger_sync_helper.py")
+SYNC_HELPER = Path(__file__).with_name("sync_helper.py")
 # A sync process that does not exit within this long after its input closed is killed.
 _HELPER_EXIT_SECONDS = 5.0
 
@@ -35,7 +35,7 @@ def settle(future: asyncio.Future[None], error: OSError | None) -> None:
 
 
 class SyncProcess:
-    """`ledger_sync_helper` as a child process: `await sync()` returns once it has fdatasynced
+    """`sync_helper` as a child process: `await sync()` returns once it has fdatasynced
     the log (everything written before the call). Made and used on the event loop's thread."""
 
     def __init__(self, path: Path) -> None:

@@ -3,9 +3,9 @@
 Every forwarded packet adds two journal entries (its reservation, then its post or void).
 Stored as SQLite rows they cost two B-tree inserts, three index updates and a balance update
 each, and SQLite's commit writes and syncs several pages; here a group commit is one `pwrite`
-of one frame (`ledger_log_codec`), a copy into the page cache made on the event loop's thread,
+of one frame (`log_codec`), a copy into the page cache made on the event loop's thread,
 and, for `LEDGER_DURABILITY=power-loss`, one `fdatasync` made by a small process of its own
-(`ledger_sync_helper`, asked and answered over a pipe the event loop watches). The sync runs
+(`sync_helper`, asked and answered over a pipe the event loop watches). The sync runs
 beside the event loop, which keeps forwarding packets while the disk works, and it never
 waits for the GIL (a thread did, for up to 5 ms per commit behind a busy loop).
 
@@ -38,8 +38,8 @@ from pathlib import Path
 from mypy_extensions import mypyc_attr
 
 from ilpnode.ledger import JournalEntry
-from ilpnode.storage.ledger_log_codec import FILE_HEADER, DecodedLog, decode_log, encode_frame
-from ilpnode.storage.ledger_sync import SyncProcess, settle
+from ilpnode.storage.ledger.log_codec import FILE_HEADER, DecodedLog, decode_log, encode_frame
+from ilpnode.storage.ledger.sync_process import SyncProcess, settle
 
 _logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from ilpnode.ledger import (
     TransferFlags,
     TransferId,
 )
-from ilpnode.storage.schema import ledger_accounts, ledger_expiries, ledger_transfers
+from ilpnode.storage.schema.ledger import ledger_accounts, ledger_expiries, ledger_transfers
 
 __all__ = [
     "Balances",

@@ -1,75 +1,41 @@
-"""The embedded ledger: balances in memory, every change group-committed to the database.
+"""The embedded ledger: balances in memory, every change group-committed to a journal.
 
 Theory of operation
 ===================
 
-One process owns the ledger. A `LedgerEngine` (pure, in memory) decides every batch at once, in
-the event loop, with no I/O; the entries it accepted are appended to an in-memory buffer in the
-same synchronous step. The buffer is made durable one group at a time:
+One process owns the ledger. A `LedgerEngine` (pure, in memory) decides every batch in the
+event loop, with no I/O; the entries it accepted go to an in-memory buffer in the same
+synchronous step, made durable one group at a time by a `Journal` (`journal`: the log file on
+SQLite, `log_journal`; SQL rows on PostgreSQL, `row_journal`). This module holds the buffer,
+the waiters and the recovery; `expiry_sweep` and `balance_reports` run beside the commits.
 
-    callers ──▶ engine (decide) ──▶ buffer ──▶ pump: one commit per group ──▶ log or database
+    callers ──▶ engine (decide) ──▶ buffer ──▶ pump: one commit per group ──▶ journal
                       ▲                                     │
                       └──── results ◀── wait until durable ◀┘
 
 - **Group commit.** While one group is being committed, new entries gather in the buffer; the
-  next commit takes all of them. Under load a group holds everything from the last few
-  milliseconds, so the cost of a commit (an fsync) is shared; when idle a group is one batch.
+  next commit takes all of them, so under load one commit (an fsync) carries many batches.
 - **The pump** (`_pump`). A new entry schedules it for the next turn of the loop (so every
-  caller of one turn rides in one group). On SQLite it appends the group to the log itself,
-  synchronously, and asks the sync process for a sync, even while an earlier group's sync is
-  under way: the sync process takes every request waiting when its fdatasync ends and covers
-  them with the next one. So under load the disk goes from one sync to the next, and does not
-  wait for the event loop to notice an answer and write the next group (which took ~170 µs
-  per commit at concurrency 10, behind the packets queued in the loop). The answers come back
-  in order (`_appended`); if one fails, every later group fails with it (the log zeroes all
-  unsynced frames). A compaction and, on PostgreSQL, every commit need awaits and one group at
-  a time; the pump hands those to the writer task once no frame is in flight.
-- **Consistent balance snapshot** (PostgreSQL). The writer cuts a group synchronously, when the
-  buffer holds every entry the engine has produced so far, so the engine's balances at that
-  instant are exactly the balances after the group's last entry. They are written to
-  `ledger_accounts` in the same transaction as the entries: the stored balances always match
-  the stored journal.
+  caller of one turn rides in one group). When the journal can write at once (the log), the
+  pump writes the group itself, synchronously, even while an earlier group's sync is under way:
+  the sync process covers every request waiting when its fdatasync ends with the next one, so
+  under load the disk goes from one sync to the next without waiting for the event loop to
+  notice an answer. The answers come back in order (`_appended`); if one fails, every later
+  group fails with it. A compaction and, on PostgreSQL, every commit need awaits and one group
+  at a time (`Journal.commit`): the writer task's, once no group is in flight.
 - **Durability.** Mutating calls return only once everything enqueued before they returned is
-  committed (that covers an `EXISTS` answer for an entry still in flight). `seq` = the entry's
-  engine timestamp, which is unique and increasing. `create_transfers(..., durable=False)` (a
-  packet's reservation and its void) returns at once and does not schedule the pump: its entries
-  ride in the next group, or a timer flushes them within `DEFERRED_FLUSH_SECONDS`.
-- **Start.** `open` rebuilds the engine (`ledger_rebuild`: the log's snapshot, if any, with
-  its invariants checked, else the journal rows checked against the stored balances; then the
-  log's frames, every entry re-validated; anything wrong refuses to start:
-  `LedgerCorruptionError`), then expires the pending transfers whose timeout passed while the
-  node was down, durably, before serving.
-- **Expiry.** A sweeper task wakes at the next pending deadline (at least once a second) and calls
-  `expire_due`, which releases due reservations and journals the expiries.
-- **Commit.** On SQLite each group is one frame appended to the ledger log next to the
-  database file (`ledger_log`: one `pwrite` on the event loop and, with
-  `fsync_every_commit`, one fdatasync by its sync process while the loop goes on); on
-  PostgreSQL one transaction through SQLAlchemy (`ledger_rows`), by the writer task. A database
-  from before the log keeps its journal rows; they are replayed first, then the log.
-- **Balance check.** On PostgreSQL (and for an SQLite database's rows from before the log) the
-  balance columns are written with each group and compared with the replay at start. The log
-  carries no balances: its frames are checksummed and every entry is re-validated on replay.
-- **Memory.** With `forget_codes` (the node passes the code of a packet's legs), once a group
-  is durable the engine forgets the pending transfers of those codes that the group resolved,
-  with their posts, voids and expiries (`LedgerEngine.forget_resolved`): memory holds the
-  accounts, the live reservations and the liquidity transfers, not every packet ever
-  forwarded. A rebuild forgets the same ones as it replays, chunk by chunk.
-- **Compaction** (SQLite). When the log's frames after its snapshot pass `compact_after_bytes`
-  (and four times the snapshot's own size), the group being committed is written as a new log
-  instead: a snapshot frame of the whole engine, cut synchronously with the group so it holds
-  exactly the state after it (`LedgerLog.compact`, atomic). A start then loads the snapshot
-  (`restored_engine`, which checks the invariants) and replays only the frames after it, and
-  the log stays bounded. SQL rows from before the log are inside the first snapshot. A
-  compaction that cannot make its new log (`CompactionSkipped`: no space, no hard links)
-  changes nothing: the group is appended instead, and compaction is retried a minute later.
-- **Balance reports.** `watch_balances(ids, report)`: after each group commit, `report` gets the
-  balances (as of then) of the accounts in `ids` that the group touched: one set lookup per
-  entry's account when `ids` is not empty, nothing at all when it is (the liquidity webhooks,
-  `services.webhooks.watch`). A report that raises is logged; it never fails a commit.
-- **Failure.** If a commit fails, the engine is ahead of the database. The ledger fails closed:
-  every waiting and later call raises `LedgerUnavailableError`, and a recovery task rebuilds the
-  engine from the database (with back-off) and resumes. Entries that were never committed are
-  gone, and their callers were told so.
+  committed (that covers an `EXISTS` answer for an entry still in flight).
+  `create_transfers(..., durable=False)` (a packet's reservation and its void) returns at once
+  and does not schedule the pump: its entries ride in the next group, or a timer flushes them
+  within `DEFERRED_FLUSH_SECONDS`.
+- **Start.** `open` rebuilds the engine (`Journal.rebuild`; anything wrong refuses to start:
+  `LedgerCorruptionError`), then expires, durably, what fell due while the node was down.
+- **Memory.** Once a group is durable the engine forgets the pending transfers of
+  `forget_codes` (a packet's legs) that it resolved, with their posts, voids and expiries
+  (`LedgerEngine.forget_resolved`); a rebuild forgets the same ones as it replays.
+- **Failure.** If a commit fails, the engine is ahead of the journal. The ledger fails closed:
+  every waiting and later call raises `LedgerUnavailableError` (their callers are told) while a
+  recovery task rebuilds the engine from the journal, with back-off, and resumes.
 """
 
 from __future__ import annotations
@@ -77,7 +43,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
@@ -89,10 +54,8 @@ from ilpnode.ledger import (
     AccountId,
     CreateAccountResult,
     CreateTransferResult,
-    ExpiredTransfer,
     JournalEntry,
     LedgerEngine,
-    LedgerSnapshot,
     Transfer,
     TransferId,
 )
@@ -101,28 +64,22 @@ from ilpnode.ledger import (
 # through the module that defines it, and declares only the modules imported by name.
 from ilpnode.ledger.errors import LedgerUnavailable
 from ilpnode.storage.database import Database
-from ilpnode.storage.ledger_log import CompactionSkipped, LedgerLog, ledger_log_path
-from ilpnode.storage.ledger_rebuild import LedgerCorruptionError, encode_snapshot, rebuild_engine
-from ilpnode.storage.ledger_rows import insert_entries, update_balances
+from ilpnode.storage.ledger.balance_reports import BalanceReports
+from ilpnode.storage.ledger.expiry_sweep import sweep_expired
+from ilpnode.storage.ledger.journal import Journal, LedgerCorruptionError
+from ilpnode.storage.ledger.log_file import LedgerLog, ledger_log_path
+from ilpnode.storage.ledger.log_journal import COMPACT_AFTER_BYTES, LogJournal
+from ilpnode.storage.ledger.row_journal import RowJournal
 
 __all__ = ["EmbeddedLedger", "LedgerCorruptionError", "LedgerUnavailableError"]
 
 logger = logging.getLogger(__name__)
 
-# The sweeper looks at least this often, so a deadline added while it sleeps is not missed long.
-SWEEP_INTERVAL_SECONDS_MAX = 1.0
 # Recovery after a failed commit retries with back-off between these bounds.
 RECOVERY_DELAY_SECONDS_MIN = 0.5
 RECOVERY_DELAY_SECONDS_MAX = 30.0
 # Changes made with `durable=False` reach the disk at the latest this long after they were made.
 DEFERRED_FLUSH_SECONDS = 0.05
-# The log is compacted once its frames after the snapshot pass this size (about 70,000 packets,
-# 2-3 s of replay at start here) and four times the snapshot's own size.
-COMPACT_AFTER_BYTES = 16 << 20
-COMPACT_SNAPSHOT_FACTOR = 4
-# A compaction that could not make its new log (no space, no hard links) is retried this late;
-# meanwhile commits are appended as usual.
-COMPACT_RETRY_SECONDS = 60.0
 # Groups written to the log and waiting for their sync, at most (a bound, not a tuning knob: the
 # sync process takes all that wait, and under load a few are).
 FRAMES_IN_FLIGHT_MAX = 64
@@ -132,7 +89,7 @@ FRAMES_IN_FLIGHT_MAX = 64
 # exceptions.
 @mypyc_attr(native_class=False)
 class LedgerUnavailableError(LedgerUnavailable, RuntimeError):
-    """A commit failed; the ledger refuses work until it has rebuilt itself from the database."""
+    """A commit failed; the ledger refuses work until it has rebuilt itself from its journal."""
 
 
 class EmbeddedLedger:
@@ -140,15 +97,13 @@ class EmbeddedLedger:
 
     def __init__(
         self,
-        database: Database,
+        journal: Journal,
         *,
         clock: Clock,
         engine: LedgerEngine,
-        log: LedgerLog | None,
         forget_codes: frozenset[int] = frozenset(),
-        compact_after_bytes: int = COMPACT_AFTER_BYTES,
     ) -> None:
-        self._database = database
+        self._journal = journal
         self._clock = clock
         self._engine = engine
         self._buffer: list[JournalEntry] = []
@@ -167,12 +122,8 @@ class EmbeddedLedger:
         # The loop the ledger's tasks run in, kept: asyncio.get_running_loop() makes a getpid
         # system call each time on Python 3.11, and a packet asked for it twice here.
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._log = log
         self._forget_codes = forget_codes
-        self._compact_after_bytes = compact_after_bytes
-        self._compact_again_at = 0.0  # time.monotonic(): after a failed compaction
-        self._watched: set[int] = set()  # account ids whose balances `_report` wants
-        self._report: Callable[[list[Account]], None] | None = None
+        self._reports = BalanceReports()
         self.group_commits = 0
         """Groups committed (each one frame or one transaction)."""
 
@@ -192,40 +143,32 @@ class EmbeddedLedger:
         disk; they survive the process being killed, not a power cut (LEDGER_DURABILITY).
         `forget_codes`: transfer codes whose pending transfers are forgotten once resolved and
         durable (see "Memory"); `lookup_transfers` no longer finds them.
-        `compact_after_bytes`: see "Compaction".
+        `compact_after_bytes`: see `log_journal`, "Compaction".
 
         Raises:
             LedgerCorruptionError: the journal cannot be replayed or disagrees with the balances.
         """
         path = database.sqlite_path
-        log = (
-            LedgerLog(ledger_log_path(path), fsync_every_commit=fsync_every_commit)
-            if path is not None
-            else None
-        )
+        journal: Journal = RowJournal(database, forget_codes=forget_codes)
+        if path is not None:
+            log = LedgerLog(ledger_log_path(path), fsync_every_commit=fsync_every_commit)
+            journal = LogJournal(
+                database, log, forget_codes=forget_codes, compact_after_bytes=compact_after_bytes
+            )
         # No await in a handler (compiled code: see `connector.peer_client`).
         failure: BaseException | None = None
         try:
-            engine = await rebuild_engine(database, log, forget_codes)
+            engine = await journal.rebuild()
         except BaseException as error:
             failure = error
         if failure is not None:
-            if log is not None:
-                await log.close()
+            await journal.close()
             try:
                 raise failure
             finally:
                 failure = None  # its traceback holds this frame: no reference cycle
-        if log is not None:
-            log.start_sync()
-        ledger = cls(
-            database,
-            clock=clock,
-            engine=engine,
-            log=log,
-            forget_codes=forget_codes,
-            compact_after_bytes=compact_after_bytes,
-        )
+        journal.start()
+        ledger = cls(journal, clock=clock, engine=engine, forget_codes=forget_codes)
         ledger._start_tasks()
         expired = await ledger.expire_due()
         if expired:
@@ -293,14 +236,12 @@ class EmbeddedLedger:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        if self._log is not None:
-            await self._log.close()
+        await self._journal.close()
 
     def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None:
         """After each group commit, call `report` with the accounts of `ids` (a set the caller
         may change at any time) that the group touched, as they are then."""
-        self._watched = ids
-        self._report = report
+        self._reports.watch(ids, report)
 
     @property
     def available(self) -> bool:
@@ -310,7 +251,7 @@ class EmbeddedLedger:
     @property
     def log(self) -> LedgerLog | None:
         """The ledger log (SQLite), or None (PostgreSQL): for metrics."""
-        return self._log
+        return self._journal.log
 
     @property
     def engine(self) -> LedgerEngine:
@@ -360,17 +301,13 @@ class EmbeddedLedger:
             self._running_loop().call_soon(self._pump)
 
     def _pump(self) -> None:
-        """Write the buffer to the log as the next group. Appends are made here, synchronously,
-        while earlier groups may still be syncing: the sync process takes every request waiting
-        when its last fdatasync ends, so under load it goes from one sync to the next without
-        waiting for the event loop. Each group ends in `_appended`, in order. Compactions and
-        PostgreSQL transactions need awaits and one group at a time: the writer task's, once
-        no frame is in flight."""
+        """Write the buffer to the journal as the next group, or wake the writer task for it
+        (see "The pump"). Each written group ends in `_appended`, in order."""
         self._pump_scheduled = False
         if self._committing or not self._buffer or self._failure is not None or self._closing:
             return
-        log = self._log
-        if log is None or self._compaction_due(log):
+        journal = self._journal
+        if not journal.can_write_now():
             if not self._frames_in_flight:
                 self._wake.set()
             return  # else the last frame's answer comes back here
@@ -380,7 +317,7 @@ class EmbeddedLedger:
         self._frames_in_flight += 1
         generation = self._generation
         try:
-            log.write(entries, lambda error: self._appended(generation, entries, error))
+            journal.write(entries, lambda error: self._appended(generation, entries, error))
         except Exception as error:
             self._frames_in_flight -= 1
             self._fail(error)
@@ -408,42 +345,14 @@ class EmbeddedLedger:
     def _committed(self, entries: list[JournalEntry]) -> None:
         self._durable += len(entries)
         self.group_commits += 1
-        if self._watched:  # before forgetting: an expiry's accounts are its pending transfer's
-            self._report_watched(entries)
+        reports = self._reports
+        if reports.watched:  # before forgetting: an expiry's accounts are its pending transfer's
+            reports.after_commit(entries, self._engine)
         self._engine.forget_resolved(entries, codes=self._forget_codes)
         while self._waiters and self._waiters[0][0] <= self._durable:
             _, future = self._waiters.popleft()
             if not future.done():
                 future.set_result(None)
-
-    def _report_watched(self, entries: list[JournalEntry]) -> None:
-        watched = self._watched
-        touched: list[AccountId] = []
-        for entry in entries:
-            if isinstance(entry, Transfer):
-                if entry.debit_account_id in watched:
-                    touched.append(entry.debit_account_id)
-                if entry.credit_account_id in watched:
-                    touched.append(entry.credit_account_id)
-            elif isinstance(entry, ExpiredTransfer):
-                for pending in self._engine.lookup_transfers([entry.pending_id]):
-                    for account_id in (pending.debit_account_id, pending.credit_account_id):
-                        if account_id in watched:
-                            touched.append(account_id)
-        report = self._report
-        if not touched or report is None:
-            return
-        try:
-            report(self._engine.lookup_accounts(list(dict.fromkeys(touched))))
-        except Exception:  # the watch's bug must not fail a commit that is durable already
-            logger.exception("the balance report after a ledger commit failed")
-
-    def _compaction_due(self, log: LedgerLog) -> bool:
-        return (
-            log.bytes_since_snapshot
-            >= max(self._compact_after_bytes, COMPACT_SNAPSHOT_FACTOR * log.snapshot_bytes)
-            and time.monotonic() >= self._compact_again_at
-        )
 
     async def _wait_durable(self, target: int) -> None:
         if self._durable >= target:
@@ -462,12 +371,12 @@ class EmbeddedLedger:
         self._loop = asyncio.get_running_loop()
         self._tasks = [
             asyncio.create_task(self._write_groups(), name="ledger-writer"),
-            asyncio.create_task(self._sweep(), name="ledger-sweeper"),
+            asyncio.create_task(sweep_expired(self, self._clock), name="ledger-sweeper"),
         ]
 
     async def _write_groups(self) -> None:
-        # The groups `_pump` leaves to a task: on PostgreSQL all of them, on SQLite the one
-        # that compacts the log.
+        # The groups `_pump` leaves to a task (`Journal.commit`): on PostgreSQL all of them, on
+        # SQLite the one that compacts the log.
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -477,14 +386,14 @@ class EmbeddedLedger:
                 and not self._frames_in_flight
                 and not self._closing
             ):
-                log = self._log
-                if log is not None and not self._compaction_due(log):
-                    break
+                if self._journal.can_write_now():
+                    break  # the pump writes it
                 entries, self._buffer = self._buffer, []
                 self._committing = True
                 failure: Exception | None = None
                 try:
-                    await self._commit(entries)
+                    # Synchronously after the cut: the engine is the state after `entries`.
+                    await self._journal.commit(entries, self._engine)
                 except Exception as error:
                     failure = error
                 self._committing = False
@@ -494,57 +403,6 @@ class EmbeddedLedger:
                     return
                 self._committed(entries)
             self._pump()
-
-    def _touched_accounts(self, entries: list[JournalEntry]) -> list[AccountId]:
-        touched: dict[AccountId, None] = {}
-        for entry in entries:
-            if isinstance(entry, Transfer):
-                touched[entry.debit_account_id] = None
-                touched[entry.credit_account_id] = None
-            elif isinstance(entry, Account):
-                touched[entry.id] = None
-            else:
-                for pending in self._engine.lookup_transfers([entry.pending_id]):
-                    touched[pending.debit_account_id] = None
-                    touched[pending.credit_account_id] = None
-        return list(touched)
-
-    async def _commit(self, entries: list[JournalEntry]) -> None:
-        # Called synchronously after the group was cut (no await before the balance lookup),
-        # so the balances are exactly those after the group's last entry.
-        if (log := self._log) is not None:
-            if self._compaction_due(log):
-                snapshot = self._snapshot(entries)
-                # Immutable records: encoded off the event loop (a large ledger takes ms).
-                frame = await asyncio.to_thread(encode_snapshot, snapshot)
-                try:
-                    await log.compact(frame)
-                    return
-                except CompactionSkipped as error:
-                    logger.warning(
-                        "ledger log compaction failed, appending instead; retrying in %.0f s: %s",
-                        COMPACT_RETRY_SECONDS,
-                        error,
-                    )
-                    self._compact_again_at = time.monotonic() + COMPACT_RETRY_SECONDS
-            await log.append(entries)
-            return
-        balances = self._engine.lookup_accounts(self._touched_accounts(entries))
-        created = {entry.id for entry in entries if isinstance(entry, Account)}
-        new_accounts = {account.id: account for account in balances if account.id in created}
-        existing = [account for account in balances if account.id not in created]
-        async with self._database.engine.begin() as connection:
-            await insert_entries(
-                connection, ((entry.timestamp, entry) for entry in entries), new_accounts
-            )
-            await update_balances(connection, existing)
-
-    def _snapshot(self, entries: list[JournalEntry]) -> LedgerSnapshot:
-        # Synchronously after the cut: the engine's state is exactly the state after `entries`.
-        # Forgotten first, so that the snapshot does not carry this group's resolved packets
-        # (harmless if the group then fails: a failed commit rebuilds the engine).
-        self._engine.forget_resolved(entries, codes=self._forget_codes)
-        return self._engine.snapshot()
 
     def _fail(self, error: Exception) -> None:
         if self._failure is not None:
@@ -572,9 +430,8 @@ class EmbeddedLedger:
         while True:
             await asyncio.sleep(delay)
             try:
-                engine = await rebuild_engine(self._database, self._log, self._forget_codes)
-                if self._log is not None:
-                    self._log.start_sync()
+                engine = await self._journal.rebuild()
+                self._journal.start()
             except Exception as error:
                 logger.error("ledger recovery failed, retrying in %.1f s: %r", delay, error)
                 delay = min(delay * 2, RECOVERY_DELAY_SECONDS_MAX)
@@ -590,15 +447,3 @@ class EmbeddedLedger:
             self._start_tasks()
             logger.warning("ledger rebuilt from the database; serving again")
             return
-
-    async def _sweep(self) -> None:
-        while True:
-            next_deadline = self._engine.next_expires_at()
-            delay = SWEEP_INTERVAL_SECONDS_MAX
-            if next_deadline is not None:
-                delay = max(0.0, min(delay, (next_deadline - self._clock.now_ns()) / 1e9))
-            await asyncio.sleep(delay)
-            try:
-                await self.expire_due()
-            except LedgerUnavailableError:
-                break  # recovery restarts the sweeper

@@ -10,10 +10,10 @@ pure `LedgerEngine` with exactly that slice (`ledger.seed.seeded_engine`), runs 
 through it and writes back what the engine journaled. The statuses, their precedence, linked
 chains, timestamps and expiry rules are therefore the engine's own, never re-implemented here.
 
-Every write of a process goes through its one `LedgerWriter` (`pg_ledger_writer`): one
+Every write of a process goes through its one `LedgerWriter` (`shared_writer`): one
 connection, and the `create_transfers` calls that queue while a transaction runs go together
 into the next one (group commit), each decided in turn on one engine, each with its own
-results. The statements (`pg_ledger_apply`):
+results. The statements (`shared_apply`):
 
 1. **Lock and read**, one statement: `SELECT … FROM ledger_accounts WHERE id = ANY(…) ORDER BY
    id FOR UPDATE` over the debit/credit accounts of the batch's plain and pending transfers plus
@@ -43,7 +43,7 @@ The sweeper always reads after its locks (a separate statement).
 
 So a transfer batch costs 2 round trips whatever its size and however many calls it holds: the
 lock and read, then the write sent with COMMIT and the next transaction's BEGIN
-(`pg_ledger_writer`); the locks are held from the first to the end of the second. An account
+(`shared_writer`); the locks are held from the first to the end of the second. An account
 batch costs 2 as well (read; insert with COMMIT), a lookup 1 (autocommit, on the SQLAlchemy
 pool), a sweep chunk 5 (the sweep lock, the due ids, the lock, the read; the write with
 COMMIT).
@@ -88,7 +88,7 @@ engine already refuses a post/void at or after the deadline with PENDING_TRANSFE
 `SWEEP_INTERVAL_SECONDS_MAX`).
 
 Failure. A database error aborts the transaction, nothing is written, and it is raised (see
-`pg_ledger_writer` for which errors are retried, and for a lost connection: `DatabaseUnavailable`,
+`shared_writer` for which errors are retried, and for a lost connection: `DatabaseUnavailable`,
 and a new connection for the next batch). If the connection fails after COMMIT was sent the
 outcome is unknown; resubmitting the same batch (same ids) is safe and answers EXISTS for what
 was committed.
@@ -119,15 +119,15 @@ from ilpnode.ledger import (
     TransferId,
 )
 from ilpnode.storage.database import Database, asyncpg_dsn
-from ilpnode.storage.ledger_rows import account_from_row, transfer_from_row
-from ilpnode.storage.pg_ledger_apply import create_accounts, expire_due_chunk
-from ilpnode.storage.pg_ledger_sql import (
+from ilpnode.storage.ledger.rows import account_from_row, transfer_from_row
+from ilpnode.storage.ledger.shared_apply import create_accounts, expire_due_chunk
+from ilpnode.storage.ledger.shared_sql import (
     _ADVANCE_SEQUENCE,
     _LOOKUP_TRANSFERS,
     _NEXT_DEADLINE,
     _READ_ACCOUNTS,
 )
-from ilpnode.storage.pg_ledger_writer import LedgerWriter
+from ilpnode.storage.ledger.shared_writer import LedgerWriter
 
 __all__ = ["COMMAND_TIMEOUT_SECONDS", "PostgresLedger"]
 
@@ -244,7 +244,7 @@ class PostgresLedger:
     ) -> list[CreateTransferResult]:
         """Create transfers (see `LedgerEngine.create_transfers`) in the next group commit;
         returns once committed, and with `durable` (the default) once flushed too (see
-        `pg_ledger_writer`)."""
+        `shared_writer`)."""
         self._check_open()
         if not transfers:
             return []

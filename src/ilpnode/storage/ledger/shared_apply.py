@@ -1,7 +1,7 @@
 """One shared-ledger transaction's statements, on the writer's asyncpg connection.
 
-`pg_ledger` explains the lock / read / decide / write steps and why they are safe across
-processes; `pg_ledger_writer` groups many calls into one transaction. This module holds the
+`shared` explains the lock / read / decide / write steps and why they are safe across
+processes; `shared_writer` groups many calls into one transaction. This module holds the
 steps themselves: load the slice of the ledger a batch can touch into a seeded engine, let the
 engine decide, and say what to write. The reads run here; the write is returned as SQL text
 (`Decided.write`, the values inlined as numeric literals: every value is an int we made), which
@@ -31,8 +31,8 @@ from ilpnode.ledger import (
     TransferId,
 )
 from ilpnode.ledger.seed import seeded_engine
-from ilpnode.storage.ledger_rows import account_from_row, transfer_from_row
-from ilpnode.storage.pg_ledger_sql import (
+from ilpnode.storage.ledger.rows import account_from_row, transfer_from_row
+from ilpnode.storage.ledger.shared_sql import (
     _ACCOUNT_ROW,
     _EXPIRY_ROW,
     _PG_CHECK_UNEXPIRED,
@@ -236,7 +236,7 @@ def _write(engine: LedgerEngine, *, checked: bool) -> tuple[str, list[Account]]:
 async def _fetch(
     connection: asyncpg.Connection, statement: _Positional, values: Mapping[str, object]
 ) -> list[SimpleNamespace]:
-    """Rows as attribute namespaces with NUMERIC columns as ints (what `ledger_rows` reads)."""
+    """Rows as attribute namespaces with NUMERIC columns as ints (what `rows` reads)."""
     return [
         SimpleNamespace(
             **{

@@ -6,7 +6,7 @@ Theory of operation
 
 Callers do not open transactions of their own. `transfers(batch)` queues the call and waits;
 one writer task per process takes every queued call (up to `BATCH_TRANSFERS_MAX` transfers)
-and applies them all in one transaction on its own connection (`pg_ledger_apply.apply_calls`),
+and applies them all in one transaction on its own connection (`shared_apply.apply_calls`),
 in two round trips:
 
     (BEGIN: sent with the previous COMMIT)
@@ -79,7 +79,7 @@ import asyncpg
 
 from ilpnode.clock import Clock
 from ilpnode.ledger import Account, CreateTransferResult, LedgerUnavailable, Transfer
-from ilpnode.storage.pg_ledger_apply import Decided, apply_calls
+from ilpnode.storage.ledger.shared_apply import Decided, apply_calls
 
 __all__ = [
     "ATTEMPTS_MAX",

@@ -79,7 +79,7 @@ MODULES = [
     "ilpnode.connector.middleware.max_packet_amount",
     "ilpnode.connector.middleware.rate_limit",
     "ilpnode.connector.middleware.router",
-    "ilpnode.services.accounting.packets",
+    "ilpnode.accounting.packets",
     "ilpnode.storage.embedded_ledger",
     "ilpnode.storage.ledger_log",
     "ilpnode.storage.ledger_log_codec",

@@ -28,6 +28,12 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from ilpnode import __version__
+from ilpnode.accounting import (
+    AccountBalance,
+    LiquidityService,
+    PacketAccounting,
+    TransferCode,
+)
 from ilpnode.admin.app import create_admin_app
 from ilpnode.admin.auto_peering import create_auto_peering_app
 from ilpnode.admin.graphql import AdminServices, create_graphql_app
@@ -57,12 +63,6 @@ from ilpnode.dashboard import (
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
 from ilpnode.ilp.stream import ReceiverConnections
 from ilpnode.ledger import Account, Ledger
-from ilpnode.services.accounting import (
-    AccountBalance,
-    LiquidityService,
-    PacketAccounting,
-    TransferCode,
-)
 from ilpnode.services.fees import FeeService
 from ilpnode.services.outgoing_payments import OutgoingPaymentService, PaymentMoney
 from ilpnode.services.outgoing_payments.receivers import ReceiverResolver

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from ilpnode.services.accounting import PacketAccount
+from ilpnode.accounting import PacketAccount
 
 __all__ = ["ForwardingPeer", "PeerDirectory"]
 

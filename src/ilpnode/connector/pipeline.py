@@ -63,6 +63,7 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
+from ilpnode.accounting import PacketAccounting
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
 from ilpnode.connector.middleware.balance import Balance
@@ -91,7 +92,6 @@ from ilpnode.ilp import (
     encode_reject,
     rewrite_prepare,
 )
-from ilpnode.services.accounting import PacketAccounting
 
 __all__ = ["Connector", "ConnectorOptions"]
 

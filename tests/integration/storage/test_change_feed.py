@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from ilpnode.accounting import LiquidityService
 from ilpnode.clock import SystemClock
 from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.peer_index import PeerIndex
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.ledger import MemoryLedger
-from ilpnode.services.accounting import LiquidityService
 from ilpnode.services.peering import (
     Asset,
     AssetService,

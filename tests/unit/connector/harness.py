@@ -10,6 +10,13 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from uuid import uuid4
 
+from ilpnode.accounting import (
+    AssetAccounts,
+    LiquidityService,
+    PacketAccounting,
+    PeerAccount,
+    WalletAddressAccount,
+)
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
 from ilpnode.connector.middleware.stream_receiver import LocalReceiving
@@ -21,13 +28,6 @@ from ilpnode.connector.types import Reply
 from ilpnode.ilp import Fulfill, Prepare, Reject, decode_prepare, decode_reply, encode_prepare
 from ilpnode.ilp.stream import ReceiverConnections, StreamCredentials, new_connection
 from ilpnode.ledger import CreateTransferResult, MemoryLedger, Transfer, TransferId
-from ilpnode.services.accounting import (
-    AssetAccounts,
-    LiquidityService,
-    PacketAccounting,
-    PeerAccount,
-    WalletAddressAccount,
-)
 from ilpnode.services.payments import HostedWalletAddress, ReceivedTally, WalletAddressDirectory
 
 PREIMAGE = bytes(range(32))

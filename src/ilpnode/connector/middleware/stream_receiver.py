@@ -241,7 +241,7 @@ def _code_of(failure: BaseException | None) -> str:
 
 class _RandomIvs:
     """Reply IVs from OS randomness fetched 4 KiB at a time (a system call per packet is
-    avoidable cost, as for transfer ids in `services.accounting.packets`)."""
+    avoidable cost, as for transfer ids in `accounting.packets`)."""
 
     __slots__ = ("_buffer", "_offset")
 

@@ -20,8 +20,8 @@ from fractions import Fraction
 from typing import Protocol, TypeAlias
 from uuid import UUID
 
+from ilpnode.accounting import OutgoingPaymentAccount
 from ilpnode.ilp import Fulfill, Prepare, Reject
-from ilpnode.services.accounting import OutgoingPaymentAccount
 from ilpnode.services.outgoing_payments.model import OutgoingPayment
 from ilpnode.services.payments_sender import SpspReceiver
 from ilpnode.services.peering import Page, PageRequest

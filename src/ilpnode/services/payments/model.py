@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ilpnode.services.accounting import WalletAddressAccount
+from ilpnode.accounting import WalletAddressAccount
 
 __all__ = ["HostedWalletAddress", "ReceivedPayment", "WalletAddress", "WalletAddressStatus"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from ilpnode.services.accounting import WalletAddressAccount
+from ilpnode.accounting import WalletAddressAccount
 from ilpnode.services.payments.directory import WalletAddressDirectory
 from ilpnode.services.payments.model import HostedWalletAddress, WalletAddress
 from ilpnode.services.payments.ports import WalletAddressStore, WalletAddressTransaction

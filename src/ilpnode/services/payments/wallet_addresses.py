@@ -33,13 +33,13 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID, uuid4
 
-from ilpnode.ledger import AccountId
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     LiquidityError,
     LiquidityService,
     LiquidityState,
     UnknownAccount,
 )
+from ilpnode.ledger import AccountId
 from ilpnode.services.payments import sync
 from ilpnode.services.payments.directory import WalletAddressDirectory
 from ilpnode.services.payments.errors import WalletAddressError
@@ -56,7 +56,7 @@ from ilpnode.services.peering import (
     Unset,
     WallClock,
 )
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = [
     "PUBLIC_NAME_LENGTH_MAX",

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     AccountBalance,
     AssetAccounts,
     LiquidityService,

@@ -35,10 +35,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from uuid import UUID
 
+from ilpnode.accounting import PeerAccount
 from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.peer_index import PeerIndex
 from ilpnode.connector.routing import RoutingTable
-from ilpnode.services.accounting import PeerAccount
 from ilpnode.services.peering.model import Asset, Peer
 
 __all__ = ["Change", "PeerMemory", "PeerState", "routes_of"]

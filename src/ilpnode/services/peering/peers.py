@@ -40,16 +40,16 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from ilpnode.connector.directory import PeerDirectory
-from ilpnode.connector.peer_index import PeerIndex, token_hash
-from ilpnode.connector.routing import RoutingTable
-from ilpnode.ledger import AccountId
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     LiquidityError,
     LiquidityService,
     PeerAccount,
     UnknownAccount,
 )
+from ilpnode.connector.directory import PeerDirectory
+from ilpnode.connector.peer_index import PeerIndex, token_hash
+from ilpnode.connector.routing import RoutingTable
+from ilpnode.ledger import AccountId
 from ilpnode.services.peering import sync
 from ilpnode.services.peering.errors import PeerError
 from ilpnode.services.peering.memory import Change, PeerMemory, PeerState

@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from ilpnode.accounting import LiquidityService
 from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.peer_index import PeerIndex
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.ledger import MemoryLedger
-from ilpnode.services.accounting import LiquidityService
 from ilpnode.services.peering import (
     Asset,
     AssetError,

@@ -7,6 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from ilpnode.accounting import (
+    AccountBalance,
+    AssetAccounts,
+    LiquidityAccount,
+    LiquidityResult,
+    LiquidityService,
+    PacketAccount,
+    PacketAccounting,
+    PacketTransfer,
+    PeerAccount,
+)
 from ilpnode.ledger import (
     NANOSECONDS_PER_SECOND,
     Account,
@@ -18,17 +29,6 @@ from ilpnode.ledger import (
     MemoryLedger,
     Transfer,
     TransferId,
-)
-from ilpnode.services.accounting import (
-    AccountBalance,
-    AssetAccounts,
-    LiquidityAccount,
-    LiquidityResult,
-    LiquidityService,
-    PacketAccount,
-    PacketAccounting,
-    PacketTransfer,
-    PeerAccount,
 )
 
 T0 = 1_800_000_000 * NANOSECONDS_PER_SECOND  # an arbitrary "now", ns since the Unix epoch

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ilpnode.accounting import PacketAccounting
-from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
+from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
 from ilpnode.connector.middleware.balance import Balance
 from ilpnode.connector.middleware.errors import ErrorHandler
@@ -92,6 +92,7 @@ from ilpnode.ilp import (
     encode_reject,
     rewrite_prepare,
 )
+from ilpnode.peer_table import ForwardingPeer
 
 __all__ = ["Connector", "ConnectorOptions"]
 

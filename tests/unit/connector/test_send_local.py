@@ -11,9 +11,9 @@ from uuid import uuid4
 import pytest
 
 from ilpnode.accounting import OutgoingPaymentAccount
-from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.ilp import Fulfill, Reject
 from ilpnode.ledger import AccountId, Transfer, TransferId
+from ilpnode.peer_table import ForwardingPeer
 from tests.unit.ilp.stream.sender import Sender
 
 from .harness import CONDITION, World, make_world, reject_code

@@ -11,8 +11,9 @@ from uuid import UUID
 
 from ilpnode.accounting import LiquidityService
 from ilpnode.connector.directory import PeerDirectory
-from ilpnode.connector.peer_index import PeerIndex
+from ilpnode.connector.peer_table import ConnectorPeerTable
 from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.token_index import TokenIndex
 from ilpnode.ledger import MemoryLedger
 from ilpnode.services.peering import (
     Asset,
@@ -28,7 +29,7 @@ from ilpnode.services.peering import (
 )
 from ilpnode.services.peering.ports import PeeringTransaction
 
-from ..accounting.fakes import ManualClock
+from ...accounting.fakes import ManualClock
 
 
 class TickingClock:
@@ -162,7 +163,7 @@ class Peering:
     ledger: MemoryLedger
     liquidity: LiquidityService
     routing: RoutingTable
-    index: PeerIndex
+    index: TokenIndex
     directory: PeerDirectory
     assets: AssetService
     peers: PeerService
@@ -170,13 +171,13 @@ class Peering:
 
     def fresh_peer_service(self) -> PeerService:
         """A new process over the same database: empty routing table and index."""
-        self.routing, self.index, self.directory = RoutingTable(), PeerIndex(), PeerDirectory()
+        self.routing, self.index, self.directory = RoutingTable(), TokenIndex(), PeerDirectory()
         return PeerService(
             store=self.store,
             liquidity=self.liquidity,
-            routing=self.routing,
-            peer_index=self.index,
-            directory=self.directory,
+            table=ConnectorPeerTable(
+                directory=self.directory, tokens=self.index, routing=self.routing
+            ),
             clock=TickingClock(),
         )
 
@@ -185,7 +186,7 @@ def make_peering() -> Peering:
     store = FakeStore()
     ledger = MemoryLedger(clock=ManualClock())
     liquidity = LiquidityService(ledger=ledger)
-    routing, index, clock = RoutingTable(), PeerIndex(), TickingClock()
+    routing, index, clock = RoutingTable(), TokenIndex(), TickingClock()
     directory = PeerDirectory()
     return Peering(
         store=store,
@@ -198,9 +199,7 @@ def make_peering() -> Peering:
         peers=PeerService(
             store=store,
             liquidity=liquidity,
-            routing=routing,
-            peer_index=index,
-            directory=directory,
+            table=ConnectorPeerTable(directory=directory, tokens=index, routing=routing),
             clock=clock,
         ),
         money=PeeringLiquidity(store=store, liquidity=liquidity),

@@ -1,7 +1,7 @@
 """PeerService.refresh / refresh_peers / reconcile: a second process's memory follows the database.
 
 `p.peers` is process 1 (it writes); a `Replica` is another process over the same fake database,
-with its own routing table, peer index and directory, brought up to date only by refreshes.
+with its own routing table, token index and directory, brought up to date only by refreshes.
 """
 
 from __future__ import annotations

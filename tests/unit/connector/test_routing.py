@@ -1,4 +1,4 @@
-"""The routing table (rafiki-peering §4) and the peer index."""
+"""The routing table (rafiki-peering §4) and the token index."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_the_oldest_route_wins_among_candidates_and_duplicates_keep_their_age() 
     assert table.next_hop("g.x") is None
 
 
-def test_peer_index_replaces_and_removes_tokens() -> None:
+def test_token_index_replaces_and_removes_tokens() -> None:
     index = TokenIndex()
     index.set_tokens(A, [token_hash("t1"), token_hash("t2")])
     assert index.peer_for_token("t1") == A

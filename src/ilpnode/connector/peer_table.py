@@ -20,7 +20,7 @@ from uuid import UUID
 from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.connector.token_index import TokenIndex
-from ilpnode.peer_table import ForwardingPeer, PeerTable
+from ilpnode.peer_table import ForwardingPeer
 
 __all__ = ["ConnectorPeerTable"]
 
@@ -32,8 +32,12 @@ class _Installed:
     token_hashes: frozenset[str]
 
 
-class ConnectorPeerTable(PeerTable):
-    """`PeerTable` over the connector's directory, token index and routing table."""
+class ConnectorPeerTable:
+    """`PeerTable` over the connector's directory, token index and routing table.
+
+    It implements the port by its shape, without naming it as a base: `ilpnode.peer_table` is
+    compiled (`ForwardingPeer` is read on every packet), and an interpreted class cannot inherit
+    a compiled Protocol."""
 
     def __init__(
         self, *, directory: PeerDirectory, tokens: TokenIndex, routing: RoutingTable

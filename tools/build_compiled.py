@@ -64,7 +64,7 @@ MODULES = [
     "ilpnode.peer_table",
     "ilpnode.connector.directory",
     "ilpnode.connector.http_client",
-    "ilpnode.connector.ilp_over_http",
+    "ilpnode.connector.ilp_http_app",
     "ilpnode.connector.ilp_server",
     "ilpnode.connector.metrics",
     "ilpnode.connector.peer_client",

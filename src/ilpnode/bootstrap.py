@@ -43,7 +43,7 @@ from ilpnode.admin.spsp import create_open_payments_app
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.connector.directory import PeerDirectory
-from ilpnode.connector.ilp_over_http import IlpHttpApp
+from ilpnode.connector.ilp_http_app import IlpHttpApp
 from ilpnode.connector.metrics import PacketMetrics, RefusalMetrics
 from ilpnode.connector.middleware.stream_receiver import LocalReceiving
 from ilpnode.connector.peer_client import PeerClient

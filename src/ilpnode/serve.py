@@ -33,7 +33,7 @@ import uvicorn
 from ilpnode import compiled
 from ilpnode.bootstrap import Node
 from ilpnode.config import Settings
-from ilpnode.connector.ilp_over_http import IlpHttpApp
+from ilpnode.connector.ilp_http_app import IlpHttpApp
 from ilpnode.connector.ilp_server import IlpServer
 from ilpnode.gc_freezer import freeze_periodically
 

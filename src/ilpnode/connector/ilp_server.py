@@ -1,4 +1,4 @@
-"""The connector port's HTTP/1.1 server: `IlpHttpApp` (`ilp_over_http.py`) over asyncio, no ASGI.
+"""The connector port's HTTP/1.1 server: `IlpHttpApp` (`ilp_http_app.py`) over asyncio, no ASGI.
 
 Theory of operation
 ===================
@@ -48,7 +48,7 @@ from typing import Final, cast
 
 import httptools
 
-from ilpnode.connector.ilp_over_http import (
+from ilpnode.connector.ilp_http_app import (
     BODY_TOO_LARGE,
     MAX_BODY_BYTES,
     Answer,

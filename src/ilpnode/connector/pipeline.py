@@ -3,7 +3,7 @@
 Theory of operation
 ===================
 
-A Prepare arrives from an authenticated peer (`ilp_over_http.IlpHttpApp`, which already turned
+A Prepare arrives from an authenticated peer (`ilp_http_app.IlpHttpApp`, which already turned
 every malformed or unauthenticated request into an HTTP error). It runs through a chain of
 middlewares, each one rule in its own module, outermost first:
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ilpnode.connector.ilp_over_http import MAX_BODY_BYTES, IlpHttpApp
+from ilpnode.connector.ilp_http_app import MAX_BODY_BYTES, IlpHttpApp
 from ilpnode.connector.ilp_server import MAX_HEADER_BYTES, IlpServer
 from ilpnode.ilp import Fulfill, Prepare, encode_fulfill, encode_prepare
 

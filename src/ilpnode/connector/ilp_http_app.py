@@ -1,4 +1,5 @@
-"""ILP over HTTP (RFC 0035, synchronous mode): the rules the connector port answers by, no server.
+"""ILP over HTTP (RFC 0035, synchronous mode), the receiving side: the rules the connector port
+answers by, as an app (no server: `ilp_server.py` serves it).
 
 A peer POSTs an OER Prepare with `Authorization: Bearer <token>`; the Fulfill or Reject comes back
 as the body of the 200 response. Anything that is not a well-formed, authenticated ILP request is

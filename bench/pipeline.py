@@ -30,9 +30,9 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.connector.types import Reply
 from ilpnode.ilp import Fulfill, encode_prepare
+from ilpnode.peer_table import ForwardingPeer
 from tests.unit.connector.harness import PREIMAGE, make_world
 
 FULFILL = Fulfill(fulfillment=PREIMAGE)

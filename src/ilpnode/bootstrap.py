@@ -28,6 +28,12 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from ilpnode import __version__
+from ilpnode.accounting import (
+    AccountBalance,
+    LiquidityService,
+    PacketAccounting,
+    TransferCode,
+)
 from ilpnode.admin.app import create_admin_app
 from ilpnode.admin.auto_peering import create_auto_peering_app
 from ilpnode.admin.graphql import AdminServices, create_graphql_app
@@ -36,18 +42,18 @@ from ilpnode.admin.signed_requests import SignedRequests
 from ilpnode.admin.spsp import create_open_payments_app
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
-from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
-from ilpnode.connector.http_server import IlpHttpApp
-from ilpnode.connector.local_payments import LocalPaymentPath
+from ilpnode.connector.directory import PeerDirectory
+from ilpnode.connector.ilp_http_app import IlpHttpApp
 from ilpnode.connector.metrics import PacketMetrics, RefusalMetrics
 from ilpnode.connector.middleware.stream_receiver import LocalReceiving
 from ilpnode.connector.peer_client import PeerClient
-from ilpnode.connector.peer_index import PeerIndex
+from ilpnode.connector.peer_table import ConnectorPeerTable
 from ilpnode.connector.pipeline import Connector, ConnectorOptions
 from ilpnode.connector.rates import ExchangeRates, parse_static_rates
 from ilpnode.connector.rates_http import HttpRatesSource
 from ilpnode.connector.receive_metrics import ReceiveMetrics
 from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.token_index import TokenIndex
 from ilpnode.dashboard import (
     DashboardServices,
     PeerChecker,
@@ -57,12 +63,8 @@ from ilpnode.dashboard import (
 from ilpnode.ilp import IlpErrorCode, Prepare, Reject, encode_reject
 from ilpnode.ilp.stream import ReceiverConnections
 from ilpnode.ledger import Account, Ledger
-from ilpnode.services.accounting import (
-    AccountBalance,
-    LiquidityService,
-    PacketAccounting,
-    TransferCode,
-)
+from ilpnode.payment_path import LocalPaymentPath
+from ilpnode.peer_table import ForwardingPeer
 from ilpnode.services.fees import FeeService
 from ilpnode.services.outgoing_payments import OutgoingPaymentService, PaymentMoney
 from ilpnode.services.outgoing_payments.receivers import ReceiverResolver
@@ -144,8 +146,11 @@ class Node:
         self._ledger_lock_lost = False
         self._dashboard_session_key = dashboard_session_key
         self.routing = RoutingTable()
-        self.peer_index = PeerIndex()
+        self.token_index = TokenIndex()
         self.directory = PeerDirectory()
+        self.peer_table = ConnectorPeerTable(
+            directory=self.directory, tokens=self.token_index, routing=self.routing
+        )
         self.packet_metrics = PacketMetrics()
         self.metrics_registry = CollectorRegistry(auto_describe=True)
         self.metrics_registry.register(self.packet_metrics)
@@ -369,7 +374,7 @@ class Node:
         return HttpRatesSource(url=url, client=self._rates_client)
 
     def _authenticate(self, token: str) -> ForwardingPeer | None:
-        return self.directory.get(self.peer_index.peer_for_token(token))
+        return self.directory.get(self.token_index.peer_for_token(token))
 
     def _handle(self, peer: object, prepare: Prepare, raw: bytes) -> Awaitable[bytes]:
         # Not a coroutine of its own: this module is not compiled, and every resumption of a
@@ -426,9 +431,7 @@ class Node:
         peers = PeerService(
             store=store,
             liquidity=liquidity,
-            routing=self.routing,
-            peer_index=self.peer_index,
-            directory=self.directory,
+            table=self.peer_table,
             clock=self.clock,
             thresholds=watch,
         )

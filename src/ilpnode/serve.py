@@ -3,7 +3,7 @@ surfaces (and the auto-peering server when ENABLE_AUTO_PEERING is on), stop clea
 
 Theory of operation: the surfaces are servers in one asyncio loop (the admin API, the Open
 Payments server and the auto-peering server on uvicorn, the connector on
-`connector.http_protocol.IlpServer`). Sockets
+`connector.ilp_server.IlpServer`). Sockets
 are bound up front, so a port that is taken stops the start with a clear message before
 anything is served; then the node starts (migrates the database, rebuilds the ledger) and only
 then serves. One SIGINT/SIGTERM handler asks every server to stop: each stops accepting, lets
@@ -33,8 +33,8 @@ import uvicorn
 from ilpnode import compiled
 from ilpnode.bootstrap import Node
 from ilpnode.config import Settings
-from ilpnode.connector.http_protocol import IlpServer
-from ilpnode.connector.http_server import IlpHttpApp
+from ilpnode.connector.ilp_http_app import IlpHttpApp
+from ilpnode.connector.ilp_server import IlpServer
 from ilpnode.gc_freezer import freeze_periodically
 
 __all__ = ["PortInUseError", "check_ports_free", "loop_factory", "serve_node"]

@@ -22,7 +22,7 @@ __all__ = ["WITHDRAWAL_TIMEOUT_SECONDS_MAX", "liquidity"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The node refuses longer timeouts (ilpnode.services.accounting.liquidity, same name); checked
+# The node refuses longer timeouts (ilpnode.accounting.liquidity, same name); checked
 # here so the mistake is reported before anything is sent. A unit test keeps the two equal.
 WITHDRAWAL_TIMEOUT_SECONDS_MAX: Final = 30 * 24 * 60 * 60
 # Long enough to settle with the peer by hand (a bank transfer) before posting.

@@ -1,50 +1,18 @@
 """Peer id -> what the connector needs to forward to or from that peer, in memory.
 
 The peer service keeps it in step with the database (create, update, delete, start-up), like the
-routing table and the token index, so the packet path never reads the database: one dict lookup
-per packet gives the peer's address, asset, limits, outgoing endpoint and ledger account.
+routing table and the token index (through `connector/peer_table.py`), so the packet path never
+reads the database: one dict lookup per packet gives the peer's address, asset, limits, outgoing
+endpoint and ledger account.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
-from ilpnode.services.accounting import PacketAccount
+from ilpnode.peer_table import ForwardingPeer
 
-__all__ = ["ForwardingPeer", "PeerDirectory"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ForwardingPeer:
-    """One peer as the packet path sees it. `outgoing_token` is a secret: never log it.
-
-    A wallet address hosted here is a next hop too, for the packets paid into it (the STREAM
-    receiver's local chain, `middleware/stream_receiver.py`): then `name` is its URL,
-    `static_ilp_address` ours, `account` its `WalletAddressAccount`, and `endpoint` empty.
-    """
-
-    id: UUID
-    name: str | None
-    static_ilp_address: str
-    asset_id: UUID
-    asset_code: str
-    asset_scale: int
-    max_packet_amount: int | None
-    endpoint: str
-    outgoing_token: str
-    account: PacketAccount
-
-    def __repr__(self) -> str:
-        return (
-            f"ForwardingPeer(id={self.id}, address={self.static_ilp_address!r}, "
-            f"asset={self.asset_code}/{self.asset_scale}, endpoint={self.endpoint!r})"
-        )
-
-    @property
-    def label(self) -> str:
-        """How logs and metrics name the peer: its name, or its address."""
-        return self.name or self.static_ilp_address
+__all__ = ["PeerDirectory"]
 
 
 class PeerDirectory:

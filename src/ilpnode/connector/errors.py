@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from ilpnode.accounting import TransferError
 from ilpnode.ilp import IlpErrorCode
-from ilpnode.services.accounting import TransferError
 
 __all__ = [
     "TRANSFER_ERROR_CODES",

@@ -17,7 +17,7 @@ from typing import Final
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from ilpnode.connector.directory import ForwardingPeer
+from ilpnode.peer_table import ForwardingPeer
 
 __all__ = [
     "LATENCY_BUCKETS_SECONDS",

@@ -29,12 +29,12 @@ import time
 from typing import Final
 from uuid import UUID
 
-from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.connector.errors import IlpError, PeerBusy, PeerUnreachable, TransferTimedOut
 from ilpnode.connector.http_client import Endpoint, HttpClient, HttpError, RequestTimedOut
 from ilpnode.connector.types import Reply
 from ilpnode.ilp import IlpCodecError, IlpErrorCode, decode_reply
 from ilpnode.ilp_over_http import header_lines
+from ilpnode.peer_table import ForwardingPeer
 
 __all__ = ["MAX_REPLY_BYTES", "PeerClient"]
 

@@ -3,7 +3,7 @@
 Theory of operation
 ===================
 
-A Prepare arrives from an authenticated peer (`http_server.IlpHttpApp`, which already turned
+A Prepare arrives from an authenticated peer (`ilp_http_app.IlpHttpApp`, which already turned
 every malformed or unauthenticated request into an HTTP error). It runs through a chain of
 middlewares, each one rule in its own module, outermost first:
 
@@ -63,15 +63,16 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
+from ilpnode.accounting import PacketAccounting
 from ilpnode.clock import Clock
-from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
+from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
 from ilpnode.connector.middleware.balance import Balance
 from ilpnode.connector.middleware.errors import ErrorHandler
 from ilpnode.connector.middleware.expiry import IncomingExpiry, OutgoingTimeout, ReduceExpiry
-from ilpnode.connector.middleware.ildcp import PeerProtocols
 from ilpnode.connector.middleware.local import LocalPackets
 from ilpnode.connector.middleware.max_packet_amount import MaxPacketAmount
+from ilpnode.connector.middleware.peer_protocols import PeerProtocols
 from ilpnode.connector.middleware.rate_limit import RateLimit
 from ilpnode.connector.middleware.router import Router
 from ilpnode.connector.middleware.stream_receiver import (
@@ -92,7 +93,7 @@ from ilpnode.ilp import (
     encode_reject,
     rewrite_prepare,
 )
-from ilpnode.services.accounting import PacketAccounting
+from ilpnode.peer_table import ForwardingPeer
 
 __all__ = ["Connector", "ConnectorOptions"]
 

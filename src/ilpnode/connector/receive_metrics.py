@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from ilpnode.connector.directory import ForwardingPeer
+from ilpnode.peer_table import ForwardingPeer
 
 __all__ = ["ReceiveMetrics", "WalletAddressTraffic"]
 

@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeAlias
 
-from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.ilp import Fulfill, Prepare, Reject
+from ilpnode.peer_table import ForwardingPeer
 
 __all__ = ["Handler", "Middleware", "NextHop", "PacketContext", "Reply", "answered"]
 

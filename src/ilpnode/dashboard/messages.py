@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ilpnode.services.accounting import LiquidityError
+from ilpnode.accounting import LiquidityError
 from ilpnode.services.fees import FeeError
 from ilpnode.services.payments import PUBLIC_NAME_LENGTH_MAX, WalletAddressError
 from ilpnode.services.peering import AssetError, PeerError

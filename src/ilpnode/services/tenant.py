@@ -24,7 +24,7 @@ from uuid import UUID
 
 from ilpnode.clock import Clock
 from ilpnode.services.peering.pagination import Page, PageRequest, paginate
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = ["OperatorTenant", "TenantError", "TenantService", "TenantStore"]
 

@@ -1,5 +1,5 @@
 """The change feed: every peer, asset and wallet address change made through any process sharing
-the PostgreSQL database reaches this process's in-memory view (routing table, peer index,
+the PostgreSQL database reaches this process's in-memory view (routing table, token index,
 directory, wallet address directory) within about a second, without a restart.
 
 Theory of operation

@@ -116,7 +116,7 @@ async def test_a_rafiki_request_is_answered_with_rafikis_json(bob: Node) -> None
         "endpoint": "http://cloud-nine.example:3002",
     }
     # the requester's token is now accepted by our connector, for that peer
-    assert str(bob.peer_index.peer_for_token("0d5d7c4c-1b4f-4b6e-9a52-3c3b1f7d6a10")) == peer["id"]
+    assert str(bob.token_index.peer_for_token("0d5d7c4c-1b4f-4b6e-9a52-3c3b1f7d6a10")) == peer["id"]
 
 
 async def test_asking_again_updates_the_peer_and_rotates_the_tokens(bob: Node) -> None:
@@ -130,9 +130,9 @@ async def test_asking_again_updates_the_peer_and_rotates_the_tokens(bob: Node) -
     assert second.status_code == 200
     assert second.json()["httpToken"] != first["httpToken"]
     [peer] = await peers_of(bob)
-    assert bob.peer_index.peer_for_token("0d5d7c4c-1b4f-4b6e-9a52-3c3b1f7d6a10") is None
-    assert str(bob.peer_index.peer_for_token("second-token")) == peer["id"]
-    forwarding = bob.directory.get(bob.peer_index.peer_for_token("second-token"))
+    assert bob.token_index.peer_for_token("0d5d7c4c-1b4f-4b6e-9a52-3c3b1f7d6a10") is None
+    assert str(bob.token_index.peer_for_token("second-token")) == peer["id"]
+    forwarding = bob.directory.get(bob.token_index.peer_for_token("second-token"))
     assert forwarding is not None
     assert forwarding.endpoint == "http://c9.example:9"
     assert forwarding.outgoing_token == second.json()["httpToken"]
@@ -161,9 +161,9 @@ async def test_a_request_cannot_take_over_a_peer_made_by_hand(bob: Node) -> None
     assert "delete that peer or change its static ILP address" in error["message"]
     assert (await api.data(GET_PEER, {"id": manual["id"]}))["peer"] == before
     assert [peer["id"] for peer in await peers_of(bob)] == [manual["id"]]
-    assert str(bob.peer_index.peer_for_token("in-test.cloud-nine")) == manual["id"]
-    assert bob.peer_index.peer_for_token("0d5d7c4c-1b4f-4b6e-9a52-3c3b1f7d6a10") is None
-    forwarding = bob.directory.get(bob.peer_index.peer_for_token("in-test.cloud-nine"))
+    assert str(bob.token_index.peer_for_token("in-test.cloud-nine")) == manual["id"]
+    assert bob.token_index.peer_for_token("0d5d7c4c-1b4f-4b6e-9a52-3c3b1f7d6a10") is None
+    forwarding = bob.directory.get(bob.token_index.peer_for_token("in-test.cloud-nine"))
     assert forwarding is not None
     assert forwarding.endpoint == before["http"]["outgoing"]["endpoint"]
 
@@ -175,7 +175,7 @@ async def test_a_request_cannot_take_over_a_peer_made_by_hand(bob: Node) -> None
     again = await post(bob, peering_request(httpToken="second-token"))
     assert again.status_code == 200
     [peer] = await peers_of(bob)
-    assert str(bob.peer_index.peer_for_token("second-token")) == peer["id"]
+    assert str(bob.token_index.peer_for_token("second-token")) == peer["id"]
 
 
 @pytest.mark.parametrize(
@@ -243,7 +243,7 @@ async def test_bad_requests_are_refused_naming_the_field_and_create_nothing(
     if field is not None:
         assert field in error["message"]
     assert await peers_of(bob) == []
-    assert len(bob.peer_index) == 0
+    assert len(bob.token_index) == 0
 
 
 async def test_not_json_oversized_and_wrong_methods_are_refused(bob: Node) -> None:

@@ -164,13 +164,13 @@ async def test_one_call_peers_both_nodes_with_matching_tokens(pair: Pair) -> Non
     [on_bob] = await peers_of(pair.bob)
     assert (on_bob["staticIlpAddress"], on_bob["name"]) == ("test.alice", "ALICE")
     bob_side = pair.bob.directory.get(
-        pair.bob.peer_index.peer_for_token(peer["http"]["outgoing"]["authToken"])
+        pair.bob.token_index.peer_for_token(peer["http"]["outgoing"]["authToken"])
     )
     assert bob_side is not None
     assert str(bob_side.id) == on_bob["id"]
     assert bob_side.endpoint == "http://alice.example:3002"
     assert bob_side.max_packet_amount == 1000
-    assert str(pair.alice.peer_index.peer_for_token(bob_side.outgoing_token)) == peer["id"]
+    assert str(pair.alice.token_index.peer_for_token(bob_side.outgoing_token)) == peer["id"]
     assert await GraphQLClient(pair.bob).data(
         "query($id: String!) { peer(id: $id) { liquidity } }", {"id": on_bob["id"]}
     ) == {"peer": {"liquidity": str(GRANT)}}
@@ -181,7 +181,7 @@ async def test_calling_again_updates_both_sides_and_retires_the_old_tokens(pair:
     await usd(pair.bob)
     first = await pair.peer(peerUrl=BOB_URL, assetId=asset_id)
     old_alice_token = first["http"]["outgoing"]["authToken"]
-    bob_id = pair.bob.peer_index.peer_for_token(old_alice_token)
+    bob_id = pair.bob.token_index.peer_for_token(old_alice_token)
     bob_side = pair.bob.directory.get(bob_id)
     assert bob_side is not None
     old_bob_token = bob_side.outgoing_token
@@ -195,13 +195,13 @@ async def test_calling_again_updates_both_sides_and_retires_the_old_tokens(pair:
     assert again["liquidity"] == "5"
     new_alice_token = again["http"]["outgoing"]["authToken"]
     assert new_alice_token != old_alice_token
-    assert pair.bob.peer_index.peer_for_token(old_alice_token) is None
-    assert pair.bob.peer_index.peer_for_token(new_alice_token) == bob_id
+    assert pair.bob.token_index.peer_for_token(old_alice_token) is None
+    assert pair.bob.token_index.peer_for_token(new_alice_token) == bob_id
     updated = pair.bob.directory.get(bob_id)
     assert updated is not None
     assert updated.outgoing_token != old_bob_token
-    assert pair.alice.peer_index.peer_for_token(old_bob_token) is None
-    assert str(pair.alice.peer_index.peer_for_token(updated.outgoing_token)) == first["id"]
+    assert pair.alice.token_index.peer_for_token(old_bob_token) is None
+    assert str(pair.alice.token_index.peer_for_token(updated.outgoing_token)) == first["id"]
     assert len(await peers_of(pair.alice)) == len(await peers_of(pair.bob)) == 1
 
 
@@ -211,11 +211,11 @@ async def test_an_idempotency_key_replays_without_asking_the_peer_again(pair: Pa
     input = {"peerUrl": BOB_URL, "assetId": asset_id, "idempotencyKey": "autopeer-1"}
 
     first = await pair.peer(**input)
-    bob_id = pair.bob.peer_index.peer_for_token(first["http"]["outgoing"]["authToken"])
+    bob_id = pair.bob.token_index.peer_for_token(first["http"]["outgoing"]["authToken"])
     replay = await pair.peer(**input)
 
     assert replay == first
-    assert pair.bob.peer_index.peer_for_token(first["http"]["outgoing"]["authToken"]) == bob_id
+    assert pair.bob.token_index.peer_for_token(first["http"]["outgoing"]["authToken"]) == bob_id
     assert await pair.error(**{**input, "name": "other"}) == (
         "BAD_USER_INPUT",
         "Incoming arguments are different than the original request for idempotencyKey: autopeer-1",

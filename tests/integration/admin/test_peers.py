@@ -57,7 +57,7 @@ async def test_create_answers_rafikis_shape_and_routes(api: GraphQLClient, node:
     assert peer["asset"] == {"id": asset["id"], "code": "USD", "scale": 2}
     assert (await api.data(GET_PEER, {"id": peer["id"]}))["peer"] == peer
     # the incoming token authenticates at the connector, and only digests are stored
-    assert str(node.peer_index.peer_for_token("in-test.bob")) == peer["id"]
+    assert str(node.token_index.peer_for_token("in-test.bob")) == peer["id"]
 
 
 async def test_create_errors_in_rafikis_order(api: GraphQLClient) -> None:
@@ -155,8 +155,8 @@ async def test_update_patches_and_resyncs_routes(api: GraphQLClient, node: Node)
     updated = data["updatePeer"]["peer"]
     assert updated["liquidityThreshold"] is None
     assert updated["http"]["outgoing"]["authToken"] == "new-out"
-    assert node.peer_index.peer_for_token("in-test.bob") is None
-    assert str(node.peer_index.peer_for_token("fresh")) == peer["id"]
+    assert node.token_index.peer_for_token("in-test.bob") is None
+    assert str(node.token_index.peer_for_token("fresh")) == peer["id"]
     assert await api.error(UPDATE_PEER, {"input": {"id": str(uuid4()), "name": "x"}}) == (
         "NOT_FOUND",
         "unknown peer",
@@ -177,7 +177,7 @@ async def test_delete_removes_routes_and_tokens(api: GraphQLClient, node: Node) 
         "NOT_FOUND",
         "unknown peer",
     )
-    assert node.peer_index.peer_for_token("in-test.bob") is None
+    assert node.token_index.peer_for_token("in-test.bob") is None
     assert node.routing.next_hop("test.bob") is None
 
 

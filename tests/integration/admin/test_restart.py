@@ -44,6 +44,6 @@ async def test_everything_is_back_after_a_restart(node_settings: dict[str, Any])
             lookup = {"staticIlpAddress": f"g.net{i}.alice", "assetId": usd["id"]}
             found = await api.data(PEER_BY_ADDRESS_AND_ASSET, lookup)
             assert found["peerByAddressAndAsset"]["id"] == peer["id"]
-            assert str(node.peer_index.peer_for_token(f"in-test.peer{i}")) == peer["id"]
+            assert str(node.token_index.peer_for_token(f"in-test.peer{i}")) == peer["id"]
     finally:
         await node.close()

@@ -11,8 +11,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from ilpnode.accounting import PacketAccounting, PacketTransfer
 from ilpnode.bootstrap import Node, build_node
-from ilpnode.services.accounting import PacketAccounting, PacketTransfer
 from tests.support import make_settings
 
 from .conftest import GraphQLClient

@@ -10,11 +10,11 @@ from uuid import uuid4
 import pytest
 from aiohttp import web
 
-from ilpnode.connector.directory import ForwardingPeer
+from ilpnode.accounting import PeerAccount
 from ilpnode.connector.errors import IlpError
 from ilpnode.connector.peer_client import MAX_REPLY_BYTES, PeerClient
 from ilpnode.ilp import Fulfill, IlpErrorCode, Reject, encode_fulfill, encode_reject
-from ilpnode.services.accounting import PeerAccount
+from ilpnode.peer_table import ForwardingPeer
 from tests.support import free_port
 
 FULFILL = Fulfill(fulfillment=bytes(32), data=b"hi")

@@ -64,7 +64,7 @@ async def test_create_peer_through_the_form_and_see_it_in_the_table(
     assert peer.http_outgoing == HttpOutgoing(
         auth_token="we-send-this", endpoint="http://127.0.0.1:9/ilp"
     )
-    assert node.peer_index.peer_for_token("bob-sends-this") == UUID(peer_id)
+    assert node.token_index.peer_for_token("bob-sends-this") == UUID(peer_id)
     assert "we-send-this" not in page.text  # the outgoing token is never shown again
     table = await dash.get("/peers")
     row = table.text[table.text.index(f"/peers/{peer_id}") :]
@@ -160,10 +160,10 @@ async def test_edit_each_part_of_a_peer(dash: Dashboard, node: Node) -> None:
         auth_token="we-send-this", endpoint="https://bob.example/ilp"
     )
     assert peer.routes == ("test.bobby", "g.x", "g.y")
-    assert node.peer_index.peer_for_token("bob-sends-this") == UUID(peer_id)  # kept
+    assert node.token_index.peer_for_token("bob-sends-this") == UUID(peer_id)  # kept
     await dash.post(f"/peers/{peer_id}/http", {**http, "incoming_tokens": "new-token"})
-    assert node.peer_index.peer_for_token("bob-sends-this") is None
-    assert node.peer_index.peer_for_token("new-token") == UUID(peer_id)
+    assert node.token_index.peer_for_token("bob-sends-this") is None
+    assert node.token_index.peer_for_token("new-token") == UUID(peer_id)
 
 
 async def test_an_invalid_edit_keeps_what_was_typed_and_changes_nothing(
@@ -300,7 +300,7 @@ async def test_delete_is_refused_while_the_peer_has_liquidity(dash: Dashboard, n
     page = await dash.follow(await dash.post(f"/peers/{peer_id}/delete", {"confirm": "test.bob"}))
     assert flashes(page) == [("ok", "Peer Bob deleted.")]
     assert "No peers yet" in page.text
-    assert node.peer_index.peer_for_token("bob-sends-this") is None
+    assert node.token_index.peer_for_token("bob-sends-this") is None
     assert (await dash.get(f"/peers/{peer_id}")).status_code == 404
 
 

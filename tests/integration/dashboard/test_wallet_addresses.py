@@ -9,8 +9,8 @@ from uuid import UUID
 
 import httpx
 
+from ilpnode.accounting import PacketAccounting, PacketTransfer
 from ilpnode.bootstrap import Node
-from ilpnode.services.accounting import PacketAccounting, PacketTransfer
 from ilpnode.services.payments import WalletAddress
 
 from .conftest import Dashboard, create_asset, create_peer, errors, field_value, flashes

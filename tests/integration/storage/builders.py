@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from ilpnode.connector.peer_index import token_hash
+from ilpnode.peer_table import token_hash
 from ilpnode.services.peering import Asset, HttpOutgoing, Peer
 
 T0 = datetime(2027, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)

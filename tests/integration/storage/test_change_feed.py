@@ -18,12 +18,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from ilpnode.accounting import LiquidityService
 from ilpnode.clock import SystemClock
 from ilpnode.connector.directory import PeerDirectory
-from ilpnode.connector.peer_index import PeerIndex
+from ilpnode.connector.peer_table import ConnectorPeerTable
 from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.token_index import TokenIndex
 from ilpnode.ledger import MemoryLedger
-from ilpnode.services.accounting import LiquidityService
 from ilpnode.services.peering import (
     Asset,
     AssetService,
@@ -59,7 +60,7 @@ class Process:
     database: Database
     store: SqlPeeringStore
     routing: RoutingTable
-    index: PeerIndex
+    index: TokenIndex
     directory: PeerDirectory
     peers: PeerService
     assets: AssetService
@@ -69,14 +70,12 @@ def process(url: str) -> Process:
     database = Database(url)
     store = SqlPeeringStore(database)
     liquidity = LiquidityService(ledger=MemoryLedger(clock=ManualClock()))
-    routing, index, directory = RoutingTable(), PeerIndex(), PeerDirectory()
+    routing, index, directory = RoutingTable(), TokenIndex(), PeerDirectory()
     clock = SystemClock()
     peers = PeerService(
         store=store,
         liquidity=liquidity,
-        routing=routing,
-        peer_index=index,
-        directory=directory,
+        table=ConnectorPeerTable(directory=directory, tokens=index, routing=routing),
         clock=clock,
     )
     assets = AssetService(store=store, liquidity=liquidity, clock=clock)

@@ -12,9 +12,9 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
+from ilpnode.accounting import LiquidityService
 from ilpnode.clock import SystemClock
 from ilpnode.ledger import MemoryLedger
-from ilpnode.services.accounting import LiquidityService
 from ilpnode.services.payments import (
     CreateWalletAddress,
     OpenPaymentsUrls,

@@ -7,9 +7,9 @@ import logging
 import pytest
 from graphql import GraphQLError, GraphQLScalarType, IntValueNode, StringValueNode
 
+from ilpnode.accounting import LiquidityError
 from ilpnode.admin.graphql import build_schema
 from ilpnode.admin.graphql.errors import LIQUIDITY_ERRORS, AdminApiError, format_admin_error
-from ilpnode.services.accounting import LiquidityError
 
 
 def _scalar(name: str) -> GraphQLScalarType:

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from graphql import parse, validate
 
+from ilpnode.accounting import liquidity as node_liquidity
 from ilpnode.admin.graphql import build_schema
 from ilpnode.cli import main
 from ilpnode.cli_admin import documents
 from ilpnode.cli_admin.liquidity import WITHDRAWAL_TIMEOUT_SECONDS_MAX
-from ilpnode.services.accounting import liquidity as node_liquidity
 
 
 @pytest.mark.parametrize("name", documents.__all__)

@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from uuid import uuid4
 
-from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
+from ilpnode.accounting import (
+    AssetAccounts,
+    LiquidityService,
+    PacketAccounting,
+    PeerAccount,
+    WalletAddressAccount,
+)
+from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
 from ilpnode.connector.middleware.stream_receiver import LocalReceiving
 from ilpnode.connector.pipeline import Connector, ConnectorOptions
@@ -18,17 +25,12 @@ from ilpnode.connector.rates import ExchangeRates
 from ilpnode.connector.receive_metrics import ReceiveMetrics
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.connector.types import Reply
+from ilpnode.hosted_wallets import HostedWalletAddress
 from ilpnode.ilp import Fulfill, Prepare, Reject, decode_prepare, decode_reply, encode_prepare
 from ilpnode.ilp.stream import ReceiverConnections, StreamCredentials, new_connection
 from ilpnode.ledger import CreateTransferResult, MemoryLedger, Transfer, TransferId
-from ilpnode.services.accounting import (
-    AssetAccounts,
-    LiquidityService,
-    PacketAccounting,
-    PeerAccount,
-    WalletAddressAccount,
-)
-from ilpnode.services.payments import HostedWalletAddress, ReceivedTally, WalletAddressDirectory
+from ilpnode.peer_table import ForwardingPeer
+from ilpnode.services.payments import ReceivedTally, WalletAddressDirectory
 
 PREIMAGE = bytes(range(32))
 CONDITION = hashlib.sha256(PREIMAGE).digest()
@@ -90,6 +92,7 @@ class World:
     routing: RoutingTable
     wallets: WalletAddressDirectory = field(default_factory=WalletAddressDirectory)
     receiving: LocalReceiving | None = None
+    tally: ReceivedTally = field(default_factory=ReceivedTally)
 
     def connect(self, wallet: str, *, receipts: bool = False) -> StreamCredentials:
         """New STREAM credentials for wallet address `wallet` (as its SPSP endpoint gives)."""
@@ -192,6 +195,7 @@ async def make_world(
     hop = ScriptedHop(suspend=suspend)
     metrics = PacketMetrics()
     wallets = WalletAddressDirectory()
+    tally = ReceivedTally()
     local: LocalReceiving | None = None
     if receiving:
         for name, asset, code, scale, active in [
@@ -221,7 +225,7 @@ async def make_world(
             wallets=wallets,
             connections=ReceiverConnections(),
             metrics=ReceiveMetrics(),
-            payments=ReceivedTally(),
+            payments=tally,
         )
     connector = Connector(
         own_address="test.node",
@@ -241,7 +245,7 @@ async def make_world(
         options=options or ConnectorOptions(),
         receiving=local,
     )
-    return World(connector, ledger, clock, hop, peers, metrics, routing, wallets, local)
+    return World(connector, ledger, clock, hop, peers, metrics, routing, wallets, local, tally)
 
 
 async def _deposit_asset(ledger: MemoryLedger, asset: AssetAccounts) -> None:

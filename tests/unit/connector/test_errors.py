@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ilpnode.accounting import TransferError
 from ilpnode.connector.errors import (
     TRANSFER_ERROR_CODES,
     AmountTooLarge,
@@ -13,7 +14,6 @@ from ilpnode.connector.errors import (
     ilp_error_for_transfer,
 )
 from ilpnode.ilp import IlpErrorCode
-from ilpnode.services.accounting import TransferError
 
 
 def test_every_transfer_error_is_mapped() -> None:

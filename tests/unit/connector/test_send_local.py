@@ -10,10 +10,10 @@ from uuid import uuid4
 
 import pytest
 
-from ilpnode.connector.directory import ForwardingPeer
+from ilpnode.accounting import OutgoingPaymentAccount
 from ilpnode.ilp import Fulfill, Reject
 from ilpnode.ledger import AccountId, Transfer, TransferId
-from ilpnode.services.accounting import OutgoingPaymentAccount
+from ilpnode.peer_table import ForwardingPeer
 from tests.unit.ilp.stream.sender import Sender
 
 from .harness import CONDITION, World, make_world, reject_code

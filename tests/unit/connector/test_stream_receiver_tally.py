@@ -25,7 +25,7 @@ async def world() -> World:
 def tallied(world: World) -> dict[object, ReceivedPayment]:
     """What the receiver tallied, by connection id (taking it, as the log's writer does)."""
     assert world.receiving is not None
-    return {s.id: s for s in (t.summary() for t in world.receiving.payments.take())}
+    return {s.id: s for s in (t.summary() for t in world.tally.take())}
 
 
 def connection_of(credentials: StreamCredentials) -> object:

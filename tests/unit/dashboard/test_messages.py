@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ilpnode.accounting import LiquidityError
 from ilpnode.dashboard.forms.assets import CREATE_FIELDS as ASSET_FIELDS
 from ilpnode.dashboard.forms.auto_peering import FIELDS as AUTO_PEERING_FORM
 from ilpnode.dashboard.forms.fees import FEE_FIELDS
@@ -19,7 +20,6 @@ from ilpnode.dashboard.messages import (
     auto_peering_problem,
     problem,
 )
-from ilpnode.services.accounting import LiquidityError
 from ilpnode.services.fees import FeeError
 from ilpnode.services.payments import WalletAddressError
 from ilpnode.services.peering import AssetError, PeerError

@@ -20,8 +20,8 @@ from typing import Any, NoReturn
 
 from graphql import GraphQLError
 
+from ilpnode.accounting import LiquidityError
 from ilpnode.admin.graphql.limits import without_suggestions
-from ilpnode.services.accounting import LiquidityError
 from ilpnode.services.fees import FeeError
 from ilpnode.services.payments import WalletAddressError
 from ilpnode.services.peering import AssetError, PaginationError, PeerError

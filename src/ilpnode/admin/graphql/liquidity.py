@@ -7,11 +7,11 @@ from typing import Any
 
 from ariadne import MutationType
 
+from ilpnode.accounting import LiquidityError, LiquidityResult
 from ilpnode.admin.graphql.context import RequestContext
 from ilpnode.admin.graphql.errors import raise_error
 from ilpnode.admin.graphql.idempotency import idempotent
 from ilpnode.admin.graphql.results import MutationResult
-from ilpnode.services.accounting import LiquidityError, LiquidityResult
 from ilpnode.services.peering import PeerError
 
 __all__ = ["bind_liquidity"]

@@ -27,7 +27,7 @@ from ilpnode.services.outgoing_payments import (
 )
 from ilpnode.services.payments import WalletAddress
 from ilpnode.services.peering import Page
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = ["OUTGOING_PAYMENT_BINDABLES"]
 

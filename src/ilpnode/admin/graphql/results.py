@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeAlias
 from uuid import UUID
 
-from ilpnode.services.accounting import LiquidityState
+from ilpnode.accounting import LiquidityState
 from ilpnode.services.fees import Fee, FeeType
 from ilpnode.services.outgoing_payments import (
     OutgoingPayment,

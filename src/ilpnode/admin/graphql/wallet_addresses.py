@@ -14,12 +14,12 @@ from typing import Any
 
 from ariadne import MutationType, ObjectType, QueryType
 
+from ilpnode.accounting import LiquidityError
 from ilpnode.admin.graphql.context import Info, RequestContext, context_of, is_other_tenant
 from ilpnode.admin.graphql.errors import AdminApiError, raise_error
 from ilpnode.admin.graphql.idempotency import idempotent
 from ilpnode.admin.graphql.objects import connection, iso_time, page_request_of
 from ilpnode.admin.graphql.results import MutationResult
-from ilpnode.services.accounting import LiquidityError
 from ilpnode.services.payments import (
     CreateWalletAddress,
     UpdateWalletAddress,

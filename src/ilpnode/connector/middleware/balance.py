@@ -36,18 +36,18 @@ import asyncio
 import logging
 from typing import Final
 
+from ilpnode.accounting import (
+    PacketAccounting,
+    PacketTransfer,
+    TransferError,
+    timeout_seconds_for,
+)
 from ilpnode.clock import Clock
 from ilpnode.connector.errors import IlpError, WrongCondition, ilp_error_for_transfer
 from ilpnode.connector.middleware.expiry import packet_expiry_ms
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Fulfill, IlpErrorCode, Prepare, fulfillment_matches
 from ilpnode.ledger import LedgerUnavailable
-from ilpnode.services.accounting import (
-    PacketAccounting,
-    PacketTransfer,
-    TransferError,
-    timeout_seconds_for,
-)
 
 __all__ = ["Balance"]
 

@@ -17,7 +17,7 @@ takes: the "next hop" is this node. The local chain, outermost first:
    server secret (stateless: the token carries the payment tag and receipt details, the shared
    secret is derived from it). Not a connection of ours (forged, damaged, not a token): F02,
    as for any unknown destination.
-2. The wallet address: the token's payment tag is its id (`WalletAddressDirectory`, in memory).
+2. The wallet address: the token's payment tag is its id (`WalletAddressLookup`, in memory).
    Unknown or inactive: F02.
 3. The amount in the wallet address's asset: as `Router` converts for a peer (F07 no rate, T00
    rates unavailable, R01 converts to 0, F03 beyond u64). The wallet address becomes the
@@ -40,8 +40,8 @@ takes: the "next hop" is this node. The local chain, outermost first:
 
 Once final, a packet is counted: in the metrics (`ReceiveMetrics`: packets and amounts per
 wallet address), and, when it carried money and was booked, in the tally of payments received
-(`ReceivedTally`: per connection, in memory; written every second in one batch by
-`services.payments.ReceivedPaymentLog`, off the packet path).
+(`PaymentTally`, `services.payments.ReceivedTally`: per connection, in memory; written every
+second in one batch by `services.payments.ReceivedPaymentLog`, off the packet path).
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 
-from ilpnode.connector.directory import ForwardingPeer
 from ilpnode.connector.errors import IlpError, InsufficientSourceAmount, Unreachable
 from ilpnode.connector.rates import ExchangeRates, NoRate, RatesUnavailable
 from ilpnode.connector.receive_metrics import ReceiveMetrics
 from ilpnode.connector.types import Handler, PacketContext, Reply, answered
+from ilpnode.hosted_wallets import HostedWalletAddress, PaymentTally, WalletAddressLookup
 from ilpnode.ilp import MAX_AMOUNT, Fulfill, IlpErrorCode, Prepare
 from ilpnode.ilp.stream import (
     IV_BYTES,
@@ -64,7 +64,7 @@ from ilpnode.ilp.stream import (
     RejectDecision,
     open_connection,
 )
-from ilpnode.services.payments import HostedWalletAddress, ReceivedTally, WalletAddressDirectory
+from ilpnode.peer_table import ForwardingPeer
 
 __all__ = ["LocalReceiving", "StreamReceiver", "deliver_locally"]
 
@@ -90,10 +90,10 @@ class LocalReceiving:
     """
 
     server_secret: bytes
-    wallets: WalletAddressDirectory
+    wallets: WalletAddressLookup
     connections: ReceiverConnections
     metrics: ReceiveMetrics
-    payments: ReceivedTally
+    payments: PaymentTally
 
     def __repr__(self) -> str:
         return f"LocalReceiving(wallets={len(self.wallets)})"  # the secret stays out of logs
@@ -241,7 +241,7 @@ def _code_of(failure: BaseException | None) -> str:
 
 class _RandomIvs:
     """Reply IVs from OS randomness fetched 4 KiB at a time (a system call per packet is
-    avoidable cost, as for transfer ids in `services.accounting.packets`)."""
+    avoidable cost, as for transfer ids in `accounting.packets`)."""
 
     __slots__ = ("_buffer", "_offset")
 

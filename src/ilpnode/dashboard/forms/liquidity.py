@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Final
 from uuid import UUID, uuid4
 
+from ilpnode.accounting import WITHDRAWAL_TIMEOUT_SECONDS_MAX
 from ilpnode.dashboard.forms.state import FormState
-from ilpnode.services.accounting import WITHDRAWAL_TIMEOUT_SECONDS_MAX
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = [
     "DEFAULT_HOLD_MINUTES",

@@ -13,7 +13,7 @@ from typing import Final
 from uuid import UUID, uuid4
 
 from ilpnode.dashboard.forms.state import FormState
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = [
     "RECEIVER_LENGTH_MAX",

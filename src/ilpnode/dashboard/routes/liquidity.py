@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from ilpnode.accounting import LiquidityError, LiquidityResult, LiquidityState
 from ilpnode.dashboard.amounts import format_amount
 from ilpnode.dashboard.forms import FormState, typed_values
 from ilpnode.dashboard.forms.liquidity import (
@@ -28,9 +29,8 @@ from ilpnode.dashboard.forms.liquidity import (
 )
 from ilpnode.dashboard.messages import LIQUIDITY_PROBLEMS, problem
 from ilpnode.dashboard.rendering import Pages, flash
-from ilpnode.services.accounting import LiquidityError, LiquidityResult, LiquidityState
 from ilpnode.services.peering import Asset, PeerError
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = [
     "MoneyAction",

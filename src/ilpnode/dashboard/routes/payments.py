@@ -35,7 +35,7 @@ from ilpnode.dashboard.rendering import Pages
 from ilpnode.dashboard.views import page_from_query, pager
 from ilpnode.services.outgoing_payments import OutgoingPayment, PaymentRefused, SendPayment
 from ilpnode.services.peering import Asset, Peer
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = [
     "REFRESH_SECONDS",

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ilpnode.accounting import LiquidityError, LiquidityState
 from ilpnode.dashboard.amounts import format_amount
 from ilpnode.dashboard.forms import FormState, typed_values
 from ilpnode.dashboard.forms.wallet_addresses import (
@@ -29,7 +30,6 @@ from ilpnode.dashboard.routes import liquidity
 from ilpnode.dashboard.routes.peers import all_assets
 from ilpnode.dashboard.security import csrf_protected
 from ilpnode.dashboard.views import page_from_query, pager
-from ilpnode.services.accounting import LiquidityError, LiquidityState
 from ilpnode.services.payments import WalletAddress, WalletAddressError
 from ilpnode.services.peering import Asset
 

@@ -36,6 +36,13 @@ from dataclasses import dataclass
 from typing import Final, TypeAlias
 from uuid import UUID, uuid5
 
+from ilpnode.accounting import (
+    AccountConflictError,
+    OutgoingPaymentAccount,
+    TransferCode,
+    TransferError,
+    transfer_error,
+)
 from ilpnode.ledger import (
     Account,
     AccountId,
@@ -44,13 +51,6 @@ from ilpnode.ledger import (
     Transfer,
     TransferFlags,
     TransferId,
-)
-from ilpnode.services.accounting import (
-    AccountConflictError,
-    OutgoingPaymentAccount,
-    TransferCode,
-    TransferError,
-    transfer_error,
 )
 
 __all__ = [

@@ -6,7 +6,7 @@
   extends the owner's lease (`lease_until`). A process claims a payment (`claim_stale`) only
   when its lease has run out (its process died, or lost its database for that long), or, for a
   node that is the only process on its database, every unfinished one at start-up.
-- `PaymentPath`: the connector, as the payments see it (`ilpnode.connector.local_payments`):
+- `PaymentPath`: the connector, as the payments see it (`ilpnode.payment_path`):
   send a payment's packet from its account, say where a destination is routed, give a rate.
 - `ResolveReceiver`: SPSP (`services.payments_sender.query_spsp` over the node's HTTP client).
 """
@@ -20,8 +20,8 @@ from fractions import Fraction
 from typing import Protocol, TypeAlias
 from uuid import UUID
 
+from ilpnode.accounting import OutgoingPaymentAccount
 from ilpnode.ilp import Fulfill, Prepare, Reject
-from ilpnode.services.accounting import OutgoingPaymentAccount
 from ilpnode.services.outgoing_payments.model import OutgoingPayment
 from ilpnode.services.payments_sender import SpspReceiver
 from ilpnode.services.peering import Page, PageRequest

@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Final
 
+from ilpnode.accounting import TransferError
 from ilpnode.clock import Clock
 from ilpnode.ilp import Fulfill, Prepare, Reject
 from ilpnode.ilp.stream import (
@@ -51,7 +52,6 @@ from ilpnode.ilp.stream import (
     StreamSender,
 )
 from ilpnode.ledger import AMOUNT_MAX
-from ilpnode.services.accounting import TransferError
 from ilpnode.services.outgoing_payments.fees import fee_charged, sending_fee
 from ilpnode.services.outgoing_payments.model import (
     OutgoingPayment,

@@ -42,10 +42,10 @@ from fractions import Fraction
 from typing import Final
 from uuid import UUID
 
+from ilpnode.accounting import OutgoingPaymentAccount
 from ilpnode.clock import Clock
 from ilpnode.ilp.stream import SenderLimits
 from ilpnode.ledger import AccountId
-from ilpnode.services.accounting import OutgoingPaymentAccount
 from ilpnode.services.fees import FeeService
 from ilpnode.services.outgoing_payments.model import (
     OutgoingPayment,
@@ -66,7 +66,7 @@ from ilpnode.services.outgoing_payments.validation import CheckedPayment, check_
 from ilpnode.services.payments import WalletAddressService
 from ilpnode.services.payments_sender import SpspError, SpspReceiver
 from ilpnode.services.peering import AssetService, Page, PageRequest
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = ["SWEEP_SECONDS", "OutgoingPaymentService"]
 

@@ -19,7 +19,7 @@ from ilpnode.services.outgoing_payments.model import PaymentRefused, SendingFee,
 from ilpnode.services.payments import WalletAddressError, WalletAddressService
 from ilpnode.services.payments_sender import SpspError, spsp_url
 from ilpnode.services.peering import Asset, AssetError, AssetService
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = ["CheckedPayment", "check_request"]
 

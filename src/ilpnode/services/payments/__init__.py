@@ -4,21 +4,16 @@ in-memory directory, and the STREAM server secret (issue 18).
 `WalletAddressService` is what the Admin API and the dashboard call; it keeps the database
 (through the `WalletAddressStore` port), the wallet addresses' ledger accounts
 (`LiquidityService`) and the `WalletAddressDirectory` in step. The packet path and the SPSP
-server read only the directory (`HostedWalletAddress` entries) and the `StreamSecret`; the
-STREAM receiver tallies what each connection paid in a `ReceivedTally`, which the
-`ReceivedPaymentLog` writes in batches and lists (the payments received).
+server read only the directory (`HostedWalletAddress` entries, `ilpnode.hosted_wallets`) and
+the `StreamSecret`; the STREAM receiver tallies what each connection paid in a `ReceivedTally`,
+which the `ReceivedPaymentLog` writes in batches and lists (the payments received).
 Business failures are returned as `WalletAddressError`/`LiquidityError` values; exceptions mean
 a bug or an infrastructure fault.
 """
 
 from ilpnode.services.payments.directory import PAYMENT_TAG_LENGTH, WalletAddressDirectory
 from ilpnode.services.payments.errors import WalletAddressError
-from ilpnode.services.payments.model import (
-    HostedWalletAddress,
-    ReceivedPayment,
-    WalletAddress,
-    WalletAddressStatus,
-)
+from ilpnode.services.payments.model import ReceivedPayment, WalletAddress, WalletAddressStatus
 from ilpnode.services.payments.ports import (
     ReceivedPaymentStore,
     SecretStore,
@@ -61,7 +56,6 @@ __all__ = [
     "STREAM_SECRET_NAME",
     "URL_LENGTH_MAX",
     "CreateWalletAddress",
-    "HostedWalletAddress",
     "OpenPaymentsUrls",
     "ReceivedPayment",
     "ReceivedPaymentLog",

@@ -5,7 +5,8 @@ Theory of operation
 
 The STREAM receiver looks a wallet address up once per packet, by the payment tag in the
 connection's token (the wallet address's id), and the SPSP server once per request, by URL;
-neither reads the database. `WalletAddressDirectory` holds one `HostedWalletAddress` per wallet
+neither reads the database. `WalletAddressDirectory` holds one `HostedWalletAddress`
+(`ilpnode.hosted_wallets`) per wallet
 address, inactive ones included (with `active` False: the caller must refuse them), and changes
 in one way only: `install(stamp, id, entry)` makes it show `entry` (None: forget it).
 
@@ -26,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
-from ilpnode.services.payments.model import HostedWalletAddress
+from ilpnode.hosted_wallets import HostedWalletAddress, WalletAddressLookup
 from ilpnode.services.peering import Change
 
 __all__ = ["PAYMENT_TAG_LENGTH", "WalletAddressDirectory"]
@@ -35,7 +36,7 @@ PAYMENT_TAG_LENGTH = 16
 """A payment tag is a wallet address id's 16 bytes."""
 
 
-class WalletAddressDirectory:
+class WalletAddressDirectory(WalletAddressLookup):
     """Wallet address id (and URL) -> `HostedWalletAddress` (see the module docstring)."""
 
     def __init__(self) -> None:

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ilpnode.services.accounting import WalletAddressAccount
-
-__all__ = ["HostedWalletAddress", "ReceivedPayment", "WalletAddress", "WalletAddressStatus"]
+__all__ = ["ReceivedPayment", "WalletAddress", "WalletAddressStatus"]
 
 
 class WalletAddressStatus(enum.Enum):
@@ -51,35 +49,6 @@ class WalletAddress:
         if self.deactivated_at is None:
             return WalletAddressStatus.ACTIVE
         return WalletAddressStatus.INACTIVE
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HostedWalletAddress:
-    """One wallet address as the packet path and the SPSP server see it (in memory, no database
-    read): what a payment to it needs.
-
-    Attributes:
-        id: the wallet address's id; its 16 bytes are the payment tag of its STREAM connections.
-        url: its URL (lowercase).
-        active: False for an inactive wallet address: it must receive nothing.
-        asset_code, asset_scale: its asset, in which its account counts.
-        account: its ledger account: `PacketAccounting.create_packet_transfer(source=<incoming
-            peer's account>, destination=account, ...)` credits it.
-    """
-
-    id: UUID
-    url: str
-    public_name: str | None
-    active: bool
-    asset_id: UUID
-    asset_code: str
-    asset_scale: int
-    account: WalletAddressAccount
-
-    @property
-    def payment_tag(self) -> bytes:
-        """The payment tag of its STREAM connections: the id's 16 bytes."""
-        return self.id.bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -38,7 +38,7 @@ from ilpnode.services.payments.model import ReceivedPayment
 from ilpnode.services.payments.ports import ReceivedPaymentStore
 from ilpnode.services.payments.received_tally import ReceivedTally
 from ilpnode.services.peering import Page, PageRequest
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = ["CLOSE_TIMEOUT_SECONDS", "FLUSH_INTERVAL_SECONDS", "ReceivedPaymentLog"]
 

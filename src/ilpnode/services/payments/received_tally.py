@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Final
 from uuid import UUID
 
+from ilpnode.hosted_wallets import PaymentTally
 from ilpnode.services.payments.model import ReceivedPayment
 
 __all__ = ["PENDING_MAX", "ConnectionTally", "ReceivedTally", "connection_id"]
@@ -85,7 +86,7 @@ class ConnectionTally:
         )
 
 
-class ReceivedTally:
+class ReceivedTally(PaymentTally):
     """Per connection, the money and packets received since the last `take` (see the module
     docstring)."""
 

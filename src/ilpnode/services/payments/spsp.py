@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ilpnode.hosted_wallets import HostedWalletAddress
 from ilpnode.ilp.stream import (
     IV_BYTES,
     RECEIPT_NONCE_BYTES,
@@ -33,7 +34,6 @@ from ilpnode.ilp.stream import (
 )
 from ilpnode.services.payments.directory import WalletAddressDirectory
 from ilpnode.services.payments.encoding import decode_base64
-from ilpnode.services.payments.model import HostedWalletAddress
 from ilpnode.services.payments.stream_secret import StreamSecret
 from ilpnode.services.payments.urls import URL_LENGTH_MAX, OpenPaymentsUrls
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from ilpnode.services.accounting import WalletAddressAccount
+from ilpnode.accounting import WalletAddressAccount
+from ilpnode.hosted_wallets import HostedWalletAddress
 from ilpnode.services.payments.directory import WalletAddressDirectory
-from ilpnode.services.payments.model import HostedWalletAddress, WalletAddress
+from ilpnode.services.payments.model import WalletAddress
 from ilpnode.services.payments.ports import WalletAddressStore, WalletAddressTransaction
 from ilpnode.services.peering import Asset, Change, SyncCounts
 

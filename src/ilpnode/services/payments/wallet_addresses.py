@@ -33,14 +33,14 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID, uuid4
 
-from ilpnode.clock import Clock
-from ilpnode.ledger import AccountId
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     LiquidityError,
     LiquidityService,
     LiquidityState,
     UnknownAccount,
 )
+from ilpnode.clock import Clock
+from ilpnode.ledger import AccountId
 from ilpnode.services.payments import sync
 from ilpnode.services.payments.directory import WalletAddressDirectory
 from ilpnode.services.payments.errors import WalletAddressError
@@ -48,7 +48,7 @@ from ilpnode.services.payments.model import WalletAddress, WalletAddressStatus
 from ilpnode.services.payments.ports import WalletAddressStore
 from ilpnode.services.payments.urls import OpenPaymentsUrls
 from ilpnode.services.peering import UNSET, Asset, Page, PageRequest, Patch, SyncCounts, Unset
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = [
     "PUBLIC_NAME_LENGTH_MAX",

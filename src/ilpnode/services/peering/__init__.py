@@ -1,9 +1,10 @@
 """ilpnode.services.peering: assets and peers (rafiki-peering §2.7-2.9, §3, §4).
 
 `AssetService` and `PeerService` are what the Admin API and the dashboard call. They keep the
-database (through the `PeeringStore` port), the ledger accounts (`LiquidityService`), the routing
-table, the peer index and the directory in step; `PeerService.refresh`/`reconcile` bring the
-in-memory side back in line when another process changed the database (the change feed).
+database (through the `PeeringStore` port), the ledger accounts (`LiquidityService`) and the
+packet path's peers (through the `PeerTable` port: routes, tokens, directory) in step;
+`PeerService.refresh`/`reconcile` bring the in-memory side back in line when another process
+changed the database (the change feed).
 Business failures are returned as `AssetError`/`PeerError` values carrying Rafiki's message and
 GraphQL code; exceptions mean a bug or an infrastructure fault.
 """

@@ -24,13 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
-from ilpnode.clock import Clock
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     AccountBalance,
     AssetAccounts,
     LiquidityService,
     UnknownAccount,
 )
+from ilpnode.clock import Clock
 from ilpnode.services.peering.errors import AssetError
 from ilpnode.services.peering.model import UNSET, Asset, Patch
 from ilpnode.services.peering.pagination import Page, PageRequest

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     AssetAccounts,
     LiquidityAccount,
     LiquidityError,

@@ -4,13 +4,14 @@ Theory of operation
 ===================
 
 The connector reads three in-memory structures and never the database: the routing table
-(prefix -> peer), the peer index (token digest -> peer) and the directory (peer -> endpoint,
-outgoing token, asset, limits, account). `PeerMemory` keeps them in step, one peer at a time:
+(prefix -> peer), the token index (token digest -> peer) and the directory (peer -> endpoint,
+outgoing token, asset, limits, account). `PeerMemory` keeps them in step, one peer at a time,
+through the `PeerTable` port (`ilpnode.peer_table`, which the connector implements):
 `install(stamp, peer_id, state)` makes memory show `state` (a peer, its token digests and its
-asset, as the database has them) or, for None, forget the peer. It remembers what it installed
-per peer, so it changes only what differs: routes no longer wanted are removed, a kept route
-keeps its age (its rank among routes to the same prefix, where the oldest wins), tokens are
-replaced only when they changed. Installing the same state twice changes nothing.
+asset, as the database has them) or, for None, forget the peer. The table changes only what
+differs (a kept route keeps its age: its rank among routes to the same prefix, where the oldest
+wins); `PeerMemory` remembers what it installed per peer, so installing the same state twice
+changes nothing.
 
 Who installs: the peer service after its own writes (what it just wrote) and the refreshes of
 the change feed (what it just read; `sync.py`). Both race in one process with several writers
@@ -35,10 +36,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from uuid import UUID
 
-from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
-from ilpnode.connector.peer_index import PeerIndex
-from ilpnode.connector.routing import RoutingTable
-from ilpnode.services.accounting import PeerAccount
+from ilpnode.accounting import PeerAccount
+from ilpnode.peer_table import ForwardingPeer, PeerTable
 from ilpnode.services.peering.model import Asset, Peer
 
 __all__ = ["Change", "PeerMemory", "PeerState", "routes_of"]
@@ -67,14 +66,10 @@ class Change(enum.Enum):
 
 
 class PeerMemory:
-    """The routing table, peer index and directory, changed only through `install`."""
+    """The packet path's peer table, changed only through `install`."""
 
-    def __init__(
-        self, *, routing: RoutingTable, peer_index: PeerIndex, directory: PeerDirectory
-    ) -> None:
-        self._routing = routing
-        self._index = peer_index
-        self._directory = directory
+    def __init__(self, *, table: PeerTable) -> None:
+        self._table = table
         self._states: dict[UUID, PeerState] = {}
         self._stamps: dict[UUID, int] = {}  # the last installed stamp, removed peers included
         self._last_stamp = 0
@@ -104,7 +99,7 @@ class PeerMemory:
             assert old is not None  # old == state otherwise
             self._remove(old)
             return Change.REMOVED
-        self._put(old, state)
+        self._put(state)
         return Change.ADDED if old is None else Change.UPDATED
 
     def installed(self, peer_id: UUID) -> PeerState | None:
@@ -123,31 +118,20 @@ class PeerMemory:
             if stamp < oldest_open and peer_id not in self._states:
                 del self._stamps[peer_id]
 
-    def _put(self, old: PeerState | None, new: PeerState) -> None:
+    def _put(self, new: PeerState) -> None:
         peer = new.peer
-        if new.asset is None:
-            self._directory.remove(peer.id)
-        else:
-            self._directory.put(_forwarding(peer, new.asset))
-        if old is not None:
-            same_asset = old.peer.asset_id == peer.asset_id
-            kept = set(routes_of(peer)) if same_asset else set()
-            for prefix in routes_of(old.peer):
-                if prefix not in kept:
-                    self._routing.remove(prefix, old.peer.id, old.peer.asset_id)
-        for prefix in routes_of(peer):
-            self._routing.add(prefix, peer.id, peer.asset_id)
-        if old is None or old.token_hashes != new.token_hashes:
-            self._index.set_tokens(peer.id, new.token_hashes)
+        self._table.install(
+            peer.id,
+            asset_id=peer.asset_id,
+            entry=None if new.asset is None else _forwarding(peer, new.asset),
+            token_hashes=new.token_hashes,
+            routes=routes_of(peer),
+        )
         self._states[peer.id] = new
 
     def _remove(self, old: PeerState) -> None:
-        peer = old.peer
-        for prefix in routes_of(peer):
-            self._routing.remove(prefix, peer.id, peer.asset_id)
-        self._index.remove_peer(peer.id)
-        self._directory.remove(peer.id)
-        del self._states[peer.id]
+        self._table.remove(old.peer.id)
+        del self._states[old.peer.id]
 
 
 def routes_of(peer: Peer) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
 Order of `create` (§2.8): static address -> endpoint -> other input -> the asset exists ->
 create the peer's ledger account -> insert the peer and its token digests (one transaction) ->
-deposit `initial_liquidity` -> the peer into memory (routing table, peer index, directory).
+deposit `initial_liquidity` -> the peer into memory (the connector's `PeerTable`: routing
+table, token index, directory).
 
 Ledger calls never run inside a database transaction: on SQLite the ledger commits to the same
 file, and a transaction holding the write lock while it waits for the ledger would deadlock.
@@ -40,17 +41,15 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from ilpnode.clock import Clock
-from ilpnode.connector.directory import PeerDirectory
-from ilpnode.connector.peer_index import PeerIndex, token_hash
-from ilpnode.connector.routing import RoutingTable
-from ilpnode.ledger import AccountId
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     LiquidityError,
     LiquidityService,
     PeerAccount,
     UnknownAccount,
 )
+from ilpnode.clock import Clock
+from ilpnode.ledger import AccountId
+from ilpnode.peer_table import PeerTable, token_hash
 from ilpnode.services.peering import sync
 from ilpnode.services.peering.errors import PeerError
 from ilpnode.services.peering.memory import Change, PeerMemory, PeerState
@@ -117,23 +116,22 @@ class _Rollback(Exception):
 
 
 class PeerService:
-    """Peers in the database, mirrored in the routing table, the peer index and the directory."""
+    """Peers in the database, mirrored in the packet path's `PeerTable` (routes, tokens,
+    directory)."""
 
     def __init__(
         self,
         *,
         store: PeeringStore,
         liquidity: LiquidityService,
-        routing: RoutingTable,
-        peer_index: PeerIndex,
-        directory: PeerDirectory,
+        table: PeerTable,
         clock: Clock,
         thresholds: ThresholdsObserver | None = None,
     ) -> None:
         self._store = store
         self._liquidity = liquidity
-        self._routing = routing
-        self._memory = PeerMemory(routing=routing, peer_index=peer_index, directory=directory)
+        self._table = table
+        self._memory = PeerMemory(table=table)
         self._clock = clock
         self._thresholds = thresholds or NoThresholdsObserver()
 
@@ -230,7 +228,7 @@ class PeerService:
             self._memory.install(stamp, peer_id, None)
 
     async def update(self, request: UpdatePeer) -> Peer | PeerError:
-        """Patch a peer; the routing table and the peer index follow exactly.
+        """Patch a peer; the routing table and the token index follow exactly.
 
         Returns:
             The updated peer, or UnknownPeer, InvalidStaticIlpAddress, InvalidHTTPEndpoint,
@@ -325,7 +323,7 @@ class PeerService:
         id_ = parse_uuid(asset_id)
         if id_ is None:
             return None
-        peer_id = self._routing.next_hop(address, asset_id=id_)
+        peer_id = self._table.next_hop(address, asset_id=id_)
         if peer_id is None:
             return None
         peer = await self.get(peer_id)

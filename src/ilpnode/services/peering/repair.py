@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import UUID
 
-from ilpnode.ledger import Account
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     AssetAccounts,
     LiquidityService,
     PeerAccount,
     UnknownAccount,
 )
+from ilpnode.ledger import Account
 from ilpnode.services.peering.model import Asset
 from ilpnode.services.peering.pagination import MAX_PAGE_SIZE, PageRequest, SortOrder
 from ilpnode.services.peering.ports import PeeringStore

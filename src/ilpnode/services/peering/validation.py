@@ -11,7 +11,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from ilpnode.ilp import MAX_ADDRESS_LENGTH, is_valid_address
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = [
     "SCALE_MAX",

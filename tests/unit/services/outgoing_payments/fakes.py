@@ -6,14 +6,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from ilpnode.ledger import MemoryLedger, Transfer, TransferId
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     AssetAccounts,
     LiquidityService,
     OutgoingPaymentAccount,
     PeerAccount,
     WalletAddressAccount,
 )
+from ilpnode.ledger import MemoryLedger, Transfer, TransferId
 from ilpnode.services.outgoing_payments import (
     ACTIVE_STATES,
     Funding,

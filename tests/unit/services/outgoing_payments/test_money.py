@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ilpnode.services.accounting import PacketAccounting, PacketTransfer, TransferError
+from ilpnode.accounting import PacketAccounting, PacketTransfer, TransferError
 from ilpnode.services.outgoing_payments import (
     PaymentMoney,
     SendingFee,

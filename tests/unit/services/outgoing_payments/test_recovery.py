@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 
+from ilpnode.accounting import PacketAccounting, PacketTransfer
 from ilpnode.ilp.stream import SenderLimits
-from ilpnode.services.accounting import PacketAccounting, PacketTransfer
 from ilpnode.services.outgoing_payments import OutgoingPaymentState, PaymentMoney, SendingFee
 from ilpnode.services.outgoing_payments.recovery import recover
 from ilpnode.services.outgoing_payments.run import RunDeps

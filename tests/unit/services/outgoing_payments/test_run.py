@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from ilpnode.accounting import PacketAccounting, PacketTransfer
 from ilpnode.ilp import Fulfill, Prepare, Reject
 from ilpnode.ilp.stream import (
     ConnectionClose,
@@ -25,7 +26,6 @@ from ilpnode.ilp.stream import (
     new_connection,
     open_connection,
 )
-from ilpnode.services.accounting import PacketAccounting, PacketTransfer
 from ilpnode.services.outgoing_payments import (
     ExchangeRateUnavailable,
     NextHop,

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from ilpnode.services.accounting import PacketAccounting, PacketTransfer
+from ilpnode.accounting import PacketAccounting, PacketTransfer
 from ilpnode.services.outgoing_payments import (
     OutgoingPaymentService,
     OutgoingPaymentState,

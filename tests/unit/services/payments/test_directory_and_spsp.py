@@ -9,10 +9,10 @@ from uuid import uuid4
 
 import pytest
 
+from ilpnode.accounting import WalletAddressAccount
+from ilpnode.hosted_wallets import HostedWalletAddress
 from ilpnode.ilp.stream import open_connection
-from ilpnode.services.accounting import WalletAddressAccount
 from ilpnode.services.payments import (
-    HostedWalletAddress,
     OpenPaymentsUrls,
     SpspCredentials,
     SpspFailure,

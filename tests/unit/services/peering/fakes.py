@@ -9,11 +9,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from ilpnode.accounting import LiquidityService
 from ilpnode.connector.directory import PeerDirectory
-from ilpnode.connector.peer_index import PeerIndex
+from ilpnode.connector.peer_table import ConnectorPeerTable
 from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.token_index import TokenIndex
 from ilpnode.ledger import MemoryLedger
-from ilpnode.services.accounting import LiquidityService
 from ilpnode.services.peering import (
     Asset,
     AssetError,
@@ -29,7 +30,7 @@ from ilpnode.services.peering import (
 from ilpnode.services.peering.ports import PeeringTransaction
 from tests.support import ns_of
 
-from ..accounting.fakes import ManualClock
+from ...accounting.fakes import ManualClock
 
 
 class TickingClock:
@@ -166,7 +167,7 @@ class Peering:
     ledger: MemoryLedger
     liquidity: LiquidityService
     routing: RoutingTable
-    index: PeerIndex
+    index: TokenIndex
     directory: PeerDirectory
     assets: AssetService
     peers: PeerService
@@ -174,13 +175,13 @@ class Peering:
 
     def fresh_peer_service(self) -> PeerService:
         """A new process over the same database: empty routing table and index."""
-        self.routing, self.index, self.directory = RoutingTable(), PeerIndex(), PeerDirectory()
+        self.routing, self.index, self.directory = RoutingTable(), TokenIndex(), PeerDirectory()
         return PeerService(
             store=self.store,
             liquidity=self.liquidity,
-            routing=self.routing,
-            peer_index=self.index,
-            directory=self.directory,
+            table=ConnectorPeerTable(
+                directory=self.directory, tokens=self.index, routing=self.routing
+            ),
             clock=TickingClock(),
         )
 
@@ -189,7 +190,7 @@ def make_peering() -> Peering:
     store = FakeStore()
     ledger = MemoryLedger(clock=ManualClock())
     liquidity = LiquidityService(ledger=ledger)
-    routing, index, clock = RoutingTable(), PeerIndex(), TickingClock()
+    routing, index, clock = RoutingTable(), TokenIndex(), TickingClock()
     directory = PeerDirectory()
     return Peering(
         store=store,
@@ -202,9 +203,7 @@ def make_peering() -> Peering:
         peers=PeerService(
             store=store,
             liquidity=liquidity,
-            routing=routing,
-            peer_index=index,
-            directory=directory,
+            table=ConnectorPeerTable(directory=directory, tokens=index, routing=routing),
             clock=clock,
         ),
         peering_liquidity=PeeringLiquidity(store=store, liquidity=liquidity),

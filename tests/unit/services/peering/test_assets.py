@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from ilpnode.services.accounting import AssetAccounts
+from ilpnode.accounting import AssetAccounts
 from ilpnode.services.peering import (
     UNSET,
     AssetError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from ilpnode.services.accounting import LiquidityError, LiquidityResult, LiquidityState
+from ilpnode.accounting import LiquidityError, LiquidityResult, LiquidityState
 from ilpnode.services.peering import AssetError, CreateAsset, CreatePeer, HttpOutgoing, PeerError
 
 from .fakes import Peering, make_peering

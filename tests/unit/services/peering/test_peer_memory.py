@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from ilpnode.connector.directory import PeerDirectory
-from ilpnode.connector.peer_index import PeerIndex, token_hash
+from ilpnode.connector.peer_table import ConnectorPeerTable
 from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.token_index import TokenIndex
+from ilpnode.peer_table import token_hash
 from ilpnode.services.peering import Asset, Change, HttpOutgoing, Peer
 from ilpnode.services.peering.memory import PeerMemory, PeerState
 
@@ -38,10 +40,10 @@ BOB = Peer(
 STATE = PeerState(BOB, frozenset({token_hash("in")}), USD)
 
 
-def memory() -> tuple[PeerMemory, RoutingTable, PeerIndex, PeerDirectory]:
-    routing, index, directory = RoutingTable(), PeerIndex(), PeerDirectory()
+def memory() -> tuple[PeerMemory, RoutingTable, TokenIndex, PeerDirectory]:
+    routing, index, directory = RoutingTable(), TokenIndex(), PeerDirectory()
     return (
-        PeerMemory(routing=routing, peer_index=index, directory=directory),
+        PeerMemory(table=ConnectorPeerTable(directory=directory, tokens=index, routing=routing)),
         routing,
         index,
         directory,

@@ -1,7 +1,7 @@
 """PeerService.refresh / refresh_peers / reconcile: a second process's memory follows the database.
 
 `p.peers` is process 1 (it writes); a `Replica` is another process over the same fake database,
-with its own routing table, peer index and directory, brought up to date only by refreshes.
+with its own routing table, token index and directory, brought up to date only by refreshes.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from uuid import UUID, uuid4
 import pytest
 
 from ilpnode.connector.directory import PeerDirectory
-from ilpnode.connector.peer_index import PeerIndex
+from ilpnode.connector.peer_table import ConnectorPeerTable
 from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.token_index import TokenIndex
 from ilpnode.services.peering import (
     AssetError,
     Change,
@@ -42,7 +43,7 @@ TOKENS = ("in-1", "in-2", "in-3", "c-1", "none")
 @dataclass
 class Replica:
     routing: RoutingTable
-    index: PeerIndex
+    index: TokenIndex
     directory: PeerDirectory
     peers: PeerService
 
@@ -58,13 +59,11 @@ class Replica:
 
 
 def replica(p: Peering, store: PeeringStore | None = None) -> Replica:
-    routing, index, directory = RoutingTable(), PeerIndex(), PeerDirectory()
+    routing, index, directory = RoutingTable(), TokenIndex(), PeerDirectory()
     service = PeerService(
         store=store or p.store,
         liquidity=p.liquidity,
-        routing=routing,
-        peer_index=index,
-        directory=directory,
+        table=ConnectorPeerTable(directory=directory, tokens=index, routing=routing),
         clock=TickingClock(),
     )
     return Replica(routing, index, directory, service)

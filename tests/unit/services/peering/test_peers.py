@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ilpnode.services.accounting import LiquidityError
+from ilpnode.accounting import LiquidityError
 from ilpnode.services.peering import (
     AssetError,
     CreateAsset,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from ilpnode.services.accounting import AssetAccounts, PeerAccount, UnknownAccount
+from ilpnode.accounting import AssetAccounts, PeerAccount, UnknownAccount
 from ilpnode.services.peering import (
     Asset,
     AssetError,

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from ilpnode.connector.peer_table import ConnectorPeerTable
 from ilpnode.ledger import AccountId
 from ilpnode.services.peering import (
     Asset,
@@ -80,9 +81,9 @@ async def watched() -> Watched:
     peers = PeerService(
         store=peering.store,
         liquidity=peering.liquidity,
-        routing=peering.routing,
-        peer_index=peering.index,
-        directory=peering.directory,
+        table=ConnectorPeerTable(
+            directory=peering.directory, tokens=peering.index, routing=peering.routing
+        ),
         clock=clock,
         thresholds=watch,
     )

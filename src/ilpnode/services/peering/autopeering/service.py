@@ -55,7 +55,7 @@ from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
 
-from ilpnode.services.accounting import LiquidityResult
+from ilpnode.accounting import LiquidityResult
 from ilpnode.services.peering.assets import AssetService
 from ilpnode.services.peering.autopeering.answers import read_answer
 from ilpnode.services.peering.autopeering.errors import AutoPeeringError, AutoPeeringFailure

@@ -31,6 +31,8 @@ from __future__ import annotations
 import os
 from typing import Final
 
+from ilpnode.accounting.accounts import PacketAccount, TransferCode
+from ilpnode.accounting.errors import TransferError, first_failure, transfer_error
 from ilpnode.ledger import (
     AMOUNT_MAX,
     NANOSECONDS_PER_SECOND,
@@ -41,8 +43,6 @@ from ilpnode.ledger import (
     TransferId,
     checked_transfer,
 )
-from ilpnode.services.accounting.accounts import PacketAccount, TransferCode
-from ilpnode.services.accounting.errors import TransferError, first_failure, transfer_error
 
 __all__ = [
     "PACKET_TIMEOUT_MARGIN_SECONDS",

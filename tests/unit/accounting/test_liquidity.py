@@ -6,8 +6,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ilpnode.ledger import AMOUNT_MAX, TransferId
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     WITHDRAWAL_TIMEOUT_SECONDS_MAX,
     AssetAccounts,
     LiquidityAccount,
@@ -17,6 +16,7 @@ from ilpnode.services.accounting import (
     PacketTransfer,
     TransferCode,
 )
+from ilpnode.ledger import AMOUNT_MAX, TransferId
 
 from .fakes import World, new_peer, uuid1_like
 

@@ -6,8 +6,7 @@ from uuid import UUID, uuid4, uuid5
 
 import pytest
 
-from ilpnode.ledger import Account, AccountFlags, AccountId, CreateAccountStatus, MemoryLedger
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     SETTLEMENT_NAMESPACE,
     AccountBalance,
     AccountCode,
@@ -18,6 +17,7 @@ from ilpnode.services.accounting import (
     UnknownAccount,
     settlement_account_id,
 )
+from ilpnode.ledger import Account, AccountFlags, AccountId, CreateAccountStatus, MemoryLedger
 
 from .fakes import ManualClock, World, new_peer
 

@@ -1,4 +1,5 @@
-"""ILP-over-HTTP server (RFC 0035, synchronous mode): what the connector port answers.
+"""ILP over HTTP (RFC 0035, synchronous mode), the receiving side: the rules the connector port
+answers by, as an app (no server: `ilp_server.py` serves it).
 
 A peer POSTs an OER Prepare with `Authorization: Bearer <token>`; the Fulfill or Reject comes back
 as the body of the 200 response. Anything that is not a well-formed, authenticated ILP request is
@@ -9,7 +10,7 @@ refused with an HTTP status and a plain-text reason, and touches no balance:
 - 400 for a body that is not an ILP Prepare (the codec's error message says why).
 
 `IlpHttpApp` holds these rules without any transport: `precheck` (method and headers) and
-`answer` (the body). `http_protocol.IlpServer` serves them on the connector port (the hot path);
+`answer` (the body). `ilp_server.IlpServer` serves them on the connector port (the hot path);
 `IlpHttpApp` is also an ASGI app, for in-process tests and any ASGI server.
 """
 

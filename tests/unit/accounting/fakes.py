@@ -8,6 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from ilpnode.accounting import (
+    AccountBalance,
+    AssetAccounts,
+    LiquidityAccount,
+    LiquidityResult,
+    LiquidityService,
+    PacketAccount,
+    PacketAccounting,
+    PacketTransfer,
+    PeerAccount,
+)
 from ilpnode.ledger import (
     NANOSECONDS_PER_SECOND,
     Account,
@@ -19,17 +30,6 @@ from ilpnode.ledger import (
     MemoryLedger,
     Transfer,
     TransferId,
-)
-from ilpnode.services.accounting import (
-    AccountBalance,
-    AssetAccounts,
-    LiquidityAccount,
-    LiquidityResult,
-    LiquidityService,
-    PacketAccount,
-    PacketAccounting,
-    PacketTransfer,
-    PeerAccount,
 )
 from tests.support import datetime_of_ns
 

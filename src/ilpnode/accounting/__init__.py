@@ -1,4 +1,4 @@
-"""ilpnode.services.accounting: Rafiki's accounting model on the `Ledger` port (DESIGN §3).
+"""ilpnode.accounting: Rafiki's accounting model on the `Ledger` port (DESIGN §3).
 
 Why a service over the ledger: the ledger knows accounts and transfers; this package knows what
 they *mean* here — which accounts an asset, a peer and a hosted wallet address have and how their
@@ -11,7 +11,7 @@ Business failures are returned as `TransferError`/`LiquidityError` values (Rafik
 rafiki-peering §2.9); exceptions mean a bug or an infrastructure fault.
 """
 
-from ilpnode.services.accounting.accounts import (
+from ilpnode.accounting.accounts import (
     OUTGOING_PAYMENT_NAMESPACE,
     SETTLEMENT_NAMESPACE,
     AccountBalance,
@@ -26,14 +26,14 @@ from ilpnode.services.accounting.accounts import (
     outgoing_payment_account_id,
     settlement_account_id,
 )
-from ilpnode.services.accounting.chart import (
+from ilpnode.accounting.chart import (
     AccountConflictError,
     create_asset_accounts,
     create_peer_account,
     create_wallet_address_account,
     read_balances,
 )
-from ilpnode.services.accounting.errors import (
+from ilpnode.accounting.errors import (
     BUG_STATUSES,
     LiquidityError,
     TransferError,
@@ -41,14 +41,14 @@ from ilpnode.services.accounting.errors import (
     liquidity_error,
     transfer_error,
 )
-from ilpnode.services.accounting.liquidity import (
+from ilpnode.accounting.liquidity import (
     WITHDRAWAL_TIMEOUT_SECONDS_MAX,
     LiquidityAccount,
     LiquidityResult,
     LiquidityService,
     LiquidityState,
 )
-from ilpnode.services.accounting.packets import (
+from ilpnode.accounting.packets import (
     PACKET_TIMEOUT_MARGIN_SECONDS,
     PACKET_TIMEOUT_SECONDS_MAX,
     PacketAccounting,

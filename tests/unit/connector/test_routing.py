@@ -1,11 +1,12 @@
-"""The routing table (rafiki-peering §4) and the peer index."""
+"""The routing table (rafiki-peering §4) and the token index."""
 
 from __future__ import annotations
 
 from uuid import uuid4
 
-from ilpnode.connector.peer_index import PeerIndex, token_hash
 from ilpnode.connector.routing import RoutingTable
+from ilpnode.connector.token_index import TokenIndex
+from ilpnode.peer_table import token_hash
 
 A, B, C = uuid4(), uuid4(), uuid4()
 USD, EUR = uuid4(), uuid4()
@@ -54,8 +55,8 @@ def test_the_oldest_route_wins_among_candidates_and_duplicates_keep_their_age() 
     assert table.next_hop("g.x") is None
 
 
-def test_peer_index_replaces_and_removes_tokens() -> None:
-    index = PeerIndex()
+def test_token_index_replaces_and_removes_tokens() -> None:
+    index = TokenIndex()
     index.set_tokens(A, [token_hash("t1"), token_hash("t2")])
     assert index.peer_for_token("t1") == A
     assert index.peer_for_token("t2") == A

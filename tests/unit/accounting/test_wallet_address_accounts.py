@@ -8,8 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from ilpnode.ledger import AccountFlags
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     AccountCode,
     LiquidityError,
     LiquidityResult,
@@ -19,6 +18,7 @@ from ilpnode.services.accounting import (
     PeerAccount,
     WalletAddressAccount,
 )
+from ilpnode.ledger import AccountFlags
 
 from .fakes import World
 

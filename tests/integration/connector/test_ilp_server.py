@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ilpnode.connector.http_protocol import MAX_HEADER_BYTES, IlpServer
-from ilpnode.connector.http_server import MAX_BODY_BYTES, IlpHttpApp
+from ilpnode.connector.ilp_http_app import MAX_BODY_BYTES, IlpHttpApp
+from ilpnode.connector.ilp_server import MAX_HEADER_BYTES, IlpServer
 from ilpnode.ilp import Fulfill, Prepare, encode_fulfill, encode_prepare
 
 TOKEN = "token-of-peer-a"

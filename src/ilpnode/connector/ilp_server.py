@@ -1,4 +1,4 @@
-"""The connector port's HTTP/1.1 server: `IlpHttpApp` over asyncio, with no ASGI in between.
+"""The connector port's HTTP/1.1 server: `IlpHttpApp` (`ilp_http_app.py`) over asyncio, no ASGI.
 
 Theory of operation
 ===================
@@ -48,7 +48,7 @@ from typing import Final, cast
 
 import httptools
 
-from ilpnode.connector.http_server import (
+from ilpnode.connector.ilp_http_app import (
     BODY_TOO_LARGE,
     MAX_BODY_BYTES,
     Answer,

@@ -1,5 +1,8 @@
 """Peer protocols: answer IL-DCP on `peer.config`; never forward any other `peer.*` packet.
 
+(The IL-DCP codec, request checks and response encoding are `ilp/_ildcp.py`; this middleware is
+where the connector answers it.)
+
 IL-DCP (RFC 0031) tells the peer its address (its `staticIlpAddress`) and its asset, as Rafiki's
 middleware would if it were reachable (rafiki-peering §5.2 item 8: Rafiki routes first and so
 answers F02; we answer before routing). `peer.*` addresses are bilateral (RFC 0034 "Special

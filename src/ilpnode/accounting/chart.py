@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ilpnode.ledger import Account, AccountFlags, AccountId, CreateAccountStatus, Ledger
-from ilpnode.services.accounting.accounts import (
+from ilpnode.accounting.accounts import (
     AccountBalance,
     AssetAccounts,
     PeerAccount,
     UnknownAccount,
     WalletAddressAccount,
 )
+from ilpnode.ledger import Account, AccountFlags, AccountId, CreateAccountStatus, Ledger
 
 __all__ = [
     "AccountConflictError",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from ilpnode.connector.http_server import MAX_BODY_BYTES, IlpHttpApp
+from ilpnode.connector.ilp_http_app import MAX_BODY_BYTES, IlpHttpApp
 from ilpnode.ilp import (
     Fulfill,
     Prepare,

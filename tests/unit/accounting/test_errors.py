@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ilpnode.ledger import CreateTransferResult, CreateTransferStatus
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     BUG_STATUSES,
     LiquidityError,
     TransferError,
@@ -13,6 +12,7 @@ from ilpnode.services.accounting import (
     liquidity_error,
     transfer_error,
 )
+from ilpnode.ledger import CreateTransferResult, CreateTransferStatus
 
 S = CreateTransferStatus
 

@@ -1,5 +1,8 @@
 """The connector as the node's own payments see it (`services.outgoing_payments.PaymentPath`).
 
+An adapter that knows both sides, so it lives above them: the connector and the services never
+import each other, and only the composition root (`bootstrap`) builds this.
+
 A payment's packets enter the pipeline below the incoming peer's checks (`Connector.send_local`)
 from a `ForwardingPeer` that stands for the payment: its account is the payment's own ledger
 account (`OutgoingPaymentAccount`), its asset the source asset, its id the account's (derived
@@ -14,11 +17,12 @@ from collections.abc import Callable
 from fractions import Fraction
 from uuid import UUID
 
-from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
+from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.pipeline import Connector
 from ilpnode.connector.rates import ExchangeRates, NoRate, RatesUnavailable
 from ilpnode.connector.routing import RoutingTable
 from ilpnode.ilp import Fulfill, IlpErrorCode, Prepare, Reject
+from ilpnode.peer_table import ForwardingPeer
 from ilpnode.services.outgoing_payments import ExchangeRateUnavailable, NextHop, PaymentSource
 
 __all__ = ["LocalPaymentPath"]

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from ilpnode.accounting import PacketTransfer, TransferCode, TransferError
 from ilpnode.ledger import TransferFlags
-from ilpnode.services.accounting import PacketTransfer, TransferCode, TransferError
 
 from .fakes import World, balances, funded, reserve
 
@@ -140,7 +140,7 @@ async def test_concurrent_post_and_void_resolve_once(world: World) -> None:
 def test_new_transfer_ids_are_distinct_uuid4s() -> None:
     from uuid import UUID
 
-    from ilpnode.services.accounting.packets import new_transfer_ids
+    from ilpnode.accounting.packets import new_transfer_ids
 
     ids = new_transfer_ids(1000)
     assert len(set(ids)) == 1000

@@ -4,24 +4,21 @@ Only sha256 hex digests of the tokens are held (the database holds the same dige
 memory dump or a log line never shows a usable token. The lookup is a dict lookup by digest:
 its cost does not depend on how close a wrong token is to a right one, since hashing comes first
 and the comparison is on digests of a secret the attacker does not know (constant-time-ish).
-Rafiki queries the database on every packet; this index is kept in step by the peer service.
+Rafiki queries the database on every packet; this index is kept in step by the peer service
+(through `connector/peer_table.py`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from uuid import UUID
 
-__all__ = ["PeerIndex", "token_hash"]
+from ilpnode.peer_table import token_hash
+
+__all__ = ["TokenIndex"]
 
 
-def token_hash(token: str) -> str:
-    """The sha256 hex digest (64 lowercase characters) of a token's UTF-8 bytes."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-class PeerIndex:
+class TokenIndex:
     """sha256(incoming token) -> peer id, with the reverse map for replacing a peer's tokens."""
 
     def __init__(self) -> None:

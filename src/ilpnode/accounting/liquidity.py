@@ -35,6 +35,25 @@ from dataclasses import dataclass
 from typing import Final, TypeAlias
 from uuid import UUID, uuid4
 
+from ilpnode.accounting.accounts import (
+    AccountBalance,
+    AssetAccounts,
+    PeerAccount,
+    TransferCode,
+    UnknownAccount,
+    WalletAddressAccount,
+)
+from ilpnode.accounting.chart import (
+    create_asset_accounts,
+    create_peer_account,
+    create_wallet_address_account,
+    read_balances,
+)
+from ilpnode.accounting.errors import (
+    LiquidityError,
+    liquidity_error,
+    transfer_error,
+)
 from ilpnode.ledger import (
     AMOUNT_MAX,
     AccountId,
@@ -44,26 +63,7 @@ from ilpnode.ledger import (
     TransferFlags,
     TransferId,
 )
-from ilpnode.services.accounting.accounts import (
-    AccountBalance,
-    AssetAccounts,
-    PeerAccount,
-    TransferCode,
-    UnknownAccount,
-    WalletAddressAccount,
-)
-from ilpnode.services.accounting.chart import (
-    create_asset_accounts,
-    create_peer_account,
-    create_wallet_address_account,
-    read_balances,
-)
-from ilpnode.services.accounting.errors import (
-    LiquidityError,
-    liquidity_error,
-    transfer_error,
-)
-from ilpnode.services.uuids import parse_uuid
+from ilpnode.uuids import parse_uuid
 
 __all__ = [
     "WITHDRAWAL_TIMEOUT_SECONDS_MAX",

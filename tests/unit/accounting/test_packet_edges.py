@@ -6,9 +6,7 @@ import asyncio
 
 import pytest
 
-from ilpnode.compiled import running_compiled
-from ilpnode.ledger import AMOUNT_MAX, NANOSECONDS_PER_SECOND, AccountId, CreateTransferStatus
-from ilpnode.services.accounting import (
+from ilpnode.accounting import (
     PACKET_TIMEOUT_MARGIN_SECONDS,
     PACKET_TIMEOUT_SECONDS_MAX,
     PacketAccounting,
@@ -17,6 +15,8 @@ from ilpnode.services.accounting import (
     TransferError,
     timeout_seconds_for,
 )
+from ilpnode.compiled import running_compiled
+from ilpnode.ledger import AMOUNT_MAX, NANOSECONDS_PER_SECOND, AccountId, CreateTransferStatus
 
 from .fakes import FaultyLedger, World, YieldingLedger, balances, funded, new_peer, reserve
 

@@ -1,0 +1,1 @@
+"""Unit tests of ilpnode.accounting, over MemoryLedger with a manual clock."""

@@ -1,1 +1,0 @@
-"""Unit tests of ilpnode.services.accounting, over MemoryLedger with a manual clock."""

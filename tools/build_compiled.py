@@ -5,8 +5,9 @@ codec, the ledger engine, the pipeline and its middlewares, the connector's HTTP
 client, the embedded ledger and its log) become C extensions next to their sources, which Python
 imports in preference to the `.py` files: the node spends about a fifth less CPU per packet
 (docs/benchmarks.md). The build also writes `src/ilpnode/_compiled.json`, the SHA-256 of every
-source it read; `ilpnode.compiled` checks it at import and runs the Python sources whenever one
-of them changed since, so an edit is never shadowed by an old build. `--if-stale` rebuilds only
+source it read; `ilpnode.compiled.activate()`, which every entry point calls before it imports
+the packet path, checks it and runs the Python sources whenever one of them changed since, so
+an edit is never shadowed by an old build. `--if-stale` rebuilds only
 then (the check takes milliseconds; the build about a minute).
 
 `--mode auto` (the default) warns and leaves the node on pure Python when the build fails (no C

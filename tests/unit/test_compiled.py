@@ -154,7 +154,12 @@ def test_activating_after_a_compiled_module_was_imported_fails(
 def test_a_spawned_target_runs_after_the_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[object, ...]] = []
     monkeypatch.setattr(compiled, "_activated", False)
-    monkeypatch.setattr(compiled, "activate", lambda: calls.append(("activate",)) or "")
+
+    def activate() -> str:
+        calls.append(("activate",))
+        return ""
+
+    monkeypatch.setattr(compiled, "activate", activate)
     monkeypatch.setattr(compiled, "_record", lambda *args: calls.append(args), raising=False)
     compiled.run_activated("ilpnode.compiled:_record", pickle.dumps((1, "two")), "three")
     assert calls == [("activate",), (1, "two", "three")]

@@ -7,7 +7,7 @@ per packet gives the peer's address, asset, limits, outgoing endpoint and ledger
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from ilpnode.services.accounting import PacketAccount
@@ -34,6 +34,12 @@ class ForwardingPeer:
     endpoint: str
     outgoing_token: str
     account: PacketAccount
+    key: int = field(init=False, repr=False, compare=False)
+    """`id.int`, set once: the key of every per-peer table on the packet path (a UUID hashes
+    and compares in Python code, an int in C)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.id.int)
 
     def __repr__(self) -> str:
         return (
@@ -51,12 +57,12 @@ class PeerDirectory:
     """Peer id -> `ForwardingPeer`. Not thread-safe; one event loop owns it."""
 
     def __init__(self) -> None:
-        # Keyed by the id's int: `UUID.__hash__` is Python code, and every packet looks peers up.
+        # Keyed by `ForwardingPeer.key`: every packet looks peers up.
         self._peers: dict[int, ForwardingPeer] = {}
 
     def put(self, peer: ForwardingPeer) -> None:
         """Add or replace a peer."""
-        self._peers[peer.id.int] = peer
+        self._peers[peer.key] = peer
 
     def remove(self, peer_id: UUID) -> None:
         """Forget a peer (nothing happens for an unknown one)."""

@@ -67,7 +67,12 @@ from ilpnode.connector.directory import ForwardingPeer, PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
 from ilpnode.connector.middleware.balance import Balance
 from ilpnode.connector.middleware.errors import ErrorHandler
-from ilpnode.connector.middleware.expiry import IncomingExpiry, OutgoingTimeout, ReduceExpiry
+from ilpnode.connector.middleware.expiry import (
+    IncomingExpiry,
+    OutgoingTimeout,
+    ReduceExpiry,
+    expiry_ms,
+)
 from ilpnode.connector.middleware.ildcp import PeerProtocols
 from ilpnode.connector.middleware.local import LocalPackets
 from ilpnode.connector.middleware.max_packet_amount import MaxPacketAmount
@@ -211,7 +216,12 @@ class Connector:
         nothing, and a Fulfill of one is answered F05 (it cannot be honest). Never raises; the
         peers' traffic metrics do not count these packets.
         """
-        context = PacketContext(incoming=source, raw=b"", received_ns=self._clock.now_ns())
+        context = PacketContext(
+            incoming=source,
+            raw=b"",
+            received_ns=self._clock.now_ns(),
+            expires_at_ms=expiry_ms(prepare),
+        )
         self.packets_in_flight += 1
         if self._busy_poll_seconds:
             self._start_polling()
@@ -233,7 +243,9 @@ class Connector:
     async def handle(self, peer: ForwardingPeer, prepare: Prepare, raw: bytes) -> bytes:
         """The encoded Fulfill or Reject for `prepare`, sent by `peer`. Never raises."""
         received = self._clock.now_ns()
-        context = PacketContext(incoming=peer, raw=raw, received_ns=received)
+        context = PacketContext(
+            incoming=peer, raw=raw, received_ns=received, expires_at_ms=expiry_ms(prepare)
+        )
         self.packets_in_flight += 1
         if self._busy_poll_seconds:
             self._start_polling()

@@ -277,13 +277,12 @@ class Connector:
 
     def _start_polling(self) -> None:
         # A packet spends most of its life waiting: for the next hop's answer and for its commit
-        # (an fdatasync). Asleep in epoll_wait, the loop pays a wake-up for each answer (tens of
-        # µs on a virtual machine, with cold caches after); with a callback always ready it polls
-        # (epoll_wait with no timeout) and sees the answer at once. At concurrency 10 the loop had
-        # been asleep a quarter of the time, waiting on syncs: polling gave 22 % more packets/s
-        # (docs/benchmarks.md). Bounded: only while packets are in flight, and until
-        # `busy_poll_ms` after the latest arrival, so at most that much polling per packet
-        # received (a slow next hop does not keep a core busy once the traffic stops).
+        # (an fdatasync). Asleep in epoll_wait, the loop pays a wake-up for each answer, with
+        # cold caches after; with a callback always ready it polls (epoll_wait with no timeout)
+        # and sees the answer at once (the gain: docs/benchmarks.md, "Polling while any packet
+        # is in flight"). Bounded: only while packets are in flight, and until `busy_poll_ms`
+        # after the latest arrival, so at most that much polling per packet received (a slow
+        # next hop does not keep a core busy once the traffic stops).
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()

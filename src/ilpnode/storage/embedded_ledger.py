@@ -19,8 +19,8 @@ same synchronous step. The buffer is made durable one group at a time:
   synchronously, and asks the sync process for a sync, even while an earlier group's sync is
   under way: the sync process takes every request waiting when its fdatasync ends and covers
   them with the next one. So under load the disk goes from one sync to the next, and does not
-  wait for the event loop to notice an answer and write the next group (which took ~170 µs
-  per commit at concurrency 10, behind the packets queued in the loop). The answers come back
+  wait for the event loop to notice an answer and write the next group (a delay per commit,
+  behind the packets queued in the loop: docs/benchmarks.md). The answers come back
   in order (`_appended`); if one fails, every later group fails with it (the log zeroes all
   unsynced frames). A compaction and, on PostgreSQL, every commit need awaits and one group at
   a time; the pump hands those to the writer task once no frame is in flight.

@@ -60,13 +60,13 @@ class ReduceExpiry:
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         now_ms = context.received_ns // _NS_PER_MS
         source_ms = context.expires_at_ms
-        window = self._min_window_ms
-        outgoing_ms = min(source_ms - window, now_ms + self._max_hold_ms)
-        if outgoing_ms < now_ms + window:
+        window_ms = self._min_window_ms
+        outgoing_ms = min(source_ms - window_ms, now_ms + self._max_hold_ms)
+        if outgoing_ms < now_ms + window_ms:
             raise InsufficientTimeout(
                 "source transfer expires too soon to complete payment. "
                 f"actualSourceExpiry={_iso(source_ms)} "
-                f"requiredSourceExpiry={_iso(now_ms + 2 * window)} currentTime={_iso(now_ms)}"
+                f"requiredSourceExpiry={_iso(now_ms + 2 * window_ms)} currentTime={_iso(now_ms)}"
             )
         outgoing = prepare.with_expiry_ms(outgoing_ms)
         context.expires_at_ms = outgoing_ms

@@ -33,7 +33,7 @@ run: setup  ## run a node on the embedded default (SQLite file ./ilpnode.sqlite3
 # All tests run against what `make run` runs (compiled, if it could be); then the unit tests
 # once more on the Python sources, which must behave the same, and which coverage can see.
 test: setup lint  ## set up and run everything CI runs: lint, types, import rules, all tests
-	@$(BIN)/python -c 'import ilpnode.compiled as c; print("packet path:", c.STATUS)'
+	@$(BIN)/python -c 'import ilpnode.compiled as c; print("packet path:", c.activate())'
 	$(BIN)/pytest --cov --cov-report= $(PYTEST_ARGS)
 	ILPNODE_PURE_PYTHON=1 $(BIN)/pytest tests/unit -q --cov --cov-append --cov-report=term
 

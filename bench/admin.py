@@ -29,7 +29,11 @@ from typing import Any
 
 import httpx
 
-from ilpnode.admin.signature import signed_body
+from ilpnode import compiled
+
+compiled.activate()  # a script: choose compiled or sources before the imports below
+
+from ilpnode.admin.signature import signed_body  # noqa: E402
 
 SECRET = "bench-secret-bench-secret-bench"
 

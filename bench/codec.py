@@ -28,7 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ilpnode.ilp import (
+from ilpnode import compiled
+
+compiled.activate()  # a script: choose compiled or sources before the imports below
+
+from ilpnode.ilp import (  # noqa: E402
     Fulfill,
     Prepare,
     Reject,

@@ -76,7 +76,11 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import make_url
 
-from ilpnode.ilp import Prepare, encode_packet
+from ilpnode import compiled
+
+compiled.activate()  # a script: choose compiled or sources before the imports below
+
+from ilpnode.ilp import Prepare, encode_packet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_JS = ROOT / "bench" / "js"
@@ -505,7 +509,7 @@ def backend_cpu_seconds(database_url: str) -> float | None:
 
 def packet_path(env: dict[str, str]) -> str:
     """Whether a node started with `env` runs its packet path compiled (`ilpnode.compiled`)."""
-    probe = "import ilpnode.compiled as c; print(c.STATUS)"
+    probe = "import ilpnode.compiled as c; print(c.activate())"
     done = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False
     )

@@ -33,10 +33,14 @@ from typing import Final
 
 import httpx
 
-from ilpnode.bootstrap import build_node
-from ilpnode.config import Settings
-from ilpnode.ilp import Prepare, encode_prepare
-from ilpnode.services.peering import AssetError, CreateAsset, CreatePeer, HttpOutgoing, PeerError
+from ilpnode import compiled
+
+compiled.activate()  # a script: choose compiled or sources before the imports below
+
+from ilpnode.bootstrap import build_node  # noqa: E402
+from ilpnode.config import Settings  # noqa: E402
+from ilpnode.ilp import Prepare, encode_prepare  # noqa: E402
+from ilpnode.services.peering import AssetError, CreateAsset, CreatePeer, HttpOutgoing, PeerError  # noqa: E402
 
 SECRET: Final = "bench-secret-bench-secret-bench"
 TARGET_MS: Final = 100.0

@@ -39,7 +39,11 @@ from typing import Any
 
 import httpx
 
-from ilpnode.ilp import Prepare, decode_reply, encode_prepare
+from ilpnode import compiled
+
+compiled.activate()  # a script: choose compiled or sources before the imports below
+
+from ilpnode.ilp import Prepare, decode_reply, encode_prepare  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "sender-in"

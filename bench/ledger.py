@@ -34,8 +34,12 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from ilpnode.clock import SystemClock
-from ilpnode.ledger import (
+from ilpnode import compiled
+
+compiled.activate()  # a script: choose compiled or sources before the imports below
+
+from ilpnode.clock import SystemClock  # noqa: E402
+from ilpnode.ledger import (  # noqa: E402
     Account,
     AccountFlags,
     AccountId,
@@ -45,10 +49,10 @@ from ilpnode.ledger import (
     TransferFlags,
     TransferId,
 )
-from ilpnode.storage.database import Database
-from ilpnode.storage.ledger.embedded import EmbeddedLedger
-from ilpnode.storage.ledger.shared import PostgresLedger
-from ilpnode.storage.migrate import migrate
+from ilpnode.storage.database import Database  # noqa: E402
+from ilpnode.storage.ledger.embedded import EmbeddedLedger  # noqa: E402
+from ilpnode.storage.ledger.shared import PostgresLedger  # noqa: E402
+from ilpnode.storage.migrate import migrate  # noqa: E402
 
 SETTLEMENT, SOURCE, DESTINATION = AccountId(1), AccountId(2), AccountId(3)
 ACCOUNTS = [

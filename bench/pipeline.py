@@ -30,10 +30,14 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ilpnode.connector.types import Reply
-from ilpnode.ilp import Fulfill, encode_prepare
-from ilpnode.peer_table import ForwardingPeer
-from tests.unit.connector.harness import PREIMAGE, make_world
+from ilpnode import compiled
+
+compiled.activate()  # a script: choose compiled or sources before the imports below
+
+from ilpnode.connector.types import Reply  # noqa: E402
+from ilpnode.ilp import Fulfill, encode_prepare  # noqa: E402
+from ilpnode.peer_table import ForwardingPeer  # noqa: E402
+from tests.unit.connector.harness import PREIMAGE, make_world  # noqa: E402
 
 FULFILL = Fulfill(fulfillment=PREIMAGE)
 

@@ -3,10 +3,11 @@
 `make setup` runs it (and so `make run` and `make test`). The modules in `MODULES` (the ILP
 codec, the ledger engine, the pipeline and its middlewares, the connector's HTTP server and
 client, the embedded ledger and its log) become C extensions next to their sources, which Python
-imports in preference to the `.py` files: the node spends about a fifth less CPU per packet
-(docs/benchmarks.md). The build also writes `src/ilpnode/_compiled.json`, the SHA-256 of every
-source it read; `ilpnode.compiled` checks it at import and runs the Python sources whenever one
-of them changed since, so an edit is never shadowed by an old build. `--if-stale` rebuilds only
+imports in preference to the `.py` files: the node spends less CPU per packet (how much:
+docs/benchmarks.md). The build also writes `src/ilpnode/_compiled.json`, the SHA-256 of every
+source it read; `ilpnode.compiled.activate()`, which every entry point calls before it imports
+the packet path, checks it and runs the Python sources whenever one of them changed since, so
+an edit is never shadowed by an old build. `--if-stale` rebuilds only
 then (the check takes milliseconds; the build about a minute).
 
 `--mode auto` (the default) warns and leaves the node on pure Python when the build fails (no C
@@ -15,7 +16,8 @@ compiler or Python headers: Debian's `gcc` and `python3-dev`); `--mode require` 
 
 The ledger's records (`ledger/model.py`, `ledger/statuses.py`) are compiled too: native classes,
 whose fields compiled code reads without a lookup. Their dataclass `__init__` stays Python
-code, so the engine's own records are built by storing the fields directly (`_NATIVE` there).
+code, so the engine's own records are built by storing the fields directly, in the one module
+that knows how (`ledger/trusted.py`).
 
 Left out of `MODULES`, each for a reason the test suite showed or mypyc gave:
 - the rest of `ilp/` (only the Prepare and reply decoders are compiled, behind public
@@ -63,6 +65,7 @@ MODULES = [
     "ilpnode.ledger.state",
     "ilpnode.ledger.statuses",
     "ilpnode.peer_table",
+    "ilpnode.ledger.trusted",
     "ilpnode.connector.directory",
     "ilpnode.connector.http_client",
     "ilpnode.connector.ilp_http_app",

@@ -10,12 +10,19 @@ modules and every ilpnode module they import, whose types and `Final` constants 
 built into the extensions).
 
 Python imports an extension in preference to a `.py` of the same name, so an edited source
-would silently run as its old build. `activate()`, called by `import ilpnode` before any other
-ilpnode module loads, rules that out: unless every recorded source is unchanged and every
-extension is present, it installs an import hook that loads each compiled module from its
-`.py` instead. All or none: compiled modules call each other directly, so a mix would still run
-the old code of the others. Extensions found without a build record are treated the same way.
-`ILPNODE_PURE_PYTHON=1` forces the sources (the test suite's pure-Python pass uses it).
+would silently run as its old build. `activate()` rules that out: unless every recorded source
+is unchanged and every extension is present, it installs an import hook that loads each
+compiled module from its `.py` instead. All or none: compiled modules call each other directly,
+so a mix would still run the old code of the others. Extensions found without a build record
+are treated the same way. `ILPNODE_PURE_PYTHON=1` forces the sources (the test suite's
+pure-Python pass uses it).
+
+`import ilpnode` decides nothing (it reads no file and installs no hook): each entry point
+calls `activate()` before it imports any compiled module. They are `ilpnode.__main__` (the
+`ilpnode` command and `python -m ilpnode`), `run_activated` (the target of every spawned
+process: `--workers`), the bench scripts, and the tests' top-level `conftest.py` and the
+worker scripts they start. `activate()` refuses to decide after a compiled module was imported,
+so an entry point that activates too late fails at once instead of running an old build.
 
 `STATUS` says which it is, for the node's start-up log line and the benchmarks.
 """
@@ -23,24 +30,35 @@ the old code of the others. Extensions found without a build record are treated 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
 import os
+import pickle
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
-__all__ = ["MANIFEST", "SOURCE_ROOT", "STATUS", "activate", "running_compiled", "source_digests"]
+__all__ = [
+    "MANIFEST",
+    "SOURCE_ROOT",
+    "STATUS",
+    "activate",
+    "run_activated",
+    "running_compiled",
+    "source_digests",
+]
 
 SOURCE_ROOT: Final = Path(__file__).resolve().parent.parent  # the directory holding `ilpnode/`
 MANIFEST: Final = Path(__file__).with_name("_compiled.json")
 PURE_PYTHON_VARIABLE: Final = "ILPNODE_PURE_PYTHON"
 
-STATUS = "pure Python (not built)"
+STATUS = "not decided (ilpnode.compiled.activate() was not called)"
+_activated = False
 
 
 def source_digests(paths: Iterable[str]) -> dict[str, str]:
@@ -81,13 +99,35 @@ def running_compiled() -> bool:
 
 
 def activate() -> str:
-    """Decide between the build and the sources (see the module docstring); returns `STATUS`."""
-    global STATUS
+    """Decide between the build and the sources (see the module docstring), once per process;
+    returns `STATUS`. Raises RuntimeError if a module it would send back to its source was
+    imported already: the entry point that called it must call it before its imports."""
+    global STATUS, _activated
+    if _activated:
+        return STATUS
     modules, reason = _stale_modules()
+    early = sorted(module for module in modules if module in sys.modules)
+    if early:
+        raise RuntimeError(
+            f"ilpnode.compiled.activate() was called after {', '.join(early)} was imported;"
+            " call it first in the entry point"
+        )
     if modules:
         sys.meta_path.insert(0, _FromSource(modules))
     STATUS = reason
+    _activated = True
     return STATUS
+
+
+def run_activated(target: str, arguments: bytes, *passed: object) -> None:
+    """`activate()`, then call `target` ("module:function") with the pickled `arguments` and
+    then `passed`: the target of a spawned process. Unpickling a function, or a value of an
+    ilpnode class, imports its module, so both wait until the choice is made; `passed` is for
+    what only multiprocessing can pickle (a `Connection`)."""
+    activate()
+    module, _, name = target.partition(":")
+    function = getattr(importlib.import_module(module), name)
+    function(*pickle.loads(arguments), *passed)
 
 
 def _stale_modules() -> tuple[list[str], str]:

@@ -2,9 +2,8 @@
 
 The embedded ledger keeps every account and transfer in memory (two records per forwarded
 packet), and every record is an object the cyclic collector tracks. Its full collections walk
-all tracked objects, so their pauses grow with the ledger: measured on the connector benchmark,
-p99 latency at concurrency 100 went from ~150 ms with the collector as it comes to ~40-70 ms
-without it, and CPU per packet fell by up to a quarter.
+all tracked objects, so their pauses grow with the ledger: on the connector benchmark, freezing
+cut both the tail latency and the CPU per packet (docs/benchmarks.md).
 
 The records never take part in reference cycles, so collecting them is pure waste.
 `gc.freeze()` moves every object alive at that moment into a permanent generation that

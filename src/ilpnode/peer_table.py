@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
 
@@ -41,6 +41,12 @@ class ForwardingPeer:
     endpoint: str
     outgoing_token: str
     account: PacketAccount
+    key: int = field(init=False, repr=False, compare=False)
+    """`id.int`, set once: the key of every per-peer table on the packet path (a UUID hashes
+    and compares in Python code, an int in C)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.id.int)
 
     def __repr__(self) -> str:
         return (

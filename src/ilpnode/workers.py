@@ -8,7 +8,8 @@ Theory of operation. The supervisor (`run_workers`) serves nothing itself:
    process. It then migrates the database once, holding the ledger's lock in shared mode
    (`storage.ledger.lock`), so the workers find the schema current.
 2. It starts N workers with multiprocessing's "spawn" context: fresh interpreters that inherit
-   no event loop, thread or database connection. Each builds its own node and serves it with
+   no event loop, thread or database connection. Each first chooses between the compiled
+   build and the sources (`compiled.run_activated`), then builds its own node and serves it with
    `serve.serve_node(reuse_port=True)`: every worker binds the same ports with SO_REUSEPORT and
    the kernel spreads new connections over them (a connection stays with the worker that
    accepted it, so keep-alive requests all go to one worker). Each takes the ledger's lock in
@@ -47,6 +48,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
 import secrets
 import signal
 import sys
@@ -57,6 +59,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Final
 
+from ilpnode import compiled
 from ilpnode.bootstrap import Node, StartupError, build_node
 from ilpnode.config import Settings
 from ilpnode.logs import configure_logging
@@ -211,9 +214,13 @@ class _Supervisor:
 
     def _start(self, number: int) -> _Worker:
         reader, writer = self._context.Pipe(duplex=False)
+        # Through `run_activated`: the worker chooses between the compiled build and the
+        # sources before it imports its body (and so the packet path).
+        body = f"{self._target.__module__}:{self._target.__qualname__}"
+        arguments = pickle.dumps((self._settings, number, self._session_key))
         process = self._context.Process(
-            target=self._target,
-            args=(self._settings, number, self._session_key, writer),
+            target=compiled.run_activated,
+            args=(body, arguments, writer),
             name=f"ilpnode-worker-{number}",
         )
         process.start()

@@ -16,8 +16,12 @@ import asyncio
 import random
 import sys
 
-from ilpnode.clock import SystemClock
-from ilpnode.ledger import (
+from ilpnode import compiled
+
+compiled.activate()  # a process of its own: choose compiled or sources before the imports below
+
+from ilpnode.clock import SystemClock  # noqa: E402
+from ilpnode.ledger import (  # noqa: E402
     Account,
     AccountFlags,
     AccountId,
@@ -26,10 +30,10 @@ from ilpnode.ledger import (
     TransferFlags,
     TransferId,
 )
-from ilpnode.storage.database import Database
-from ilpnode.storage.ledger.embedded import EmbeddedLedger
-from ilpnode.storage.ledger.shared import PostgresLedger
-from ilpnode.storage.migrate import migrate
+from ilpnode.storage.database import Database  # noqa: E402
+from ilpnode.storage.ledger.embedded import EmbeddedLedger  # noqa: E402
+from ilpnode.storage.ledger.shared import PostgresLedger  # noqa: E402
+from ilpnode.storage.migrate import migrate  # noqa: E402
 
 SETTLEMENT = AccountId(1)
 PEERS = [AccountId(10 + i) for i in range(4)]

@@ -5,7 +5,12 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import json
+import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -104,3 +109,57 @@ def test_the_build_records_every_source_the_compiled_modules_import() -> None:
     assert "ilpnode/compiled.py" not in sources
     assert "ilpnode/dashboard/app.py" not in sources  # off the packet path
     assert all((compiled.SOURCE_ROOT / path).is_file() for path in sources)
+
+
+def test_importing_the_package_reads_no_file_and_installs_no_hook() -> None:
+    """`import ilpnode` decides nothing: the entry points call `activate()`."""
+    probe = (
+        "import sys\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda event, args: opened.append(str(args[0]))"
+        " if event == 'open' else None)\n"
+        "hooks = list(sys.meta_path)\n"
+        "import ilpnode\n"
+        "print(json.dumps({'hooks_unchanged': sys.meta_path == hooks, 'opened': opened}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import json\n" + probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(compiled.SOURCE_ROOT)},
+    )
+    report = json.loads(result.stdout)
+    assert report["hooks_unchanged"]
+    package = compiled.SOURCE_ROOT / "ilpnode"
+    # Its own `__init__` (source or cached bytecode) and nothing else: no build record, no
+    # extension, no package metadata.
+    assert report["opened"]
+    for path in map(Path, report["opened"]):
+        assert path.parent in (package, package / "__pycache__"), path
+        assert path.name.startswith("__init__."), path
+
+
+def test_activating_after_a_compiled_module_was_imported_fails(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tree / "ilpnode" / "fast.py").write_text("VALUE = 'edited'\n")
+    monkeypatch.setattr(compiled, "_activated", False)
+    monkeypatch.setitem(sys.modules, "ilpnode.fast", ModuleType("ilpnode.fast"))
+    with pytest.raises(RuntimeError, match=r"after ilpnode\.fast was imported"):
+        compiled.activate()
+    assert not compiled._activated
+
+
+def test_a_spawned_target_runs_after_the_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(compiled, "_activated", False)
+
+    def activate() -> str:
+        calls.append(("activate",))
+        return ""
+
+    monkeypatch.setattr(compiled, "activate", activate)
+    monkeypatch.setattr(compiled, "_record", lambda *args: calls.append(args), raising=False)
+    compiled.run_activated("ilpnode.compiled:_record", pickle.dumps((1, "two")), "three")
+    assert calls == [("activate",), (1, "two", "three")]

@@ -41,7 +41,7 @@ from ilpnode.ledger import (
     Ledger,
     TransferFlags,
     TransferId,
-    checked_transfer,
+    trusted_transfer,
 )
 
 __all__ = [
@@ -170,9 +170,9 @@ class PacketTransfer:
             return self._final
         ids = self.transfer_ids
         last = len(ids) - 1
-        # checked_transfer: every value is ours and fits its field (new ids, the legs' ids).
+        # trusted_transfer: every value is ours and fits its field (new ids, the legs' ids).
         batch = [
-            checked_transfer(
+            trusted_transfer(
                 id=id_,
                 pending_id=pending_id,
                 flags=flag if index == last else flag | TransferFlags.LINKED,
@@ -278,10 +278,10 @@ class PacketAccounting:
 
         ids = tuple(new_transfer_ids(len(legs)))
         last = len(legs) - 1
-        # checked_transfer: the amounts and the timeout were checked above, the ids are new
+        # trusted_transfer: the amounts and the timeout were checked above, the ids are new
         # UUIDs, the accounts and ledgers those of peers and assets the ledger already holds.
         batch = [
-            checked_transfer(
+            trusted_transfer(
                 id=id_,
                 debit_account_id=debit,
                 credit_account_id=credit,

@@ -19,12 +19,12 @@ class PeerDirectory:
     """Peer id -> `ForwardingPeer`. Not thread-safe; one event loop owns it."""
 
     def __init__(self) -> None:
-        # Keyed by the id's int: `UUID.__hash__` is Python code, and every packet looks peers up.
+        # Keyed by `ForwardingPeer.key`: every packet looks peers up.
         self._peers: dict[int, ForwardingPeer] = {}
 
     def put(self, peer: ForwardingPeer) -> None:
         """Add or replace a peer."""
-        self._peers[peer.id.int] = peer
+        self._peers[peer.key] = peer
 
     def remove(self, peer_id: UUID) -> None:
         """Forget a peer (nothing happens for an unknown one)."""

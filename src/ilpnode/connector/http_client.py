@@ -3,7 +3,7 @@
 Why not aiohttp or httpx: forwarding a packet is one short POST and one short answer, thousands
 of times a second, and a general client spends most of its time on what this path never needs
 (cookies, redirects, header objects, streaming bodies, per-request timeouts). Measured on the
-connector benchmark, aiohttp took ~100 µs of CPU per packet, this client a fraction of it
+connector benchmark, aiohttp took several times the CPU per packet this client takes
 (docs/benchmarks.md). It is deliberately narrow:
 
 - HTTP/1.1 over TCP or TLS, `POST` with a fixed set of headers and a `Content-Length` body;

@@ -81,7 +81,7 @@ class PacketMetrics(Collector):
     """Per-peer packet counters; a Prometheus collector."""
 
     def __init__(self) -> None:
-        self._peers: dict[int, PeerTraffic] = {}  # by the id's int (UUID hashing is Python code)
+        self._peers: dict[int, PeerTraffic] = {}  # by `ForwardingPeer.key`
 
     def record(
         self,
@@ -94,7 +94,7 @@ class PacketMetrics(Collector):
     ) -> None:
         """One packet from `peer`, received at `at_ns` (Unix ns; default now): fulfilled
         (`code` None) or rejected with `code`."""
-        traffic = self._peers.get(peer.id.int)
+        traffic = self._peers.get(peer.key)
         if traffic is None or traffic.peer is not peer:
             traffic = self._traffic(peer)
         minute = (time.time_ns() if at_ns is None else at_ns) // _NS_PER_MINUTE
@@ -116,9 +116,9 @@ class PacketMetrics(Collector):
         traffic.latency_sum += seconds
 
     def _traffic(self, peer: ForwardingPeer) -> PeerTraffic:
-        known = self._peers.get(peer.id.int)
+        known = self._peers.get(peer.key)
         if known is None:
-            known = self._peers[peer.id.int] = PeerTraffic(peer)
+            known = self._peers[peer.key] = PeerTraffic(peer)
         else:
             known.peer = peer  # renamed or re-addressed: keep the counts
         return known

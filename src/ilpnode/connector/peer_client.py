@@ -60,7 +60,7 @@ class PeerClient:
             max_body_bytes=MAX_REPLY_BYTES,
         )
         # peer id -> (the peer value it was built from, its endpoint, its header lines)
-        # By the id's int: `UUID.__hash__` is Python code, and this is read for every packet.
+        # By `ForwardingPeer.key`: this is read for every packet.
         self._requests: dict[int, tuple[ForwardingPeer, Endpoint, bytes]] = {}
         self._warned: dict[UUID, float] = {}  # peer id -> when its failure was last a warning
 
@@ -70,9 +70,9 @@ class PeerClient:
         # Failures are raised after their handlers, never from inside one: compiled with mypyc,
         # a coroutine that raises from a handler leaves the exception it caught as the thread's
         # current one, and every later exception chains onto it (docs/operations.md).
-        cached = self._requests.get(peer.id.int)
+        cached = self._requests.get(peer.key)
         if cached is None or cached[0] is not peer:
-            cached = self._requests[peer.id.int] = self._request_for(peer)
+            cached = self._requests[peer.key] = self._request_for(peer)
         _, endpoint, head = cached
         try:
             status, payload = await self._http.post(

@@ -69,7 +69,12 @@ from ilpnode.connector.directory import PeerDirectory
 from ilpnode.connector.metrics import PacketMetrics
 from ilpnode.connector.middleware.balance import Balance
 from ilpnode.connector.middleware.errors import ErrorHandler
-from ilpnode.connector.middleware.expiry import IncomingExpiry, OutgoingTimeout, ReduceExpiry
+from ilpnode.connector.middleware.expiry import (
+    IncomingExpiry,
+    OutgoingTimeout,
+    ReduceExpiry,
+    expiry_ms,
+)
 from ilpnode.connector.middleware.local import LocalPackets
 from ilpnode.connector.middleware.max_packet_amount import MaxPacketAmount
 from ilpnode.connector.middleware.peer_protocols import PeerProtocols
@@ -213,7 +218,12 @@ class Connector:
         nothing, and a Fulfill of one is answered F05 (it cannot be honest). Never raises; the
         peers' traffic metrics do not count these packets.
         """
-        context = PacketContext(incoming=source, raw=b"", received_ns=self._clock.now_ns())
+        context = PacketContext(
+            incoming=source,
+            raw=b"",
+            received_ns=self._clock.now_ns(),
+            expires_at_ms=expiry_ms(prepare),
+        )
         self.packets_in_flight += 1
         if self._busy_poll_seconds:
             self._start_polling()
@@ -235,7 +245,9 @@ class Connector:
     async def handle(self, peer: ForwardingPeer, prepare: Prepare, raw: bytes) -> bytes:
         """The encoded Fulfill or Reject for `prepare`, sent by `peer`. Never raises."""
         received = self._clock.now_ns()
-        context = PacketContext(incoming=peer, raw=raw, received_ns=received)
+        context = PacketContext(
+            incoming=peer, raw=raw, received_ns=received, expires_at_ms=expiry_ms(prepare)
+        )
         self.packets_in_flight += 1
         if self._busy_poll_seconds:
             self._start_polling()
@@ -267,13 +279,12 @@ class Connector:
 
     def _start_polling(self) -> None:
         # A packet spends most of its life waiting: for the next hop's answer and for its commit
-        # (an fdatasync). Asleep in epoll_wait, the loop pays a wake-up for each answer (tens of
-        # µs on a virtual machine, with cold caches after); with a callback always ready it polls
-        # (epoll_wait with no timeout) and sees the answer at once. At concurrency 10 the loop had
-        # been asleep a quarter of the time, waiting on syncs: polling gave 22 % more packets/s
-        # (docs/benchmarks.md). Bounded: only while packets are in flight, and until
-        # `busy_poll_ms` after the latest arrival, so at most that much polling per packet
-        # received (a slow next hop does not keep a core busy once the traffic stops).
+        # (an fdatasync). Asleep in epoll_wait, the loop pays a wake-up for each answer, with
+        # cold caches after; with a callback always ready it polls (epoll_wait with no timeout)
+        # and sees the answer at once (the gain: docs/benchmarks.md, "Polling while any packet
+        # is in flight"). Bounded: only while packets are in flight, and until `busy_poll_ms`
+        # after the latest arrival, so at most that much polling per packet received (a slow
+        # next hop does not keep a core busy once the traffic stops).
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()

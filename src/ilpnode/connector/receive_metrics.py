@@ -34,7 +34,7 @@ class ReceiveMetrics(Collector):
     """Per-wallet-address STREAM counters; a Prometheus collector."""
 
     def __init__(self) -> None:
-        self._wallets: dict[int, WalletAddressTraffic] = {}  # by the id's int
+        self._wallets: dict[int, WalletAddressTraffic] = {}  # by `ForwardingPeer.key`
 
     def fulfilled(self, hop: ForwardingPeer, amount: int) -> None:
         """A packet for `hop` fulfilled and booked: `amount` (its asset) received."""
@@ -48,9 +48,9 @@ class ReceiveMetrics(Collector):
         rejected[code] = rejected.get(code, 0) + 1
 
     def _traffic(self, hop: ForwardingPeer) -> WalletAddressTraffic:
-        traffic = self._wallets.get(hop.id.int)
+        traffic = self._wallets.get(hop.key)
         if traffic is None:
-            traffic = self._wallets[hop.id.int] = WalletAddressTraffic(hop)
+            traffic = self._wallets[hop.key] = WalletAddressTraffic(hop)
         elif traffic.hop is not hop:
             traffic.hop = hop  # renamed or deactivated: keep the counts
         return traffic

@@ -26,11 +26,12 @@ class RoutingTable:
     """Prefix -> ordered set of (peer_id, asset_id). Not thread-safe; one event loop owns it."""
 
     def __init__(self) -> None:
-        self._routes: dict[str, dict[tuple[UUID, UUID], None]] = {}
+        # Each route holds its peer's key (`ForwardingPeer.key`, the id's int), set once here.
+        self._routes: dict[str, dict[tuple[UUID, UUID], int]] = {}
 
     def add(self, prefix: str, peer_id: UUID, asset_id: UUID) -> None:
         """Add a route; adding the same (prefix, peer, asset) twice keeps one (and its age)."""
-        self._routes.setdefault(prefix, {}).setdefault((peer_id, asset_id), None)
+        self._routes.setdefault(prefix, {}).setdefault((peer_id, asset_id), peer_id.int)
 
     def remove(self, prefix: str, peer_id: UUID, asset_id: UUID) -> None:
         """Remove a route if present; a prefix with no route left disappears."""
@@ -63,13 +64,13 @@ class RoutingTable:
             None if nothing matches. Never raises.
         """
         prefix = destination
-        # Ids compared by their ints: `UUID.__eq__` is Python code (ints are never negative).
+        # Peers compared by their keys (ints are never negative).
         excluded = -1 if exclude_peer_id is None else exclude_peer_id.int
         while True:
             candidates = self._routes.get(prefix)
             if candidates:
-                for peer_id, route_asset_id in candidates:
-                    if peer_id.int == excluded:
+                for (peer_id, route_asset_id), key in candidates.items():
+                    if key == excluded:
                         continue
                     if asset_id is not None and route_asset_id != asset_id:
                         continue

@@ -41,8 +41,8 @@ class PacketContext:
         timeout_seconds: how long the next hop may take (set by `OutgoingTimeout`).
         route_longer_than: routing only considers prefixes longer than this (set for
             destinations under our own address: only a child's route may take them).
-        expiry_of, expiry_ms: the expiry of the Prepare `expiry_of` in Unix ms, remembered by
-            `expiry.packet_expiry_ms` (valid for that object only).
+        expires_at_ms: the expiry of the Prepare passed on, in Unix ms: as received, then as
+            `ReduceExpiry` reduced it (the only middleware that changes it).
         local_reply: for a packet received here (a STREAM payment into a wallet address), the
             Fulfill the receiver decided on, which the local chain's last handler returns once
             the money is reserved (`middleware/stream_receiver.py`).
@@ -51,13 +51,12 @@ class PacketContext:
     incoming: ForwardingPeer
     raw: bytes
     received_ns: int
+    expires_at_ms: int
     outgoing: ForwardingPeer | None = None
     source_amount: int = 0
     bounce_allowed: bool = False
     timeout_seconds: float = 0.0
     route_longer_than: int = 0
-    expiry_of: Prepare | None = None
-    expiry_ms: int = 0
     local_reply: Fulfill | None = None
 
     def __init__(
@@ -66,6 +65,7 @@ class PacketContext:
         incoming: ForwardingPeer,
         raw: bytes,
         received_ns: int,
+        expires_at_ms: int,
         outgoing: ForwardingPeer | None = None,
         source_amount: int = 0,
         bounce_allowed: bool = False,
@@ -75,13 +75,12 @@ class PacketContext:
         self.incoming = incoming
         self.raw = raw
         self.received_ns = received_ns
+        self.expires_at_ms = expires_at_ms
         self.outgoing = outgoing
         self.source_amount = source_amount
         self.bounce_allowed = bounce_allowed
         self.timeout_seconds = 0.0
         self.route_longer_than = 0
-        self.expiry_of = None
-        self.expiry_ms = 0
         self.local_reply = None
 
 

@@ -22,7 +22,6 @@ from ilpnode.ledger.model import (
     Transfer,
     TransferFlags,
     TransferId,
-    checked_transfer,
 )
 from ilpnode.ledger.ports import Ledger
 from ilpnode.ledger.replay import JournalError
@@ -33,6 +32,7 @@ from ilpnode.ledger.statuses import (
     CreateTransferStatus,
     TransferPendingStatus,
 )
+from ilpnode.ledger.trusted import trusted_transfer
 
 __all__ = [
     "AMOUNT_MAX",
@@ -59,8 +59,8 @@ __all__ = [
     "TransferId",
     "TransferPendingStatus",
     "check_invariants",
-    "checked_transfer",
     "credits_exceed_debits",
     "debits_exceed_credits",
     "exceeds_limit",
+    "trusted_transfer",
 ]

@@ -85,7 +85,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Final, TypeVar
+from typing import TypeVar
 
 from ilpnode.ledger.model import (
     TIMESTAMP_MAX,
@@ -106,36 +106,13 @@ from ilpnode.ledger.statuses import (
     CreateTransferStatus,
     TransferPendingStatus,
 )
+from ilpnode.ledger.trusted import transfer_result
 
 __all__ = ["LedgerEngine", "LedgerSnapshot"]
 
 _LINKED = 1  # AccountFlags.LINKED == TransferFlags.LINKED == 1 << 0
 _Event = TypeVar("_Event", Account, Transfer)
 _Status = TypeVar("_Status", CreateAccountStatus, CreateTransferStatus)
-
-_NATIVE: Final = hasattr(CreateTransferResult, "__mypyc_attrs__")
-_new = object.__new__
-_set_index, _set_status, _set_timestamp = (
-    getattr(CreateTransferResult, name).__set__ for name in ("index", "status", "timestamp")
-)
-
-
-def _transfer_result(
-    index: int, status: CreateTransferStatus, timestamp: int | None
-) -> CreateTransferResult:
-    # The frozen dataclass __init__ (object.__setattr__ per field) is a visible share of a
-    # packet's cost; the slots are set directly instead. The values are the engine's own.
-    if _NATIVE:  # compiled: a native class, whose fields are stored directly (model._NATIVE)
-        native: CreateTransferResult = CreateTransferResult.__new__(CreateTransferResult)
-        native.index = index  # type: ignore[misc]
-        native.status = status  # type: ignore[misc]
-        native.timestamp = timestamp  # type: ignore[misc]
-        return native
-    result: CreateTransferResult = _new(CreateTransferResult)
-    _set_index(result, index)
-    _set_status(result, status)
-    _set_timestamp(result, timestamp)
-    return result
 
 
 class LedgerEngine:
@@ -202,7 +179,7 @@ class LedgerEngine:
             CreateTransferStatus.LINKED_EVENT_FAILED,
         )
         return [
-            _transfer_result(index, status, timestamp)
+            transfer_result(index, status, timestamp)
             for index, (status, timestamp) in enumerate(outcomes)
         ]
 

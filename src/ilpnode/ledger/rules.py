@@ -20,7 +20,6 @@ from ilpnode.ledger.model import (
     AccountFlags,
     Transfer,
     TransferFlags,
-    checked_transfer,
 )
 from ilpnode.ledger.state import AccountRow
 from ilpnode.ledger.statuses import (
@@ -28,6 +27,7 @@ from ilpnode.ledger.statuses import (
     CreateTransferStatus,
     TransferPendingStatus,
 )
+from ilpnode.ledger.trusted import trusted_transfer
 
 __all__ = ["validate_account", "validate_transfer"]
 
@@ -180,7 +180,7 @@ def validate_transfer(
 
 def _stamped(t: Transfer, timestamp: int) -> Transfer:
     """`t` with its timestamp (`dataclasses.replace`, spelled out: it is on the packet path)."""
-    return checked_transfer(
+    return trusted_transfer(
         id=t.id,
         debit_account_id=t.debit_account_id,
         credit_account_id=t.credit_account_id,
@@ -250,7 +250,7 @@ def _validate_post_or_void(
     if expires_at is not None and expires_at <= timestamp:
         return S.PENDING_TRANSFER_EXPIRED, None  # due but not swept yet: still refused
     # A post cannot overflow: debits_pending + debits_posted already include p.amount.
-    return S.CREATED, checked_transfer(
+    return S.CREATED, trusted_transfer(
         id=t.id,
         debit_account_id=p.debit_account_id,
         credit_account_id=p.credit_account_id,

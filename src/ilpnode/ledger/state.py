@@ -20,9 +20,9 @@ from ilpnode.ledger.model import (
     Transfer,
     TransferFlags,
     TransferId,
-    account_with_balances,
 )
 from ilpnode.ledger.statuses import TransferPendingStatus
+from ilpnode.ledger.trusted import account_with_balances
 
 __all__ = ["AccountRow", "LedgerSnapshot", "LedgerState"]
 

@@ -15,12 +15,16 @@ import json
 import sys
 from collections import Counter
 
-from ilpnode.clock import SystemClock
-from ilpnode.ledger import TransferFlags
-from ilpnode.storage.database import Database
-from ilpnode.storage.ledger.shared import PostgresLedger
-from tests.integration.ledger import OTHER, PEER
-from tests.unit.ledger.builders import transfer
+from ilpnode import compiled
+
+compiled.activate()  # a process of its own: choose compiled or sources before the imports below
+
+from ilpnode.clock import SystemClock  # noqa: E402
+from ilpnode.ledger import TransferFlags  # noqa: E402
+from ilpnode.storage.database import Database  # noqa: E402
+from ilpnode.storage.ledger.shared import PostgresLedger  # noqa: E402
+from tests.integration.ledger import OTHER, PEER  # noqa: E402
+from tests.unit.ledger.builders import transfer  # noqa: E402
 
 
 async def main(url: str, id_base: int, count: int) -> None:

@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from ilpnode.connector.errors import TransferTimedOut
-from ilpnode.connector.middleware.expiry import expiry_ms, packet_expiry_ms
+from ilpnode.connector.middleware.expiry import expiry_ms
 from ilpnode.connector.middleware.local import ECHO_PREFIX, echo_request_data
 from ilpnode.connector.pipeline import ConnectorOptions
 from ilpnode.connector.types import PacketContext
@@ -366,17 +366,14 @@ async def test_metrics_keep_the_last_minutes(world: World) -> None:
     assert traffic.fulfilled == 1
 
 
-async def test_a_packets_expiry_is_remembered_for_that_prepare_only(world: World) -> None:
-    first = world.prepare("test.bob.x", 1, expires_in=10)
-    other = world.prepare("test.bob.x", 1, expires_in=20)
-    context = PacketContext(incoming=world.peers["alice"], raw=b"", received_ns=0)
-    ms = packet_expiry_ms(first, context)
-    assert ms == expiry_ms(first)
-    assert context.expiry_of is first
-    assert context.expiry_ms == ms
-    # Another Prepare (another object, as an echo or a conversion passes on) is computed anew.
-    assert packet_expiry_ms(other, context) == expiry_ms(other) == ms + 10_000
-    assert context.expiry_of is other
+async def test_the_context_carries_the_expiry_of_the_prepare_it_was_made_for(
+    world: World,
+) -> None:
+    prepare = world.prepare("test.bob.x", 1, expires_in=10)
+    context = PacketContext(
+        incoming=world.peers["alice"], raw=b"", received_ns=0, expires_at_ms=expiry_ms(prepare)
+    )
+    assert context.expires_at_ms == round(prepare.expires_at.timestamp() * 1000)
 
 
 @pytest.mark.parametrize("amount", [2**64 - 1, 2**64 - 1_000, 2**63])

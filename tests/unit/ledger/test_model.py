@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError, replace
+from dataclasses import FrozenInstanceError, asdict, replace
 
 import pytest
 
@@ -16,13 +16,14 @@ from ilpnode.ledger import (
     AccountFlags,
     AccountId,
     CreateAccountStatus,
+    CreateTransferResult,
     CreateTransferStatus,
     ExpiredTransfer,
     Transfer,
     TransferFlags,
     TransferId,
 )
-from ilpnode.ledger.model import account_with_balances
+from ilpnode.ledger.trusted import account_with_balances, transfer_result, trusted_transfer
 
 from .builders import SECOND, pending, transfer
 
@@ -150,3 +151,32 @@ def test_account_with_balances_equals_the_validated_replace() -> None:
         account, debits_pending=1, debits_posted=2, credits_pending=3, credits_posted=2**64 - 1
     )
     assert account.credits_posted == 0  # the original is untouched
+
+
+def test_a_trusted_transfer_equals_the_validated_one() -> None:
+    validated = Transfer(
+        id=TransferId(2**127),
+        debit_account_id=AccountId(1),
+        credit_account_id=AccountId(2),
+        amount=2**64 - 1,
+        pending_id=TransferId(3),
+        user_data_128=4,
+        user_data_64=5,
+        user_data_32=6,
+        timeout=7,
+        ledger=8,
+        code=9,
+        flags=TransferFlags.PENDING | TransferFlags.LINKED,
+        timestamp=10,
+    )
+    assert trusted_transfer(**asdict(validated)) == validated
+    assert trusted_transfer(id=TransferId(1)) == Transfer(id=TransferId(1))
+
+
+def test_a_transfer_result_equals_the_validated_one() -> None:
+    for status, timestamp in (
+        (CreateTransferStatus.CREATED, 5),
+        (CreateTransferStatus.EXISTS, None),
+    ):
+        result = transfer_result(3, status, timestamp)
+        assert result == CreateTransferResult(index=3, status=status, timestamp=timestamp)

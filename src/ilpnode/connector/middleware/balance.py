@@ -44,7 +44,6 @@ from ilpnode.accounting import (
 )
 from ilpnode.clock import Clock
 from ilpnode.connector.errors import IlpError, WrongCondition, ilp_error_for_transfer
-from ilpnode.connector.middleware.expiry import packet_expiry_ms
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Fulfill, IlpErrorCode, Prepare, fulfillment_matches
 from ilpnode.ledger import LedgerUnavailable
@@ -56,6 +55,7 @@ logger = logging.getLogger("ilpnode.connector")
 _NS_PER_MS = 1_000_000
 POST_RETRY_SECONDS: Final = 0.25
 """While the ledger is unavailable, a fulfilled packet's post is tried again this often."""
+_POST_RETRY_NS: Final = round(POST_RETRY_SECONDS * 1e9)  # in the clock's unit
 
 
 class Balance:
@@ -67,8 +67,7 @@ class Balance:
     async def __call__(self, prepare: Prepare, context: PacketContext) -> Reply:
         outgoing = context.outgoing
         assert outgoing is not None, "routing runs before the balance"
-        # Ids compared by their ints: `UUID.__eq__` is Python code.
-        if context.source_amount == 0 or outgoing.id.int == context.incoming.id.int:
+        if context.source_amount == 0 or outgoing.key == context.incoming.key:
             return _checked(await self._next(prepare, context), prepare)
         reserved = await self._accounting.create_packet_transfer(
             source=context.incoming.account,
@@ -76,7 +75,7 @@ class Balance:
             source_amount=context.source_amount,
             destination_amount=prepare.amount,
             timeout_seconds=timeout_seconds_for(
-                expires_at_ns=packet_expiry_ms(prepare, context) * _NS_PER_MS,
+                expires_at_ns=context.expires_at_ms * _NS_PER_MS,
                 now_ns=context.received_ns,
             ),
         )
@@ -91,7 +90,7 @@ class Balance:
             reply = _checked(await self._next(prepare, context), prepare)
             if isinstance(reply, Fulfill):
                 fulfill = reply
-                if await self._posted(reserved, context, packet_expiry_ms(prepare, context)):
+                if await self._posted(reserved, context):
                     return reply
                 raise IlpError("unexpected internal error", code=IlpErrorCode.T00_INTERNAL_ERROR)
         except BaseException as error:  # a timeout, a cancellation, a bug: the money goes back
@@ -156,12 +155,12 @@ class Balance:
             else "",
         )
 
-    async def _posted(
-        self, reserved: PacketTransfer, context: PacketContext, expiry_ms: int
-    ) -> bool:
+    async def _posted(self, reserved: PacketTransfer, context: PacketContext) -> bool:
         """Post a fulfilled packet's reservation, durably; False (logged) if it could not be.
-        While the ledger is unavailable, again every POST_RETRY_SECONDS until the packet's
-        `expiry_ms`; then its LedgerUnavailable is raised."""
+        While the ledger is unavailable, again every POST_RETRY_SECONDS until the packet
+        expires (`context.expires_at_ms`); then its LedgerUnavailable is raised."""
+        # The last try starts at least one retry interval before the packet expires.
+        deadline_ns = context.expires_at_ms * _NS_PER_MS - _POST_RETRY_NS
         unavailable: LedgerUnavailable | None = None
         failure: TransferError | None = None
         retried = False
@@ -174,7 +173,6 @@ class Balance:
             if unavailable is None:
                 break
             maybe_committed = maybe_committed or unavailable.outcome_unknown
-            deadline_ns = expiry_ms * _NS_PER_MS - POST_RETRY_SECONDS * 1e9
             if self._clock.now_ns() >= deadline_ns:
                 if maybe_committed and not unavailable.outcome_unknown:
                     unavailable = LedgerUnavailable(str(unavailable), outcome_unknown=True)

@@ -22,24 +22,15 @@ from ilpnode.connector.errors import InsufficientTimeout, TransferTimedOut
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Prepare
 
-__all__ = ["IncomingExpiry", "OutgoingTimeout", "ReduceExpiry", "expiry_ms", "packet_expiry_ms"]
+__all__ = ["IncomingExpiry", "OutgoingTimeout", "ReduceExpiry", "expiry_ms"]
 
 _NS_PER_MS = 1_000_000
+_NS_PER_SECOND = 1_000_000_000
 
 
 def expiry_ms(prepare: Prepare) -> int:
     """The Prepare's expiry in Unix milliseconds (exact: wire expiries are whole ms)."""
     return round(prepare.expires_at.timestamp() * 1000)
-
-
-def packet_expiry_ms(prepare: Prepare, context: PacketContext) -> int:
-    """`expiry_ms(prepare)`, remembered in `context` for that very Prepare: four middlewares ask
-    for it, and each `datetime.timestamp()` costs about a microsecond. A middleware that passes
-    on another Prepare (another object) gets that one's expiry, computed anew."""
-    if context.expiry_of is not prepare:
-        context.expiry_ms = expiry_ms(prepare)
-        context.expiry_of = prepare
-    return context.expiry_ms
 
 
 def _iso(ms: int) -> str:
@@ -52,11 +43,11 @@ class IncomingExpiry:
 
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         now_ms = context.received_ns // _NS_PER_MS
-        expires_ms = packet_expiry_ms(prepare, context)
-        if expires_ms <= now_ms:
+        expires_at_ms = context.expires_at_ms
+        if expires_at_ms <= now_ms:
             raise InsufficientTimeout(
                 "source transfer has already expired. "
-                f"sourceExpiry={_iso(expires_ms)} currentTime={_iso(now_ms)}"
+                f"sourceExpiry={_iso(expires_at_ms)} currentTime={_iso(now_ms)}"
             )
         return self._next(prepare, context)
 
@@ -69,17 +60,17 @@ class ReduceExpiry:
 
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
         now_ms = context.received_ns // _NS_PER_MS
-        source_ms = packet_expiry_ms(prepare, context)
-        window = self._min_window_ms
-        outgoing_ms = min(source_ms - window, now_ms + self._max_hold_ms)
-        if outgoing_ms < now_ms + window:
+        source_ms = context.expires_at_ms
+        window_ms = self._min_window_ms
+        outgoing_ms = min(source_ms - window_ms, now_ms + self._max_hold_ms)
+        if outgoing_ms < now_ms + window_ms:
             raise InsufficientTimeout(
                 "source transfer expires too soon to complete payment. "
                 f"actualSourceExpiry={_iso(source_ms)} "
-                f"requiredSourceExpiry={_iso(now_ms + 2 * window)} currentTime={_iso(now_ms)}"
+                f"requiredSourceExpiry={_iso(now_ms + 2 * window_ms)} currentTime={_iso(now_ms)}"
             )
         outgoing = prepare.with_expiry_ms(outgoing_ms)
-        context.expiry_of, context.expiry_ms = outgoing, outgoing_ms
+        context.expires_at_ms = outgoing_ms
         return self._next(outgoing, context)
 
 
@@ -89,9 +80,9 @@ class OutgoingTimeout:
         self._clock = clock
 
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
-        remaining_s = (packet_expiry_ms(prepare, context) * _NS_PER_MS - self._clock.now_ns()) / 1e9
-        if remaining_s <= 0:
+        remaining_ns = context.expires_at_ms * _NS_PER_MS - self._clock.now_ns()
+        if remaining_ns <= 0:
             raise TransferTimedOut("packet expired.")
         # The next hop's client enforces it (one timer on its answer, no task cancellation).
-        context.timeout_seconds = remaining_s
+        context.timeout_seconds = remaining_ns / _NS_PER_SECOND
         return self._next(prepare, context)

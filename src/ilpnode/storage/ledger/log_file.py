@@ -46,8 +46,8 @@ _logger = logging.getLogger(__name__)
 __all__ = ["CompactionSkipped", "LedgerLog", "ledger_log_path"]
 
 # The file grows by zero-filled chunks of this size ahead of the frames: a frame then overwrites
-# blocks the file system already holds, and its fdatasync has no metadata to commit (measured
-# here: ~0.2 ms instead of ~0.3-0.6 ms for an append). One chunk holds ~4,000 packets.
+# blocks the file system already holds, and its fdatasync has no metadata to commit (a
+# shorter sync per append: docs/benchmarks.md). One chunk holds ~4,000 packets.
 PREALLOCATE_BYTES = 1 << 20
 
 

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ilpnode.connector.rates import parse_static_rates
 from ilpnode.ilp import is_valid_address
 from ilpnode.services.payments.stream_secret import StreamSecret
+from ilpnode.setting_urls import require_http_url, require_redis_url
 
 __all__ = [
     "DEFAULT_ILP_ADDRESS",
@@ -273,14 +274,14 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_http_url(cls, value: str | None) -> str | None:
         if value is not None:
-            _require_http_url(value)
+            require_http_url(value)
         return value
 
     @field_validator("open_payments_url")
     @classmethod
     def _valid_open_payments_url(cls, value: str | None) -> str | None:
         if value is not None:
-            _require_http_url(value)
+            require_http_url(value)
             parts = urlsplit(value)
             if parts.query or parts.fragment or "#" in value or parts.username is not None:
                 raise ValueError(f"{value!r} must not have a query, a fragment or user info")
@@ -304,7 +305,7 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_redis_url(cls, value: str | None) -> str | None:
         if value is not None:
-            _require_redis_url(value)
+            require_redis_url(value)
         return value
 
     @field_validator(
@@ -399,41 +400,6 @@ class Settings(BaseSettings):
     def admin_bind_host(self) -> str:
         """Without a secret the Admin API is unauthenticated, so it only listens on loopback."""
         return self.admin_host if self.admin_api_secret is not None else "127.0.0.1"
-
-
-def _require_http_url(value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL with a host")
-
-
-def _require_redis_url(value: str) -> None:
-    """Refuse what Redis would refuse at the first request; messages never echo the URL (it
-    may carry a password)."""
-    parts = urlsplit(value)
-    usage = "use redis://[:password@]host[:port][/db], rediss://… (TLS) or unix:///path/to/socket"
-    if parts.scheme not in ("redis", "rediss", "unix"):
-        raise ValueError(f"not a Redis URL: {usage}")
-    if parts.scheme == "unix":
-        if not parts.path:
-            raise ValueError(f"a unix:// Redis URL needs the socket's path: {usage}")
-    else:
-        if not parts.hostname:
-            raise ValueError(f"the Redis URL has no host: {usage}")
-        try:
-            port = parts.port
-        except ValueError:
-            port = 0
-        if port == 0:  # urlsplit leaves an absent port None, refuses letters and > 65535
-            raise ValueError("the Redis URL's port is not a number in 1-65535")
-        if parts.path.strip("/") and not parts.path.strip("/").isdigit():
-            raise ValueError(f"the Redis URL's path must be a database number: {usage}")
-    from redis.asyncio import ConnectionPool  # only when set: most nodes have no Redis
-
-    try:
-        ConnectionPool.from_url(value)  # its own checks (query options); does no I/O
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"Redis does not accept this URL: {error}") from None
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:

@@ -69,6 +69,7 @@ MODULES = [
     "ilpnode.connector.peer_client",
     "ilpnode.connector.peer_index",
     "ilpnode.connector.pipeline",
+    "ilpnode.connector.port",
     "ilpnode.connector.routing",
     "ilpnode.connector.types",
     "ilpnode.connector.middleware.balance",

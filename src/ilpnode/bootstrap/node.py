@@ -82,7 +82,6 @@ class Node:
             metrics=self.metrics,
             dashboard_session_key=dashboard_session_key,
         )
-
         # What `serve` serves, and the parts tests look at (the node holds them; it does not
         # stand between them and the packet path).
         self.connector_app = self.packet_path.port.app

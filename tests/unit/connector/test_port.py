@@ -68,4 +68,3 @@ async def test_an_unknown_token_is_refused_whether_or_not_the_port_is_open() -> 
 
     assert (closed.status_code, opened.status_code) == (401, 401)
     assert world.hop.sent == []
-

@@ -73,6 +73,7 @@ MODULES = [
     "ilpnode.connector.metrics",
     "ilpnode.connector.peer_client",
     "ilpnode.connector.pipeline",
+    "ilpnode.connector.port",
     "ilpnode.connector.routing",
     "ilpnode.connector.token_index",
     "ilpnode.connector.types",

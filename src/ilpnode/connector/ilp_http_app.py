@@ -11,7 +11,9 @@ refused with an HTTP status and a plain-text reason, and touches no balance:
 
 `IlpHttpApp` holds these rules without any transport: `precheck` (method and headers) and
 `answer` (the body). `ilp_server.IlpServer` serves them on the connector port (the hot path);
-`IlpHttpApp` is also an ASGI app, for in-process tests and any ASGI server.
+`IlpHttpApp` is also an ASGI app, for in-process tests and any ASGI server. It is given the
+authenticator and the handler directly (the node's come from `connector.port`); `handle_with`
+replaces the handler, so readiness costs the packet path nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from ilpnode.ilp import IlpCodecError, Prepare, decode_prepare
 
@@ -38,10 +40,11 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-# Maps a bearer token to the peer it belongs to (opaque here), or None if unknown.
-Authenticate = Callable[[str], object | None]
+Peer = TypeVar("Peer")  # whatever the authenticator returns (opaque here); the handler takes it
+# Maps a bearer token to the peer it belongs to, or None if unknown.
+Authenticate = Callable[[str], Peer | None]
 # Forwards the Prepare for that peer; returns the encoded Fulfill or Reject.
-HandlePrepare = Callable[[object, Prepare, bytes], Awaitable[bytes]]
+HandlePrepare = Callable[[Peer, Prepare, bytes], Awaitable[bytes]]
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -80,14 +83,18 @@ WRONG_CONTENT_TYPE: Final = _text(415, "content type must be application/octet-s
 BODY_TOO_LARGE: Final = _text(413, f"body larger than {MAX_BODY_BYTES} bytes")
 
 
-class IlpHttpApp:
-    def __init__(self, *, authenticate: Authenticate, handle: HandlePrepare) -> None:
+class IlpHttpApp(Generic[Peer]):
+    def __init__(self, *, authenticate: Authenticate[Peer], handle: HandlePrepare[Peer]) -> None:
         self._authenticate = authenticate
         self._handle = handle
         self.refusals: Counter[int] = Counter()
         """HTTP status -> requests refused with it since start (wrong tokens show up here)."""
 
-    def precheck(self, method: bytes, headers: Mapping[bytes, bytes]) -> object | Answer:
+    def handle_with(self, handle: HandlePrepare[Peer]) -> None:
+        """Answer authenticated Prepares with `handle` from now on (the node's readiness)."""
+        self._handle = handle
+
+    def precheck(self, method: bytes, headers: Mapping[bytes, bytes]) -> Peer | Answer:
         """The authenticated peer, or the refusal (405, 401, 415). `headers` keys lowercase."""
         if method != b"POST":
             return self._refused(METHOD_NOT_ALLOWED)
@@ -102,7 +109,7 @@ class IlpHttpApp:
             return self._refused(WRONG_CONTENT_TYPE)
         return peer
 
-    async def answer(self, peer: object, body: bytes) -> Answer:
+    async def answer(self, peer: Peer, body: bytes) -> Answer:
         """The answer to an authenticated peer's body: 200 with the reply, or 400."""
         try:
             prepare = decode_prepare(body)
@@ -116,7 +123,7 @@ class IlpHttpApp:
         self.refusals[answer.status] += 1
         return answer
 
-    def _peer_for(self, authorization: bytes) -> object | None:
+    def _peer_for(self, authorization: bytes) -> Peer | None:
         # Only HTTP's own whitespace (space, tab) is trimmed: str.strip() would also take
         # latin-1's 0x85 and 0xA0, and a token followed by one of them would pass as the token.
         scheme, _, token = authorization.decode("latin-1").partition(" ")

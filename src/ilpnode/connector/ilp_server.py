@@ -44,7 +44,7 @@ import logging
 import socket
 from collections import deque
 from dataclasses import dataclass
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import httptools
 
@@ -106,7 +106,7 @@ class IlpServer:
 
     def __init__(
         self,
-        app: IlpHttpApp,
+        app: IlpHttpApp[Any],
         *,
         keep_alive_seconds: float,
         grace_seconds: float,

@@ -9,13 +9,12 @@ Pages: overview, peers (table, create, edit, liquidity, check connection, delete
 from ilpnode.dashboard.app import create_dashboard_app
 from ilpnode.dashboard.peer_check import CheckResult, PeerChecker
 from ilpnode.dashboard.security import session_key_for
-from ilpnode.dashboard.services import DashboardServices, TrafficSource
+from ilpnode.dashboard.services import DashboardServices
 
 __all__ = [
     "CheckResult",
     "DashboardServices",
     "PeerChecker",
-    "TrafficSource",
     "create_dashboard_app",
     "session_key_for",
 ]

@@ -1,29 +1,21 @@
 """What the dashboard works with: the same long-lived services as the Admin API, built once by
-the composition root (`bootstrap`), plus the connector's traffic counters and the link checker.
+the composition root (`bootstrap`), plus the traffic service and the link checker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from ilpnode.clock import Clock
-from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import PeerChecker
 from ilpnode.services.fees import FeeService
 from ilpnode.services.outgoing_payments import OutgoingPaymentService
 from ilpnode.services.payments import ReceivedPaymentLog, WalletAddressService
 from ilpnode.services.peering import AssetService, PeeringLiquidity, PeerService
 from ilpnode.services.peering.autopeering import AutoPeeringService
+from ilpnode.services.traffic import TrafficService
 
-__all__ = ["DashboardServices", "TrafficSource"]
-
-
-class TrafficSource(Protocol):
-    """Per-peer packet counters since start (`connector.metrics.PacketMetrics`)."""
-
-    def traffic(self) -> Sequence[PeerTraffic]: ...
+__all__ = ["DashboardServices"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +31,7 @@ class DashboardServices:
     received_payments: ReceivedPaymentLog
     outgoing_payments: OutgoingPaymentService
     clock: Clock
-    traffic: TrafficSource
+    traffic: TrafficService
     checker: PeerChecker
     ilp_address: str
     instance_name: str | None

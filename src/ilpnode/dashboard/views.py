@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Final, Literal
 from uuid import UUID
 
-from ilpnode.connector.metrics import PeerTraffic
 from ilpnode.dashboard.peer_check import CheckResult
 from ilpnode.dashboard.services import DashboardServices
 from ilpnode.services.fees import Fee
@@ -26,6 +25,7 @@ from ilpnode.services.peering import (
     SortOrder,
     page_request,
 )
+from ilpnode.services.traffic import PeerTraffic
 
 __all__ = [
     "PAGE_SIZE",
@@ -189,30 +189,27 @@ def meter_of(liquidity: int | None, threshold: int | None) -> Meter | None:
     )
 
 
-def traffic_rows(
-    traffic: Sequence[PeerTraffic], *, now_ns: int
-) -> tuple[list[TrafficRow], list[TrafficRow]]:
+def traffic_rows(traffic: Sequence[PeerTraffic]) -> tuple[list[TrafficRow], list[TrafficRow]]:
     """(the busiest peers, one total row per asset) since the node started, each also with
-    the last `RECENT_MINUTES` minutes."""
+    the last minutes (`TrafficService.recent_minutes`)."""
     rows = []
     for item in traffic:
-        recent = item.recent(now_ns=now_ns)
         rejected = sum(item.rejected.values())
         codes = sorted(item.rejected.items(), key=lambda pair: (-pair[1], pair[0]))[:3]
         rows.append(
             TrafficRow(
-                label=item.peer.label,
-                peer_id=item.peer.id,
-                asset_code=item.peer.asset_code,
-                asset_scale=item.peer.asset_scale,
+                label=item.label,
+                peer_id=item.peer_id,
+                asset_code=item.asset_code,
+                asset_scale=item.asset_scale,
                 fulfilled=item.fulfilled,
                 rejected=rejected,
                 amount_fulfilled=item.amount_fulfilled,
                 amount_rejected=item.amount_rejected,
                 top_codes=", ".join(f"{code}: {count}" for code, count in codes),
-                recent_fulfilled=recent.fulfilled,
-                recent_rejected=recent.rejected,
-                recent_amount_fulfilled=recent.amount_fulfilled,
+                recent_fulfilled=item.recent_fulfilled,
+                recent_rejected=item.recent_rejected,
+                recent_amount_fulfilled=item.recent_amount_fulfilled,
             )
         )
     rows.sort(key=lambda row: (-(row.fulfilled + row.rejected), row.label))

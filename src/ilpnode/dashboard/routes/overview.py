@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ilpnode.connector.metrics import RECENT_MINUTES
 from ilpnode.dashboard.rendering import Pages
 from ilpnode.dashboard.views import page_from_query, pager, peer_rows, traffic_rows
 
@@ -19,7 +18,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
     async def overview(request: Request) -> Response:
         page = await services.peers.page(page_from_query(request.query_params))
         now_ns = int(services.clock.now().timestamp() * 1e9)
-        busiest, totals = traffic_rows(services.traffic.traffic(), now_ns=now_ns)
+        busiest, totals = traffic_rows(services.traffic.per_peer(now_ns=now_ns))
         return pages.render(
             request,
             "overview.html",
@@ -28,7 +27,7 @@ def routes(pages: Pages) -> list[BaseRoute]:
                 "pager": pager(page, "/"),
                 "traffic": busiest,
                 "totals": totals,
-                "recent_minutes": RECENT_MINUTES,
+                "recent_minutes": services.traffic.recent_minutes,
             },
             section="overview",
         )

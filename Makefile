@@ -40,11 +40,12 @@ test: setup lint  ## set up and run everything CI runs: lint, types, import rule
 unit: setup  ## only the tests that need no database, network or browser
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-lint: $(STAMP)  ## ruff (lint + format check), mypy strict, import-linter contracts
+lint: $(STAMP)  ## ruff (lint + format check), mypy strict, import-linter contracts, module size
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python tools/check_module_size.py
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests bench tools

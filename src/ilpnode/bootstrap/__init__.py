@@ -22,6 +22,8 @@ the pipeline itself (`connector.port`), so no packet passes through this package
 - `webhooks`: the liquidity webhooks and the change feed;
 - `surfaces`: the admin, Open Payments and auto-peering apps, 503 until the node serves;
 - `metrics`: the Prometheus registry and each peer's liquidity;
+- `payment_path`: the connector as the node's own payments see it (the one adapter that knows
+  both the connector and the services);
 - `clients`: the HTTP clients the services use; `errors`: `StartupError`.
 """
 

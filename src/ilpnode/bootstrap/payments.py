@@ -13,13 +13,13 @@ import secrets
 import socket
 from fractions import Fraction
 
+from ilpnode.bootstrap.payment_path import LocalPaymentPath
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.connector.middleware.stream_receiver import LocalReceiving
 from ilpnode.connector.receive_metrics import ReceiveMetrics
 from ilpnode.ilp.stream import ReceiverConnections
 from ilpnode.ledger import Ledger
-from ilpnode.payment_path import LocalPaymentPath
 from ilpnode.services.fees import FeeService
 from ilpnode.services.outgoing_payments import OutgoingPaymentService, PaymentMoney
 from ilpnode.services.outgoing_payments.receivers import ReceiverResolver

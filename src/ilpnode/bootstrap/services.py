@@ -14,11 +14,11 @@ from ilpnode.accounting import LiquidityService
 from ilpnode.admin.graphql import AdminServices
 from ilpnode.bootstrap.clients import HttpClients
 from ilpnode.bootstrap.connector import PacketPath
+from ilpnode.bootstrap.payment_path import LocalPaymentPath
 from ilpnode.bootstrap.payments import Receiving, outgoing_payment_service
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
 from ilpnode.ledger import Ledger
-from ilpnode.payment_path import LocalPaymentPath
 from ilpnode.services.fees import FeeService
 from ilpnode.services.outgoing_payments.receivers import ReceiverResolver
 from ilpnode.services.payments import SpspServer, WalletAddressService

@@ -6,7 +6,7 @@
   extends the owner's lease (`lease_until`). A process claims a payment (`claim_stale`) only
   when its lease has run out (its process died, or lost its database for that long), or, for a
   node that is the only process on its database, every unfinished one at start-up.
-- `PaymentPath`: the connector, as the payments see it (`ilpnode.payment_path`):
+- `PaymentPath`: the connector, as the payments see it (`ilpnode.bootstrap.payment_path`):
   send a payment's packet from its account, say where a destination is routed, give a rate.
 - `ResolveReceiver`: SPSP (`services.payments_sender.query_spsp` over the node's HTTP client).
 """

@@ -5,7 +5,8 @@ Run from the project root::
     python bench/connector.py [--duration 5] [--warmup 1] [--rounds 3] [--concurrency 1,10,100]
                               [--paths direct,ilp-connector,ilpnode,ilpnode-process-crash,
                                        ilpnode-postgres,ilpnode-shared] [--postgres URL]
-                              [--generator auto|wrk|node] [--baseline DIR]
+                              [--generator both|wrk|node] [--baseline DIR]
+                              [--idle-seconds 3] [--idle-rate 100] [--idle-only]
 
 The paths, each at every concurrency (closed loops: `c` requests in flight at a time, each over
 its own keep-alive connection), in `--rounds` rounds that interleave the paths (so that a slow
@@ -32,20 +33,36 @@ spell of a shared machine hits them all alike); the median round of each is repo
   run.
 
 The fulfiller (``bench/js/fulfiller.js``, Node's http module) answers each Prepare with a Fulfill
-of one fixed fulfillment. The generator is ``wrk`` with ``bench/ilp_prepare.lua`` when it is on
-PATH (Debian package ``wrk``), otherwise ``bench/js/loadgen.js``; wrk is the faster of the two
-here (~1.7x at c=10 straight to the fulfiller), so it is not the bottleneck. Every Prepare is
-amount 1 with a far-future expiry and unique data (see the Lua script for why).
+of one fixed fulfillment. Every Prepare is amount 1 with a far-future expiry and unique data (see
+the Lua script for why). Two load generator shapes, both measured by default (``--generator
+both``; ``wrk`` or ``node`` runs one), each at every path and concurrency in every round:
 
-Prints one table (packets/s, p50/p99 latency, fulfilled/rejected/error counts, the middle
-process's CPU time per packet, its child processes included: ilpnode's sync process) and the
-ratios of each ilpnode path to ilp-connector (and of the shared paths to the embedded
-``ilpnode`` path), and the p50 latency each path adds to the direct
+- ``wrk``: ``wrk`` with ``bench/ilp_prepare.lua`` (Debian package ``wrk``; without it on PATH
+  only the node shape runs). C, one thread: it costs almost no CPU, so the connector and the
+  fulfiller have the machine to themselves;
+- ``node``: ``bench/js/loadgen.js``, Node's http module, which costs CPU like a real peer does,
+  on the same cores as the connector and the (Node) fulfiller. The paths with several node
+  processes (``ilpnode-shared``) are measured in this shape only (wrk drives one URL).
+
+Prints, per shape, one table (packets/s, p50/p99 latency, fulfilled/rejected/error counts, the
+middle process's CPU time per packet, its child processes included: ilpnode's sync process), the
+ratios of each ilpnode path to ilp-connector (and of the shared paths to the embedded ``ilpnode``
+path) with both sides' p50 and CPU per packet, and the p50 latency each path adds to the direct
 path at each concurrency: per round, the path's p50 minus the direct path's p50 of the same
 round, then the median over rounds (pairing within a round cancels most of the machine's
-swings). Rejects are results, not failures: the script
-exits non-zero only when the harness itself fails (a process does not start, a generator
-crashes, the Admin API refuses the setup, or the direct/ilp-connector paths see HTTP errors).
+swings); then the ratios of both shapes side by side.
+
+Then the idle and low-traffic CPU of ilp-connector, ilpnode and ilpnode-baseline (those in the
+run; ``bench/connector_idle.py``): % of one core at a paced open-loop load of ``--idle-rate``
+packets/s (Node pacer, not counted) and with no traffic, ``--idle-seconds`` each (0: skipped;
+``--idle-only``: only these, no load rounds; ~12 s for two paths at the defaults).
+
+The header names the machine's CPU count and load average at the start, the report's its load
+average at the end (the machine is shared: a figure means little without it).
+
+Rejects are results, not failures: the script exits non-zero only when the harness itself fails
+(a process does not start, a generator crashes, the Admin API refuses the setup, or the
+direct/ilp-connector paths see HTTP errors).
 """
 
 from __future__ import annotations
@@ -80,6 +97,15 @@ from ilpnode import compiled
 
 compiled.activate()  # a script: choose compiled or sources before the imports below
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.connector_idle
+
+from bench.connector_idle import (  # noqa: E402
+    IdleFigures,
+    Measured,
+    PacerError,
+    measure_idle,
+    report_idle,
+)
 from ilpnode.ilp import Prepare, encode_packet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +144,10 @@ ILPNODE_PATHS = {
 # The paths on the shared PostgreSQL ledger, and how many node processes each runs.
 SHARED_PATHS = {"ilpnode-postgres": 1, "ilpnode-shared": 2, "ilpnode-shared-baseline": 2}
 BASELINE_PATHS = {"ilpnode": "ilpnode-baseline", "ilpnode-shared": "ilpnode-shared-baseline"}
+# The generator shapes, in the order a round measures them.
+SHAPES = ("wrk", "node")
+# The paths whose idle and low-traffic CPU is measured (when in the run).
+IDLE_PATHS = ("ilp-connector", "ilpnode", "ilpnode-baseline")
 DEFAULT_POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -127,6 +157,7 @@ class HarnessError(Exception):
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Measurement:
+    shape: str  # the load generator: "wrk" or "node"
     path: str
     concurrency: int
     round: int
@@ -238,6 +269,20 @@ def _node(script: Path, config: dict[str, Any]) -> list[str]:
     return ["node", str(script), json.dumps(config)]
 
 
+def loadgen(prepare: bytes, urls: tuple[str, ...], token: str, config: dict[str, Any]) -> list[str]:
+    """The command line of bench/js/loadgen.js sending `prepare` to `urls` (`config`: its mode,
+    duration and warm-up)."""
+    return _node(
+        BENCH_JS / "loadgen.js",
+        {"urls": list(urls), "token": token, "body": prepare.hex(), **config},
+    )
+
+
+def pacer(prepare: bytes, target: Measured, config: dict[str, Any]) -> list[str]:
+    """The idle figures' pacer: loadgen.js in its open-loop mode (`config` has its rate)."""
+    return loadgen(prepare, target.urls, target.token, config)
+
+
 def ensure_interop_packages() -> None:
     """`npm ci` in tests/interop/js (ilp-connector and friends) unless already installed."""
     hidden = INTEROP_JS / "node_modules" / ".package-lock.json"
@@ -262,7 +307,8 @@ def ensure_interop_packages() -> None:
 
 
 class Generator:
-    """Runs one measurement with wrk or the Node load generator; parses its RESULT line."""
+    """Runs one measurement with wrk or the Node load generator (its `kind`: the shape it
+    measures); parses its RESULT line."""
 
     def __init__(self, kind: str, prepare: bytes, workdir: Path) -> None:
         self.kind = kind
@@ -277,21 +323,16 @@ class Generator:
             return (
                 f"wrk ({first[0] if first else 'unknown version'}), 1 thread, bench/ilp_prepare.lua"
             )
-        return "bench/js/loadgen.js (node http.Agent keepAlive)"
+        return "bench/js/loadgen.js (Node http.Agent keepAlive, on the same cores)"
 
     def run(self, urls: tuple[str, ...], token: str, concurrency: int, seconds: float) -> Any:
         """One closed-loop run; the generator's RESULT payload (a warm-up is just a short run).
-        Several URLs (several node processes) always take the Node generator."""
-        if self.kind == "wrk" and len(urls) == 1:
-            return self._wrk(urls[0], token, concurrency, seconds)
-        config = {
-            "urls": list(urls),
-            "token": token,
-            "body": self.prepare.hex(),
-            "concurrency": concurrency,
-            "durationMs": round(seconds * 1000),
-        }
-        return self._result(_node(BENCH_JS / "loadgen.js", config), seconds)
+        wrk drives one URL: the paths with several node processes run in the node shape only."""
+        if self.kind == "wrk":
+            (url,) = urls
+            return self._wrk(url, token, concurrency, seconds)
+        config = {"concurrency": concurrency, "durationMs": round(seconds * 1000)}
+        return self._result(loadgen(self.prepare, urls, token, config), seconds)
 
     def _wrk(self, url: str, token: str, concurrency: int, seconds: float) -> Any:
         whole = max(1, round(seconds))  # wrk takes whole seconds only
@@ -333,6 +374,7 @@ def measure(
     if before is not None and after is not None and requests:
         cpu = (after - before) / requests * 1e6
     result = Measurement(
+        shape=generator.kind,
         path=target.path,
         concurrency=concurrency,
         round=round_number,
@@ -352,7 +394,7 @@ def measure(
             f"{target.path} c={concurrency}: {result.errors} HTTP/transport errors;"
             f" {target.middles[0].log}:\n{target.middles[0].tail()}"
         )
-    print(f"  {_row(result)}", flush=True)
+    print(f"  {result.shape:<4} {_row(result)}", flush=True)
     return result
 
 
@@ -516,7 +558,16 @@ def packet_path(env: dict[str, str]) -> str:
     return done.stdout.strip() or done.stderr.strip()
 
 
-def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
+def machine_load() -> str:
+    """The machine's load average and CPU count, for the header and the report."""
+    one, five, fifteen = os.getloadavg()
+    return (
+        f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min) on {os.cpu_count()} CPUs"
+    )
+
+
+def run(args: argparse.Namespace, workdir: Path) -> tuple[list[Measurement], list[IdleFigures]]:
+    """The load rounds' measurements and the idle figures."""
     prepare = encode_packet(
         Prepare(
             amount=1,
@@ -526,13 +577,17 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
             data=bytes(args.data_bytes),
         )
     )
-    generator = Generator(args.generator, prepare, workdir)
-    print(f"generator: {generator.describe()}")
+    generators = [Generator(shape, prepare, workdir) for shape in args.shapes]
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; at the start: {machine_load()}")
+    for generator in generators:
+        print(f"generator, {generator.kind} shape: {generator.describe()}")
+    for note in args.notes:
+        print(note)
     node_version = subprocess.run(
         ["node", "--version"], capture_output=True, text=True, check=False
     )
     print(
-        f"{os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()},"
+        f"{platform.python_implementation()} {platform.python_version()},"
         f" node {node_version.stdout.strip()};"
         f" {args.duration:g} s per measurement after {args.warmup:g} s warm-up;"
         f" Prepare of {len(prepare)} bytes, amount 1"
@@ -621,24 +676,41 @@ def run(args: argparse.Namespace, workdir: Path) -> list[Measurement]:
             " one database, the generator's connections alternating between them (cpu µs: the"
             " node processes and their PostgreSQL backends)"
         )
-        # Rounds interleave the paths, so that a slow spell of the shared machine hits them
-        # all alike; the report takes each path's median round.
+        # Rounds interleave the paths and the shapes, so that a slow spell of the shared
+        # machine hits them all alike; the report takes each path's median round.
         results: list[Measurement] = []
         for round_number in range(1, args.rounds + 1):
             print(f"round {round_number} of {args.rounds}")
             for concurrency in args.concurrency:
-                for target in targets:
-                    results.append(measure(generator, args, target, concurrency, round_number))
-    return results
+                for generator in generators:
+                    for target in targets:
+                        if generator.kind == "wrk" and len(target.urls) > 1:
+                            continue  # wrk drives one URL: measured in the node shape only
+                        results.append(measure(generator, args, target, concurrency, round_number))
+        idle: list[IdleFigures] = []
+        idle_targets = [target for target in targets if target.path in IDLE_PATHS]
+        if args.idle_seconds > 0 and idle_targets:
+            print(f"idle and paced CPU ({', '.join(t.path for t in idle_targets)})")
+            idle = measure_idle(
+                idle_targets,
+                functools.partial(pacer, prepare),
+                seconds=args.idle_seconds,
+                rate=args.idle_rate,
+            )
+    return results, idle
 
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _us(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
 def _row(m: Measurement) -> str:
     codes = ",".join(f"{code}:{n}" for code, n in sorted(m.reject_codes.items()))
-    cpu = "-" if m.cpu_us_per_packet is None else f"{m.cpu_us_per_packet:.0f}"
+    cpu = _us(m.cpu_us_per_packet)
     return (
         f"{m.path:<21} {m.concurrency:>4} {m.packets_per_second:>10,.0f} {_ms(m.p50_ms):>8}"
         f" {_ms(m.p99_ms):>8} {m.fulfilled:>10,} {m.rejected:>9,} {m.errors:>7,} {cpu:>7}"
@@ -653,11 +725,11 @@ HEADER = (
 
 
 def median_rounds(results: list[Measurement]) -> list[Measurement]:
-    """Per (path, concurrency), the round with the median packets/s (the lower middle one of
-    an even count), in the order the pairs were first measured."""
-    rounds: dict[tuple[str, int], list[Measurement]] = {}
+    """Per (shape, path, concurrency), the round with the median packets/s (the lower middle
+    one of an even count), in the order the triples were first measured."""
+    rounds: dict[tuple[str, str, int], list[Measurement]] = {}
     for result in results:
-        rounds.setdefault((result.path, result.concurrency), []).append(result)
+        rounds.setdefault((result.shape, result.path, result.concurrency), []).append(result)
     medians = []
     for measured in rounds.values():
         ordered = sorted(measured, key=lambda m: m.packets_per_second)
@@ -665,7 +737,24 @@ def median_rounds(results: list[Measurement]) -> list[Measurement]:
     return medians
 
 
+SHAPE_TITLES = {
+    "wrk": "wrk shape: wrk (C, almost no CPU) sends the Prepares",
+    "node": "node shape: bench/js/loadgen.js (Node.js, costs CPU like a real peer) sends them",
+}
+
+
 def report(results: list[Measurement], rounds: int) -> None:
+    """Per shape, its tables; then, with both shapes, their ratios side by side."""
+    shapes = list(dict.fromkeys(m.shape for m in results))
+    for shape in shapes:
+        print()
+        print(f"=== {SHAPE_TITLES[shape]}")
+        report_shape([m for m in results if m.shape == shape], rounds)
+    if len(shapes) > 1:
+        _report_shapes(results)
+
+
+def report_shape(results: list[Measurement], rounds: int) -> None:
     medians = median_rounds(results)
     print()
     if rounds > 1:
@@ -731,7 +820,10 @@ def _compare(
     if not pairs:
         return
     print()
-    print(f"{path + ' / ' + against:<36} {'c':>4} {'packets/s':>10} {'p50':>7} {'p99':>7}")
+    print(
+        f"{path + ' / ' + against:<36} {'c':>4} {'packets/s':>10} {'p50':>7} {'p99':>7}"
+        f"  {'p50 ms, ours / theirs':>23}  {'cpu µs, ours / theirs':>23}"
+    )
     for ours, theirs in pairs:
         note = ""
         if ours.requests and ours.fulfilled < ours.requests:
@@ -739,7 +831,40 @@ def _compare(
         rate = _ratio(ours.packets_per_second, theirs.packets_per_second)
         p50 = _ratio(ours.p50_ms, theirs.p50_ms)
         p99 = _ratio(ours.p99_ms, theirs.p99_ms)
-        print(f"{'':<36} {ours.concurrency:>4} {rate:>10} {p50:>7} {p99:>7}{note}")
+        p50s = f"{_ms(ours.p50_ms)} / {_ms(theirs.p50_ms)}"
+        cpus = f"{_us(ours.cpu_us_per_packet)} / {_us(theirs.cpu_us_per_packet)}"
+        print(
+            f"{'':<36} {ours.concurrency:>4} {rate:>10} {p50:>7} {p99:>7}"
+            f"  {p50s:>23}  {cpus:>23}{note}"
+        )
+
+
+def _report_shapes(results: list[Measurement]) -> None:
+    """Each ilpnode path's packets/s over ilp-connector's (median rounds), one row per shape."""
+    medians = median_rounds(results)
+    by_key = {(m.shape, m.path, m.concurrency): m for m in medians}
+    levels = sorted({m.concurrency for m in medians})
+    for path in ILPNODE_PATHS:
+        rows = []
+        for shape in SHAPES:
+            cells = []
+            for c in levels:
+                ours = by_key.get((shape, path, c))
+                theirs = by_key.get((shape, "ilp-connector", c))
+                cells.append(
+                    _ratio(ours.packets_per_second, theirs.packets_per_second)
+                    if ours is not None and theirs is not None
+                    else "-"
+                )
+            if any(cell != "-" for cell in cells):
+                rows.append(f"  {shape:<34} " + " ".join(f"{cell:>8}" for cell in cells))
+        if rows:
+            print()
+            print(
+                f"{path + ' / ilp-connector, packets/s':<36} "
+                + " ".join(f"{'c=' + str(c):>8}" for c in levels)
+            )
+            print("\n".join(rows))
 
 
 def _ratio(ours: float | None, theirs: float | None) -> str:
@@ -771,7 +896,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="SERVER_URL",
         help="PostgreSQL server of the shared paths (a throwaway database is made there)",
     )
-    parser.add_argument("--generator", choices=["auto", "wrk", "node"], default="auto")
+    parser.add_argument(
+        "--generator",
+        choices=["both", *SHAPES],
+        default="both",
+        help="the load generator shape(s) measured: wrk (C, almost no CPU), node (Node.js, costs"
+        " CPU like a real peer, on the same cores), or both in the same rounds",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=3.0,
+        help="each window of the idle and paced CPU figures (ilp-connector, ilpnode,"
+        " ilpnode-baseline), after the rounds; 0: none",
+    )
+    parser.add_argument(
+        "--idle-rate", type=float, default=100.0, help="the paced load of those figures, packets/s"
+    )
+    parser.add_argument(
+        "--idle-only", action="store_true", help="only the idle and paced CPU figures, no rounds"
+    )
     parser.add_argument("--data-bytes", type=int, default=64, help="Prepare data (at least 16)")
     parser.add_argument("--json", type=Path, help="also write the measurements here as JSON")
     parser.add_argument("--keep-logs", action="store_true", help="keep the temporary directory")
@@ -796,8 +940,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"unknown paths: {', '.join(sorted(unknown))}")
     if args.data_bytes < 16:
         parser.error("--data-bytes must be at least 16 (the generators make each packet unique)")
-    if args.generator == "auto":
-        args.generator = "wrk" if shutil.which("wrk") else "node"
+    args.notes = []  # printed in the header
+    args.shapes = list(SHAPES) if args.generator == "both" else [args.generator]
+    if "wrk" in args.shapes and shutil.which("wrk") is None:
+        if args.generator == "wrk":
+            parser.error("wrk is not on PATH (Debian package wrk)")
+        args.shapes.remove("wrk")
+        args.notes.append("wrk is not on PATH (Debian package wrk): the node shape only")
+    several = [path for path in args.paths if SHARED_PATHS.get(path, 1) > 1]
+    if several and args.shapes == ["wrk"]:
+        parser.error(
+            f"{', '.join(several)}: several URLs, which wrk cannot drive (--generator node)"
+        )
+    if several and "wrk" in args.shapes:
+        args.notes.append(f"{', '.join(several)}: the node shape only (wrk drives one URL)")
+    if args.idle_only:
+        args.rounds = 0
+        args.paths = [path for path in args.paths if path in IDLE_PATHS]
+        if not args.paths or args.idle_seconds <= 0:
+            parser.error(f"--idle-only needs --idle-seconds > 0 and one of {', '.join(IDLE_PATHS)}")
     return args
 
 
@@ -808,14 +969,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     workdir = Path(tempfile.mkdtemp(prefix="ilpnode-bench-connector-"))
     try:
-        results = run(args, workdir)
-    except HarnessError as error:
+        results, idle = run(args, workdir)
+    except (HarnessError, PacerError) as error:
         print(f"harness failure: {error}", file=sys.stderr)
         print(f"logs kept in {workdir}", file=sys.stderr)
         return 1
+    print()
+    print(f"at the end: {machine_load()}")
     report(results, args.rounds)
+    report_idle(idle)
     if args.json:
-        args.json.write_text(json.dumps([dataclasses.asdict(m) for m in results], indent=2))
+        measured = {
+            "measurements": [dataclasses.asdict(m) for m in results],
+            "idle": [dataclasses.asdict(f) for f in idle],
+        }
+        args.json.write_text(json.dumps(measured, indent=2))
     if args.keep_logs:
         print(f"logs in {workdir}")
     else:

@@ -1,7 +1,10 @@
 'use strict'
-// A Node.js ILP-over-HTTP load generator for bench/connector.py (used when `wrk` is missing, or
-// with --generator node): `concurrency` closed loops, each POSTing one fixed Prepare over a
-// keep-alive connection and sending the next when the reply arrives, for a duration.
+// A Node.js ILP-over-HTTP load generator for bench/connector.py: the generator shape that costs CPU
+// like a real peer (measured by default next to `wrk`, or alone with --generator node).
+// `concurrency` closed loops, each POSTing one fixed Prepare over a keep-alive connection and
+// sending the next when the reply arrives, for a duration. With "rate" (packets/s) instead, an
+// open loop: one Prepare every 1/rate s on a schedule, whether or not earlier ones were answered
+// (keep-alive connections, a new one only when all are busy), for the idle/low-traffic CPU figure.
 // The last 16 bytes of the Prepare (the end of its data, which must be at least 16 bytes long)
 // are replaced by a counter, cycling through RING distinct packets, as bench/ilp_prepare.lua does:
 // ilp-connector's deduplicate middleware would answer repeated packets from its cache.
@@ -10,9 +13,11 @@
 //   {"url": "http://127.0.0.1:N/", "token": "<Bearer token>", "body": "<Prepare, hex>",
 //    "concurrency": 10, "durationMs": 5000, "warmupMs": 1000}
 // or "urls": [url, …] instead of "url": the loops take the URLs in turn (loop i sends to
-// urls[i % n]), to load several node processes at once.
-// Prints one line `RESULT {"requests", "fulfilled", "rejected", "rejectCodes": {code: n},
-// "errors", "seconds", "packetsPerSecond", "p50Ms", "p99Ms"}` (warm-up not counted).
+// urls[i % n]), to load several node processes at once; or "rate": 100 instead of
+// "concurrency" for the open loop (packet i goes to urls[i % n]).
+// Prints `MEASURING` when the warm-up ends (the harness samples CPU time from then), then one
+// line `RESULT {"requests", "fulfilled", "rejected", "rejectCodes": {code: n}, "errors",
+// "seconds", "packetsPerSecond", "p50Ms", "p99Ms"}` (warm-up not counted).
 // A reply is a Fulfill when its first byte is 13 and a Reject when it is 14; anything else, a
 // non-200 status or a transport error counts in "errors".
 const http = require('http')
@@ -41,7 +46,11 @@ async function main () {
   })
   let next = 0
   const concurrency = config.concurrency || 1
-  const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: concurrency, keepAliveMsecs: 60000 }))
+  const rate = config.rate || 0
+  // Open loop: a connection per packet in flight, however many that takes (a slow connector
+  // must not hold the schedule back); closed loops: one each.
+  const maxSockets = rate ? 256 : concurrency
+  const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 60000 }))
   const targets = urls.map((url, i) => ({
     agent: agents[i],
     method: 'POST',
@@ -94,9 +103,26 @@ async function main () {
     const options = targets[i % targets.length]
     while (running) await once(options)
   }
-  const loops = Array.from({ length: concurrency }, loop)
+  // One Prepare every 1/rate s by the clock (a late timer sends at once, so the rate holds);
+  // resolves when the last one sent has its answer.
+  async function paced () {
+    const interval = 1000 / rate
+    const start = performance.now()
+    const pending = new Set()
+    for (let i = 0; running; i++) {
+      const wait = start + i * interval - performance.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      if (!running) break
+      const sent = once(targets[i % targets.length])
+      pending.add(sent)
+      sent.then(() => pending.delete(sent))
+    }
+    await Promise.all(pending)
+  }
+  const loops = rate ? [paced()] : Array.from({ length: concurrency }, loop)
   await new Promise((resolve) => setTimeout(resolve, config.warmupMs || 0))
   measuring = true
+  process.stdout.write('MEASURING\n')
   const started = process.hrtime.bigint()
   await new Promise((resolve) => setTimeout(resolve, config.durationMs || 5000))
   measuring = false

@@ -48,6 +48,7 @@ __all__ = [
     "SOURCE_ROOT",
     "STATUS",
     "activate",
+    "decided",
     "run_activated",
     "running_compiled",
     "source_digests",
@@ -96,6 +97,11 @@ def running_compiled() -> bool:
     argument of the wrong type raises TypeError at the call, and a bool passed as an int
     arrives as 0 or 1)."""
     return STATUS.startswith("compiled")
+
+
+def decided() -> bool:
+    """True once `activate()` has chosen between the build and the sources in this process."""
+    return _activated
 
 
 def activate() -> str:

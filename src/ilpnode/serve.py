@@ -316,7 +316,14 @@ async def _announce_when_started(
             surface.port,
             surface.description,
         )
-    logger.info("packet path: %s", compiled.STATUS)
+    if compiled.decided():
+        logger.info("packet path: %s", compiled.STATUS)
+    else:  # an entry point of its own that skipped activate(): a stale build could be running
+        logger.warning(
+            "packet path: %s; start the node with the `ilpnode` command or `python -m ilpnode`,"
+            " which check that the build matches the sources",
+            compiled.STATUS,
+        )
     if on_ready is None:
         logger.info("ilpnode ready: ILP address %s", node.settings.node_address)
     else:

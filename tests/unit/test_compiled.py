@@ -163,3 +163,13 @@ def test_a_spawned_target_runs_after_the_choice(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(compiled, "_record", lambda *args: calls.append(args), raising=False)
     compiled.run_activated("ilpnode.compiled:_record", pickle.dumps((1, "two")), "three")
     assert calls == [("activate",), (1, "two", "three")]
+
+
+def test_decided_says_whether_an_entry_point_chose(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compiled, "_activated", False)
+    monkeypatch.setattr(compiled, "STATUS", compiled.STATUS)
+    assert not compiled.decided()  # the node's start-up then warns (serve.py)
+    assert compiled.activate() == "compiled with mypyc (1 modules)"
+    assert compiled.decided()

@@ -306,8 +306,8 @@ def measure_round(args: argparse.Namespace, workdir: Path, round_: int) -> list[
                     packets_per_second=result["packets"] / seconds,
                     usd_per_second=delivered / 1e9 / seconds,
                     receiver_prepares=prepares,
-                    receiver_cpu_us_per_packet=_per_packet(cpu_before[0], cpu_after[0], prepares),
-                    hop_cpu_us_per_packet=_per_packet(cpu_before[1], cpu_after[1], hop_prepares),
+                    receiver_cpu_us_per_packet=per_packet_us(cpu_before[0], cpu_after[0], prepares),
+                    hop_cpu_us_per_packet=per_packet_us(cpu_before[1], cpu_after[1], hop_prepares),
                 )
             )
     finally:
@@ -346,7 +346,8 @@ def js_hop_config(
     }
 
 
-def _per_packet(before: float | None, after: float | None, packets: int) -> float | None:
+def per_packet_us(before: float | None, after: float | None, packets: int) -> float | None:
+    """CPU µs per packet from two CPU readings in seconds (None if either is unknown)."""
     if before is None or after is None or packets <= 0:
         return None
     return (after - before) / packets * 1e6
@@ -371,14 +372,14 @@ def report(results: list[Measurement], args: argparse.Namespace, workdir: Path) 
         print(
             f"{sender:<8}{middle.packets:>9}{middle.seconds:>9.2f}"
             f"{middle.packets_per_second:>11.0f}{middle.usd_per_second:>9.3f}"
-            f"{_us(middle.receiver_cpu_us_per_packet):>17}{_us(hop_cpu):>12}"
+            f"{format_us(middle.receiver_cpu_us_per_packet):>17}{format_us(hop_cpu):>12}"
         )
         if len(rows) > 1:
             spread = statistics.pstdev(m.packets_per_second for m in rows)
             print(f"{'':<8}(packets/s over rounds: ± {spread:.0f})")
 
 
-def _us(value: float | None) -> str:
+def format_us(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 

@@ -63,7 +63,15 @@ from bench.connector import (
     packet_path,
 )
 from bench.connector import _free_port as free_port
-from bench.stream_receive import LARGE, Graphql, prepares_handled, run_sender, start_ilpnode
+from bench.stream_receive import (
+    LARGE,
+    Graphql,
+    format_us,
+    per_packet_us,
+    prepares_handled,
+    run_sender,
+    start_ilpnode,
+)
 
 PACKET_AMOUNT: Final = 1_000_000  # 0.001 USD at scale 9: B's maximum packet amount from A
 SENDER_ADDRESS: Final = "test.bench.a"
@@ -266,10 +274,10 @@ def measure_round(args: argparse.Namespace, workdir: Path, round_: int) -> list[
                     delivered=delivered,
                     seconds=seconds,
                     packets_per_second=packets / seconds,
-                    sender_node_cpu_us_per_packet=_per_packet(
+                    sender_node_cpu_us_per_packet=per_packet_us(
                         cpu_before[0], cpu_after[0], b_prepares
                     ),
-                    receiver_node_cpu_us_per_packet=_per_packet(
+                    receiver_node_cpu_us_per_packet=per_packet_us(
                         cpu_before[1], cpu_after[1], b_prepares
                     ),
                 )
@@ -278,12 +286,6 @@ def measure_round(args: argparse.Namespace, workdir: Path, round_: int) -> list[
         nodes.a.stop()
         nodes.b.stop()
     return results
-
-
-def _per_packet(before: float | None, after: float | None, packets: int) -> float | None:
-    if before is None or after is None or packets <= 0:
-        return None
-    return (after - before) / packets * 1e6
 
 
 def report(results: list[Measurement], args: argparse.Namespace, workdir: Path) -> None:
@@ -301,16 +303,12 @@ def report(results: list[Measurement], args: argparse.Namespace, workdir: Path) 
         print(
             f"{sender:<9}{middle.packets:>9}{middle.seconds:>9.2f}"
             f"{middle.packets_per_second:>11.0f}"
-            f"{_us(middle.sender_node_cpu_us_per_packet):>10}"
-            f"{_us(middle.receiver_node_cpu_us_per_packet):>10}"
+            f"{format_us(middle.sender_node_cpu_us_per_packet):>10}"
+            f"{format_us(middle.receiver_node_cpu_us_per_packet):>10}"
         )
         if len(rows) > 1:
             spread = statistics.pstdev(m.packets_per_second for m in rows)
             print(f"{'':<9}(packets/s over rounds: ± {spread:.0f})")
-
-
-def _us(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

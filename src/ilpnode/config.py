@@ -194,9 +194,10 @@ class Settings(BaseSettings):
         default=None,
         ge=0,
         le=100,
-        description="Polling instead of sleeping while packets are in flight, until this long "
-        "after the latest arrival (0: off). Unset: 2 with the embedded ledger, 0 with the "
-        "shared one (whose waits are on PostgreSQL, on the same cores).",
+        description="The connector's event loop polls instead of sleeping while packets are in "
+        "flight, when they arrive within this long of each other, until this long after the "
+        "latest such arrival (0: off; light traffic never polls). Unset: 2 with the embedded "
+        "ledger, 0 with the shared one (whose waits are on PostgreSQL, on the same cores).",
     )
 
     @property

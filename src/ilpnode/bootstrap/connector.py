@@ -93,7 +93,6 @@ class PacketPath:
                 max_hold_ms=settings.connector_max_hold_ms,
                 rate_limit_packets_per_second=settings.connector_rate_limit_packets_per_second,
                 rate_limit_burst=settings.connector_rate_limit_burst,
-                busy_poll_ms=settings.busy_poll_ms,
             ),
             receiving=receiving,
         )

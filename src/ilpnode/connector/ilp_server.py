@@ -16,8 +16,9 @@ plain HTTP/1.1 request, and the connection then closed.
 A request must arrive whole within `request_timeout_seconds` of its first byte, and an idle
 keep-alive connection is closed after `keep_alive_seconds`, so a slow or silent client cannot
 hold a connection forever (each connection keeps its deadline as a number; the server's
-loop, which wakes every `_SWEEP_SECONDS` anyway, closes those past it: no timer is made or
-cancelled per request). `Expect: 100-continue` gets its interim answer. A client that goes
+loop closes those past it when it wakes, once a second or a quarter of the shortest timeout if
+that is sooner: no timer is made or cancelled per request, and an idle node is not woken
+more often than that). `Expect: 100-continue` gets its interim answer. A client that goes
 away does not cancel its packet: the packet runs to its end (reservations are posted or voided
 as usual) and the answer is dropped.
 
@@ -27,6 +28,9 @@ a time, and at most `max_connections_per_client` from one source address. A conn
 either cap is closed as soon as it is accepted, before a byte is read; the ones already open are
 untouched. (Each one also has its request deadline: a connection that says nothing is closed
 after `request_timeout_seconds`.)
+
+While requests are being answered, the server may keep the loop polling instead of sleeping,
+when they come close together (`busy_poll.BusyPoller`, setting `CONNECTOR_BUSY_POLL_MS`).
 
 Shutdown (`should_exit`, set by the node's signal handler, as for uvicorn's servers): stop
 accepting, close idle connections, let busy ones finish their current request (answered with
@@ -40,6 +44,7 @@ The admin server stays on uvicorn.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from collections import deque
@@ -48,6 +53,7 @@ from typing import Any, Final, cast
 
 import httptools
 
+from ilpnode.connector.busy_poll import BusyPoller
 from ilpnode.connector.ilp_http_app import (
     BODY_TOO_LARGE,
     MAX_BODY_BYTES,
@@ -61,7 +67,7 @@ logger = logging.getLogger("ilpnode.connector")
 
 MAX_HEADER_BYTES: Final = 16 * 1024  # request line and headers; real peers send a few hundred
 PIPELINE_DEPTH_MAX: Final = 16  # queued requests per connection before reading pauses
-_SWEEP_SECONDS: Final = 0.1  # how often the server checks for shutdown and deadlines
+_SWEEP_SECONDS_MAX: Final = 1.0  # the longest the server sleeps between deadline checks
 _REASONS: Final = {
     200: b"OK",
     400: b"Bad Request",
@@ -113,8 +119,11 @@ class IlpServer:
         request_timeout_seconds: float = 10.0,
         max_connections: int = 4096,
         max_connections_per_client: int = 512,
+        busy_poll_ms: float = 0.0,
     ) -> None:
         self.app = app
+        self.poller = BusyPoller(busy_poll_ms)
+        """Polls the loop while requests are answered, when they come close together."""
         self.max_connections = max_connections
         self.max_connections_per_client = max_connections_per_client
         self.per_client: dict[str, int] = {}  # source address -> open connections
@@ -123,11 +132,23 @@ class IlpServer:
         self.keep_alive_seconds = keep_alive_seconds
         self.request_timeout_seconds = request_timeout_seconds
         self.grace_seconds = grace_seconds
-        self.should_exit = False
+        self._should_exit = False
+        self._exit_requested = asyncio.Event()
         self.force_exit = False
         self.started = False
         self.stopping = False
         self.connections: set[_Connection] = set()
+
+    @property
+    def should_exit(self) -> bool:
+        """Set (by the node's signal handler) to stop serving: `serve` wakes at once."""
+        return self._should_exit
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._should_exit = value
+        if value:
+            self._exit_requested.set()
 
     async def serve(self, sockets: list[socket.socket]) -> None:  # uvicorn's signature
         """Accept on `sockets` until `should_exit`, then shut down as the module says."""
@@ -139,9 +160,13 @@ class IlpServer:
         # The shutdown follows the loop rather than a `finally` (compiled code awaits in no
         # handler: see `peer_client`); a cancellation of this task is re-raised after it.
         ended: BaseException | None = None
+        sweep_seconds = min(
+            _SWEEP_SECONDS_MAX, self.request_timeout_seconds / 4, self.keep_alive_seconds / 4
+        )
         try:
-            while not self.should_exit:
-                await asyncio.sleep(_SWEEP_SECONDS)
+            while not self._should_exit:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._exit_requested.wait(), sweep_seconds)
                 now = loop.time()
                 for connection in list(self.connections):
                     connection.check_deadline(now)
@@ -300,6 +325,7 @@ class _Connection(asyncio.Protocol):
         if not self._reading and self._last is None and self._transport is not None:
             self._transport.resume_reading()
             self._reading = True
+        self._server.poller.arrived()
         # Kept: the loop holds tasks only weakly, and this one must run to its end.
         self._task = self._loop.create_task(self._answer(self._queue.popleft()))
 
@@ -314,6 +340,8 @@ class _Connection(asyncio.Protocol):
         except Exception:
             logger.exception("unexpected error answering an ILP-over-HTTP request")
             answer = _INTERNAL
+        finally:
+            self._server.poller.answered()
         # The answer to HEAD has the same head and no body (RFC 9110 §9.3.2, RFC 9112 §6.3):
         # a body would be read as the start of the next answer on this connection.
         head_only = request.method == b"HEAD"

@@ -50,15 +50,10 @@ the reservation reserves nothing. Nothing on this path reads the database or par
 tokens, routes and rates are in memory (the rates service is asked at most once per base per
 `EXCHANGE_RATES_LIFETIME`), and the ledger decides in memory (only the post of a fulfilled
 packet waits for its group commit).
-
-Waiting without sleeping: while packets are in flight, the loop polls instead of sleeping, until
-`busy_poll_ms` (setting `CONNECTOR_BUSY_POLL_MS`) after the latest one arrived, so the next
-hop's answers and the sync process's are seen at once, without a wake-up for each.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Final
@@ -119,9 +114,6 @@ class ConnectorOptions:
     """Packets per second per incoming peer (None: no limit)."""
     rate_limit_burst: int = 10_000
     """Packets a peer may send at once before the rate applies."""
-    busy_poll_ms: float = 2.0
-    """While packets are in flight, the event loop polls its sockets instead of sleeping, until
-    this long after the latest one arrived (0: never); see `Connector._start_polling`."""
 
 
 class Connector:
@@ -171,13 +163,7 @@ class Connector:
             IncomingExpiry(self._routed(reserve=False)), own_address=own_address
         )
         self.packets_in_flight = 0
-        """Packets in `handle` now: received, not yet answered."""
-        self.busy_polls = 0
-        """Turns of the event loop spent polling while packets were in flight."""
-        self._busy_poll_seconds = options.busy_poll_ms / 1_000
-        self._poll_until = 0.0
-        self._polling = False
-        self._loop: asyncio.AbstractEventLoop | None = None
+        """Packets in `handle` or `send_local` now: received, not yet answered."""
 
     def _routed(self, *, reserve: bool) -> Handler:
         """The chain from `LocalPackets` down: routing, expiry, the money (unless not
@@ -225,8 +211,6 @@ class Connector:
             expires_at_ms=expiry_ms(prepare),
         )
         self.packets_in_flight += 1
-        if self._busy_poll_seconds:
-            self._start_polling()
         try:
             if fulfillable:
                 reply = await self._local(prepare, context)
@@ -249,8 +233,6 @@ class Connector:
             incoming=peer, raw=raw, received_ns=received, expires_at_ms=expiry_ms(prepare)
         )
         self.packets_in_flight += 1
-        if self._busy_poll_seconds:
-            self._start_polling()
         try:
             reply = await self._pipeline(prepare, context)
         finally:
@@ -276,30 +258,6 @@ class Connector:
                 reply.message,
             )
         return encode_reject(reply)
-
-    def _start_polling(self) -> None:
-        # A packet spends most of its life waiting: for the next hop's answer and for its commit
-        # (an fdatasync). Asleep in epoll_wait, the loop pays a wake-up for each answer, with
-        # cold caches after; with a callback always ready it polls (epoll_wait with no timeout)
-        # and sees the answer at once (the gain: docs/benchmarks.md, "Polling while any packet
-        # is in flight"). Bounded: only while packets are in flight, and until `busy_poll_ms`
-        # after the latest arrival, so at most that much polling per packet received (a slow
-        # next hop does not keep a core busy once the traffic stops).
-        loop = self._loop
-        if loop is None:
-            loop = self._loop = asyncio.get_running_loop()
-        self._poll_until = loop.time() + self._busy_poll_seconds
-        if not self._polling:  # one chain of callbacks, whose deadline the new packet moved
-            self._polling = True
-            loop.call_soon(self._poll)
-
-    def _poll(self) -> None:
-        loop = self._loop
-        if loop is not None and self.packets_in_flight and loop.time() < self._poll_until:
-            self.busy_polls += 1
-            loop.call_soon(self._poll)
-        else:
-            self._polling = False
 
     async def _forward(self, prepare: Prepare, context: PacketContext) -> Reply:
         outgoing = context.outgoing

@@ -189,6 +189,8 @@ async def test_deferred_changes_ride_in_the_next_durable_group(
         assert posted.status is CreateTransferStatus.CREATED
         assert _stored_transfers(database) == stored + 2
         assert ledger.group_commits == commits + 1  # the reservation and the post, one commit
+        # The flush timer of the reservation went with it: nothing left to wake the loop for.
+        assert ledger._deferred_flush is None
     finally:
         await ledger.close()
 

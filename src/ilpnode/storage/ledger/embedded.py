@@ -85,8 +85,7 @@ DEFERRED_FLUSH_SECONDS = 0.05
 FRAMES_IN_FLIGHT_MAX = 64
 
 
-# An ordinary class even when compiled: mypyc's native classes cannot subclass built-in
-# exceptions.
+# Not a native class when compiled: mypyc's native classes cannot subclass built-in exceptions.
 @mypyc_attr(native_class=False)
 class LedgerUnavailableError(LedgerUnavailable, RuntimeError):
     """A commit failed; the ledger refuses work until it has rebuilt itself from its journal."""
@@ -119,8 +118,7 @@ class EmbeddedLedger:
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._deferred_flush: asyncio.TimerHandle | None = None
-        # The loop the ledger's tasks run in, kept: asyncio.get_running_loop() makes a getpid
-        # system call each time on Python 3.11, and a packet asked for it twice here.
+        # Kept: asyncio.get_running_loop() makes a getpid system call on Python 3.11.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._forget_codes = forget_codes
         self._reports = BalanceReports()
@@ -227,9 +225,7 @@ class EmbeddedLedger:
             with contextlib.suppress(LedgerUnavailableError):
                 await self.flush()
         self._closing = True
-        if self._deferred_flush is not None:
-            self._deferred_flush.cancel()
-            self._deferred_flush = None
+        self._cancel_deferred_flush()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -279,6 +275,12 @@ class EmbeddedLedger:
                 DEFERRED_FLUSH_SECONDS, self._flush_deferred
             )
 
+    def _cancel_deferred_flush(self) -> None:
+        # A group took the deferred entries: left to fire, the timer would wake the loop idly.
+        if self._deferred_flush is not None:
+            self._deferred_flush.cancel()
+            self._deferred_flush = None
+
     def _flush_deferred(self) -> None:
         self._deferred_flush = None
         self._schedule_pump()
@@ -314,6 +316,7 @@ class EmbeddedLedger:
         if self._frames_in_flight >= FRAMES_IN_FLIGHT_MAX:
             return  # an answer comes back here
         entries, self._buffer = self._buffer, []
+        self._cancel_deferred_flush()  # what it would flush rides in this group
         self._frames_in_flight += 1
         generation = self._generation
         try:
@@ -380,15 +383,13 @@ class EmbeddedLedger:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while (
-                self._buffer
-                and not self._committing
-                and not self._frames_in_flight
-                and not self._closing
-            ):
+            while self._buffer and not (self._committing or self._frames_in_flight):
+                if self._closing:
+                    break
                 if self._journal.can_write_now():
                     break  # the pump writes it
                 entries, self._buffer = self._buffer, []
+                self._cancel_deferred_flush()
                 self._committing = True
                 failure: Exception | None = None
                 try:

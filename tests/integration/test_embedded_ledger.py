@@ -443,14 +443,28 @@ async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
     os.kill(log._sync.pid, signal.SIGKILL)  # the sync process dies: nothing more is durable
     await asyncio.sleep(0.1)
     try:
+        # A reservation held, as under traffic: the next group is not alone, so it is synced by
+        # the sync process (a lone one is synced in the write itself, without it).
+        reservation = Transfer(
+            id=TransferId(12),
+            debit_account_id=PEER,
+            credit_account_id=OTHER,
+            amount=1,
+            ledger=1,
+            code=1,
+            flags=TransferFlags.PENDING,
+            timeout=60,
+        )
+        await ledger.create_transfers([reservation], durable=False)
         with pytest.raises(LedgerUnavailableError, match="sync process"):
             await ledger.create_transfers([deposit(11, 500)])
         assert _log_file(database).stat().st_size == size  # the frame was cut off again
         await wait_until_available(ledger)
         [peer] = await ledger.lookup_accounts([PEER])
         assert peer.credits_posted == 1_000  # the refused deposit is not there
-        [result] = await ledger.create_transfers([deposit(11, 500)])  # a new sync process
+        [result] = await ledger.create_transfers([deposit(11, 500)])  # durable again
         assert result.status is CreateTransferStatus.CREATED
+        assert await ledger.lookup_transfers([TransferId(12)]) == []  # cut off with its group
     finally:
         await ledger.close()
     assert _stored_transfers(database) == 2
@@ -542,3 +556,39 @@ async def test_resolved_packet_transfers_leave_memory_and_a_rebuild_agrees(
         assert peer.debits_posted == posted
     finally:
         await remembering.close()
+
+
+async def test_a_lone_group_is_synced_without_the_sync_process(
+    database: Database, clock: ManualClock
+) -> None:
+    ledger = await open_with_accounts(database, clock)
+    log = ledger.log
+    assert log is not None
+    assert log._sync is not None
+    helper = log._sync._process
+    helper.send_signal(signal.SIGSTOP)  # it could answer nothing now
+    try:
+        [alone] = await asyncio.wait_for(ledger.create_transfers([deposit(20, 5)]), 10)
+        assert alone.status is CreateTransferStatus.CREATED
+        # With a reservation held (traffic), the group goes to the sync process: it waits.
+        reservation = Transfer(
+            id=TransferId(21),
+            debit_account_id=PEER,
+            credit_account_id=OTHER,
+            amount=1,
+            ledger=1,
+            code=1,
+            flags=TransferFlags.PENDING,
+            timeout=60,
+        )
+        await ledger.create_transfers([reservation], durable=False)
+        waiting = asyncio.ensure_future(ledger.create_transfers([deposit(22, 5)]))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        helper.send_signal(signal.SIGCONT)
+        [together] = await asyncio.wait_for(waiting, 10)
+        assert together.status is CreateTransferStatus.CREATED
+    finally:
+        helper.send_signal(signal.SIGCONT)
+        await ledger.close()
+    assert _stored_transfers(database) == 3

@@ -4,6 +4,7 @@ and the log's writes that wait for it."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -288,5 +289,74 @@ async def test_when_a_sync_fails_every_frame_after_it_fails_and_is_cut_off(
         assert _logged_ids(log) == [1]  # both unsynced frames zeroed
         await log.append([_entry(4)])
         assert _logged_ids(log) == [1, 4]
+    finally:
+        await log.close()
+
+
+async def test_a_lone_write_synced_now_is_durable_within_the_call(tmp_path: Path) -> None:
+    log = LedgerLog(tmp_path / "ledger.log")
+    log.read()
+    outcomes: list[OSError | None] = []
+    try:
+        before = log.size
+        log.write([_entry(1)], outcomes.append, sync_now=True)
+        assert outcomes == [None]  # fdatasynced in the call
+        assert log.size > before
+        assert log.syncs == 1
+        assert log._sync is None  # no sync process was needed
+        assert _logged_ids(log) == [1]
+    finally:
+        await log.close()
+
+
+async def test_sync_now_waits_its_turn_behind_frames_at_the_sync_process(tmp_path: Path) -> None:
+    log = LedgerLog(tmp_path / "ledger.log")
+    log.read()
+    log.start_sync()
+    answers: list[tuple[int, OSError | None]] = []
+    both = asyncio.get_running_loop().create_future()
+
+    def answered(number: int) -> Callable[[OSError | None], None]:
+        def record(error: OSError | None) -> None:
+            answers.append((number, error))
+            if len(answers) == 2:
+                both.set_result(None)
+
+        return record
+
+    try:
+        log.write([_entry(1)], answered(1))
+        log.write([_entry(2)], answered(2), sync_now=True)  # 1 still waits: order first
+        assert answers == []
+        await asyncio.wait_for(both, 10)
+        assert answers == [(1, None), (2, None)]
+        assert _logged_ids(log) == [1, 2]
+    finally:
+        await log.close()
+
+
+async def test_a_failed_sync_now_cuts_the_frame_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = LedgerLog(tmp_path / "ledger.log")
+    log.read()
+    outcomes: list[OSError | None] = []
+    try:
+        log.write([_entry(1)], outcomes.append, sync_now=True)
+        durable_size = log.size
+
+        def failing(_fd: int) -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(os, "fdatasync", failing)
+        log.write([_entry(2)], outcomes.append, sync_now=True)
+        assert outcomes[0] is None
+        assert isinstance(outcomes[1], OSError)
+        assert log.size == durable_size
+        assert _logged_ids(log) == [1]  # zeroed again: never read back
+        monkeypatch.undo()
+        log.write([_entry(3)], outcomes.append, sync_now=True)
+        assert outcomes[2] is None
+        assert _logged_ids(log) == [1, 3]
     finally:
         await log.close()

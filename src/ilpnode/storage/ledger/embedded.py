@@ -21,8 +21,10 @@ the waiters and the recovery; `expiry_sweep` and `balance_reports` run beside th
   the sync process covers every request waiting when its fdatasync ends with the next one, so
   under load the disk goes from one sync to the next without waiting for the event loop to
   notice an answer. The answers come back in order (`_appended`); if one fails, every later
-  group fails with it. A compaction and, on PostgreSQL, every commit need awaits and one group
-  at a time (`Journal.commit`): the writer task's, once no group is in flight.
+  group fails with it. A group alone (none in flight, no reservation held: a packet at light
+  traffic) is synced within the write, sparing the round trip to the sync process. A
+  compaction and, on PostgreSQL, every commit need awaits and one group at a time
+  (`Journal.commit`): the writer task's, once no group is in flight.
 - **Durability.** Mutating calls return only once everything enqueued before they returned is
   committed (that covers an `EXISTS` answer for an entry still in flight).
   `create_transfers(..., durable=False)` (a packet's reservation and its void) returns at once
@@ -46,8 +48,6 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from mypy_extensions import mypyc_attr
-
 from ilpnode.clock import Clock
 from ilpnode.ledger import (
     Account,
@@ -59,10 +59,6 @@ from ilpnode.ledger import (
     Transfer,
     TransferId,
 )
-
-# From its own module, not the package: mypyc (compiling this module) refers to a base class
-# through the module that defines it, and declares only the modules imported by name.
-from ilpnode.ledger.errors import LedgerUnavailable
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger.balance_reports import BalanceReports
 from ilpnode.storage.ledger.expiry_sweep import sweep_expired
@@ -70,6 +66,7 @@ from ilpnode.storage.ledger.journal import Journal, LedgerCorruptionError
 from ilpnode.storage.ledger.log_file import LedgerLog, ledger_log_path
 from ilpnode.storage.ledger.log_journal import COMPACT_AFTER_BYTES, LogJournal
 from ilpnode.storage.ledger.row_journal import RowJournal
+from ilpnode.storage.ledger.unavailable import LedgerUnavailableError
 
 __all__ = ["EmbeddedLedger", "LedgerCorruptionError", "LedgerUnavailableError"]
 
@@ -83,12 +80,6 @@ DEFERRED_FLUSH_SECONDS = 0.05
 # Groups written to the log and waiting for their sync, at most (a bound, not a tuning knob: the
 # sync process takes all that wait, and under load a few are).
 FRAMES_IN_FLIGHT_MAX = 64
-
-
-# Not a native class when compiled: mypyc's native classes cannot subclass built-in exceptions.
-@mypyc_attr(native_class=False)
-class LedgerUnavailableError(LedgerUnavailable, RuntimeError):
-    """A commit failed; the ledger refuses work until it has rebuilt itself from its journal."""
 
 
 class EmbeddedLedger:
@@ -317,10 +308,14 @@ class EmbeddedLedger:
             return  # an answer comes back here
         entries, self._buffer = self._buffer, []
         self._cancel_deferred_flush()  # what it would flush rides in this group
+        # Alone (no other group in flight, no packet holding a reservation): sync in the call.
+        alone = not self._frames_in_flight and self._engine.next_expires_at() is None
         self._frames_in_flight += 1
         generation = self._generation
         try:
-            journal.write(entries, lambda error: self._appended(generation, entries, error))
+            journal.write(
+                entries, lambda error: self._appended(generation, entries, error), sync_now=alone
+            )
         except Exception as error:
             self._frames_in_flight -= 1
             self._fail(error)

@@ -60,10 +60,15 @@ class Journal(Protocol):
         ...
 
     def write(
-        self, entries: list[JournalEntry], on_durable: Callable[[OSError | None], None]
+        self,
+        entries: list[JournalEntry],
+        on_durable: Callable[[OSError | None], None],
+        *,
+        sync_now: bool = False,
     ) -> None:
         """Write one group now; `on_durable(None)` once it is durable, `on_durable(error)` if it
-        never will be (groups are answered in order).
+        never will be (groups are answered in order). `sync_now`: nothing else is going on,
+        so make it durable within the call if that can keep the order (see `LedgerLog.write`).
 
         Raises:
             OSError: the write failed; `on_durable` is not called.

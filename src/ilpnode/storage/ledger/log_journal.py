@@ -108,9 +108,13 @@ class LogJournal:
         return not self._compaction_due()
 
     def write(
-        self, entries: list[JournalEntry], on_durable: Callable[[OSError | None], None]
+        self,
+        entries: list[JournalEntry],
+        on_durable: Callable[[OSError | None], None],
+        *,
+        sync_now: bool = False,
     ) -> None:
-        self._log.write(entries, on_durable)
+        self._log.write(entries, on_durable, sync_now=sync_now)
 
     async def commit(self, entries: list[JournalEntry], engine: LedgerEngine) -> None:
         log = self._log

@@ -68,7 +68,11 @@ class RowJournal:
         return False  # every group is a transaction: awaited, one at a time
 
     def write(
-        self, entries: list[JournalEntry], on_durable: Callable[[OSError | None], None]
+        self,
+        entries: list[JournalEntry],
+        on_durable: Callable[[OSError | None], None],
+        *,
+        sync_now: bool = False,
     ) -> None:
         raise RuntimeError("the journal rows are written by `commit` only")
 

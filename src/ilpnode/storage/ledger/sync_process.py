@@ -59,6 +59,11 @@ class SyncProcess:
         self._loop.add_reader(self._answers, self._on_answers)
 
     @property
+    def waiting(self) -> int:
+        """Requests asked and not yet answered."""
+        return len(self._waiters)
+
+    @property
     def pid(self) -> int:
         return self._process.pid
 

@@ -68,7 +68,7 @@ from ilpnode.connector.middleware.expiry import (
     IncomingExpiry,
     OutgoingTimeout,
     ReduceExpiry,
-    expiry_ms,
+    expiry_ns,
 )
 from ilpnode.connector.middleware.local import LocalPackets
 from ilpnode.connector.middleware.max_packet_amount import MaxPacketAmount
@@ -99,7 +99,7 @@ __all__ = ["Connector", "ConnectorOptions"]
 
 logger = logging.getLogger("ilpnode.connector")
 
-_NS: Final = 1e9
+_NS_PER_SECOND: Final = 1e9
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,7 +208,7 @@ class Connector:
             incoming=source,
             raw=b"",
             received_ns=self._clock.now_ns(),
-            expires_at_ms=expiry_ms(prepare),
+            expires_at_ns=expiry_ns(prepare),
         )
         self.packets_in_flight += 1
         try:
@@ -230,14 +230,14 @@ class Connector:
         """The encoded Fulfill or Reject for `prepare`, sent by `peer`. Never raises."""
         received = self._clock.now_ns()
         context = PacketContext(
-            incoming=peer, raw=raw, received_ns=received, expires_at_ms=expiry_ms(prepare)
+            incoming=peer, raw=raw, received_ns=received, expires_at_ns=expiry_ns(prepare)
         )
         self.packets_in_flight += 1
         try:
             reply = await self._pipeline(prepare, context)
         finally:
             self.packets_in_flight -= 1
-        seconds = (self._clock.now_ns() - received) / _NS
+        seconds = (self._clock.now_ns() - received) / _NS_PER_SECOND
         if isinstance(reply, Fulfill):
             self._metrics.record(
                 peer, amount=prepare.amount, code=None, seconds=seconds, at_ns=received
@@ -268,4 +268,7 @@ class Connector:
             )
         else:
             body = encode_prepare(prepare)
-        return await self._client.send(outgoing, body, timeout_seconds=context.timeout_seconds)
+        # Seconds at the edge: the client's timer is the event loop's.
+        return await self._client.send(
+            outgoing, body, timeout_seconds=context.timeout_ns / _NS_PER_SECOND
+        )

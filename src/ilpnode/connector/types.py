@@ -38,11 +38,12 @@ class PacketContext:
         outgoing: the next hop, once routing chose it.
         source_amount: the amount as received (the Prepare passed on may carry a converted one).
         bounce_allowed: routing may choose the incoming peer (an echo response goes back).
-        timeout_seconds: how long the next hop may take (set by `OutgoingTimeout`).
+        timeout_ns: how long the next hop may take, ns (set by `OutgoingTimeout`).
         route_longer_than: routing only considers prefixes longer than this (set for
             destinations under our own address: only a child's route may take them).
-        expires_at_ms: the expiry of the Prepare passed on, in Unix ms: as received, then as
-            `ReduceExpiry` reduced it (the only middleware that changes it).
+        expires_at_ns: the expiry of the Prepare passed on, in Unix ns (whole ms: the wire's):
+            as received, then as `ReduceExpiry` reduced it (the only middleware that changes
+            it). Every time on the packet path is in the clock's unit, ns.
         local_reply: for a packet received here (a STREAM payment into a wallet address), the
             Fulfill the receiver decided on, which the local chain's last handler returns once
             the money is reserved (`middleware/stream_receiver.py`).
@@ -51,11 +52,11 @@ class PacketContext:
     incoming: ForwardingPeer
     raw: bytes
     received_ns: int
-    expires_at_ms: int
+    expires_at_ns: int
     outgoing: ForwardingPeer | None = None
     source_amount: int = 0
     bounce_allowed: bool = False
-    timeout_seconds: float = 0.0
+    timeout_ns: int = 0
     route_longer_than: int = 0
     local_reply: Fulfill | None = None
 
@@ -65,7 +66,7 @@ class PacketContext:
         incoming: ForwardingPeer,
         raw: bytes,
         received_ns: int,
-        expires_at_ms: int,
+        expires_at_ns: int,
         outgoing: ForwardingPeer | None = None,
         source_amount: int = 0,
         bounce_allowed: bool = False,
@@ -75,11 +76,11 @@ class PacketContext:
         self.incoming = incoming
         self.raw = raw
         self.received_ns = received_ns
-        self.expires_at_ms = expires_at_ms
+        self.expires_at_ns = expires_at_ns
         self.outgoing = outgoing
         self.source_amount = source_amount
         self.bounce_allowed = bounce_allowed
-        self.timeout_seconds = 0.0
+        self.timeout_ns = 0
         self.route_longer_than = 0
         self.local_reply = None
 

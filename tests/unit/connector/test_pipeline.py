@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from ilpnode.connector.errors import TransferTimedOut
-from ilpnode.connector.middleware.expiry import expiry_ms
+from ilpnode.connector.middleware.expiry import expiry_ns
 from ilpnode.connector.middleware.local import ECHO_PREFIX, echo_request_data
 from ilpnode.connector.pipeline import ConnectorOptions
 from ilpnode.connector.types import PacketContext
@@ -328,9 +328,10 @@ async def test_the_context_carries_the_expiry_of_the_prepare_it_was_made_for(
 ) -> None:
     prepare = world.prepare("test.bob.x", 1, expires_in=10)
     context = PacketContext(
-        incoming=world.peers["alice"], raw=b"", received_ns=0, expires_at_ms=expiry_ms(prepare)
+        incoming=world.peers["alice"], raw=b"", received_ns=0, expires_at_ns=expiry_ns(prepare)
     )
-    assert context.expires_at_ms == round(prepare.expires_at.timestamp() * 1000)
+    # In the clock's unit (ns), exactly the wire's whole milliseconds.
+    assert context.expires_at_ns == round(prepare.expires_at.timestamp() * 1000) * 1_000_000
 
 
 @pytest.mark.parametrize("amount", [2**64 - 1, 2**64 - 1_000, 2**63])

@@ -52,7 +52,6 @@ __all__ = ["Balance"]
 
 logger = logging.getLogger("ilpnode.connector")
 
-_NS_PER_MS = 1_000_000
 POST_RETRY_SECONDS: Final = 0.25
 """While the ledger is unavailable, a fulfilled packet's post is tried again this often."""
 _POST_RETRY_NS: Final = round(POST_RETRY_SECONDS * 1e9)  # in the clock's unit
@@ -75,7 +74,7 @@ class Balance:
             source_amount=context.source_amount,
             destination_amount=prepare.amount,
             timeout_seconds=timeout_seconds_for(
-                expires_at_ns=context.expires_at_ms * _NS_PER_MS,
+                expires_at_ns=context.expires_at_ns,
                 now_ns=context.received_ns,
             ),
         )
@@ -158,9 +157,9 @@ class Balance:
     async def _posted(self, reserved: PacketTransfer, context: PacketContext) -> bool:
         """Post a fulfilled packet's reservation, durably; False (logged) if it could not be.
         While the ledger is unavailable, again every POST_RETRY_SECONDS until the packet
-        expires (`context.expires_at_ms`); then its LedgerUnavailable is raised."""
+        expires (`context.expires_at_ns`); then its LedgerUnavailable is raised."""
         # The last try starts at least one retry interval before the packet expires.
-        deadline_ns = context.expires_at_ms * _NS_PER_MS - _POST_RETRY_NS
+        deadline_ns = context.expires_at_ns - _POST_RETRY_NS
         unavailable: LedgerUnavailable | None = None
         failure: TransferError | None = None
         retried = False

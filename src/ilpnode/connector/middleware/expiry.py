@@ -7,9 +7,15 @@ Three rules (RFC 0027 "ILP Packet Lifecycle"; Rafiki's values, rafiki-peering §
   next hop gets `min(expiry - min_window, received + max_hold)`; if that leaves less than
   `min_window` from now, R02. The window pays for the Fulfill's way back to the sender.
 - `OutgoingTimeout` (around the call to the next hop): the time left until the reduced expiry
-  is the next hop's deadline (`PacketContext.timeout_seconds`, which the peer client enforces);
+  is the next hop's deadline (`PacketContext.timeout_ns`, which the peer client enforces);
   when it passes with no answer, R00 `packet expired.`, and the balance middleware above voids
   the reservation.
+
+One unit: every instant and duration here is in nanoseconds, as the clock gives them
+(`PacketContext.received_ns`, `expires_at_ns`, `timeout_ns`). Milliseconds appear only at the
+edges: the settings (`min_window_ms`, `max_hold_ms`, converted once) and the wire, whose
+expiries are whole milliseconds (`expiry_ns` reads one, `ReduceExpiry` writes one). Rafiki
+compares in whole milliseconds, so the reduction does too (the instant of arrival rounded down).
 """
 
 from __future__ import annotations
@@ -22,19 +28,18 @@ from ilpnode.connector.errors import InsufficientTimeout, TransferTimedOut
 from ilpnode.connector.types import Handler, PacketContext, Reply
 from ilpnode.ilp import Prepare
 
-__all__ = ["IncomingExpiry", "OutgoingTimeout", "ReduceExpiry", "expiry_ms"]
+__all__ = ["IncomingExpiry", "OutgoingTimeout", "ReduceExpiry", "expiry_ns"]
 
 _NS_PER_MS = 1_000_000
-_NS_PER_SECOND = 1_000_000_000
 
 
-def expiry_ms(prepare: Prepare) -> int:
-    """The Prepare's expiry in Unix milliseconds (exact: wire expiries are whole ms)."""
-    return round(prepare.expires_at.timestamp() * 1000)
+def expiry_ns(prepare: Prepare) -> int:
+    """The Prepare's expiry in Unix nanoseconds (whole milliseconds on the wire: exact)."""
+    return round(prepare.expires_at.timestamp() * 1000) * _NS_PER_MS
 
 
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns // _NS_PER_MS / 1000, UTC).isoformat(timespec="milliseconds")
 
 
 class IncomingExpiry:
@@ -42,12 +47,12 @@ class IncomingExpiry:
         self._next = next_
 
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
-        now_ms = context.received_ns // _NS_PER_MS
-        expires_at_ms = context.expires_at_ms
-        if expires_at_ms <= now_ms:
+        now_ns = context.received_ns
+        expires_at_ns = context.expires_at_ns
+        if expires_at_ns <= now_ns:
             raise InsufficientTimeout(
                 "source transfer has already expired. "
-                f"sourceExpiry={_iso(expires_at_ms)} currentTime={_iso(now_ms)}"
+                f"sourceExpiry={_iso(expires_at_ns)} currentTime={_iso(now_ns)}"
             )
         return self._next(prepare, context)
 
@@ -55,22 +60,24 @@ class IncomingExpiry:
 class ReduceExpiry:
     def __init__(self, next_: Handler, *, min_window_ms: int, max_hold_ms: int) -> None:
         self._next = next_
-        self._min_window_ms = min_window_ms
-        self._max_hold_ms = max_hold_ms
+        self._min_window_ns = min_window_ms * _NS_PER_MS
+        self._max_hold_ns = max_hold_ms * _NS_PER_MS
 
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
-        now_ms = context.received_ns // _NS_PER_MS
-        source_ms = context.expires_at_ms
-        window_ms = self._min_window_ms
-        outgoing_ms = min(source_ms - window_ms, now_ms + self._max_hold_ms)
-        if outgoing_ms < now_ms + window_ms:
+        received_ns = context.received_ns
+        now_ns = received_ns - received_ns % _NS_PER_MS  # whole ms, as Rafiki's
+        source_ns = context.expires_at_ns
+        window_ns = self._min_window_ns
+        outgoing_ns = min(source_ns - window_ns, now_ns + self._max_hold_ns)
+        if outgoing_ns < now_ns + window_ns:
             raise InsufficientTimeout(
                 "source transfer expires too soon to complete payment. "
-                f"actualSourceExpiry={_iso(source_ms)} "
-                f"requiredSourceExpiry={_iso(now_ms + 2 * window_ms)} currentTime={_iso(now_ms)}"
+                f"actualSourceExpiry={_iso(source_ns)} "
+                f"requiredSourceExpiry={_iso(now_ns + 2 * window_ns)} currentTime={_iso(now_ns)}"
             )
-        outgoing = prepare.with_expiry_ms(outgoing_ms)
-        context.expires_at_ms = outgoing_ms
+        # Whole milliseconds: the source expiry, the window and the hold all are.
+        outgoing = prepare.with_expiry_ms(outgoing_ns // _NS_PER_MS)
+        context.expires_at_ns = outgoing_ns
         return self._next(outgoing, context)
 
 
@@ -80,9 +87,9 @@ class OutgoingTimeout:
         self._clock = clock
 
     def __call__(self, prepare: Prepare, context: PacketContext) -> Awaitable[Reply]:
-        remaining_ns = context.expires_at_ms * _NS_PER_MS - self._clock.now_ns()
+        remaining_ns = context.expires_at_ns - self._clock.now_ns()
         if remaining_ns <= 0:
             raise TransferTimedOut("packet expired.")
         # The next hop's client enforces it (one timer on its answer, no task cancellation).
-        context.timeout_seconds = remaining_ns / _NS_PER_SECOND
+        context.timeout_ns = remaining_ns
         return self._next(prepare, context)

@@ -69,6 +69,20 @@ async def open_with_accounts(database: Database, clock: ManualClock) -> Embedded
     return ledger
 
 
+def reservation(transfer_id: int) -> Transfer:
+    """A packet's reservation of 1 from PEER to OTHER, held for a minute."""
+    return Transfer(
+        id=TransferId(transfer_id),
+        debit_account_id=PEER,
+        credit_account_id=OTHER,
+        amount=1,
+        ledger=1,
+        code=1,
+        flags=TransferFlags.PENDING,
+        timeout=60,
+    )
+
+
 def deposit(transfer_id: int, amount: int) -> Transfer:
     return Transfer(
         id=TransferId(transfer_id),
@@ -445,17 +459,7 @@ async def test_a_failed_sync_leaves_the_log_as_it_was_and_the_ledger_recovers(
     try:
         # A reservation held, as under traffic: the next group is not alone, so it is synced by
         # the sync process (a lone one is synced in the write itself, without it).
-        reservation = Transfer(
-            id=TransferId(12),
-            debit_account_id=PEER,
-            credit_account_id=OTHER,
-            amount=1,
-            ledger=1,
-            code=1,
-            flags=TransferFlags.PENDING,
-            timeout=60,
-        )
-        await ledger.create_transfers([reservation], durable=False)
+        await ledger.create_transfers([reservation(12)], durable=False)
         with pytest.raises(LedgerUnavailableError, match="sync process"):
             await ledger.create_transfers([deposit(11, 500)])
         assert _log_file(database).stat().st_size == size  # the frame was cut off again
@@ -571,17 +575,7 @@ async def test_a_lone_group_is_synced_without_the_sync_process(
         [alone] = await asyncio.wait_for(ledger.create_transfers([deposit(20, 5)]), 10)
         assert alone.status is CreateTransferStatus.CREATED
         # With a reservation held (traffic), the group goes to the sync process: it waits.
-        reservation = Transfer(
-            id=TransferId(21),
-            debit_account_id=PEER,
-            credit_account_id=OTHER,
-            amount=1,
-            ledger=1,
-            code=1,
-            flags=TransferFlags.PENDING,
-            timeout=60,
-        )
-        await ledger.create_transfers([reservation], durable=False)
+        await ledger.create_transfers([reservation(21)], durable=False)
         waiting = asyncio.ensure_future(ledger.create_transfers([deposit(22, 5)]))
         await asyncio.sleep(0.3)
         assert not waiting.done()

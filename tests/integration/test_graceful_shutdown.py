@@ -40,17 +40,21 @@ async def test_in_flight_request_finishes_after_sigterm(tmp_path: Path) -> None:
 
     node.admin_app = slow_app  # type: ignore[assignment]
     serving = asyncio.create_task(serve_node(node))
+    for _ in range(200):  # until the port listens (the node binds it when the task starts)
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", admin_port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        break
+    else:
+        raise AssertionError("the node never listened")
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{admin_port}") as client:
-        for _ in range(200):
-            try:
-                request = asyncio.create_task(client.get("/slow"))
-                await asyncio.wait_for(handling.wait(), timeout=0.05)
-                break
-            except (TimeoutError, httpx.ConnectError):
-                request.cancel()
-        else:
-            raise AssertionError("the node never started serving")
-
+        # One request, in the app when the signal comes (the server starts it as soon as it
+        # serves): the shutdown, which begins at once, must let it finish.
+        request = asyncio.create_task(client.get("/slow"))
+        await asyncio.wait_for(handling.wait(), timeout=30)
         os.kill(os.getpid(), signal.SIGTERM)
         response = await request
 

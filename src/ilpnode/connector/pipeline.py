@@ -162,8 +162,6 @@ class Connector:
         self._local_unfulfillable: Handler = ErrorHandler(
             IncomingExpiry(self._routed(reserve=False)), own_address=own_address
         )
-        self.packets_in_flight = 0
-        """Packets in `handle` or `send_local` now: received, not yet answered."""
 
     def _routed(self, *, reserve: bool) -> Handler:
         """The chain from `LocalPackets` down: routing, expiry, the money (unless not
@@ -210,14 +208,10 @@ class Connector:
             received_ns=self._clock.now_ns(),
             expires_at_ns=expiry_ns(prepare),
         )
-        self.packets_in_flight += 1
-        try:
-            if fulfillable:
-                reply = await self._local(prepare, context)
-            else:
-                reply = await self._local_unfulfillable(prepare, context)
-        finally:
-            self.packets_in_flight -= 1
+        if fulfillable:
+            reply = await self._local(prepare, context)
+        else:
+            reply = await self._local_unfulfillable(prepare, context)
         if isinstance(reply, Fulfill) and not fulfillable:
             return Reject(
                 code=IlpErrorCode.F05_WRONG_CONDITION,
@@ -232,11 +226,7 @@ class Connector:
         context = PacketContext(
             incoming=peer, raw=raw, received_ns=received, expires_at_ns=expiry_ns(prepare)
         )
-        self.packets_in_flight += 1
-        try:
-            reply = await self._pipeline(prepare, context)
-        finally:
-            self.packets_in_flight -= 1
+        reply = await self._pipeline(prepare, context)
         seconds = (self._clock.now_ns() - received) / _NS_PER_SECOND
         if isinstance(reply, Fulfill):
             self._metrics.record(

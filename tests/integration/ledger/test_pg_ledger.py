@@ -31,6 +31,7 @@ from ilpnode.ledger import (
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger.embedded import EmbeddedLedger
 from ilpnode.storage.ledger.shared import SWEEP_BATCH_MAX, PostgresLedger
+from ilpnode.storage.ledger.shared_sql import _PG_LOCK_AND_READ
 from tests.integration.ledger import (
     LEDGER,
     OTHER,
@@ -325,16 +326,73 @@ async def test_a_batch_is_two_round_trips(pg_url: str) -> None:
         assert statements[0].startswith("WITH locked AS ( SELECT")
         # It resolves pending 2: first a check for an expiry the read may have missed.
         assert statements[1].startswith(
-            "SELECT ledger_check_unexpired(CAST('{2}' AS NUMERIC[])); "
-            "WITH inserted AS (INSERT INTO ledger_transfers"
+            "EXECUTE ilpnode_check_unexpired('{2}'); EXECUTE ilpnode_write_transfers("
         )
         assert statements[1].endswith("; COMMIT; BEGIN ISOLATION LEVEL READ COMMITTED")
         statements.clear()
         await ledger.create_transfers([pending(4, PEER, OTHER, 5)], durable=False)
-        assert statements[1].startswith("WITH inserted AS (INSERT INTO ledger_transfers")
+        assert statements[1].startswith("EXECUTE ilpnode_write_transfers(")
         assert statements[1].endswith(
             "; SET LOCAL synchronous_commit TO OFF; COMMIT; BEGIN ISOLATION LEVEL READ COMMITTED"
         )
+    finally:
+        await ledger.close()
+        await database.close()
+
+
+BULK = 10_000_000  # ids of the rows the next test adds (beyond any the tests use)
+
+
+async def test_the_writer_plans_each_statement_once_and_never_scans_a_table(pg_url: str) -> None:
+    """Generic plans, made once per connection, must find rows by key however the tables grow:
+    a plan made while a table was small must not scan it whole once it is large."""
+    database = Database(pg_url)
+    ledger = await PostgresLedger.open(database, clock=ManualClock(), sweep_interval_seconds=None)
+    try:
+        await open_chart(ledger, credit_line=10**9)
+        for first in range(100, 110, 2):
+            await ledger.create_transfers([pending(first, PEER, OTHER, 1)])
+            await ledger.create_transfers([post(first + 1, first)])
+        writer_connection = ledger._writer._connection
+        assert writer_connection is not None
+        settings = await writer_connection.fetchrow(
+            "SELECT current_setting('plan_cache_mode'), current_setting('enable_seqscan')"
+        )
+        assert settings is not None
+        assert tuple(settings) == ("force_generic_plan", "off")
+        for name in ("ilpnode_write_transfers", "ilpnode_check_unexpired"):
+            prepared = await writer_connection.fetchval(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name = $1", name
+            )
+            assert prepared == 1, name
+        # The read's plan, made and cached while the tables are small...
+        read = await writer_connection.prepare(_PG_LOCK_AND_READ.sql)
+        args = _PG_LOCK_AND_READ.args({"account_ids": [PEER], "pending_ids": [100], "ids": [101]})
+        await read.fetch(*args)
+        async with database.engine.begin() as connection:  # ...then ledger_transfers grows
+            await connection.execute(
+                text(
+                    "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id,"
+                    " amount, pending_id, user_data_128, user_data_64, user_data_32, timeout,"
+                    ' ledger, code, flags, "timestamp", seq)'
+                    f" SELECT g, {PEER}, {OTHER}, 1, NULL, 0, 0, 0, 0, 1, 1, 0, g, -g"
+                    f" FROM generate_series({BULK}, {BULK + 100_000}) AS g"
+                )
+            )
+        plan = "\n".join(
+            row[0]
+            for row in await writer_connection.fetch(
+                f"EXPLAIN EXECUTE {read.get_name()}('{{{PEER}}}', '{{100}}', '{{101}}')"
+            )
+        )
+        assert "Seq Scan on ledger_transfers" not in plan, plan
+        assert "Index" in plan, plan
+        [held] = await ledger.create_transfers([pending(200, PEER, OTHER, 1)])
+        [done] = await ledger.create_transfers([post(201, 200)])
+        assert held.status is done.status is S.CREATED
+        async with database.engine.begin() as connection:  # the bulk rows moved no balance
+            await connection.execute(text(f"DELETE FROM ledger_transfers WHERE id >= {BULK}"))
+        assert await stored_ledger_problems(database) == []
     finally:
         await ledger.close()
         await database.close()

@@ -126,6 +126,7 @@ from ilpnode.storage.ledger.shared_sql import (
     _LOOKUP_TRANSFERS,
     _NEXT_DEADLINE,
     _READ_ACCOUNTS,
+    WRITER_SETUP,
 )
 from ilpnode.storage.ledger.shared_writer import LedgerWriter
 
@@ -142,6 +143,34 @@ SWEEP_BATCH_MAX: Final = 100
 COMMAND_TIMEOUT_SECONDS: Final = 10.0
 """A writer statement that takes longer counts as a broken connection: the node fails closed."""
 
+
+async def _connect_writer(dsn: str) -> asyncpg.Connection:
+    """A connection for the writer, its write statements prepared (`shared_sql.WRITER_SETUP`).
+
+    Its statements are planned once per connection (generic plans), not once per transaction:
+    planning was most of PostgreSQL's CPU per transaction. Every statement of the writer finds
+    its rows by key, so sequential scans are off: a generic plan does not know how many ids an
+    array holds, and, planned while a table was small, would scan it whole once it is large."""
+    connection = await asyncpg.connect(
+        dsn,
+        command_timeout=COMMAND_TIMEOUT_SECONDS,
+        server_settings={
+            "plan_cache_mode": "force_generic_plan",
+            "enable_seqscan": "off",
+            # The writer waits for work inside a transaction that has not read anything
+            # yet (no snapshot, no locks): an operator's idle timeout must not end it.
+            "idle_in_transaction_session_timeout": "0",
+            "application_name": f"ilpnode ledger writer pid {os.getpid()}",
+        },
+    )
+    try:
+        await connection.execute(WRITER_SETUP)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
 # -- the ledger --------------------------------------------------------------------------------
 
 
@@ -152,22 +181,7 @@ class PostgresLedger:
         self._database = database
         self._clock = clock
         dsn = asyncpg_dsn(database.url)
-        self._writer = LedgerWriter(
-            lambda: asyncpg.connect(
-                dsn,
-                command_timeout=COMMAND_TIMEOUT_SECONDS,
-                # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
-                # generic plan that does not know the arrays' sizes and scans whole tables.
-                server_settings={
-                    "plan_cache_mode": "force_custom_plan",
-                    # The writer waits for work inside a transaction that has not read anything
-                    # yet (no snapshot, no locks): an operator's idle timeout must not end it.
-                    "idle_in_transaction_session_timeout": "0",
-                    "application_name": f"ilpnode ledger writer pid {os.getpid()}",
-                },
-            ),
-            clock=clock,
-        )
+        self._writer = LedgerWriter(lambda: _connect_writer(dsn), clock=clock)
         self._sweeper: asyncio.Task[None] | None = None
         self._closed = False
 

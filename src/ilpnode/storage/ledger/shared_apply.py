@@ -224,13 +224,13 @@ def _write(engine: LedgerEngine, *, checked: bool) -> tuple[str, list[Account]]:
         values.update(_columns(transfers, _TRANSFER_ROW))
         # NULL, not 0: the partial unique index on pending_id must skip plain transfers.
         values["pending_id"] = [pending_id or None for pending_id in values["pending_id"]]
-        write = _PG_WRITE_TRANSFERS.literal(values)
+        write = _PG_WRITE_TRANSFERS.execute(values)
         resolved = [t.pending_id for t in transfers if t.flags & _RESOLVES]
         if checked and resolved:
-            return f"{_PG_CHECK_UNEXPIRED.literal({'ids': resolved})}; {write}", accounts
+            return f"{_PG_CHECK_UNEXPIRED.execute({'ids': resolved})}; {write}", accounts
         return write, accounts
     values.update(_columns(expiries, _EXPIRY_ROW))
-    return _PG_WRITE_EXPIRIES.literal(values), accounts
+    return _PG_WRITE_EXPIRIES.execute(values), accounts
 
 
 async def _fetch(

@@ -311,6 +311,24 @@ class _Positional(NamedTuple):
         ]
 
 
+class _Prepared(NamedTuple):
+    """A write the writer's connection prepares once (`PREPARE`, at connect: `WRITER_SETUP`) and
+    then runs by name with its values inlined (`EXECUTE`), in the simple query that carries
+    COMMIT: parsed and planned once per connection rather than once per transaction."""
+
+    name: str
+    statement: _Positional
+
+    def prepare(self) -> str:
+        return f"PREPARE {self.name} AS {self.statement.sql}"
+
+    def execute(self, values: Mapping[str, object]) -> str:
+        """`EXECUTE name(…)` with `values` inlined (ints, None and lists of them: see
+        `_Positional.literal`)."""
+        args = ", ".join(_literal(values[name]) for name in self.statement.names)
+        return f"EXECUTE {self.name}({args})"
+
+
 def _literal(value: object) -> str:
     if isinstance(value, list | tuple):
         return f"'{_array_literal(value)}'"
@@ -348,10 +366,17 @@ def _positional(statement: TextClause | TextualSelect) -> _Positional:
 
 _PG_LOCK_ACCOUNTS = _positional(_LOCK_ACCOUNTS)
 _PG_LOCK_AND_READ = _positional(_LOCK_AND_READ)
-_PG_CHECK_UNEXPIRED = _positional(_CHECK_UNEXPIRED)
 _PG_READ_ACCOUNTS = _positional(_READ_ACCOUNTS)
 _PG_READ_TRANSFERS = _positional(_READ_TRANSFERS)
 _PG_INSERT_ACCOUNTS = _positional(_INSERT_ACCOUNTS)
-_PG_WRITE_TRANSFERS = _positional(_WRITE_TRANSFERS)
-_PG_WRITE_EXPIRIES = _positional(_WRITE_EXPIRIES)
 _PG_DUE = _positional(_DUE)
+
+_PG_CHECK_UNEXPIRED = _Prepared("ilpnode_check_unexpired", _positional(_CHECK_UNEXPIRED))
+_PG_WRITE_TRANSFERS = _Prepared("ilpnode_write_transfers", _positional(_WRITE_TRANSFERS))
+_PG_WRITE_EXPIRIES = _Prepared("ilpnode_write_expiries", _positional(_WRITE_EXPIRIES))
+
+WRITER_SETUP = "; ".join(
+    statement.prepare()
+    for statement in (_PG_CHECK_UNEXPIRED, _PG_WRITE_TRANSFERS, _PG_WRITE_EXPIRIES)
+)
+"""Run once on each new writer connection, before its first transaction."""

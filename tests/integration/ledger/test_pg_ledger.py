@@ -328,7 +328,12 @@ async def test_a_batch_is_two_round_trips(pg_url: str) -> None:
         assert statements[1].startswith(
             "EXECUTE ilpnode_check_unexpired('{2}'); EXECUTE ilpnode_write_transfers("
         )
-        assert statements[1].endswith("; COMMIT; BEGIN ISOLATION LEVEL READ COMMITTED")
+        # Committed without waiting for the flush (its locks go at once), then made durable by
+        # a commit that takes a transaction id and so waits for the WAL up to its own record.
+        assert statements[1].endswith(
+            "; SET LOCAL synchronous_commit TO OFF; COMMIT; BEGIN; SELECT txid_current(); COMMIT;"
+            " BEGIN ISOLATION LEVEL READ COMMITTED"
+        )
         statements.clear()
         await ledger.create_transfers([pending(4, PEER, OTHER, 5)], durable=False)
         assert statements[1].startswith("EXECUTE ilpnode_write_transfers(")

@@ -145,7 +145,8 @@ COMMAND_TIMEOUT_SECONDS: Final = 10.0
 
 
 async def _connect_writer(dsn: str) -> asyncpg.Connection:
-    """A connection for the writer, its write statements prepared (`shared_sql.WRITER_SETUP`).
+    """A connection for the writer, its write statements prepared (`shared_sql.WRITER_SETUP`),
+    NUMERIC values read as ints.
 
     Its statements are planned once per connection (generic plans), not once per transaction:
     planning was most of PostgreSQL's CPU per transaction. Every statement of the writer finds
@@ -164,6 +165,11 @@ async def _connect_writer(dsn: str) -> asyncpg.Connection:
         },
     )
     try:
+        # NUMERIC (ids, amounts, balances: whole numbers) to and from Python ints through its
+        # text form, not through `Decimal`.
+        await connection.set_type_codec(
+            "numeric", encoder=str, decoder=int, schema="pg_catalog", format="text"
+        )
         await connection.execute(WRITER_SETUP)
     except BaseException:
         await connection.close()

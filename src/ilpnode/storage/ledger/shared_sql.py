@@ -341,7 +341,11 @@ def _literal(value: object) -> str:
 def _array_literal(values: object) -> str:
     """`[1, None, 2]` -> `'{1,NULL,2}'`, PostgreSQL's text form of an array of numbers."""
     assert isinstance(values, list | tuple)
-    return "{" + ",".join("NULL" if value is None else str(int(value)) for value in values) + "}"
+    if None in values:
+        items = ",".join("NULL" if value is None else str(int(value)) for value in values)
+    else:
+        items = ",".join(map(str, map(int, values)))
+    return "{" + items + "}"
 
 
 def _positional(statement: TextClause | TextualSelect) -> _Positional:

@@ -35,6 +35,7 @@ from ilpnode.bootstrap import Node
 from ilpnode.config import Settings
 from ilpnode.connector.ilp_http_app import IlpHttpApp
 from ilpnode.connector.ilp_server import IlpServer
+from ilpnode.exit_request import ExitRequest
 from ilpnode.gc_freezer import freeze_periodically
 
 __all__ = ["PortInUseError", "check_ports_free", "loop_factory", "serve_node"]
@@ -80,20 +81,18 @@ class _NodeServer(uvicorn.Server):
     """uvicorn's server, woken once a second instead of ten times (an idle node's CPU), and at
     once when `should_exit` is set."""
 
-    _exit_requested: asyncio.Event
+    _exit: ExitRequest
 
     @property
     def should_exit(self) -> bool:
-        return self._should_exit
+        return self._exit.requested
 
     @should_exit.setter
     def should_exit(self, value: bool) -> None:
-        self._should_exit = value
-        if value:
-            self._exit_requested.set()
+        self._exit.set(value)
 
     def __init__(self, config: uvicorn.Config) -> None:
-        self._exit_requested = asyncio.Event()
+        self._exit = ExitRequest()  # before uvicorn's __init__, which sets should_exit
         super().__init__(config)
 
     @contextlib.contextmanager
@@ -107,8 +106,7 @@ class _NodeServer(uvicorn.Server):
         ticks = 0
         should_exit = await self.on_tick(ticks)
         while not should_exit:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._exit_requested.wait(), 1.0)
+            await self._exit.sleep(1.0)
             ticks = (ticks + 10) % 864_000
             should_exit = await self.on_tick(ticks)
 

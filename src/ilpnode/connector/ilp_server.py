@@ -44,7 +44,6 @@ The admin server stays on uvicorn.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 from collections import deque
@@ -60,6 +59,7 @@ from ilpnode.connector.ilp_http_app import (
     Answer,
     IlpHttpApp,
 )
+from ilpnode.exit_request import ExitRequest
 
 __all__ = ["MAX_HEADER_BYTES", "IlpServer"]
 
@@ -132,8 +132,7 @@ class IlpServer:
         self.keep_alive_seconds = keep_alive_seconds
         self.request_timeout_seconds = request_timeout_seconds
         self.grace_seconds = grace_seconds
-        self._should_exit = False
-        self._exit_requested = asyncio.Event()
+        self._exit = ExitRequest()
         self.force_exit = False
         self.started = False
         self.stopping = False
@@ -142,13 +141,11 @@ class IlpServer:
     @property
     def should_exit(self) -> bool:
         """Set (by the node's signal handler) to stop serving: `serve` wakes at once."""
-        return self._should_exit
+        return self._exit.requested
 
     @should_exit.setter
     def should_exit(self, value: bool) -> None:
-        self._should_exit = value
-        if value:
-            self._exit_requested.set()
+        self._exit.set(value)
 
     async def serve(self, sockets: list[socket.socket]) -> None:  # uvicorn's signature
         """Accept on `sockets` until `should_exit`, then shut down as the module says."""
@@ -164,9 +161,8 @@ class IlpServer:
             _SWEEP_SECONDS_MAX, self.request_timeout_seconds / 4, self.keep_alive_seconds / 4
         )
         try:
-            while not self._should_exit:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._exit_requested.wait(), sweep_seconds)
+            while not self._exit.requested:
+                await self._exit.sleep(sweep_seconds)
                 now = loop.time()
                 for connection in list(self.connections):
                     connection.check_deadline(now)

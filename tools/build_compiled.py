@@ -66,7 +66,6 @@ MODULES = [
     "ilpnode.ledger.statuses",
     "ilpnode.peer_table",
     "ilpnode.ledger.trusted",
-    "ilpnode.connector.busy_poll",
     "ilpnode.connector.directory",
     "ilpnode.connector.http_client",
     "ilpnode.connector.ilp_http_app",

@@ -190,23 +190,6 @@ class Settings(BaseSettings):
     connector_rate_limit_burst: int = Field(
         default=10_000, ge=1, description="Packets a peer may send at once before the limit."
     )
-    connector_busy_poll_ms: float | None = Field(
-        default=None,
-        ge=0,
-        le=100,
-        description="The connector's event loop polls instead of sleeping while packets are in "
-        "flight, when they arrive within this long of each other, until this long after the "
-        "latest such arrival (0: off; light traffic never polls). Unset: 2 with the embedded "
-        "ledger, 0 with the shared one (whose waits are on PostgreSQL, on the same cores).",
-    )
-
-    @property
-    def busy_poll_ms(self) -> float:
-        """CONNECTOR_BUSY_POLL_MS, or its default for the ledger backend."""
-        if self.connector_busy_poll_ms is not None:
-            return self.connector_busy_poll_ms
-        return 0.0 if self.ledger_backend == "postgres" else 2.0
-
     dashboard_secure_cookie: bool = Field(
         default=False,
         description="Mark the dashboard's session cookie Secure (sent over HTTPS only): set it "

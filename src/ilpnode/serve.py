@@ -198,7 +198,6 @@ async def serve_node(
             settings.shutdown_grace_seconds,
             max_connections=connector_cap,
             max_connections_per_client=settings.connector_max_connections_per_client,
-            busy_poll_ms=settings.busy_poll_ms,
         )
         for surface, app in zip(surfaces, apps, strict=True)
     ]
@@ -288,7 +287,6 @@ def _server(
     *,
     max_connections: int,
     max_connections_per_client: int,
-    busy_poll_ms: float,
 ) -> _Server:
     if isinstance(app, IlpHttpApp):
         return IlpServer(
@@ -297,7 +295,6 @@ def _server(
             grace_seconds=grace_seconds,
             max_connections=max_connections,
             max_connections_per_client=max_connections_per_client,
-            busy_poll_ms=busy_poll_ms,
         )
     config = uvicorn.Config(
         app,

@@ -40,22 +40,7 @@ def test_defaults_allow_a_local_start(tmp_path: Path) -> None:
     assert settings.database_url == "sqlite:///ilpnode.sqlite3"
     assert settings.node_address == DEFAULT_ILP_ADDRESS
     assert settings.admin_api_secret is None
-    assert settings.connector_busy_poll_ms is None
-    assert settings.busy_poll_ms == 2.0
     assert settings.change_feed_reconcile_seconds == 30.0
-
-
-def test_busy_polling_defaults_by_ledger_backend_and_can_be_set(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/x")
-    monkeypatch.setenv("LEDGER_BACKEND", "postgres")
-    assert load(tmp_path).busy_poll_ms == 0.0  # its waits are on PostgreSQL: do not spin
-    monkeypatch.setenv("CONNECTOR_BUSY_POLL_MS", "1.5")
-    assert load(tmp_path).busy_poll_ms == 1.5
-    monkeypatch.setenv("LEDGER_BACKEND", "embedded")
-    monkeypatch.setenv("CONNECTOR_BUSY_POLL_MS", "0")
-    assert load(tmp_path).busy_poll_ms == 0.0
 
 
 def test_rafiki_variable_names_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,8 +97,6 @@ def test_dotenv_file_is_read_and_environment_wins(
         ("ADMIN_API_SECRET", "short", "at least 16 characters"),
         ("ADMIN_HOST", "my host", "not an IP address"),
         ("EXCHANGE_RATES_LIFETIME", "-5", "greater than or equal to 0"),
-        ("CONNECTOR_BUSY_POLL_MS", "-1", "greater than or equal to 0"),
-        ("CONNECTOR_BUSY_POLL_MS", "500", "less than or equal to 100"),
         ("CHANGE_FEED_RECONCILE_SECONDS", "0", "greater than 0"),
         ("LOG_LEVEL", "loud", "debug"),
     ],

@@ -29,9 +29,6 @@ either cap is closed as soon as it is accepted, before a byte is read; the ones 
 untouched. (Each one also has its request deadline: a connection that says nothing is closed
 after `request_timeout_seconds`.)
 
-While requests are being answered, the server may keep the loop polling instead of sleeping,
-when they come close together (`busy_poll.BusyPoller`, setting `CONNECTOR_BUSY_POLL_MS`).
-
 Shutdown (`should_exit`, set by the node's signal handler, as for uvicorn's servers): stop
 accepting, close idle connections, let busy ones finish their current request (answered with
 `Connection: close`) for up to `grace_seconds`, then close whatever is left.
@@ -52,7 +49,6 @@ from typing import Any, Final, cast
 
 import httptools
 
-from ilpnode.connector.busy_poll import BusyPoller
 from ilpnode.connector.ilp_http_app import (
     BODY_TOO_LARGE,
     MAX_BODY_BYTES,
@@ -119,11 +115,8 @@ class IlpServer:
         request_timeout_seconds: float = 10.0,
         max_connections: int = 4096,
         max_connections_per_client: int = 512,
-        busy_poll_ms: float = 0.0,
     ) -> None:
         self.app = app
-        self.poller = BusyPoller(busy_poll_ms)
-        """Polls the loop while requests are answered, when they come close together."""
         self.max_connections = max_connections
         self.max_connections_per_client = max_connections_per_client
         self.per_client: dict[str, int] = {}  # source address -> open connections
@@ -321,7 +314,6 @@ class _Connection(asyncio.Protocol):
         if not self._reading and self._last is None and self._transport is not None:
             self._transport.resume_reading()
             self._reading = True
-        self._server.poller.arrived()
         # Kept: the loop holds tasks only weakly, and this one must run to its end.
         self._task = self._loop.create_task(self._answer(self._queue.popleft()))
 
@@ -336,8 +328,6 @@ class _Connection(asyncio.Protocol):
         except Exception:
             logger.exception("unexpected error answering an ILP-over-HTTP request")
             answer = _INTERNAL
-        finally:
-            self._server.poller.answered()
         # The answer to HEAD has the same head and no body (RFC 9110 §9.3.2, RFC 9112 §6.3):
         # a body would be read as the start of the next answer on this connection.
         head_only = request.method == b"HEAD"

@@ -292,33 +292,6 @@ async def test_idle_connections_are_capped_per_client_and_in_all(capped: Running
     writer.close()
 
 
-async def test_requests_close_together_poll_and_sparse_ones_do_not() -> None:
-    async with serving(
-        keep_alive_seconds=5, grace_seconds=2, request_timeout_seconds=5, busy_poll_ms=2
-    ) as dense:
-        dense.handler.delay = 0.01
-        connections = [await dense.connect() for _ in range(4)]
-        for _, writer in connections:  # four peers' packets at once
-            writer.write(request())
-        for reader, writer in connections:
-            assert (await read_answer(reader))[0] == 200
-            writer.close()
-        assert dense.server.poller.polls > 0
-        assert dense.server.poller.in_flight == 0
-    async with serving(
-        keep_alive_seconds=5, grace_seconds=2, request_timeout_seconds=5, busy_poll_ms=2
-    ) as sparse:
-        sparse.handler.delay = 0.01
-        reader, writer = await sparse.connect()
-        for _ in range(3):
-            writer.write(request())
-            assert (await read_answer(reader))[0] == 200
-            await asyncio.sleep(0.02)  # 20 ms apart against a 2 ms window: light traffic
-        assert sparse.server.poller.polls == 0
-        assert sparse.server.poller.in_flight == 0
-        writer.close()
-
-
 async def test_setting_should_exit_wakes_the_server_at_once() -> None:
     # Deadlines are checked once a second here (a quarter of 60 s is more than the cap).
     async with serving(keep_alive_seconds=60, grace_seconds=2, request_timeout_seconds=60) as r:

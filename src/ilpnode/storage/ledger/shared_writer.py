@@ -13,9 +13,7 @@ in two round trips:
     lock the union of the calls' accounts (id order), read the transfers they name
                                                           -- one statement, one round trip
     decide each call, in queue order, on one seeded engine
-    write every new row and balance; COMMIT (unflushed);
-    [a durable batch: BEGIN; take an id; COMMIT (flushed)]; BEGIN
-                                                          -- one simple query, one round trip
+    write every new row and balance; COMMIT; BEGIN        -- one simple query, one round trip
     answer each caller with its own results
 
 The connection therefore always waits inside an opened transaction that has run nothing yet
@@ -28,19 +26,12 @@ on its own in queue order, so per-call results and exactness are those of one ca
 transaction. While a transaction runs, new calls queue up behind it: under load the batches
 grow and the round trips per packet shrink; alone, a call waits for nobody.
 
-Every transaction commits with `synchronous_commit` off: PostgreSQL answers before the commit
-is flushed, and so releases the batch's row locks (the hot accounts that every process's
-batches need) without holding them through the disk's flush; every other transaction sees the
-commit at once. A batch with a durable call (a post, a deposit) then commits, in the same round
-trip, a transaction that only takes a transaction id: such a commit waits for the WAL to be
-flushed up to its own record, which is after the batch's, so when the round trip answers, the
-batch is on disk; only then are its callers answered. The WAL is flushed in order, so a later
-commit that is durable makes every earlier one durable too: whatever another process decided
-after seeing a commit that a server crash then loses is lost with it. A crash can lose only
-committed batches nobody was told of yet, and batches whose calls all pass `durable=False` (a
-packet's reservation, its void: answered without the barrier), which is what
-`Ledger.create_transfers(durable=False)` allows: a lost reservation is simply absent, a lost
-void leaves a reservation that expires.
+A batch whose calls all pass `durable=False` (a packet's reservation, its void) commits with
+`synchronous_commit` off: PostgreSQL answers before the commit is flushed, yet every other
+transaction sees it at once, and the WAL is flushed in order, so once any later commit is
+durable, this one is too (the post of the reservation, say). A server crash can lose only such
+a batch, which is what `Ledger.create_transfers(durable=False)` allows: a lost reservation is
+simply absent, a lost void leaves a reservation that expires.
 
 `run(job)` queues work that needs the connection to itself (creating accounts, an expiry
 sweep chunk): it runs alone, in queue order, in its own transaction.
@@ -113,12 +104,6 @@ RETRYABLE_SQLSTATES: Final = frozenset({"23505", "40001", "40P01", "IL001"})
 
 # The writer's connection is always in a transaction (see the module docstring).
 _BEGIN: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
-# Every transaction commits without waiting for its WAL flush, so it releases its locks (the hot
-# accounts every process needs) before the disk has answered. A durable batch then commits a
-# transaction of its own that only takes a transaction id: a commit with an id waits for the
-# flush of the WAL up to its own record, which is after the batch's (the WAL is flushed in order).
-_COMMIT_UNFLUSHED: Final = "SET LOCAL synchronous_commit TO OFF; COMMIT; "
-_FLUSH: Final = "BEGIN; SELECT txid_current(); COMMIT; "
 # Connection exception, operator intervention (shutdown, restart, cancelled statement).
 _CONNECTION_CLASSES: Final = ("08", "57")
 
@@ -340,11 +325,11 @@ class LedgerWriter:
                     attempt_number -= 1
                     continue
             else:
+                unflushed = "" if durable else "SET LOCAL synchronous_commit TO OFF; "
                 write = f"{decided.write}; " if decided.write else ""
-                flush = _FLUSH if durable and decided.write else ""
                 committing = True
                 try:
-                    await connection.execute(f"{write}{_COMMIT_UNFLUSHED}{flush}{_BEGIN}")
+                    await connection.execute(f"{write}{unflushed}COMMIT; {_BEGIN}")
                 except Exception as error:
                     failure = error
                 if failure is None:

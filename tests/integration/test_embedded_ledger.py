@@ -35,6 +35,7 @@ from ilpnode.storage.ledger.rows import insert_entries
 from ilpnode.storage.migrate import migrate
 from ilpnode.storage.schema.ledger import ledger_accounts, ledger_expiries, ledger_transfers
 from tests.support import ManualClock, wait_until_available
+from tests.unit.ledger import builders
 
 SETTLEMENT = AccountId(1)
 PEER = AccountId(2)
@@ -71,16 +72,7 @@ async def open_with_accounts(database: Database, clock: ManualClock) -> Embedded
 
 def reservation(transfer_id: int) -> Transfer:
     """A packet's reservation of 1 from PEER to OTHER, held for a minute."""
-    return Transfer(
-        id=TransferId(transfer_id),
-        debit_account_id=PEER,
-        credit_account_id=OTHER,
-        amount=1,
-        ledger=1,
-        code=1,
-        flags=TransferFlags.PENDING,
-        timeout=60,
-    )
+    return builders.pending(transfer_id, PEER, OTHER, 1, timeout=60)
 
 
 def deposit(transfer_id: int, amount: int) -> Transfer:
@@ -99,16 +91,7 @@ async def test_reopen_restores_every_balance_transfer_and_pending_state(
 ) -> None:
     ledger = await open_with_accounts(database, clock)
     await ledger.create_transfers([deposit(10, 1_000)])
-    pending = Transfer(
-        id=TransferId(11),
-        debit_account_id=PEER,
-        credit_account_id=OTHER,
-        amount=300,
-        ledger=1,
-        code=1,
-        flags=TransferFlags.PENDING,
-        timeout=60,
-    )
+    pending = builders.pending(11, PEER, OTHER, 300, timeout=60)
     await ledger.create_transfers([pending])
     before = ledger.engine.snapshot()
     await ledger.close()
@@ -116,9 +99,7 @@ async def test_reopen_restores_every_balance_transfer_and_pending_state(
     reopened = await EmbeddedLedger.open(database, clock=clock)
     try:
         assert reopened.engine.snapshot() == before
-        post = Transfer(
-            id=TransferId(12), pending_id=TransferId(11), flags=TransferFlags.POST_PENDING_TRANSFER
-        )
+        post = builders.post(12, 11)
         [result] = await reopened.create_transfers([post])
         assert result.status is CreateTransferStatus.CREATED
         [peer] = await reopened.lookup_accounts([PEER])
@@ -177,16 +158,7 @@ async def test_deferred_changes_ride_in_the_next_durable_group(
         await ledger.create_transfers([deposit(700, 50)])
         stored = _stored_transfers(database)
         commits = ledger.group_commits
-        pending = Transfer(
-            id=TransferId(701),
-            debit_account_id=PEER,
-            credit_account_id=OTHER,
-            amount=20,
-            ledger=1,
-            code=1,
-            flags=TransferFlags.PENDING,
-            timeout=60,
-        )
+        pending = builders.pending(701, PEER, OTHER, 20, timeout=60)
         [reserved] = await ledger.create_transfers([pending], durable=False)
         assert reserved.status is CreateTransferStatus.CREATED
         # Decided at once (the balance shows it) but not yet on disk, and no commit was started.
@@ -194,11 +166,7 @@ async def test_deferred_changes_ride_in_the_next_durable_group(
         assert peer.debits_pending == 20
         assert _stored_transfers(database) == stored
         assert ledger.group_commits == commits
-        post = Transfer(
-            id=TransferId(702),
-            pending_id=TransferId(701),
-            flags=TransferFlags.POST_PENDING_TRANSFER,
-        )
+        post = builders.post(702, 701)
         [posted] = await ledger.create_transfers([post])
         assert posted.status is CreateTransferStatus.CREATED
         assert _stored_transfers(database) == stored + 2
@@ -513,15 +481,14 @@ async def test_resolved_packet_transfers_leave_memory_and_a_rebuild_agrees(
     await ledger.create_transfers([deposit(10, 10_000)])  # code 2: kept
 
     async def packet(number: int, *, fulfilled: bool) -> None:
-        reservation = Transfer(
-            id=TransferId(1_000 + 2 * number),
-            debit_account_id=PEER,
-            credit_account_id=OTHER,
-            amount=number,
-            ledger=1,
-            code=packet_code,
+        reservation = builders.transfer(
+            1_000 + 2 * number,
+            PEER,
+            OTHER,
+            number,
             flags=TransferFlags.PENDING,
             timeout=30,
+            code=packet_code,
         )
         [reserved] = await ledger.create_transfers([reservation], durable=False)
         assert reserved.status is CreateTransferStatus.CREATED

@@ -32,6 +32,7 @@ from ilpnode.ledger import (
 from ilpnode.storage.database import Database, asyncpg_dsn
 from ilpnode.storage.ledger.embedded import EmbeddedLedger
 from ilpnode.storage.ledger.shared import SWEEP_BATCH_MAX, PostgresLedger
+from ilpnode.storage.ledger.shared_apply import apply_calls
 from ilpnode.storage.ledger.shared_sql import _PG_LOCK_AND_READ
 from tests.integration.ledger import (
     LEDGER,
@@ -322,24 +323,121 @@ async def test_a_batch_is_two_round_trips(pg_url: str) -> None:
             lambda logged: statements.append(" ".join(logged.query.split()))
         )
         await ledger.create_transfers([deposit(1, 100), pending(2, PEER, OTHER, 5), post(3, 2)])
-        # Two round trips: the locks and the read; the write with COMMIT and the next BEGIN.
+        # Two round trips: the read (no locks); the write with COMMIT and the next BEGIN.
         assert len(statements) == 2, statements
-        assert statements[0].startswith("WITH locked AS ( SELECT")
-        # It resolves pending 2: first a check for an expiry the read may have missed.
-        assert statements[1].startswith(
-            "EXECUTE ilpnode_check_unexpired('{2}'); EXECUTE ilpnode_write_transfers("
+        assert statements[0].startswith("WITH slice_accounts AS ( SELECT")
+        assert "FOR UPDATE" not in statements[0]
+        # The write locks its accounts first; as it resolves pending 2, it then checks for an
+        # expiry the read may have missed.
+        assert statements[1].startswith("EXECUTE ilpnode_lock_written('{")
+        assert (
+            "; EXECUTE ilpnode_check_unexpired('{2}'); EXECUTE ilpnode_write_transfers("
+            in (statements[1])
         )
         assert statements[1].endswith("; COMMIT; BEGIN ISOLATION LEVEL READ COMMITTED")
         assert "synchronous_commit" not in statements[1]  # a post: flushed before it returns
         statements.clear()
         await ledger.create_transfers([pending(4, PEER, OTHER, 5)], durable=False)
-        assert statements[1].startswith("EXECUTE ilpnode_write_transfers(")
+        assert "ilpnode_check_unexpired" not in statements[1]  # it resolves nothing
         assert statements[1].endswith(
             "; SET LOCAL synchronous_commit TO OFF; COMMIT; BEGIN ISOLATION LEVEL READ COMMITTED"
         )
+        # A batch the engine refuses anything of, on a read without locks that may be stale,
+        # is decided again on a read under locks: three round trips.
+        statements.clear()
+        [refused, spent] = await ledger.create_transfers(
+            [transfer(5, PEER, OTHER, 91), transfer(6, PEER, OTHER, 90)]
+        )
+        assert (refused.status, spent.status) == (S.EXCEEDS_CREDITS, S.CREATED)
+        assert len(statements) == 3, statements
+        assert "FOR UPDATE" not in statements[0]
+        assert statements[1].startswith("WITH slice_accounts AS ( SELECT")
+        assert "FOR UPDATE" in statements[1]
+        assert "ilpnode_lock_written" not in statements[2]  # it holds the locks already
+        assert "EXECUTE ilpnode_write_transfers(" in statements[2]
     finally:
         await ledger.close()
         await database.close()
+
+
+async def test_a_write_decided_without_locks_that_another_process_outspent_is_decided_again(
+    open_ledger: OpenLedger, database: Database
+) -> None:
+    """Between a batch's read (no locks) and its write, another process spends the credit: the
+    CHECK constraint refuses the write, and the batch is decided again under locks."""
+    first, second = await open_ledger(ManualClock()), await open_ledger(ManualClock())
+    await open_chart(first, credit_line=100)
+    attempts: list[bool] = []
+    spent: list[bool] = []
+
+    async def apply_while_the_other_spends(
+        connection: asyncpg.Connection, calls: Any, **options: Any
+    ) -> Any:
+        decided = await apply_calls(connection, calls, **options)
+        attempts.append(decided.optimistic)
+        if decided.optimistic and not spent:
+            spent.append(True)
+            [other] = await second.create_transfers([transfer(90, PEER, OTHER, 80)])
+            assert other.status is S.CREATED
+        return decided
+
+    first._writer._apply = apply_while_the_other_spends
+    [result] = await first.create_transfers([transfer(50, PEER, OTHER, 30)])
+    assert result.status is S.EXCEEDS_CREDITS  # 30 more than the 20 left
+    assert attempts == [True, False]
+    peer = await one(first, PEER)
+    assert (peer.debits_posted, available(peer)) == (80, 20)
+    # When it fits, the optimistic write goes through whatever committed since its read: the
+    # balances move by what the batch moved, not to what its read plus the batch made them.
+    attempts.clear()
+    [result] = await first.create_transfers([transfer(51, PEER, OTHER, 15)])
+    assert result.status is S.CREATED
+    assert attempts == [True]
+    assert (await one(first, PEER)).debits_posted == 95
+    assert await stored_ledger_problems(database) == []
+
+
+async def test_balance_reports_after_a_write_without_locks_are_the_committed_balances(
+    open_ledger: OpenLedger,
+) -> None:
+    """A write decided without locks knows the balances its read would give, not the committed
+    ones: they are read again, by the next batch's read when one is queued (no round trip of
+    their own), else as soon as the writer is idle."""
+    first, second = await open_ledger(ManualClock()), await open_ledger(ManualClock())
+    await open_chart(first, credit_line=100)
+    reports: list[list[tuple[int, int]]] = []
+    first.watch_balances(
+        {PEER}, lambda accounts: reports.append([(a.id, a.credits_posted) for a in accounts])
+    )
+    queued: list[asyncio.Task[list[CreateTransferResult]]] = []
+
+    async def apply_while_the_other_deposits(
+        connection: asyncpg.Connection, calls: Any, **options: Any
+    ) -> Any:
+        decided = await apply_calls(connection, calls, **options)
+        if not queued and decided.optimistic:
+            await second.create_transfers([deposit(91, 7)])  # after the read, before the write
+            queued.append(asyncio.create_task(first.create_transfers([deposit(93, 1)])))
+            await asyncio.sleep(0.05)  # queued behind this batch
+        return decided
+
+    first._writer._apply = apply_while_the_other_deposits
+    writer_connection = first._writer._connection
+    assert writer_connection is not None
+    statements: list[str] = []
+    writer_connection.add_query_logger(lambda logged: statements.append(logged.query.strip()))
+    [result] = await first.create_transfers([deposit(92, 5)])
+    assert result.status is S.CREATED
+    [[queued_result]] = [await task for task in queued]
+    assert queued_result.status is S.CREATED
+    deadline = time.monotonic() + 5  # the last one is reported after the caller is answered
+    while len(reports) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    # The engine saw 100 + 5; committed were 100 + 7 + 5, then 1 more.
+    assert reports == [[(PEER, 112)], [(PEER, 113)]]
+    kinds = [statement.split()[0] for statement in statements]
+    # read, write; the queued batch's read (which observed PEER), write; the idle read.
+    assert kinds == ["WITH", "EXECUTE", "WITH", "EXECUTE", "SELECT"], statements
 
 
 BULK = 10_000_000  # ids of the rows the next test adds (beyond any the tests use)

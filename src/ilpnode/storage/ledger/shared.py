@@ -13,40 +13,61 @@ chains, timestamps and expiry rules are therefore the engine's own, never re-imp
 Every write of a process goes through its one `LedgerWriter` (`shared_writer`): one
 connection, and the `create_transfers` calls that queue while a transaction runs go together
 into the next one (group commit), each decided in turn on one engine, each with its own
-results. The statements (`shared_apply`):
+results. The statements of a transfer batch (`shared_apply`):
 
-1. **Lock and read**, one statement: `SELECT … FROM ledger_accounts WHERE id = ANY(…) ORDER BY
-   id FOR UPDATE` over the debit/credit accounts of the batch's plain and pending transfers plus
-   the accounts of every pending transfer a post/void names (a sub-select on the immutable
+1. **Read**, one statement, no locks: the accounts of the batch's plain and pending transfers
+   plus the accounts of every pending transfer a post/void names (a sub-select on the immutable
    transfer rows), and, in the same statement, the stored transfers whose ids the batch uses or
-   names as `pending_id`, every post/void of those, and their expiry records. Rows are locked in
-   id order by every writer, in one statement per transaction, so writers never deadlock on
-   accounts. The locked rows are returned as they are once locked: current balances.
+   names as `pending_id`, every post/void of those, and their expiry records.
 2. **Decide** in Python: `seeded_engine(...)`, `engine.create_transfers(call, now=clock)` per
-   call. The clock is read after the locks. Failures change nothing and write nothing.
-3. **Write**, one statement: data-modifying CTEs INSERT the new transfer rows (arrays through
-   `unnest`, `seq` from `ledger_journal_seq` in journal order) and UPDATE the balances and
-   `last_timestamp` of the touched accounts. Then COMMIT; the results are returned only after it.
+   call. Failures change nothing and write nothing.
+3. **Write**, in one round trip with COMMIT: lock the accounts whose balances change (`SELECT …
+   ORDER BY id FOR UPDATE`: every writer locks in id order, one statement per transaction, so
+   writers never deadlock on accounts); check that no pending transfer the batch resolves has
+   expired (`ledger_check_unexpired`, migration 0006); INSERT the new transfer rows (arrays
+   through `unnest`, `seq` from `ledger_journal_seq` in journal order) and UPDATE the balances
+   *by* what the batch moved (`debits_pending = debits_pending + Δ`, …) and `last_timestamp`
+   (the greater of the two). Then COMMIT; the results are returned only after it.
 
-The read of step 1 has the snapshot of the statement's start, taken *before* it waited for the
-locks, so what the locks' previous holder wrote may be missing from it. Rows are never changed
-or deleted, only added, so a stale read can only miss rows: a transfer with an id the batch
-uses (the insert then fails on the primary key and the batch is retried), a post/void of a
-pending transfer the batch resolves (it fails on the unique index on `pending_id`: retried), or
-an expiry of one. The write's first statement checks for that last one in its own, current
-snapshot (`ledger_check_unexpired`, migration 0006): it raises SQLSTATE IL001, the transaction
-fails, nothing is written, and the batch is run again from scratch (its new read sees the
-expiry). If the stale slice contradicts the current balances so that the engine refuses it, the
-transfers are read again under the locks it holds (a current read: whoever resolves a pending
-transfer holds its accounts' locks until commit) and decided again, in the same transaction.
-The sweeper always reads after its locks (a separate statement).
+The locks are thus held only while the write runs in the server: never across a round trip,
+the decision in Python, or the event loop of a busy process. (Until 2026-12-07 the read took
+them, so the processes serving the same peers took turns, each waiting for the other's round
+trips: `docs/benchmarks.md`.)
 
-So a transfer batch costs 2 round trips whatever its size and however many calls it holds: the
-lock and read, then the write sent with COMMIT and the next transaction's BEGIN
-(`shared_writer`); the locks are held from the first to the end of the second. An account
-batch costs 2 as well (read; insert with COMMIT), a lookup 1 (autocommit, on the SQLAlchemy
-pool), a sweep chunk 5 (the sweep lock, the due ids, the lock, the read; the write with
-COMMIT).
+Why a write decided on a read without locks is right. Rows are never changed or deleted, only
+added, and balances only ever move by deltas, so what can have changed since the read is rows
+it missed and balances that moved:
+
+- a transfer with an id the batch uses: the insert fails on the primary key and the batch is
+  retried (it then reads the row: EXISTS, …);
+- a post/void of a pending transfer the batch resolves: the unique index on `pending_id`;
+  retried (PENDING_TRANSFER_ALREADY_POSTED, …);
+- an expiry of one: the check runs after the write's locks, and an expiry sweep holds the same
+  accounts' locks from before its read until its commit, so the check sees every expiry
+  committed before the write, and a later sweep sees the write. It raises SQLSTATE IL001, the
+  transaction fails, nothing is written, and the batch is run again;
+- balances moved by another process: the deltas add up whatever moved, and what the engine
+  checked against the balances it read (the flag limits, the u64 range), the database checks
+  against the balances it writes: CHECK constraints (migrations 0001, 0012) refuse the write
+  (SQLSTATE 23514), and the batch is run again under locks (below);
+- a refusal on a stale read (EXCEEDS_CREDITS against a balance another process has raised
+  since, say): if the engine refuses anything at all, or finds the read contradicting itself,
+  the batch is decided again under locks, in the same transaction, before anything is written.
+
+**Under locks** (that fallback, and every expiry sweep): the read takes the locks itself (`FOR
+UPDATE`, id order, in the same statement) and returns the locked rows as they are once locked:
+current balances. Its transfers are read with the snapshot of the statement's start, taken
+*before* it waited for the locks, so they may miss rows, with the same consequences as above.
+If the stale slice contradicts the current balances so that the engine refuses it, the transfers
+are read again under the locks it holds (a current read: whoever resolves a pending transfer
+holds its accounts' locks until commit) and decided again, in the same transaction. The sweeper
+always reads after its locks (a separate statement). The write then needs no locks of its own.
+
+So a transfer batch costs 2 round trips whatever its size and however many calls it holds (3
+when decided again under locks): the read, then the write sent with COMMIT and the next
+transaction's BEGIN (`shared_writer`). An account batch costs 2 as well (read; insert with
+COMMIT), a lookup 1 (autocommit, on the SQLAlchemy pool), a sweep chunk 5 (the sweep lock, the
+due ids, the lock, the read; the write with COMMIT).
 
 Races that locks cannot order: two transactions inserting the same transfer or account id (the
 existence read precedes the insert) or a `seq` collision after a mode switch. The primary keys
@@ -59,20 +80,24 @@ opposite orders wait on each other's uncommitted rows; PostgreSQL breaks it afte
 
 What the database itself guarantees, even against a buggy writer: CHECK constraints on
 `ledger_accounts` (a flagged account never has debits over credits, pending included, or the
-reverse; no balance below zero), so no transaction can commit an overspend; the partial unique
+reverse; no balance below zero; each side within the u64 range), so no transaction can commit
+an overspend; the partial unique
 index on `ledger_transfers.pending_id` (a pending transfer is posted or voided at most once);
 the primary key of `ledger_expiries` (expired at most once). That a post/void and an expiry never
-both resolve one transfer rests on the lock discipline above and the write's expiry check (they
-live in different tables).
+both resolve one transfer rests on the lock discipline above and the write's expiry check after
+its locks (they live in different tables).
 
-Timestamps. Each engine is seeded with `last_timestamp` = the maximum of the locked accounts'
+Timestamps. Each engine is seeded with `last_timestamp` = the maximum of the read accounts'
 `last_timestamp` column and of every record it loaded, and the write stores, per account, the
-timestamp of its last event. So engine timestamps are strictly increasing per account and along
-every pending transfer's life (its post/void/expiry is later), even across processes whose clocks
-disagree. They are *not* globally unique: two batches over disjoint accounts may get the same
-timestamp. `seq` is globally unique and, per account, in commit order (it is drawn under the
-account locks); it is the journal order. (`LedgerEngine.replay` needs globally increasing
-timestamps, so a database written in shared mode cannot be replayed by the embedded ledger.)
+greater of the stored value and the timestamp of the batch's last event on it. So engine
+timestamps increase along every pending transfer's life (its post/void/expiry is later), and per
+account as long as batches on it do not overlap in time, even across processes whose clocks
+disagree; two processes writing to one account at the same moment (each deciding on a read
+without the other's commit) may interleave their timestamps on it. They are *not* globally
+unique: two batches over disjoint accounts may get the same timestamp. `seq` is globally
+unique and, per account, in commit order (it is drawn under the account locks); it is the
+journal order. (`LedgerEngine.replay` needs globally increasing timestamps, so a database
+written in shared mode cannot be replayed by the embedded ledger.)
 
 Expiry. `ledger_pending_deadlines` (migration 0002) holds one row per unresolved pending transfer
 with a timeout, kept by triggers on INSERT; the sweeper finds due transfers with an index range

@@ -1,11 +1,13 @@
 """One shared-ledger transaction's statements, on the writer's asyncpg connection.
 
-`shared` explains the lock / read / decide / write steps and why they are safe across
-processes; `shared_writer` groups many calls into one transaction. This module holds the
-steps themselves: load the slice of the ledger a batch can touch into a seeded engine, let the
-engine decide, and say what to write. The reads run here; the write is returned as SQL text
-(`Decided.write`, the values inlined as numeric literals: every value is an int we made), which
-the writer sends in one round trip together with COMMIT.
+`shared` explains the read / decide / write steps and why they are safe across processes;
+`shared_writer` groups many calls into one transaction. This module holds the steps themselves:
+load the slice of the ledger a batch can touch into a seeded engine, let the engine decide, and
+say what to write. The reads run here; the write is returned as SQL text (`Decided.write`, the
+values inlined as numeric literals: every value is an int we made), which the writer sends in
+one round trip together with COMMIT. Balances are written as changes (`+ delta`), never as
+values, so a write is right whatever committed since its read, as long as the CHECK
+constraints hold.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from ilpnode.storage.ledger.shared_sql import (
     _PG_INSERT_ACCOUNTS,
     _PG_LOCK_ACCOUNTS,
     _PG_LOCK_AND_READ,
+    _PG_LOCK_WRITTEN,
     _PG_READ_ACCOUNTS,
+    _PG_READ_SLICE,
     _PG_READ_TRANSFERS,
     _PG_WRITE_EXPIRIES,
     _PG_WRITE_TRANSFERS,
@@ -48,12 +52,13 @@ from ilpnode.storage.ledger.shared_sql import (
     _Positional,
 )
 
-__all__ = ["Decided", "apply_calls", "create_accounts", "expire_due_chunk"]
+__all__ = ["Decided", "apply_calls", "create_accounts", "expire_due_chunk", "read_accounts"]
 
 # Arbitrary but fixed: identifies the expiry sweep among advisory locks.
 SWEEP_LOCK_ID: Final = 0x696C_706E_7377  # "ilpnsw"
 # As a plain int: `&` on the flag enum itself builds an enum member, several times slower.
 _RESOLVES = int(TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER)
+_BALANCES: Final = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 
 _T = TypeVar("_T")
 
@@ -62,11 +67,21 @@ _T = TypeVar("_T")
 class Decided(Generic[_T]):
     """What a transaction decided: the callers' answer, the statements that make it so
     ("" when nothing is to be written), to run before COMMIT, and the accounts whose balances
-    they change, as they will be once committed (for the writer's balance reports)."""
+    they change, as they will be once committed (for the writer's balance reports).
+
+    `optimistic`: decided on a read without locks (`apply_calls`). Then the write takes the
+    locks itself, a CHECK violation (SQLSTATE 23514) means another process spent first (run
+    the batch again with `optimistic=False`), and the balances in `accounts` are the engine's,
+    from a read that may be stale: whoever reports them reads them after COMMIT (`observe`,
+    `read_accounts`).
+    """
 
     value: _T
     write: str
     accounts: Sequence[Account] = ()
+    optimistic: bool = False
+    observed: Sequence[Account] = ()
+    """The accounts `apply_calls` was asked to `observe`, as committed when it read them."""
 
 
 class TransferCall(Protocol):
@@ -77,12 +92,26 @@ class TransferCall(Protocol):
 
 
 async def apply_calls(
-    connection: asyncpg.Connection, calls: Sequence[TransferCall], *, clock: Clock
+    connection: asyncpg.Connection,
+    calls: Sequence[TransferCall],
+    *,
+    clock: Clock,
+    optimistic: bool = True,
+    observe: Sequence[int] = (),
 ) -> Decided[list[list[CreateTransferResult]]]:
     """Decide several calls' transfers in the open transaction: results per call, and the
-    write. The write first checks that no pending transfer it resolves expired while the read
-    waited for the locks (`ledger_check_unexpired`, migration 0006: SQLSTATE IL001, the whole
-    transaction fails and is run again)."""
+    write. The write checks that no pending transfer it resolves expired since the read
+    (`ledger_check_unexpired`, migration 0006: SQLSTATE IL001, the whole transaction fails and
+    is run again).
+
+    `optimistic` (the first attempt of a batch): read without locks, decide, and if every
+    transfer of every call is accepted, write with the locks taken by the write itself, for
+    as long as the write runs; another process's batch then never waits for this one's
+    round trips. If the engine refuses anything (a refusal may come from a read that is
+    already stale), the batch is decided again under locks, in this transaction. The
+    optimistic read also reads the accounts `observe` names (`Decided.observed`): the balance
+    reports of earlier optimistic commits ride on it rather than on a round trip of their own.
+    """
     batch = [transfer for call in calls for transfer in call.transfers]
     account_ids = _unique(
         account_id
@@ -96,11 +125,22 @@ async def apply_calls(
         if int(transfer.flags) & _RESOLVES and transfer.pending_id
     )
     ids = _unique([*(transfer.id for transfer in batch), *pending_ids])
-    rows = await _fetch(
-        connection,
-        _PG_LOCK_AND_READ,
-        {"account_ids": account_ids, "pending_ids": pending_ids, "ids": ids},
-    )
+    values = {"account_ids": account_ids, "pending_ids": pending_ids, "ids": ids}
+    observed: list[Account] = []
+    if optimistic:
+        read_ids = _unique([*account_ids, *observe]) if observe else account_ids
+        rows = await _fetch(connection, _PG_READ_SLICE, {**values, "account_ids": read_ids})
+        if observe:
+            wanted = set(observe)
+            observed = [
+                account_from_row(row, with_balances=True)
+                for row in rows
+                if row.kind == "a" and row.id in wanted
+            ]
+        decided = _decide_unlocked(rows, calls, clock, observed)
+        if decided is not None:
+            return decided
+    rows = await _fetch(connection, _PG_LOCK_AND_READ, values)
     locked = [row for row in rows if row.kind == "a"]
     engine = _seeded(locked, [row for row in rows if row.kind == "t"])
     try:
@@ -112,8 +152,34 @@ async def apply_calls(
         rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
         engine = _seeded(locked, rows)
         results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
-    write, accounts = _write(engine, checked=True)
-    return Decided(results, write, accounts)
+    write, accounts = _write(engine, locked, checked=True)
+    return Decided(results, write, accounts, observed=observed)
+
+
+def _decide_unlocked(
+    rows: list[SimpleNamespace],
+    calls: Sequence[TransferCall],
+    clock: Clock,
+    observed: list[Account],
+) -> Decided[list[list[CreateTransferResult]]] | None:
+    """The optimistic decision on a read without locks, or None to decide under locks: the
+    engine refused a transfer, or the read contradicts itself (it can be stale)."""
+    read = [row for row in rows if row.kind == "a"]
+    try:
+        engine = _seeded(read, [row for row in rows if row.kind == "t"])
+        results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
+    except (AssertionError, ValueError):
+        return None
+    if not all(result.ok for call_results in results for result in call_results):
+        return None
+    write, accounts = _write(engine, read, checked=True, lock=True)
+    return Decided(results, write, accounts, optimistic=True, observed=observed)
+
+
+async def read_accounts(connection: asyncpg.Connection, ids: list[int]) -> list[Account]:
+    """The accounts with these ids, as committed now (in the order the database returns)."""
+    rows = await _fetch(connection, _PG_READ_ACCOUNTS, {"ids": ids})
+    return [account_from_row(row, with_balances=True) for row in rows]
 
 
 async def create_accounts(
@@ -151,9 +217,9 @@ async def expire_due_chunk(
     ]
     if not due:
         return Decided((due, 0), "")
-    engine = await _load(connection, [], due, due)
+    locked, engine = await _load(connection, [], due, due)
     expired = engine.expire_pending(now=clock.now_ns())
-    write, accounts = _write(engine, checked=False)
+    write, accounts = _write(engine, locked, checked=False)
     return Decided((due, len(expired)), write, accounts)
 
 
@@ -162,8 +228,9 @@ async def _load(
     account_ids: list[int],
     pending_ids: list[int],
     ids: list[int],
-) -> LedgerEngine:
-    """Lock the accounts, then read the transfers: an engine seeded with the batch's slice."""
+) -> tuple[list[SimpleNamespace], LedgerEngine]:
+    """Lock the accounts, then read the transfers: the locked rows, and an engine seeded with
+    the batch's slice."""
     locked: list[SimpleNamespace] = []
     if account_ids or pending_ids:
         locked = await _fetch(
@@ -172,7 +239,7 @@ async def _load(
             {"account_ids": account_ids, "pending_ids": pending_ids},
         )
     rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
-    return _seeded(locked, rows)
+    return locked, _seeded(locked, rows)
 
 
 def _seeded(locked: list[SimpleNamespace], rows: list[SimpleNamespace]) -> LedgerEngine:
@@ -189,13 +256,18 @@ def _seeded(locked: list[SimpleNamespace], rows: list[SimpleNamespace]) -> Ledge
     )
 
 
-def _write(engine: LedgerEngine, *, checked: bool) -> tuple[str, list[Account]]:
-    """The statements that write what the engine journaled (transfers or expiries) and the new
-    balances ("" for nothing), and the accounts they change, with those balances.
+def _write(
+    engine: LedgerEngine, read: list[SimpleNamespace], *, checked: bool, lock: bool = False
+) -> tuple[str, list[Account]]:
+    """The statements that write what the engine journaled (transfers or expiries) and change
+    the balances by what it moved since it was seeded with the accounts `read` ("" for
+    nothing), and the accounts they change, with the engine's balances.
 
-    `checked`: the transfers were read before the locks were granted (`_LOCK_AND_READ`): first
-    check that no pending transfer the batch resolves expired meanwhile (a post or void
-    meanwhile fails the write on the unique index instead).
+    `checked`: the transfers were read before the locks were granted, or without locks: check
+    that no pending transfer the batch resolves expired meanwhile (a post or void meanwhile
+    fails the write on the unique index instead). `lock`: the read took no locks; the write
+    takes them first, so that the check runs after them (an expiry sweep holds the same locks
+    until it commits, so the check sees it).
     """
     entries = engine.drain_journal()
     if not entries:
@@ -211,11 +283,14 @@ def _write(engine: LedgerEngine, *, checked: bool) -> tuple[str, list[Account]]:
         touched[moved.debit_account_id] = entry.timestamp
         touched[moved.credit_account_id] = entry.timestamp
     accounts = engine.lookup_accounts(list(touched))
-    values: dict[str, list[Any]] = {
-        f"b_{name}": [getattr(account, name) for account in accounts]
-        for name in ("id", "debits_pending", "debits_posted", "credits_pending", "credits_posted")
-    }
+    before = {row.id: row for row in read}
+    values: dict[str, list[Any]] = {"b_id": [account.id for account in accounts]}
+    for name in _BALANCES:
+        values[f"b_{name}"] = [
+            getattr(account, name) - getattr(before[account.id], name) for account in accounts
+        ]
     values["b_last_timestamp"] = [touched[account.id] for account in accounts]
+    statements = [_PG_LOCK_WRITTEN.execute({"ids": values["b_id"]})] if lock else []
     transfers = [entry for entry in entries if isinstance(entry, Transfer)]
     expiries = [entry for entry in entries if isinstance(entry, ExpiredTransfer)]
     if transfers and expiries:
@@ -224,13 +299,14 @@ def _write(engine: LedgerEngine, *, checked: bool) -> tuple[str, list[Account]]:
         values.update(_columns(transfers, _TRANSFER_ROW))
         # NULL, not 0: the partial unique index on pending_id must skip plain transfers.
         values["pending_id"] = [pending_id or None for pending_id in values["pending_id"]]
-        write = _PG_WRITE_TRANSFERS.execute(values)
         resolved = [t.pending_id for t in transfers if int(t.flags) & _RESOLVES]
         if checked and resolved:
-            return f"{_PG_CHECK_UNEXPIRED.execute({'ids': resolved})}; {write}", accounts
-        return write, accounts
-    values.update(_columns(expiries, _EXPIRY_ROW))
-    return _PG_WRITE_EXPIRIES.execute(values), accounts
+            statements.append(_PG_CHECK_UNEXPIRED.execute({"ids": resolved}))
+        statements.append(_PG_WRITE_TRANSFERS.execute(values))
+    else:
+        values.update(_columns(expiries, _EXPIRY_ROW))
+        statements.append(_PG_WRITE_EXPIRIES.execute(values))
+    return "; ".join(statements), accounts
 
 
 async def _fetch(

@@ -62,8 +62,9 @@ def _query(sql: str, types: dict[str, TypeEngine[Any]], **binds: TypeEngine[Any]
     return _statement(sql, **binds).columns(**types)
 
 
-_LOCK_ACCOUNTS = _query(
-    f"""
+# The accounts a batch can touch: its transfers' own, and those of the pending transfers it
+# posts or voids (a sub-select on the immutable transfer rows).
+_SLICE_ACCOUNTS = f"""
     SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts
     WHERE id = ANY(ARRAY(
         SELECT unnest(CAST(:account_ids AS NUMERIC[]))
@@ -72,9 +73,9 @@ _LOCK_ACCOUNTS = _query(
         UNION SELECT credit_account_id FROM ledger_transfers
               WHERE id = ANY(CAST(:pending_ids AS NUMERIC[]))
     ))
-    ORDER BY id
-    FOR UPDATE
-    """,
+    """
+_LOCK_ACCOUNTS = _query(
+    f"{_SLICE_ACCOUNTS} ORDER BY id FOR UPDATE",
     _ACCOUNT_TYPES,
     account_ids=_IDS,
     pending_ids=_IDS,
@@ -108,6 +109,7 @@ _READ_TRANSFERS = _query(
     ids=_IDS,
 )
 
+
 # The lock and the read of a transfer batch in one statement (one round trip less, and one
 # less while the locks are held). Its snapshot is taken when it starts, before it waits for the
 # locks, so a transfer written by the lock's previous holder may be missing from what it reads:
@@ -115,14 +117,15 @@ _READ_TRANSFERS = _query(
 # or finds the expiry it missed (`_CHECK_UNEXPIRED`). The locked rows themselves are
 # returned as they are once locked, so the balances are always current. Rows of both kinds
 # come in one shape: `kind` 'a' (an account) or 't' (a transfer), the other's columns NULL.
-_LOCK_AND_READ = _query(
-    f"""
-    WITH locked AS ({_sql_of(_LOCK_ACCOUNTS)})
+def _slice_query(accounts: str) -> TextualSelect:
+    return _query(
+        f"""
+    WITH slice_accounts AS ({accounts})
     SELECT 'a' AS kind, {_COMMON}, debits_pending, debits_posted, credits_pending,
            credits_posted, last_timestamp, NULL AS debit_account_id,
            NULL AS credit_account_id, NULL AS amount, NULL AS pending_id,
            NULL::BIGINT AS timeout, NULL::BIGINT AS expired_at
-    FROM locked
+    FROM slice_accounts
     UNION ALL
     SELECT 't', {_T_COLUMNS_COMMON}, NULL, NULL, NULL, NULL, NULL, t.debit_account_id,
            t.credit_account_id, t.amount, t.pending_id, t.timeout, e."timestamp"
@@ -135,9 +138,22 @@ _LOCK_AND_READ = _query(
     WHERE t.pending_id IS NOT NULL AND t.pending_id = ANY(CAST(:ids AS NUMERIC[]))
       AND NOT t.id = ANY(CAST(:ids AS NUMERIC[]))
     """,
-    {**_ACCOUNT_TYPES, **_TRANSFER_TYPES, "expired_at": BigInteger()},
-    account_ids=_IDS,
-    pending_ids=_IDS,
+        {**_ACCOUNT_TYPES, **_TRANSFER_TYPES, "expired_at": BigInteger()},
+        account_ids=_IDS,
+        pending_ids=_IDS,
+        ids=_IDS,
+    )
+
+
+_LOCK_AND_READ = _slice_query(_sql_of(_LOCK_ACCOUNTS))
+# The same read without the locks: a batch decided on it writes with `_LOCK_WRITTEN` first
+# (`shared_apply`: the optimistic path).
+_READ_SLICE = _slice_query(_SLICE_ACCOUNTS)
+
+# Locks the accounts a write changes, in id order like every other lock of the ledger (so
+# writers never deadlock on accounts); the rows themselves are not wanted.
+_LOCK_WRITTEN = _statement(
+    "SELECT 1 FROM ledger_accounts WHERE id = ANY(CAST(:ids AS NUMERIC[])) ORDER BY id FOR UPDATE",
     ids=_IDS,
 )
 
@@ -182,6 +198,8 @@ _TRANSFER_ROW: _Columns = {
     "timestamp": _I64,
 }
 _EXPIRY_ROW: _Columns = {"pending_id": _ID, "timestamp": _I64}
+# What a write changes per account: its four balances *by* (signed: a post lowers the pending
+# balances) and the timestamp of its last event (`_UPDATE_BALANCES`).
 _BALANCE_ROW: _Columns = {
     "id": _ID,
     "debits_pending": _U64,
@@ -219,11 +237,17 @@ def _insert(table: str, columns: _Columns, constants: dict[str, str] | None = No
     )
 
 
+# Balances change by what the batch moved (`b.*`: signed changes), not to what its engine
+# computed: the same under the locks the batch read with, and also right when it read without
+# them (the optimistic path), where the CHECK constraints then refuse what the engine could not
+# see (`shared_apply`).
 _UPDATE_BALANCES = f"""
     UPDATE ledger_accounts AS a
-    SET debits_pending = b.debits_pending, debits_posted = b.debits_posted,
-        credits_pending = b.credits_pending, credits_posted = b.credits_posted,
-        last_timestamp = b.last_timestamp
+    SET debits_pending = a.debits_pending + b.debits_pending,
+        debits_posted = a.debits_posted + b.debits_posted,
+        credits_pending = a.credits_pending + b.credits_pending,
+        credits_posted = a.credits_posted + b.credits_posted,
+        last_timestamp = GREATEST(a.last_timestamp, b.last_timestamp)
     FROM unnest({_unnest(_BALANCE_ROW, "b_")}) AS b({", ".join(_BALANCE_ROW)})
     WHERE a.id = b.id
 """
@@ -370,17 +394,24 @@ def _positional(statement: TextClause | TextualSelect) -> _Positional:
 
 _PG_LOCK_ACCOUNTS = _positional(_LOCK_ACCOUNTS)
 _PG_LOCK_AND_READ = _positional(_LOCK_AND_READ)
+_PG_READ_SLICE = _positional(_READ_SLICE)
 _PG_READ_ACCOUNTS = _positional(_READ_ACCOUNTS)
 _PG_READ_TRANSFERS = _positional(_READ_TRANSFERS)
 _PG_INSERT_ACCOUNTS = _positional(_INSERT_ACCOUNTS)
 _PG_DUE = _positional(_DUE)
 
+_PG_LOCK_WRITTEN = _Prepared("ilpnode_lock_written", _positional(_LOCK_WRITTEN))
 _PG_CHECK_UNEXPIRED = _Prepared("ilpnode_check_unexpired", _positional(_CHECK_UNEXPIRED))
 _PG_WRITE_TRANSFERS = _Prepared("ilpnode_write_transfers", _positional(_WRITE_TRANSFERS))
 _PG_WRITE_EXPIRIES = _Prepared("ilpnode_write_expiries", _positional(_WRITE_EXPIRIES))
 
 WRITER_SETUP = "; ".join(
     statement.prepare()
-    for statement in (_PG_CHECK_UNEXPIRED, _PG_WRITE_TRANSFERS, _PG_WRITE_EXPIRIES)
+    for statement in (
+        _PG_LOCK_WRITTEN,
+        _PG_CHECK_UNEXPIRED,
+        _PG_WRITE_TRANSFERS,
+        _PG_WRITE_EXPIRIES,
+    )
 )
 """Run once on each new writer connection, before its first transaction."""

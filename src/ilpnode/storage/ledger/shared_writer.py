@@ -10,11 +10,19 @@ and applies them all in one transaction on its own connection (`shared_apply.app
 in two round trips:
 
     (BEGIN: sent with the previous COMMIT)
-    lock the union of the calls' accounts (id order), read the transfers they name
+    read the union of the calls' accounts and the transfers they name, without locks
                                                           -- one statement, one round trip
     decide each call, in queue order, on one seeded engine
-    write every new row and balance; COMMIT; BEGIN        -- one simple query, one round trip
+    lock the changed accounts (id order); write every new row and balance change;
+    COMMIT; BEGIN                                         -- one simple query, one round trip
     answer each caller with its own results
+
+The account locks are held only while that last simple query runs in the server, never across
+a round trip, the decision or this process's event loop (`shared` says why the write is right
+on a read without locks). A batch the engine refuses anything of is decided again on a read
+that takes the locks, in the same transaction (three round trips), and so is a batch whose
+optimistic write a CHECK constraint refused (SQLSTATE 23514: another process spent first),
+in a new attempt.
 
 The connection therefore always waits inside an opened transaction that has run nothing yet
 (no snapshot, no lock: `pg_stat_activity` shows it idle in transaction). The write travels as
@@ -39,8 +47,9 @@ sweep chunk): it runs alone, in queue order, in its own transaction.
 Failures, by kind:
 
 - A lost race (unique violation, serialization failure, deadlock: another process committed
-  the same id first, or locked in another order): the whole transaction again from scratch, at
-  most `ATTEMPTS_MAX` times; the retry reads the winner's rows and answers EXISTS etc.
+  the same id first, or locked in another order; an expiry the read missed; an optimistic
+  write outspent): the whole transaction again from scratch, at most `ATTEMPTS_MAX` times; the
+  retry reads the winner's rows and answers EXISTS etc. (after an outspent write, under locks).
 - Any other database error in a batch of several calls: each call again on its own, so only a
   faulty call fails and the others are not punished for it.
 - The connection fails (the server restarted, the network broke). During the lock and read,
@@ -57,9 +66,10 @@ Failures, by kind:
 - A caller cancelled while it waits: its call still runs (a reservation then simply expires; a
   post is booked); only its answer is dropped.
 
-`watch_balances(ids, report)`: after each commit, `report` gets the committed balances of the
-accounts in `ids` that the transaction changed (the liquidity webhooks); one set lookup per
-changed account, nothing when `ids` is empty. A report that raises is logged, never fails a call.
+`watch_balances(ids, report)`: after each commit, once its callers are answered, `report` gets
+the committed balances of the accounts in `ids` that the transaction changed (the liquidity
+webhooks); for a transaction decided without locks, with the next transaction's read or, if
+none follows, a read of their own while idle (`shared_reports`). Nothing when `ids` is empty.
 
 `close()` stops taking calls, lets the writer finish what was queued, and closes the connection.
 """
@@ -80,6 +90,7 @@ import asyncpg
 from ilpnode.clock import Clock
 from ilpnode.ledger import Account, CreateTransferResult, LedgerUnavailable, Transfer
 from ilpnode.storage.ledger.shared_apply import Decided, apply_calls
+from ilpnode.storage.ledger.shared_reports import CommitReports
 
 __all__ = [
     "ATTEMPTS_MAX",
@@ -101,6 +112,9 @@ RECONNECT_INTERVAL_SECONDS: Final = 0.5
 # unique_violation, serialization_failure, deadlock_detected, and IL001 (an expiry the batch's
 # read missed: migration 0006): a race lost, safe to re-run.
 RETRYABLE_SQLSTATES: Final = frozenset({"23505", "40001", "40P01", "IL001"})
+# A CHECK constraint refused an optimistic write: another process spent first (a race lost,
+# run again under locks); refusing a write decided under locks, it is a fault.
+_CHECK_VIOLATION: Final = "23514"
 
 # The writer's connection is always in a transaction (see the module docstring).
 _BEGIN: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -111,7 +125,7 @@ _T = TypeVar("_T")
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 Job = Callable[[asyncpg.Connection], Awaitable[Decided[_T]]]
 Apply = Callable[..., Awaitable[Decided[list[list[CreateTransferResult]]]]]
-"""`apply_calls`'s shape: (connection, calls, *, clock) -> results per call."""
+"""`apply_calls`'s shape: (connection, calls, *, clock, optimistic) -> results per call."""
 
 
 _CONNECTION_ERRORS: Final = (OSError, asyncpg.InterfaceError, TimeoutError)
@@ -129,6 +143,10 @@ def _is_connection_failure(error: Exception) -> bool:
 
 def _is_race(error: Exception) -> bool:
     return isinstance(error, asyncpg.PostgresError) and error.sqlstate in RETRYABLE_SQLSTATES
+
+
+def _is_outspent(error: Exception) -> bool:
+    return isinstance(error, asyncpg.PostgresError) and error.sqlstate == _CHECK_VIOLATION
 
 
 def _unavailable(error: BaseException, *, committing: bool = False) -> DatabaseUnavailable:
@@ -167,6 +185,8 @@ class _JobCall(Generic[_T]):
 class _Outcome(Generic[_T]):
     value: _T | None = None
     error: Exception | None = None
+    committed: Decided[_T] | None = None
+    """What was committed (for the balance reports, made after the callers are answered)."""
 
 
 def _settle(future: asyncio.Future[_T], value: _T) -> None:
@@ -196,8 +216,9 @@ class LedgerWriter:
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
         """Transactions committed (group commits), for benchmarks and metrics."""
-        self._watched: set[int] = set()
-        self._report: Callable[[list[Account]], None] | None = None
+        self._reports = CommitReports()
+        self._locked_retry = False
+        """The batch being run lost an optimistic write: decide it under locks."""
 
     def start(self) -> None:
         """Start the writer task (on the running event loop)."""
@@ -206,8 +227,7 @@ class LedgerWriter:
     def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None:
         """After each commit, call `report` with the accounts of `ids` (a set the caller may
         change at any time) that the transaction changed, as committed."""
-        self._watched = ids
-        self._report = report
+        self._reports.watch(ids, report)
 
     async def close(self) -> None:
         """Finish every queued call, then close the connection."""
@@ -244,6 +264,9 @@ class LedgerWriter:
     async def _write_forever(self) -> None:
         while True:
             if not self._queue:
+                if self._reports.pending:  # idle: read them now, nothing waits for this
+                    await self._reports.report_unreported(self._connection)
+                    continue
                 if self._closing:
                     return
                 self._wake.clear()
@@ -271,14 +294,22 @@ class LedgerWriter:
         return calls
 
     async def _run_transfers(self, calls: list[_TransferCall]) -> None:
+        observe = self._reports.to_observe()
         outcome = await self._attempt(
-            lambda connection: self._apply(connection, calls, clock=self._clock),
+            lambda connection: self._apply(
+                connection,
+                calls,
+                clock=self._clock,
+                optimistic=not self._locked_retry,
+                observe=observe,
+            ),
             durable=any(call.durable for call in calls),
         )
         if outcome.error is None:
             assert outcome.value is not None
             for call, results in zip(calls, outcome.value, strict=True):
                 _settle(call.future, results)
+            self._reports.after_commit(outcome.committed)
         elif len(calls) > 1 and not isinstance(outcome.error, DatabaseUnavailable):
             # One faulty call must not fail the others: each again, on its own.
             for call in calls:
@@ -291,6 +322,7 @@ class LedgerWriter:
         outcome = await self._attempt(call.job)
         if outcome.error is None:
             _settle(call.future, outcome.value)
+            self._reports.after_commit(outcome.committed)
         else:
             _fail(call.future, outcome.error)
 
@@ -306,6 +338,7 @@ class LedgerWriter:
         failure: Exception | None = None
         fresh_connection_tried = False
         attempt_number = 0
+        self._locked_retry = False
         while attempt_number < ATTEMPTS_MAX:
             attempt_number += 1
             connection = await self._connection_or_none()
@@ -334,26 +367,16 @@ class LedgerWriter:
                     failure = error
                 if failure is None:
                     self.commits += 1
-                    if self._watched and decided.accounts:
-                        self._report_watched(decided.accounts)
-                    return _Outcome(value=decided.value)
+                    return _Outcome(value=decided.value, committed=decided)
             failure = await self._after_failure(connection, failure, committing=committing)
-            if not (_is_race(failure) and attempt_number < ATTEMPTS_MAX):
+            outspent = decided is not None and decided.optimistic and _is_outspent(failure)
+            self._locked_retry = self._locked_retry or outspent
+            if not ((_is_race(failure) or outspent) and attempt_number < ATTEMPTS_MAX):
                 return _Outcome(error=failure)
             sqlstate = getattr(failure, "sqlstate", None)
             logger.debug("ledger batch lost a race (%s), retrying: %s", sqlstate, failure)
             failure = None
         raise AssertionError("unreachable: the last attempt returns")
-
-    def _report_watched(self, accounts: Sequence[Account]) -> None:
-        watched = [account for account in accounts if account.id in self._watched]
-        report = self._report
-        if not watched or report is None:
-            return
-        try:
-            report(watched)
-        except Exception:  # the watch's bug must not fail a committed call
-            logger.exception("the balance report after a ledger commit failed")
 
     async def _after_failure(
         self, connection: asyncpg.Connection, failure: Exception, *, committing: bool

@@ -1,4 +1,4 @@
-"""The ledger's tables (migrations 0001, 0002, 0006), shared by both ledger backends.
+"""The ledger's tables (migrations 0001, 0002, 0006, 0012), shared by both ledger backends.
 
 - `ledger_accounts`: one row per account; its four balance columns are the balances as of the
   last commit (the embedded ledger on PostgreSQL writes them with each group commit, the shared
@@ -27,6 +27,7 @@ __all__ = ["ledger_accounts", "ledger_expiries", "ledger_transfers"]
 
 _DEBITS_MUST_NOT_EXCEED_CREDITS = 2
 _CREDITS_MUST_NOT_EXCEED_DEBITS = 4
+_U64_MAX = 2**64 - 1
 
 ledger_accounts = Table(
     "ledger_accounts",
@@ -61,6 +62,12 @@ ledger_accounts = Table(
         "debits_pending >= 0 AND debits_posted >= 0 AND credits_pending >= 0 "
         "AND credits_posted >= 0",
         name="balances_not_negative",
+    ).ddl_if(dialect="postgresql"),
+    # Migration 0012: the engine's overflow rules (each side within u64, pending included).
+    CheckConstraint(
+        f"debits_pending + debits_posted <= {_U64_MAX} "
+        f"AND credits_pending + credits_posted <= {_U64_MAX}",
+        name="balances_within_u64",
     ).ddl_if(dialect="postgresql"),
 )
 

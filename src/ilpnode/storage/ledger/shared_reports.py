@@ -1,0 +1,92 @@
+"""Balance reports of the shared ledger: after a commit, the committed balances of the watched
+accounts it changed (the liquidity webhooks watch the accounts with a threshold).
+
+A commit decided under locks knows its accounts' committed balances: the engine's. One decided
+on a read without locks (`shared_apply`, the optimistic path) knows only what its read plus its
+own changes make, while another process may have moved the same accounts since: those accounts
+are read again. Not in a round trip of their own: the writer hands them to its next
+transaction's read (`observe`), which returns them as committed by then, and only when no
+transaction follows does it read them on its own (`report_unreported`, while idle). So a report
+may come a transaction later and include later commits, never a balance that was not committed.
+A report that raises is logged, never fails a call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import asyncpg
+
+from ilpnode.ledger import Account
+from ilpnode.storage.ledger.shared_apply import Decided, read_accounts
+
+__all__ = ["CommitReports"]
+
+logger = logging.getLogger(__name__)
+
+Report = Callable[[list[Account]], None]
+
+
+class CommitReports:
+    """The watched accounts, whom to tell, and which balances are still to be read."""
+
+    def __init__(self) -> None:
+        self._watched: set[int] = set()
+        self._report: Report | None = None
+        self._unreported: set[int] = set()
+        """Watched accounts changed by optimistic commits, their balances not reported yet."""
+
+    def watch(self, ids: set[int], report: Report) -> None:
+        """Report the accounts of `ids` (a set the caller may change at any time)."""
+        self._watched = ids
+        self._report = report
+
+    @property
+    def pending(self) -> bool:
+        """Whether some watched balances still need a read of their own."""
+        return bool(self._unreported)
+
+    def to_observe(self) -> list[int]:
+        """The accounts the next transaction's read should read for us."""
+        return list(self._unreported)
+
+    def after_commit(self, committed: Decided[Any] | None) -> None:
+        """Report what `committed` observed, then the watched accounts it changed (or, decided
+        without locks, note them for a read)."""
+        report = self._report
+        if committed is None or not self._watched or report is None:
+            return
+        if committed.observed:
+            self._unreported.difference_update(account.id for account in committed.observed)
+            _deliver(report, committed.observed)
+        changed = [account for account in committed.accounts if account.id in self._watched]
+        if committed.optimistic:
+            self._unreported.update(account.id for account in changed)
+        elif changed:
+            _deliver(report, changed)
+
+    async def report_unreported(self, connection: asyncpg.Connection | None) -> None:
+        """Read the balances still to report on `connection` (the writer's, idle) and report
+        them. Lost with a broken connection: the next commit to those accounts reports them."""
+        ids, self._unreported = list(self._unreported), set()
+        report = self._report
+        if report is None or connection is None or connection.is_closed():
+            return
+        failure: Exception | None = None
+        try:
+            accounts = await read_accounts(connection, ids)
+        except Exception as error:
+            failure = error
+        if failure is not None:  # the next batch finds the connection broken and reconnects
+            logger.warning("could not read the balances to report after a commit: %s", failure)
+            return
+        _deliver(report, accounts)
+
+
+def _deliver(report: Report, accounts: Sequence[Account]) -> None:
+    try:
+        report(list(accounts))
+    except Exception:  # the watch's bug must not fail a committed call
+        logger.exception("the balance report after a ledger commit failed")

@@ -1,4 +1,4 @@
-"""The ledger's tables (migrations 0001, 0002, 0006, 0012), shared by both ledger backends.
+"""The ledger's tables (migrations 0001, 0002, 0006, 0012, 0013), shared by both ledger backends.
 
 - `ledger_accounts`: one row per account; its four balance columns are the balances as of the
   last commit (the embedded ledger on PostgreSQL writes them with each group commit, the shared
@@ -89,8 +89,7 @@ ledger_transfers = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("seq", BigInteger, nullable=False, unique=True),
     CheckConstraint("debit_account_id <> credit_account_id", name="accounts_differ"),
-    Index("ix_ledger_transfers_debit_account_id", "debit_account_id"),
-    Index("ix_ledger_transfers_credit_account_id", "credit_account_id"),
+    # Found by id and by pending_id only; no index by account (migration 0013 says why).
     Index(
         "uq_ledger_transfers_pending_id",
         "pending_id",

@@ -33,7 +33,7 @@ from ilpnode.storage.database import Database, asyncpg_dsn
 from ilpnode.storage.ledger.embedded import EmbeddedLedger
 from ilpnode.storage.ledger.shared import SWEEP_BATCH_MAX, PostgresLedger
 from ilpnode.storage.ledger.shared_apply import apply_calls
-from ilpnode.storage.ledger.shared_sql import _PG_LOCK_AND_READ
+from ilpnode.storage.ledger.shared_sql import _PG_LOCK_AND_READ, _PG_READ_SLICE
 from tests.integration.ledger import (
     LEDGER,
     OTHER,
@@ -325,7 +325,7 @@ async def test_a_batch_is_two_round_trips(pg_url: str) -> None:
         await ledger.create_transfers([deposit(1, 100), pending(2, PEER, OTHER, 5), post(3, 2)])
         # Two round trips: the read (no locks); the write with COMMIT and the next BEGIN.
         assert len(statements) == 2, statements
-        assert statements[0].startswith("WITH slice_accounts AS ( SELECT")
+        assert statements[0].startswith("WITH named AS MATERIALIZED ( SELECT")
         assert "FOR UPDATE" not in statements[0]
         # The write locks its accounts first; as it resolves pending 2, it then checks for an
         # expiry the read may have missed.
@@ -351,7 +351,7 @@ async def test_a_batch_is_two_round_trips(pg_url: str) -> None:
         assert (refused.status, spent.status) == (S.EXCEEDS_CREDITS, S.CREATED)
         assert len(statements) == 3, statements
         assert "FOR UPDATE" not in statements[0]
-        assert statements[1].startswith("WITH slice_accounts AS ( SELECT")
+        assert statements[1].startswith("WITH named AS MATERIALIZED ( SELECT")
         assert "FOR UPDATE" in statements[1]
         assert "ilpnode_lock_written" not in statements[2]  # it holds the locks already
         assert "EXECUTE ilpnode_write_transfers(" in statements[2]
@@ -465,10 +465,14 @@ async def test_the_writer_plans_each_statement_once_and_never_scans_a_table(pg_u
                 "SELECT count(*) FROM pg_prepared_statements WHERE name = $1", name
             )
             assert prepared == 1, name
-        # The read's plan, made and cached while the tables are small...
-        read = await writer_connection.prepare(_PG_LOCK_AND_READ.sql)
+        # The reads' plans (without locks, and under locks), made and cached while the tables
+        # are small...
+        reads = [
+            await writer_connection.prepare(q.sql) for q in (_PG_READ_SLICE, _PG_LOCK_AND_READ)
+        ]
         args = _PG_LOCK_AND_READ.args({"account_ids": [PEER], "pending_ids": [100], "ids": [101]})
-        await read.fetch(*args)
+        for read in reads:
+            await read.fetch(*args)
         async with database.engine.begin() as connection:  # ...then ledger_transfers grows
             await connection.execute(
                 text(
@@ -479,14 +483,15 @@ async def test_the_writer_plans_each_statement_once_and_never_scans_a_table(pg_u
                     f" FROM generate_series({BULK}, {BULK + 100_000}) AS g"
                 )
             )
-        plan = "\n".join(
-            row[0]
-            for row in await writer_connection.fetch(
-                f"EXPLAIN EXECUTE {read.get_name()}('{{{PEER}}}', '{{100}}', '{{101}}')"
+        for read in reads:
+            plan = "\n".join(
+                row[0]
+                for row in await writer_connection.fetch(
+                    f"EXPLAIN EXECUTE {read.get_name()}('{{{PEER}}}', '{{100}}', '{{101}}')"
+                )
             )
-        )
-        assert "Seq Scan on ledger_transfers" not in plan, plan
-        assert "Index" in plan, plan
+            assert "Seq Scan on ledger_transfers" not in plan, plan
+            assert "Index" in plan, plan
         [held] = await ledger.create_transfers([pending(200, PEER, OTHER, 1)])
         [done] = await ledger.create_transfers([post(201, 200)])
         assert held.status is done.status is S.CREATED

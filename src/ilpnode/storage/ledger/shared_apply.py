@@ -217,28 +217,19 @@ async def expire_due_chunk(
     ]
     if not due:
         return Decided((due, 0), "")
-    locked, engine = await _load(connection, [], due, due)
+    locked, engine = await _load(connection, due)
     expired = engine.expire_pending(now=clock.now_ns())
     write, accounts = _write(engine, locked, checked=False)
     return Decided((due, len(expired)), write, accounts)
 
 
 async def _load(
-    connection: asyncpg.Connection,
-    account_ids: list[int],
-    pending_ids: list[int],
-    ids: list[int],
+    connection: asyncpg.Connection, pending_ids: list[int]
 ) -> tuple[list[SimpleNamespace], LedgerEngine]:
-    """Lock the accounts, then read the transfers: the locked rows, and an engine seeded with
-    the batch's slice."""
-    locked: list[SimpleNamespace] = []
-    if account_ids or pending_ids:
-        locked = await _fetch(
-            connection,
-            _PG_LOCK_ACCOUNTS,
-            {"account_ids": account_ids, "pending_ids": pending_ids},
-        )
-    rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
+    """Lock the accounts of these pending transfers, then read them (after the locks, so
+    current): the locked rows, and an engine seeded with that slice."""
+    locked = await _fetch(connection, _PG_LOCK_ACCOUNTS, {"pending_ids": pending_ids})
+    rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": pending_ids})
     return locked, _seeded(locked, rows)
 
 

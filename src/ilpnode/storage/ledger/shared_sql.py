@@ -62,22 +62,17 @@ def _query(sql: str, types: dict[str, TypeEngine[Any]], **binds: TypeEngine[Any]
     return _statement(sql, **binds).columns(**types)
 
 
-# The accounts a batch can touch: its transfers' own, and those of the pending transfers it
-# posts or voids (a sub-select on the immutable transfer rows).
-_SLICE_ACCOUNTS = f"""
+# Locks the accounts of these pending transfers (an expiry sweep's), in id order.
+_LOCK_ACCOUNTS = _query(
+    f"""
     SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts
     WHERE id = ANY(ARRAY(
-        SELECT unnest(CAST(:account_ids AS NUMERIC[]))
-        UNION SELECT debit_account_id FROM ledger_transfers
-              WHERE id = ANY(CAST(:pending_ids AS NUMERIC[]))
-        UNION SELECT credit_account_id FROM ledger_transfers
-              WHERE id = ANY(CAST(:pending_ids AS NUMERIC[]))
+        SELECT unnest(ARRAY[debit_account_id, credit_account_id]) FROM ledger_transfers
+        WHERE id = ANY(CAST(:pending_ids AS NUMERIC[]))
     ))
-    """
-_LOCK_ACCOUNTS = _query(
-    f"{_SLICE_ACCOUNTS} ORDER BY id FOR UPDATE",
+    ORDER BY id FOR UPDATE
+    """,
     _ACCOUNT_TYPES,
-    account_ids=_IDS,
     pending_ids=_IDS,
 )
 
@@ -110,27 +105,43 @@ _READ_TRANSFERS = _query(
 )
 
 
-# The lock and the read of a transfer batch in one statement (one round trip less, and one
-# less while the locks are held). Its snapshot is taken when it starts, before it waits for the
-# locks, so a transfer written by the lock's previous holder may be missing from what it reads:
-# the batch's write then fails on a unique index (a new id, a second post/void) and is retried,
-# or finds the expiry it missed (`_CHECK_UNEXPIRED`). The locked rows themselves are
-# returned as they are once locked, so the balances are always current. Rows of both kinds
-# come in one shape: `kind` 'a' (an account) or 't' (a transfer), the other's columns NULL.
-def _slice_query(accounts: str) -> TextualSelect:
+# The read of a transfer batch, in one statement: the accounts it can touch (locked, under
+# locks: `FOR UPDATE` in id order) and the transfers it names. Its snapshot is taken when it
+# starts, before it waits for any locks, so a transfer written by the lock's previous holder
+# (or, read without locks, by anyone since) may be missing from what it reads: the batch's
+# write then fails on a unique index (a new id, a second post/void) and is retried, or finds
+# the expiry it missed (`_CHECK_UNEXPIRED`). Locked rows are returned as they are once locked,
+# so under locks the balances are current. The transfers with the batch's ids are looked up
+# once (`named`) and serve both the accounts of the pending transfers it resolves and the rows
+# returned. Rows of both kinds come in one shape: `kind` 'a' (an account) or 't' (a transfer),
+# the other's columns NULL.
+def _slice_query(*, lock: bool) -> TextualSelect:
+    locking = "ORDER BY id FOR UPDATE" if lock else ""
     return _query(
         f"""
-    WITH slice_accounts AS ({accounts})
+    WITH named AS MATERIALIZED (
+        SELECT {_T_COLUMNS}, e."timestamp" AS expired_at
+        FROM ledger_transfers AS t LEFT JOIN ledger_expiries AS e ON e.pending_id = t.id
+        WHERE t.id = ANY(CAST(:ids AS NUMERIC[]))
+    ),
+    slice_accounts AS (
+        SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts
+        WHERE id = ANY(ARRAY(
+            SELECT unnest(CAST(:account_ids AS NUMERIC[]))
+            UNION SELECT unnest(ARRAY[debit_account_id, credit_account_id]) FROM named
+                  WHERE id = ANY(CAST(:pending_ids AS NUMERIC[]))
+        ))
+        {locking}
+    )
     SELECT 'a' AS kind, {_COMMON}, debits_pending, debits_posted, credits_pending,
            credits_posted, last_timestamp, NULL AS debit_account_id,
            NULL AS credit_account_id, NULL AS amount, NULL AS pending_id,
            NULL::BIGINT AS timeout, NULL::BIGINT AS expired_at
     FROM slice_accounts
     UNION ALL
-    SELECT 't', {_T_COLUMNS_COMMON}, NULL, NULL, NULL, NULL, NULL, t.debit_account_id,
-           t.credit_account_id, t.amount, t.pending_id, t.timeout, e."timestamp"
-    FROM ledger_transfers AS t LEFT JOIN ledger_expiries AS e ON e.pending_id = t.id
-    WHERE t.id = ANY(CAST(:ids AS NUMERIC[]))
+    SELECT 't', {_COMMON}, NULL, NULL, NULL, NULL, NULL, debit_account_id,
+           credit_account_id, amount, pending_id, timeout, expired_at
+    FROM named
     UNION ALL
     SELECT 't', {_T_COLUMNS_COMMON}, NULL, NULL, NULL, NULL, NULL, t.debit_account_id,
            t.credit_account_id, t.amount, t.pending_id, t.timeout, NULL
@@ -145,10 +156,10 @@ def _slice_query(accounts: str) -> TextualSelect:
     )
 
 
-_LOCK_AND_READ = _slice_query(_sql_of(_LOCK_ACCOUNTS))
+_LOCK_AND_READ = _slice_query(lock=True)
 # The same read without the locks: a batch decided on it writes with `_LOCK_WRITTEN` first
 # (`shared_apply`: the optimistic path).
-_READ_SLICE = _slice_query(_SLICE_ACCOUNTS)
+_READ_SLICE = _slice_query(lock=False)
 
 # Locks the accounts a write changes, in id order like every other lock of the ledger (so
 # writers never deadlock on accounts); the rows themselves are not wanted.

@@ -6,16 +6,19 @@ on a read without locks (`shared_apply`, the optimistic path) knows only what it
 own changes make, while another process may have moved the same accounts since: those accounts
 are read again. Not in a round trip of their own: the writer hands them to its next
 transaction's read (`observe`), which returns them as committed by then, and only when no
-transaction follows does it read them on its own (`report_unreported`, while idle). So a report
-may come a transaction later and include later commits, never a balance that was not committed.
+transaction follows within `REPORT_WAIT_SECONDS` does it read them on its own
+(`report_when_idle`). So a report may come a transaction (or those 50 ms) later
+and include later commits, never with a balance that was not committed.
 A report that raises is logged, never fails a call.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 
@@ -27,6 +30,10 @@ __all__ = ["CommitReports"]
 logger = logging.getLogger(__name__)
 
 Report = Callable[[list[Account]], None]
+
+REPORT_WAIT_SECONDS: Final = 0.05
+"""Balances still to report wait this long for the next transaction's read to bring them,
+before an idle writer reads them in a round trip of their own."""
 
 
 class CommitReports:
@@ -67,9 +74,19 @@ class CommitReports:
         elif changed:
             _deliver(report, changed)
 
-    async def report_unreported(self, connection: asyncpg.Connection | None) -> None:
-        """Read the balances still to report on `connection` (the writer's, idle) and report
-        them. Lost with a broken connection: the next commit to those accounts reports them."""
+    async def report_when_idle(
+        self, woken: asyncio.Event, connection: Callable[[], asyncpg.Connection | None]
+    ) -> None:
+        """The writer is idle: wait up to `REPORT_WAIT_SECONDS` for its next call (`woken`),
+        whose read will bring the balances still to report; if none comes, read them on the
+        writer's `connection` now and report them. Lost with a broken connection: the next
+        commit to those accounts reports them."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(woken.wait(), REPORT_WAIT_SECONDS)
+        if not woken.is_set():
+            await self._report_unreported(connection())
+
+    async def _report_unreported(self, connection: asyncpg.Connection | None) -> None:
         ids, self._unreported = list(self._unreported), set()
         report = self._report
         if report is None or connection is None or connection.is_closed():

@@ -69,7 +69,8 @@ Failures, by kind:
 `watch_balances(ids, report)`: after each commit, once its callers are answered, `report` gets
 the committed balances of the accounts in `ids` that the transaction changed (the liquidity
 webhooks); for a transaction decided without locks, with the next transaction's read or, if
-none follows, a read of their own while idle (`shared_reports`). Nothing when `ids` is empty.
+none follows soon, a read of their own while idle (`shared_reports`).
+Nothing when `ids` is empty.
 
 `close()` stops taking calls, lets the writer finish what was queued, and closes the connection.
 """
@@ -108,6 +109,7 @@ BATCH_TRANSFERS_MAX: Final = 2_000
 """Transfers per group commit: bounds a transaction's statement size and lock time."""
 RECONNECT_INTERVAL_SECONDS: Final = 0.5
 """While the database is unreachable, at most one connect attempt per this interval."""
+
 
 # unique_violation, serialization_failure, deadlock_detected, and IL001 (an expiry the batch's
 # read missed: migration 0006): a race lost, safe to re-run.
@@ -264,8 +266,9 @@ class LedgerWriter:
     async def _write_forever(self) -> None:
         while True:
             if not self._queue:
-                if self._reports.pending:  # idle: read them now, nothing waits for this
-                    await self._reports.report_unreported(self._connection)
+                if self._reports.pending:
+                    self._wake.clear()
+                    await self._reports.report_when_idle(self._wake, lambda: self._connection)
                     continue
                 if self._closing:
                     return

@@ -397,6 +397,51 @@ async def test_a_write_decided_without_locks_that_another_process_outspent_is_de
     assert await stored_ledger_problems(database) == []
 
 
+async def test_a_post_of_its_own_reservation_is_one_round_trip_and_a_race_there_is_read_again(
+    open_ledger: OpenLedger, database: Database
+) -> None:
+    """The post or void of a pending transfer this process created is decided on what its own
+    commit left, without a read; what another process did meanwhile (a void, an expiry) the
+    database refuses, and the batch is decided again on a read."""
+    ours_clock, their_clock = ManualClock(), ManualClock()
+    ours, theirs = await open_ledger(ours_clock), await open_ledger(their_clock)
+    await open_chart(ours, credit_line=100)
+    reserved = await ours.create_transfers(
+        [pending(p, PEER, OTHER, 20, timeout=60 if p < 30 else 1) for p in (10, 20, 30)]
+    )
+    assert all(result.ok for result in reserved)
+    writer_connection = ours._writer._connection
+    assert writer_connection is not None
+    statements: list[str] = []
+    writer_connection.add_query_logger(lambda logged: statements.append(logged.query.strip()))
+
+    [posted] = await ours.create_transfers([post(11, 10)])
+    assert posted.status is S.CREATED
+    assert len(statements) == 1, statements  # the write, with COMMIT: no read
+    assert statements[0].startswith("EXECUTE ilpnode_lock_written(")
+
+    [voided] = await theirs.create_transfers([void(21, 20)])  # another process, meanwhile
+    assert voided.status is S.CREATED
+    statements.clear()
+    [late] = await ours.create_transfers([post(22, 20)])
+    assert late.status is S.PENDING_TRANSFER_ALREADY_VOIDED
+    assert [statement.split()[0] for statement in statements] == [
+        "EXECUTE",  # refused by the unique index on pending_id
+        "ROLLBACK;",
+        "WITH",  # read again
+        "WITH",  # the engine refuses on it: decided under locks
+        "COMMIT;",  # nothing to write
+    ], statements
+
+    their_clock.advance(2)  # their sweeper expires pending 30; our clock says it is not due
+    assert await theirs.expire_due() == 1
+    [expired] = await ours.create_transfers([post(31, 30)])
+    assert expired.status is S.PENDING_TRANSFER_EXPIRED  # IL001 after the write's locks, then read
+    peer = await one(ours, PEER)
+    assert (peer.debits_pending, peer.debits_posted, available(peer)) == (0, 20, 80)
+    assert await stored_ledger_problems(database) == []
+
+
 async def test_balance_reports_after_a_write_without_locks_are_the_committed_balances(
     open_ledger: OpenLedger,
 ) -> None:

@@ -21,7 +21,7 @@ from ilpnode.storage.ledger.shared import PostgresLedger
 from ilpnode.storage.ledger.shared_writer import DatabaseUnavailable
 from tests.integration.ledger import OTHER, PEER, available, one, open_chart, stored_ledger_problems
 from tests.support import ManualClock
-from tests.unit.ledger.builders import pending, post, void
+from tests.unit.ledger.builders import pending, post, transfer, void
 
 pytestmark = pytest.mark.postgres
 
@@ -113,16 +113,15 @@ async def test_a_connection_lost_before_its_read_is_replaced_and_the_call_runs_o
     ledger: PostgresLedger,
 ) -> None:
     await open_chart(ledger, credit_line=100)
-    [reserved] = await ledger.create_transfers([pending(10, PEER, OTHER, 30, timeout=60)])
-    assert reserved.status is S.CREATED
     break_next_connection(ledger, "before-read")
     commits = ledger.commits
 
-    [posted] = await ledger.create_transfers([post(11, 10)])  # nothing had been sent: again
-    assert posted.status is S.CREATED
+    # A plain transfer is decided on a read (a post of this process's own reservation is not).
+    [spent] = await ledger.create_transfers([transfer(11, PEER, OTHER, 30)])  # nothing sent: again
+    assert spent.status is S.CREATED
     assert ledger.commits == commits + 1
-    [voided] = await ledger.create_transfers([void(12, 10)])
-    assert voided.status is S.PENDING_TRANSFER_ALREADY_POSTED
+    [again] = await ledger.create_transfers([transfer(11, PEER, OTHER, 30)])
+    assert again.status is S.EXISTS
     assert available(await one(ledger, PEER)) == 70
 
 
@@ -130,14 +129,12 @@ async def test_a_connection_that_keeps_breaking_before_its_read_fails_the_call(
     ledger: PostgresLedger,
 ) -> None:
     await open_chart(ledger, credit_line=100)
-    [reserved] = await ledger.create_transfers([pending(10, PEER, OTHER, 30, timeout=60)])
-    assert reserved.status is S.CREATED
     break_next_connection(ledger, "before-read", times=2)
 
     with pytest.raises(DatabaseUnavailable) as lost:
-        await ledger.create_transfers([post(11, 10)])
+        await ledger.create_transfers([transfer(11, PEER, OTHER, 30)])
     assert not lost.value.outcome_unknown
     assert await ledger.lookup_transfers([TransferId(11)]) == []
-    [voided] = await ledger.create_transfers([void(12, 10)])
-    assert voided.status is S.CREATED
-    assert available(await one(ledger, PEER)) == 100
+    [spent] = await ledger.create_transfers([transfer(11, PEER, OTHER, 30)])
+    assert spent.status is S.CREATED
+    assert available(await one(ledger, PEER)) == 70

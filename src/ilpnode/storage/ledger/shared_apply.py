@@ -12,7 +12,7 @@ constraints hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Final, Generic, Protocol, TypeVar
@@ -33,6 +33,7 @@ from ilpnode.ledger import (
 )
 from ilpnode.ledger.seed import seeded_engine
 from ilpnode.storage.ledger.rows import account_from_row, transfer_from_row
+from ilpnode.storage.ledger.shared_cache import OwnCommits
 from ilpnode.storage.ledger.shared_sql import (
     _ACCOUNT_ROW,
     _EXPIRY_ROW,
@@ -82,6 +83,8 @@ class Decided(Generic[_T]):
     optimistic: bool = False
     observed: Sequence[Account] = ()
     """The accounts `apply_calls` was asked to `observe`, as committed when it read them."""
+    journaled: Sequence[Transfer] = ()
+    """The transfers the write creates (for `shared_cache.OwnCommits`)."""
 
 
 class TransferCall(Protocol):
@@ -98,6 +101,7 @@ async def apply_calls(
     clock: Clock,
     optimistic: bool = True,
     observe: Sequence[int] = (),
+    own: OwnCommits | None = None,
 ) -> Decided[list[list[CreateTransferResult]]]:
     """Decide several calls' transfers in the open transaction: results per call, and the
     write. The write checks that no pending transfer it resolves expired since the read
@@ -111,8 +115,30 @@ async def apply_calls(
     already stale), the batch is decided again under locks, in this transaction. The
     optimistic read also reads the accounts `observe` names (`Decided.observed`): the balance
     reports of earlier optimistic commits ride on it rather than on a round trip of their own.
+
+    `own` (the first attempt only): a batch of posts and voids of pending transfers this
+    process created is decided on what its own commits left (`shared_cache`), without a read;
+    if the engine refuses anything there, or the batch needs anything else, it is read.
     """
     batch = [transfer for call in calls for transfer in call.transfers]
+    if optimistic and own is not None:
+        found = own.slice_for(batch)
+        if found is not None:
+            accounts, pending = found
+            decided = _decide_unlocked(
+                lambda: seeded_engine(
+                    accounts=accounts,
+                    transfers=pending,
+                    expired=(),
+                    last_timestamp=max(transfer.timestamp for transfer in pending),
+                ),
+                accounts,
+                calls,
+                clock,
+                [],
+            )
+            if decided is not None:
+                return decided
     account_ids = _unique(
         account_id
         for transfer in batch
@@ -137,7 +163,9 @@ async def apply_calls(
                 for row in rows
                 if row.kind == "a" and row.id in wanted
             ]
-        decided = _decide_unlocked(rows, calls, clock, observed)
+        read = [row for row in rows if row.kind == "a"]
+        named = [row for row in rows if row.kind == "t"]
+        decided = _decide_unlocked(lambda: _seeded(read, named), read, calls, clock, observed)
         if decided is not None:
             return decided
     rows = await _fetch(connection, _PG_LOCK_AND_READ, values)
@@ -152,28 +180,30 @@ async def apply_calls(
         rows = await _fetch(connection, _PG_READ_TRANSFERS, {"ids": ids}) if ids else []
         engine = _seeded(locked, rows)
         results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
-    write, accounts = _write(engine, locked, checked=True)
-    return Decided(results, write, accounts, observed=observed)
+    write, accounts, journaled = _write(engine, locked, checked=True)
+    return Decided(results, write, accounts, observed=observed, journaled=journaled)
 
 
 def _decide_unlocked(
-    rows: list[SimpleNamespace],
+    seed: Callable[[], LedgerEngine],
+    accounts: Sequence[Any],
     calls: Sequence[TransferCall],
     clock: Clock,
     observed: list[Account],
 ) -> Decided[list[list[CreateTransferResult]]] | None:
-    """The optimistic decision on a read without locks, or None to decide under locks: the
-    engine refused a transfer, or the read contradicts itself (it can be stale)."""
-    read = [row for row in rows if row.kind == "a"]
+    """The optimistic decision on an engine `seed`ed with what is known without locks (rows
+    read, or the records this process's own commits left: `accounts` are its accounts, either
+    way), or None to decide under locks: the engine refused a transfer, or what it was given
+    contradicts itself (it can be stale)."""
     try:
-        engine = _seeded(read, [row for row in rows if row.kind == "t"])
+        engine = seed()
         results = [engine.create_transfers(call.transfers, now=clock.now_ns()) for call in calls]
     except (AssertionError, ValueError):
         return None
     if not all(result.ok for call_results in results for result in call_results):
         return None
-    write, accounts = _write(engine, read, checked=True, lock=True)
-    return Decided(results, write, accounts, optimistic=True, observed=observed)
+    write, changed, journaled = _write(engine, accounts, checked=True, lock=True)
+    return Decided(results, write, changed, optimistic=True, observed=observed, journaled=journaled)
 
 
 async def read_accounts(connection: asyncpg.Connection, ids: list[int]) -> list[Account]:
@@ -219,7 +249,7 @@ async def expire_due_chunk(
         return Decided((due, 0), "")
     locked, engine = await _load(connection, due)
     expired = engine.expire_pending(now=clock.now_ns())
-    write, accounts = _write(engine, locked, checked=False)
+    write, accounts, _ = _write(engine, locked, checked=False)
     return Decided((due, len(expired)), write, accounts)
 
 
@@ -233,26 +263,26 @@ async def _load(
     return locked, _seeded(locked, rows)
 
 
-def _seeded(locked: list[SimpleNamespace], rows: list[SimpleNamespace]) -> LedgerEngine:
-    """An engine holding the locked accounts and the transfers read (with their expiries)."""
+def _seeded(accounts: Sequence[SimpleNamespace], rows: Sequence[SimpleNamespace]) -> LedgerEngine:
+    """An engine holding the accounts and the transfers read (with their expiries)."""
     return seeded_engine(
-        accounts=[account_from_row(row, with_balances=True) for row in locked],
+        accounts=[account_from_row(row, with_balances=True) for row in accounts],
         transfers=[transfer_from_row(row) for row in rows],
         expired=[
             ExpiredTransfer(pending_id=TransferId(row.id), timestamp=row.expired_at)
             for row in rows
             if row.expired_at is not None
         ],
-        last_timestamp=max((row.last_timestamp for row in locked), default=0),
+        last_timestamp=max((row.last_timestamp for row in accounts), default=0),
     )
 
 
 def _write(
-    engine: LedgerEngine, read: list[SimpleNamespace], *, checked: bool, lock: bool = False
-) -> tuple[str, list[Account]]:
+    engine: LedgerEngine, read: Sequence[Any], *, checked: bool, lock: bool = False
+) -> tuple[str, list[Account], list[Transfer]]:
     """The statements that write what the engine journaled (transfers or expiries) and change
     the balances by what it moved since it was seeded with the accounts `read` ("" for
-    nothing), and the accounts they change, with the engine's balances.
+    nothing), the accounts they change, with the engine's balances, and the transfers.
 
     `checked`: the transfers were read before the locks were granted, or without locks: check
     that no pending transfer the batch resolves expired meanwhile (a post or void meanwhile
@@ -262,7 +292,7 @@ def _write(
     """
     entries = engine.drain_journal()
     if not entries:
-        return "", []
+        return "", [], []
     touched: dict[AccountId, int] = {}  # account -> timestamp of its last event
     for entry in entries:
         if isinstance(entry, Transfer):
@@ -297,7 +327,7 @@ def _write(
     else:
         values.update(_columns(expiries, _EXPIRY_ROW))
         statements.append(_PG_WRITE_EXPIRIES.execute(values))
-    return "; ".join(statements), accounts
+    return "; ".join(statements), accounts, transfers
 
 
 async def _fetch(

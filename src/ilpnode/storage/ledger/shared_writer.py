@@ -89,8 +89,16 @@ from typing import Final, Generic, TypeVar
 import asyncpg
 
 from ilpnode.clock import Clock
-from ilpnode.ledger import Account, CreateTransferResult, LedgerUnavailable, Transfer
+from ilpnode.ledger import Account, CreateTransferResult, Transfer
 from ilpnode.storage.ledger.shared_apply import Decided, apply_calls
+from ilpnode.storage.ledger.shared_cache import OwnCommits
+from ilpnode.storage.ledger.shared_errors import (
+    DatabaseUnavailable,
+    is_connection_failure,
+    is_outspent,
+    is_race,
+    unavailable,
+)
 from ilpnode.storage.ledger.shared_reports import CommitReports
 
 __all__ = [
@@ -111,59 +119,14 @@ RECONNECT_INTERVAL_SECONDS: Final = 0.5
 """While the database is unreachable, at most one connect attempt per this interval."""
 
 
-# unique_violation, serialization_failure, deadlock_detected, and IL001 (an expiry the batch's
-# read missed: migration 0006): a race lost, safe to re-run.
-RETRYABLE_SQLSTATES: Final = frozenset({"23505", "40001", "40P01", "IL001"})
-# A CHECK constraint refused an optimistic write: another process spent first (a race lost,
-# run again under locks); refusing a write decided under locks, it is a fault.
-_CHECK_VIOLATION: Final = "23514"
-
 # The writer's connection is always in a transaction (see the module docstring).
 _BEGIN: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
-# Connection exception, operator intervention (shutdown, restart, cancelled statement).
-_CONNECTION_CLASSES: Final = ("08", "57")
 
 _T = TypeVar("_T")
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 Job = Callable[[asyncpg.Connection], Awaitable[Decided[_T]]]
 Apply = Callable[..., Awaitable[Decided[list[list[CreateTransferResult]]]]]
-"""`apply_calls`'s shape: (connection, calls, *, clock, optimistic) -> results per call."""
-
-
-_CONNECTION_ERRORS: Final = (OSError, asyncpg.InterfaceError, TimeoutError)
-
-
-def _is_connection_state(error: BaseException) -> bool:
-    return isinstance(error, asyncpg.PostgresError) and str(error.sqlstate).startswith(
-        _CONNECTION_CLASSES
-    )
-
-
-def _is_connection_failure(error: Exception) -> bool:
-    return isinstance(error, _CONNECTION_ERRORS) or _is_connection_state(error)
-
-
-def _is_race(error: Exception) -> bool:
-    return isinstance(error, asyncpg.PostgresError) and error.sqlstate in RETRYABLE_SQLSTATES
-
-
-def _is_outspent(error: Exception) -> bool:
-    return isinstance(error, asyncpg.PostgresError) and error.sqlstate == _CHECK_VIOLATION
-
-
-def _unavailable(error: BaseException, *, committing: bool = False) -> DatabaseUnavailable:
-    if isinstance(error, DatabaseUnavailable):
-        return error
-    if committing:
-        return DatabaseUnavailable(
-            f"the ledger database connection failed during COMMIT: {error}", outcome_unknown=True
-        )
-    return DatabaseUnavailable(f"the ledger database connection failed: {error}")
-
-
-class DatabaseUnavailable(LedgerUnavailable, ConnectionError):
-    """The ledger's database connection failed or cannot be opened; the call did not run
-    (or, if the connection broke during COMMIT, its outcome is unknown: `outcome_unknown`)."""
+"""`apply_calls`'s shape: (connection, calls, *, clock, optimistic, ...) -> results per call."""
 
 
 @dataclass(slots=True)
@@ -219,6 +182,9 @@ class LedgerWriter:
         self.commits = 0
         """Transactions committed (group commits), for benchmarks and metrics."""
         self._reports = CommitReports()
+        self._own = OwnCommits()
+        self._retrying = False
+        """The batch being run lost a race: read what it needs, trust no memory."""
         self._locked_retry = False
         """The batch being run lost an optimistic write: decide it under locks."""
 
@@ -305,6 +271,7 @@ class LedgerWriter:
                 clock=self._clock,
                 optimistic=not self._locked_retry,
                 observe=observe,
+                own=None if self._retrying else self._own,
             ),
             durable=any(call.durable for call in calls),
         )
@@ -312,7 +279,7 @@ class LedgerWriter:
             assert outcome.value is not None
             for call, results in zip(calls, outcome.value, strict=True):
                 _settle(call.future, results)
-            self._reports.after_commit(outcome.committed)
+            self._note_commit(outcome.committed, calls)
         elif len(calls) > 1 and not isinstance(outcome.error, DatabaseUnavailable):
             # One faulty call must not fail the others: each again, on its own.
             for call in calls:
@@ -325,7 +292,7 @@ class LedgerWriter:
         outcome = await self._attempt(call.job)
         if outcome.error is None:
             _settle(call.future, outcome.value)
-            self._reports.after_commit(outcome.committed)
+            self._note_commit(outcome.committed, ())
         else:
             _fail(call.future, outcome.error)
 
@@ -344,6 +311,7 @@ class LedgerWriter:
         self._locked_retry = False
         while attempt_number < ATTEMPTS_MAX:
             attempt_number += 1
+            self._retrying = attempt_number > 1
             connection = await self._connection_or_none()
             if connection is None:
                 return _Outcome(error=DatabaseUnavailable("the ledger database is unreachable"))
@@ -355,7 +323,7 @@ class LedgerWriter:
                 failure = error
             if decided is None:
                 assert failure is not None
-                if _is_connection_failure(failure) and not fresh_connection_tried:
+                if is_connection_failure(failure) and not fresh_connection_tried:
                     await self._drop_connection()
                     fresh_connection_tried, failure = True, None
                     attempt_number -= 1
@@ -372,24 +340,34 @@ class LedgerWriter:
                     self.commits += 1
                     return _Outcome(value=decided.value, committed=decided)
             failure = await self._after_failure(connection, failure, committing=committing)
-            outspent = decided is not None and decided.optimistic and _is_outspent(failure)
+            outspent = decided is not None and decided.optimistic and is_outspent(failure)
             self._locked_retry = self._locked_retry or outspent
-            if not ((_is_race(failure) or outspent) and attempt_number < ATTEMPTS_MAX):
+            if not ((is_race(failure) or outspent) and attempt_number < ATTEMPTS_MAX):
                 return _Outcome(error=failure)
             sqlstate = getattr(failure, "sqlstate", None)
             logger.debug("ledger batch lost a race (%s), retrying: %s", sqlstate, failure)
             failure = None
         raise AssertionError("unreachable: the last attempt returns")
 
+    def _note_commit(self, committed: Decided[_T] | None, calls: Sequence[_TransferCall]) -> None:
+        if committed is None:
+            return
+        self._own.after_commit(
+            (transfer for call in calls for transfer in call.transfers),
+            committed.journaled,
+            committed.accounts,
+        )
+        self._reports.after_commit(committed)
+
     async def _after_failure(
         self, connection: asyncpg.Connection, failure: Exception, *, committing: bool
     ) -> Exception:
         """Roll back and begin again (or drop a broken connection); the error as callers
         should see it (a connection lost during COMMIT leaves the outcome unknown)."""
-        if _is_connection_failure(failure):
+        if is_connection_failure(failure):
             self._lost(failure)
             await self._drop_connection()
-            return _unavailable(failure, committing=committing)
+            return unavailable(failure, committing=committing)
         lost: Exception | None = None
         try:
             await connection.execute(f"ROLLBACK; {_BEGIN}")
@@ -398,7 +376,7 @@ class LedgerWriter:
         if lost is not None:
             self._lost(lost)
             await self._drop_connection()
-            return _unavailable(lost)
+            return unavailable(lost)
         return failure
 
     async def _connection_or_none(self) -> asyncpg.Connection | None:
@@ -412,6 +390,8 @@ class LedgerWriter:
             connection = await self._connect()
             await connection.execute(_BEGIN)
             self._connection = connection
+            # What the last connection committed unflushed may be gone with a server crash.
+            self._own.forget_all()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
             failure = error
         if failure is not None:

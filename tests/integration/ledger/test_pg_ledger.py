@@ -433,12 +433,26 @@ async def test_a_post_of_its_own_reservation_is_one_round_trip_and_a_race_there_
         "COMMIT;",  # nothing to write
     ], statements
 
+    # A batch that also holds something else reads that, and not what it remembers.
+    [reserved_again] = await ours.create_transfers([pending(40, PEER, OTHER, 20, timeout=60)])
+    assert reserved_again.status is S.CREATED
+    logged: list[tuple[str, Any]] = []
+    writer_connection.add_query_logger(lambda entry: logged.append((entry.query, entry.args)))
+    results = await asyncio.gather(
+        ours.create_transfers([pending(50, PEER, OTHER, 20)]),
+        ours.create_transfers([post(41, 40)]),
+    )
+    assert [result.status for [result] in results] == [S.CREATED, S.CREATED]
+    [(read, read_args), (write, _)] = logged  # one transaction for both calls
+    assert read.lstrip().startswith("WITH named") and "ilpnode_write_transfers" in write
+    assert "40" not in str(read_args) and "41" not in str(read_args), read_args
+
     their_clock.advance(2)  # their sweeper expires pending 30; our clock says it is not due
     assert await theirs.expire_due() == 1
     [expired] = await ours.create_transfers([post(31, 30)])
     assert expired.status is S.PENDING_TRANSFER_EXPIRED  # IL001 after the write's locks, then read
     peer = await one(ours, PEER)
-    assert (peer.debits_pending, peer.debits_posted, available(peer)) == (0, 20, 80)
+    assert (peer.debits_pending, peer.debits_posted, available(peer)) == (20, 40, 40)
     assert await stored_ledger_problems(database) == []
 
 

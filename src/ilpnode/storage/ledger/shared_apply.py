@@ -116,29 +116,11 @@ async def apply_calls(
     optimistic read also reads the accounts `observe` names (`Decided.observed`): the balance
     reports of earlier optimistic commits ride on it rather than on a round trip of their own.
 
-    `own` (the first attempt only): a batch of posts and voids of pending transfers this
-    process created is decided on what its own commits left (`shared_cache`), without a read;
-    if the engine refuses anything there, or the batch needs anything else, it is read.
+    `own` (the first attempt only): posts and voids of pending transfers this process created
+    are decided on what its own commits left (`shared_cache`): the read leaves them out, and a
+    batch made only of them is not read at all (its balance reports wait for the next read).
     """
     batch = [transfer for call in calls for transfer in call.transfers]
-    if optimistic and own is not None:
-        found = own.slice_for(batch)
-        if found is not None:
-            accounts, pending = found
-            decided = _decide_unlocked(
-                lambda: seeded_engine(
-                    accounts=accounts,
-                    transfers=pending,
-                    expired=(),
-                    last_timestamp=max(transfer.timestamp for transfer in pending),
-                ),
-                accounts,
-                calls,
-                clock,
-                [],
-            )
-            if decided is not None:
-                return decided
     account_ids = _unique(
         account_id
         for transfer in batch
@@ -154,8 +136,23 @@ async def apply_calls(
     values = {"account_ids": account_ids, "pending_ids": pending_ids, "ids": ids}
     observed: list[Account] = []
     if optimistic:
-        read_ids = _unique([*account_ids, *observe]) if observe else account_ids
-        rows = await _fetch(connection, _PG_READ_SLICE, {**values, "account_ids": read_ids})
+        known, known_accounts = own.known(batch) if own is not None else ([], [])
+        skipped = {transfer.id for transfer in known}
+        skipped.update(
+            transfer.id
+            for transfer in batch
+            if int(transfer.flags) & _RESOLVES and transfer.pending_id in skipped
+        )
+        unknown = {
+            "account_ids": account_ids,
+            "pending_ids": [pending_id for pending_id in pending_ids if pending_id not in skipped],
+            "ids": [transfer_id for transfer_id in ids if transfer_id not in skipped],
+        }
+        rows: list[SimpleNamespace] = []
+        if any(unknown.values()):
+            if observe:
+                unknown["account_ids"] = _unique([*account_ids, *observe])
+            rows = await _fetch(connection, _PG_READ_SLICE, unknown)
         if observe:
             wanted = set(observe)
             observed = [
@@ -165,7 +162,15 @@ async def apply_calls(
             ]
         read = [row for row in rows if row.kind == "a"]
         named = [row for row in rows if row.kind == "t"]
-        decided = _decide_unlocked(lambda: _seeded(read, named), read, calls, clock, observed)
+        read_ids = {row.id for row in read}
+        extra = [account for account in known_accounts if account.id not in read_ids]
+        decided = _decide_unlocked(
+            lambda: _seeded(read, named, also_accounts=extra, also_transfers=known),
+            [*read, *extra],
+            calls,
+            clock,
+            observed,
+        )
         if decided is not None:
             return decided
     rows = await _fetch(connection, _PG_LOCK_AND_READ, values)
@@ -263,17 +268,30 @@ async def _load(
     return locked, _seeded(locked, rows)
 
 
-def _seeded(accounts: Sequence[SimpleNamespace], rows: Sequence[SimpleNamespace]) -> LedgerEngine:
-    """An engine holding the accounts and the transfers read (with their expiries)."""
+def _seeded(
+    accounts: Sequence[SimpleNamespace],
+    rows: Sequence[SimpleNamespace],
+    *,
+    also_accounts: Sequence[Account] = (),
+    also_transfers: Sequence[Transfer] = (),
+) -> LedgerEngine:
+    """An engine holding the accounts and the transfers read (with their expiries), and the
+    records this process's own commits left (`shared_cache`)."""
     return seeded_engine(
-        accounts=[account_from_row(row, with_balances=True) for row in accounts],
-        transfers=[transfer_from_row(row) for row in rows],
+        accounts=[
+            *(account_from_row(row, with_balances=True) for row in accounts),
+            *also_accounts,
+        ],
+        transfers=[*(transfer_from_row(row) for row in rows), *also_transfers],
         expired=[
             ExpiredTransfer(pending_id=TransferId(row.id), timestamp=row.expired_at)
             for row in rows
             if row.expired_at is not None
         ],
-        last_timestamp=max((row.last_timestamp for row in accounts), default=0),
+        last_timestamp=max(
+            max((row.last_timestamp for row in accounts), default=0),
+            max((transfer.timestamp for transfer in also_transfers), default=0),
+        ),
     )
 
 

@@ -5,9 +5,10 @@ A forwarded packet's reservation and its post (or void) come from the same proce
 milliseconds apart. The reservation's commit already told this process everything the post
 needs: the pending transfers (immutable) and their accounts' balances as that commit left them.
 So the writer keeps, per process, the pending transfers it created and has not yet tried to
-resolve, and the accounts its commits touched as its engine last saw them. A batch made only of
-posts and voids of such transfers is decided on that (`shared_apply._decide_from_cache`) and
-written in one round trip, with the locks taken by the write, like any optimistic batch.
+resolve, and the accounts its commits touched as its engine last saw them. The posts and voids of
+such transfers are decided on that, and left out of the batch's read (`shared_apply`): a batch
+made only of them is written in one round trip, with the locks taken by the write, like any
+optimistic batch.
 
 What the cache does not know, the database checks: a post or void by another process (the
 unique index on `pending_id`), an expiry (the write's check after its locks), a transfer id
@@ -54,26 +55,25 @@ class OwnCommits:
         self._pending.clear()
         self._accounts.clear()
 
-    def slice_for(self, batch: Sequence[Transfer]) -> tuple[list[Account], list[Transfer]] | None:
-        """The accounts and pending transfers a batch of posts and voids needs, or None if the
-        batch holds anything else or names something not remembered."""
+    def known(self, batch: Sequence[Transfer]) -> tuple[list[Transfer], list[Account]]:
+        """The pending transfers the batch's posts and voids name that are remembered with
+        both their accounts, and those accounts."""
         pending: list[Transfer] = []
+        accounts: dict[int, Account] = {}
         for transfer in batch:
             if not int(transfer.flags) & _RESOLVES:
-                return None
+                continue
             found = self._pending.get(transfer.pending_id)
             if found is None:
-                return None
+                continue
+            debit = self._accounts.get(found.debit_account_id)
+            credit = self._accounts.get(found.credit_account_id)
+            if debit is None or credit is None:
+                continue
             pending.append(found)
-        ids = dict.fromkeys(
-            account_id
-            for transfer in pending
-            for account_id in (transfer.debit_account_id, transfer.credit_account_id)
-        )
-        accounts = [self._accounts.get(account_id) for account_id in ids]
-        if None in accounts:
-            return None
-        return [account for account in accounts if account is not None], pending
+            accounts[debit.id] = debit
+            accounts[credit.id] = credit
+        return pending, list(accounts.values())
 
     def after_commit(
         self, batch: Iterable[Transfer], journaled: Iterable[Transfer], accounts: Iterable[Account]

@@ -444,8 +444,10 @@ async def test_a_post_of_its_own_reservation_is_one_round_trip_and_a_race_there_
     )
     assert [result.status for [result] in results] == [S.CREATED, S.CREATED]
     [(read, read_args), (write, _)] = logged  # one transaction for both calls
-    assert read.lstrip().startswith("WITH named") and "ilpnode_write_transfers" in write
-    assert "40" not in str(read_args) and "41" not in str(read_args), read_args
+    assert read.lstrip().startswith("WITH named")
+    assert "ilpnode_write_transfers" in write
+    assert "40" not in str(read_args), read_args
+    assert "41" not in str(read_args), read_args
 
     their_clock.advance(2)  # their sweeper expires pending 30; our clock says it is not due
     assert await theirs.expire_due() == 1

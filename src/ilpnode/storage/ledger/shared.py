@@ -29,6 +29,15 @@ results. The statements of a transfer batch (`shared_apply`):
    *by* what the batch moved (`debits_pending = debits_pending + Δ`, …) and `last_timestamp`
    (the greater of the two). Then COMMIT; the results are returned only after it.
 
+A packet's post or void skips step 1: the reservation it resolves was committed by this
+process, which remembers it and its accounts' balances as that commit left them
+(`shared_cache`); the batch's read leaves such transfers out, and a batch made only of them is
+not read at all. What happened to them since in other processes, the write finds out as below
+(a post/void meanwhile, an expiry); the balances it remembers may be stale, which a post or
+void never depends on (the write moves them by the batch's deltas). An unflushed commit may be
+lost with a server crash, which also ends the writer's connection: a new connection starts
+with nothing remembered.
+
 The locks are thus held only while the write runs in the server: never across a round trip,
 the decision in Python, or the event loop of a busy process. (Until 2026-12-07 the read took
 them, so the processes serving the same peers took turns, each waiting for the other's round
@@ -63,9 +72,10 @@ are read again under the locks it holds (a current read: whoever resolves a pend
 holds its accounts' locks until commit) and decided again, in the same transaction. The sweeper
 always reads after its locks (a separate statement). The write then needs no locks of its own.
 
-So a transfer batch costs 2 round trips whatever its size and however many calls it holds (3
-when decided again under locks): the read, then the write sent with COMMIT and the next
-transaction's BEGIN (`shared_writer`). An account batch costs 2 as well (read; insert with
+So a transfer batch costs 2 round trips whatever its size and however many calls it holds (1
+when it only posts and voids this process's own reservations, 3 when decided again under
+locks): the read, then the write sent with COMMIT and the next transaction's BEGIN
+(`shared_writer`). An account batch costs 2 as well (read; insert with
 COMMIT), a lookup 1 (autocommit, on the SQLAlchemy pool), a sweep chunk 5 (the sweep lock, the
 due ids, the lock, the read; the write with COMMIT).
 

@@ -21,10 +21,10 @@ The account locks are held only while that last simple query runs in the server,
 a round trip, the decision or this process's event loop (`shared` says why the write is right
 on a read without locks). Posts and voids of this process's own reservations are decided on
 what it remembers of them (`shared_cache.OwnCommits`, forgotten with each new connection): a
-batch of only those skips the read. A batch the engine refuses anything of is decided again on a read
-that takes the locks, in the same transaction (three round trips), and so is a batch whose
-optimistic write a CHECK constraint refused (SQLSTATE 23514: another process spent first),
-in a new attempt.
+batch of only those skips the read. A batch the engine refuses anything of is decided again
+on a read that takes the locks, in the same transaction (three round trips), and so is a batch
+whose optimistic write a CHECK constraint refused (SQLSTATE 23514: another process spent
+first), in a new attempt.
 
 The connection therefore always waits inside an opened transaction that has run nothing yet
 (no snapshot, no lock: `pg_stat_activity` shows it idle in transaction). The write travels as

@@ -54,8 +54,8 @@ Failures, by kind:
   retry reads the winner's rows and answers EXISTS etc. (after an outspent write, under locks).
 - Any other database error in a batch of several calls: each call again on its own, so only a
   faulty call fails and the others are not punished for it.
-- The connection fails (the server restarted, the network broke). During the lock and read,
-  nothing was written: the batch runs again once, on a new connection. Otherwise (or if that
+- The connection fails (the server restarted, the network broke). During the read (with or
+  without locks), nothing was written: the batch runs again once, on a new connection. Otherwise (or if that
   fails too) every caller of the batch gets the error: during the write and COMMIT the outcome
   is unknown (`outcome_unknown`; resubmitting the same ids is safe, and a post or void of the
   same pending transfer tells what happened). The connection is dropped, and the next batch

@@ -55,16 +55,16 @@ Failures, by kind:
 - Any other database error in a batch of several calls: each call again on its own, so only a
   faulty call fails and the others are not punished for it.
 - The connection fails (the server restarted, the network broke). During the read (with or
-  without locks), nothing was written: the batch runs again once, on a new connection. Otherwise (or if that
-  fails too) every caller of the batch gets the error: during the write and COMMIT the outcome
-  is unknown (`outcome_unknown`; resubmitting the same ids is safe, and a post or void of the
-  same pending transfer tells what happened). The connection is dropped, and the next batch
-  connects again. While the server cannot
-  be reached, each batch fails after one connect attempt, at most one attempt per
-  `RECONNECT_INTERVAL_SECONDS` (the calls in between fail at once): the node fails closed and
-  recovers by itself. The error is `DatabaseUnavailable`, a `LedgerUnavailable`: callers reject
-  or answer 503 without a traceback. An outage is two log lines: a warning when the connection
-  is lost or cannot be opened, and when a connection succeeds again, how long it took.
+  without locks), nothing was written: the batch runs again once, on a new connection. Otherwise
+  (or if that fails too) every caller of the batch gets the error: during the write and COMMIT
+  the outcome is unknown (`outcome_unknown`; resubmitting the same ids is safe, and a post or
+  void of the same pending transfer tells what happened). The connection is dropped, and the
+  next batch connects again. While the server cannot be reached, each batch fails after one
+  connect attempt, at most one attempt per `RECONNECT_INTERVAL_SECONDS` (the calls in between
+  fail at once): the node fails closed and recovers by itself. The error is
+  `DatabaseUnavailable`, a `LedgerUnavailable`: callers reject or answer 503 without a
+  traceback. An outage is two log lines: a warning when the connection is lost or cannot be
+  opened, and when a connection succeeds again, how long it took.
 - A caller cancelled while it waits: its call still runs (a reservation then simply expires; a
   post is booked); only its answer is dropped.
 

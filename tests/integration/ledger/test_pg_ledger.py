@@ -96,6 +96,22 @@ async def scalar(database: Database, sql: str, **params: Any) -> Any:
         return (await connection.execute(text(sql), params)).scalar_one()
 
 
+def writer_statements(ledger: PostgresLedger, *, args: list[Any] | None = None) -> list[str]:
+    """What the ledger's writer connection (the one all its writes use) sends from now on: each
+    statement's SQL, whitespace collapsed (and, into `args`, its arguments)."""
+    connection = ledger._writer._connection
+    assert connection is not None
+    statements: list[str] = []
+
+    def log(entry: Any) -> None:
+        statements.append(" ".join(entry.query.split()))
+        if args is not None:
+            args.append(entry.args)
+
+    connection.add_query_logger(log)
+    return statements
+
+
 async def test_two_processes_spend_one_credit_line_exactly(
     pg_url: str, open_ledger: OpenLedger, database: Database
 ) -> None:
@@ -313,15 +329,10 @@ async def test_the_background_sweeper_releases_due_reservations(open_ledger: Ope
 
 async def test_a_batch_is_two_round_trips(pg_url: str) -> None:
     database = Database(pg_url)
-    statements: list[str] = []
     ledger = await PostgresLedger.open(database, clock=ManualClock(), sweep_interval_seconds=None)
     try:
         await open_chart(ledger)  # connects the writer
-        writer_connection = ledger._writer._connection  # the one connection all writes use
-        assert writer_connection is not None
-        writer_connection.add_query_logger(
-            lambda logged: statements.append(" ".join(logged.query.split()))
-        )
+        statements = writer_statements(ledger)
         await ledger.create_transfers([deposit(1, 100), pending(2, PEER, OTHER, 5), post(3, 2)])
         # Two round trips: the read (no locks); the write with COMMIT and the next BEGIN.
         assert len(statements) == 2, statements
@@ -410,10 +421,8 @@ async def test_a_post_of_its_own_reservation_is_one_round_trip_and_a_race_there_
         [pending(p, PEER, OTHER, 20, timeout=60 if p < 30 else 1) for p in (10, 20, 30)]
     )
     assert all(result.ok for result in reserved)
-    writer_connection = ours._writer._connection
-    assert writer_connection is not None
-    statements: list[str] = []
-    writer_connection.add_query_logger(lambda logged: statements.append(logged.query.strip()))
+    read_args: list[Any] = []
+    statements = writer_statements(ours, args=read_args)
 
     [posted] = await ours.create_transfers([post(11, 10)])
     assert posted.status is S.CREATED
@@ -436,18 +445,18 @@ async def test_a_post_of_its_own_reservation_is_one_round_trip_and_a_race_there_
     # A batch that also holds something else reads that, and not what it remembers.
     [reserved_again] = await ours.create_transfers([pending(40, PEER, OTHER, 20, timeout=60)])
     assert reserved_again.status is S.CREATED
-    logged: list[tuple[str, Any]] = []
-    writer_connection.add_query_logger(lambda entry: logged.append((entry.query, entry.args)))
+    statements.clear()
+    read_args.clear()
     results = await asyncio.gather(
         ours.create_transfers([pending(50, PEER, OTHER, 20)]),
         ours.create_transfers([post(41, 40)]),
     )
     assert [result.status for [result] in results] == [S.CREATED, S.CREATED]
-    [(read, read_args), (write, _)] = logged  # one transaction for both calls
-    assert read.lstrip().startswith("WITH named")
+    [read, write] = statements  # one transaction for both calls
+    assert read.startswith("WITH named")
     assert "ilpnode_write_transfers" in write
-    assert "40" not in str(read_args), read_args
-    assert "41" not in str(read_args), read_args
+    assert "40" not in str(read_args[0]), read_args
+    assert "41" not in str(read_args[0]), read_args
 
     their_clock.advance(2)  # their sweeper expires pending 30; our clock says it is not due
     assert await theirs.expire_due() == 1
@@ -483,10 +492,7 @@ async def test_balance_reports_after_a_write_without_locks_are_the_committed_bal
         return decided
 
     first._writer._apply = apply_while_the_other_deposits
-    writer_connection = first._writer._connection
-    assert writer_connection is not None
-    statements: list[str] = []
-    writer_connection.add_query_logger(lambda logged: statements.append(logged.query.strip()))
+    statements = writer_statements(first)
     [result] = await first.create_transfers([deposit(92, 5)])
     assert result.status is S.CREATED
     [[queued_result]] = [await task for task in queued]

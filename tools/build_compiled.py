@@ -20,10 +20,11 @@ code, so the engine's own records are built by storing the fields directly, in t
 that knows how (`ledger/trusted.py`).
 
 Left out of `MODULES`, each for a reason the test suite showed or mypyc gave:
-- the rest of `ilp/` (only the Prepare and reply decoders are compiled, behind public
-  functions that copy any bytes-like input to bytes): its public codec accepts bytearray and
-  memoryview and turns every decoding failure into its own error types, where compiled code
-  would raise TypeError;
+- the rest of `ilp/` (only the Prepare and reply codecs are compiled, behind public functions
+  that copy any bytes-like input to bytes, and the forwarding rewrite, whose public
+  `rewrite_prepare_ms` takes bytes only): its public codec accepts bytearray and memoryview
+  and turns every decoding failure into its own error types, where compiled code would raise
+  TypeError;
 - `connector/errors.py`: its exception classes set `code` per subclass, which compiled
   exception classes lose;
 - package `__init__` files, and everything off the packet path.
@@ -53,6 +54,7 @@ MODULES = [
     "ilpnode.clock",
     "ilpnode.ilp._prepare_codec",
     "ilpnode.ilp._reply_codec",
+    "ilpnode.ilp._prepare_rewrite",
     "ilpnode.ledger.engine",
     "ilpnode.ledger.invariants",
     "ilpnode.ledger.limits",

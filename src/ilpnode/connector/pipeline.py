@@ -91,7 +91,7 @@ from ilpnode.ilp import (
     encode_fulfill,
     encode_prepare,
     encode_reject,
-    rewrite_prepare,
+    rewrite_prepare_ms,
 )
 from ilpnode.peer_table import ForwardingPeer
 
@@ -100,6 +100,7 @@ __all__ = ["Connector", "ConnectorOptions"]
 logger = logging.getLogger("ilpnode.connector")
 
 _NS_PER_SECOND: Final = 1e9
+_NS_PER_MS: Final = 1_000_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -252,12 +253,12 @@ class Connector:
     async def _forward(self, prepare: Prepare, context: PacketContext) -> Reply:
         outgoing = context.outgoing
         assert outgoing is not None, "routing runs before forwarding"
+        # The expiry passed on is the context's (`ReduceExpiry`), in whole milliseconds.
+        expires_ms = context.expires_at_ns // _NS_PER_MS
         if context.raw:
-            body = rewrite_prepare(
-                context.raw, amount=prepare.amount, expires_at=prepare.expires_at
-            )
+            body = rewrite_prepare_ms(context.raw, prepare.amount, expires_ms)
         else:
-            body = encode_prepare(prepare)
+            body = encode_prepare(prepare.with_expiry_ms(expires_ms))
         # Seconds at the edge: the client's timer is the event loop's.
         return await self._client.send(
             outgoing, body, timeout_seconds=context.timeout_ns / _NS_PER_SECOND

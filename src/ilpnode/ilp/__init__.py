@@ -60,6 +60,7 @@ from ._packet import (
 )
 from ._patch import read_prepare_amount_and_expiry, rewrite_prepare
 from ._prepare_codec import decode_prepare, encode_prepare
+from ._prepare_rewrite import rewrite_prepare_ms
 from ._reply_codec import (
     decode_fulfill,
     decode_reject,
@@ -127,5 +128,6 @@ __all__ = [
     "read_link_check_answer",
     "read_prepare_amount_and_expiry",
     "rewrite_prepare",
+    "rewrite_prepare_ms",
     "validate_ildcp_request",
 ]

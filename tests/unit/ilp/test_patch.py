@@ -17,6 +17,7 @@ from ilpnode.ilp import (
     encode_prepare,
     read_prepare_amount_and_expiry,
     rewrite_prepare,
+    rewrite_prepare_ms,
 )
 from ilpnode.ilp import Fulfill as FulfillPacket
 
@@ -82,3 +83,58 @@ def test_encoded_packet_is_checked() -> None:
         rewrite_prepare(b"\x0c\x05abcde", amount=1, expires_at=NEW_EXPIRY)
     with pytest.raises(TruncatedPacket):
         read_prepare_amount_and_expiry(b"\x0c")
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FIRST_MS = (datetime(1, 1, 1, tzinfo=UTC) - EPOCH) // timedelta(milliseconds=1)
+LAST_MS = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC) - EPOCH) // timedelta(
+    milliseconds=1
+)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1, 3, 1, tzinfo=UTC),
+        datetime(1600, 2, 29, 12, tzinfo=UTC),
+        datetime(1900, 2, 28, 23, 59, 59, 999000, tzinfo=UTC),
+        datetime(1900, 3, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+        EPOCH,
+        datetime(2000, 2, 29, 0, 0, 0, 1000, tzinfo=UTC),
+        datetime(2024, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+        NEW_EXPIRY,
+        datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+    ],
+    ids=lambda d: d.isoformat(),
+)
+def test_rewrite_in_milliseconds_writes_the_same_digits(when: datetime) -> None:
+    original = encode_prepare(prepare(b"\x01" * 200))  # a long-form envelope
+    ms = (when - EPOCH) // timedelta(milliseconds=1)
+    moved = Prepare(
+        amount=7,
+        expires_at=when,
+        execution_condition=bytes(range(32)),
+        destination="g.example.alice",
+        data=b"\x01" * 200,
+    )
+    assert rewrite_prepare_ms(original, 7, ms) == encode_prepare(moved)  # the encoder's digits
+    assert decode_prepare(rewrite_prepare_ms(original, 7, ms)).expires_at == when
+
+
+def test_rewrite_in_milliseconds_checks_its_range() -> None:
+    original = encode_prepare(prepare(b""))
+    assert read_prepare_amount_and_expiry(rewrite_prepare_ms(original, 1, FIRST_MS))[1] == (
+        datetime(1, 1, 1, tzinfo=UTC)
+    )
+    for bad_ms in (FIRST_MS - 1, LAST_MS + 1):
+        with pytest.raises(OverflowError, match=r"years 1\.\.9999"):
+            rewrite_prepare_ms(original, 1, bad_ms)
+    for bad_amount in (-1, MAX_AMOUNT + 1):
+        with pytest.raises(ValueError, match="UInt64"):
+            rewrite_prepare_ms(original, bad_amount, 0)
+    with pytest.raises(UnknownPacketType):
+        rewrite_prepare_ms(encode_fulfill(FulfillPacket(fulfillment=bytes(32))), 1, 0)
+    with pytest.raises(TruncatedPacket):
+        rewrite_prepare_ms(original[:20], 1, 0)

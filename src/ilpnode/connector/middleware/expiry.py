@@ -5,7 +5,10 @@ Three rules (RFC 0027 "ILP Packet Lifecycle"; Rafiki's values, rafiki-peering §
 - `IncomingExpiry` (first): a Prepare that expired before we read it is R02.
 - `ReduceExpiry` (just before the money is reserved, so a refused packet reserves nothing): the
   next hop gets `min(expiry - min_window, received + max_hold)`; if that leaves less than
-  `min_window` from now, R02. The window pays for the Fulfill's way back to the sender.
+  `min_window` from now, R02. The window pays for the Fulfill's way back to the sender. The
+  reduced expiry is `PacketContext.expires_at_ns`, which every handler after it reads; the
+  Prepare object keeps the expiry it arrived with (`Prepare.expires_at` below this point is
+  the incoming one), and the forwarded packet is written with the context's.
 - `OutgoingTimeout` (around the call to the next hop): the time left until the reduced expiry
   is the next hop's deadline (`PacketContext.timeout_ns`, which the peer client enforces);
   when it passes with no answer, R00 `packet expired.`, and the balance middleware above voids
@@ -75,10 +78,11 @@ class ReduceExpiry:
                 f"actualSourceExpiry={_iso(source_ns)} "
                 f"requiredSourceExpiry={_iso(now_ns + 2 * window_ns)} currentTime={_iso(now_ns)}"
             )
-        # Whole milliseconds: the source expiry, the window and the hold all are.
-        outgoing = prepare.with_expiry_ms(outgoing_ns // _NS_PER_MS)
+        # Whole milliseconds: the source expiry, the window and the hold all are. The
+        # Prepare object is passed on as it came; the forwarded bytes carry this expiry
+        # (`Connector._forward`), so no Prepare is made again per packet.
         context.expires_at_ns = outgoing_ns
-        return self._next(outgoing, context)
+        return self._next(prepare, context)
 
 
 class OutgoingTimeout:

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from ilpnode.deadline_timer import DeadlineTimer
+
 __all__ = [
     "ConnectError",
     "Endpoint",
@@ -116,11 +118,8 @@ class _Connection(asyncio.Protocol):
         self._refusal: HttpError | None = None
         self.closed = False
         self.idle_since = 0.0
-        # The request's deadline, and the timer that enforces it: kept across requests and
-        # moved on when it fires early (see `_on_timer`), not made and cancelled per request.
-        self._deadline = 0.0
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at = 0.0
+        # One timer for the connection's requests, moved on from one deadline to the next.
+        self._timer = DeadlineTimer(loop, self._time_out)
 
     # asyncio.Protocol
 
@@ -143,7 +142,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self._stop_timer()
+        self._timer.cancel()
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             if self._received_any:
@@ -188,38 +187,14 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.closed = True
-        self._stop_timer()
+        self._timer.cancel()
         if self._transport is not None:
             self._transport.close()
 
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _arm(self, deadline: float) -> None:
-        # A timer that fires no later than `deadline` is kept: it moves itself on when it
-        # fires (requests on a connection come one after another, their deadlines mostly
-        # later than the last one's), so a busy connection makes about one timer per expiry
-        # span, and an idle one's lapses once.
-        self._deadline = deadline
-        if self._timer is not None:
-            if self._timer_at <= deadline:
-                return
-            self._timer.cancel()
-        self._timer = self._loop.call_at(deadline, self._on_timer)
-        self._timer_at = deadline
-
-    def _on_timer(self) -> None:
-        self._timer = None
+    def _time_out(self) -> None:
         waiter = self._waiter
-        if waiter is None or waiter.done():
-            return  # no request in flight: the timer lapses
-        if self._deadline > self._timer_at:  # armed for an earlier request: wait on
-            self._timer = self._loop.call_at(self._deadline, self._on_timer)
-            self._timer_at = self._deadline
-            return
-        waiter.set_exception(RequestTimedOut("no answer before the deadline"))
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(RequestTimedOut("no answer before the deadline"))
 
     async def request(self, data: bytes, deadline: float) -> tuple[int, bytes]:
         """Send `data` (a whole request) and wait for the answer until `deadline` (loop time):
@@ -235,13 +210,14 @@ class _Connection(asyncio.Protocol):
         waiter: asyncio.Future[tuple[int, bytes]] = loop.create_future()
         self._waiter = waiter
         transport.write(data)
-        self._arm(deadline)  # cheaper than an asyncio.timeout() scope around the await
+        self._timer.set(deadline)  # cheaper than an asyncio.timeout() scope around the await
         try:
             return await waiter
         except BaseException:
             self.close()  # timed out, cancelled or failed mid-answer: never reuse
             raise
         finally:
+            self._timer.clear()
             self._waiter = None
             if not self._keep_alive:
                 self.close()

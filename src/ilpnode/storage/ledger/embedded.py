@@ -49,6 +49,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 
 from ilpnode.clock import Clock
+from ilpnode.deadline_timer import DeadlineTimer
 from ilpnode.ledger import (
     Account,
     AccountId,
@@ -108,8 +109,7 @@ class EmbeddedLedger:
         self._failure: BaseException | None = None
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
-        self._deferred_flush: asyncio.TimerHandle | None = None
-        self._buffered_since = 0.0  # loop time when the buffer last went from empty to not
+        self._deferred_flush: DeadlineTimer | None = None  # made with the loop (`_start_tasks`)
         # Kept: asyncio.get_running_loop() makes a getpid system call on Python 3.11.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._forget_codes = forget_codes
@@ -219,7 +219,6 @@ class EmbeddedLedger:
         self._closing = True
         if self._deferred_flush is not None:
             self._deferred_flush.cancel()
-            self._deferred_flush = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -258,30 +257,15 @@ class EmbeddedLedger:
 
     def _enqueue_deferred(self) -> None:
         # Buffered without scheduling the pump: the next durable call's group carries it (one
-        # fsync per forwarded packet instead of two), or the timer below flushes it. A group
-        # that takes the entries leaves the timer be (a timer made and cancelled per group
-        # cost a visible share of the packet path): it flushes only entries old enough.
+        # fsync per forwarded packet instead of two), or the timer flushes it. Under load a
+        # group that takes it only clears the deadline (see `DeadlineTimer`).
         entries = self._engine.drain_journal()
         if not entries:
             return
-        loop = self._running_loop()
-        if not self._buffer:
-            self._buffered_since = loop.time()
+        if not self._buffer and self._deferred_flush is not None:
+            self._deferred_flush.set(self._running_loop().time() + DEFERRED_FLUSH_SECONDS)
         self._buffer.extend(entries)
         self._enqueued += len(entries)
-        if self._deferred_flush is None:
-            self._deferred_flush = loop.call_later(DEFERRED_FLUSH_SECONDS, self._flush_deferred)
-
-    def _flush_deferred(self) -> None:
-        self._deferred_flush = None
-        if not self._buffer:
-            return  # a group took them; the next deferred call arms a timer again
-        loop = self._running_loop()
-        wait = self._buffered_since + DEFERRED_FLUSH_SECONDS - loop.time()
-        if wait > 0:  # what is buffered came after a group took what this timer was for
-            self._deferred_flush = loop.call_later(wait, self._flush_deferred)
-        else:
-            self._schedule_pump()
 
     def _enqueue(self) -> int:
         # Called in the same synchronous step as the engine call that produced the entries, so
@@ -292,6 +276,13 @@ class EmbeddedLedger:
             self._enqueued += len(entries)
             self._schedule_pump()
         return self._enqueued
+
+    def _stop_deferred_flush(self, *, drop: bool) -> None:
+        if self._deferred_flush is not None:
+            if drop:
+                self._deferred_flush.cancel()
+            else:
+                self._deferred_flush.clear()
 
     def _schedule_pump(self) -> None:
         # One turn of the loop later, so that the entries of every caller of this turn ride in
@@ -316,6 +307,7 @@ class EmbeddedLedger:
         entries, self._buffer = self._buffer, []
         # Alone (no other group in flight, no packet holding a reservation): sync in the call.
         alone = not self._frames_in_flight and self._engine.next_expires_at() is None
+        self._stop_deferred_flush(drop=alone)  # alone: no deferred call is near
         self._frames_in_flight += 1
         generation = self._generation
         try:
@@ -373,6 +365,7 @@ class EmbeddedLedger:
 
     def _start_tasks(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._deferred_flush = DeadlineTimer(self._loop, self._schedule_pump)
         self._tasks = [
             asyncio.create_task(self._write_groups(), name="ledger-writer"),
             asyncio.create_task(sweep_expired(self, self._clock), name="ledger-sweeper"),
@@ -390,6 +383,7 @@ class EmbeddedLedger:
                 if self._journal.can_write_now():
                     break  # the pump writes it
                 entries, self._buffer = self._buffer, []
+                self._stop_deferred_flush(drop=False)
                 self._committing = True
                 failure: Exception | None = None
                 try:

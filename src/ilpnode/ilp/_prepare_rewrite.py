@@ -53,7 +53,9 @@ def wire_timestamp_ms(expires_ms: int) -> bytes:
     """
     if not MIN_WIRE_MS <= expires_ms <= MAX_WIRE_MS:
         raise OverflowError(f"{expires_ms} ms is outside the years 1..9999 of ILP timestamps")
-    days, in_day = divmod(expires_ms, _MS_PER_DAY)
+    # `//` and `%`, not divmod: compiled, these are integer operations; divmod is a call.
+    days = expires_ms // _MS_PER_DAY
+    in_day = expires_ms % _MS_PER_DAY
     # Days since 1970-01-01 to a civil date (proleptic Gregorian): Howard Hinnant's
     # `civil_from_days`, in eras of 400 years counted from 0000-03-01.
     z = days + 719_468
@@ -67,11 +69,11 @@ def wire_timestamp_ms(expires_ms: int) -> bytes:
     day = day_of_year - (153 * month_from_march + 2) // 5 + 1
     month = month_from_march + 3 if month_from_march < 10 else month_from_march - 9
     year = year_of_era + era * 400 + (1 if month <= 2 else 0)
-    hours, in_hour = divmod(in_day, 3_600_000)
-    minutes, in_minute = divmod(in_hour, 60_000)
+    hours = in_day // 3_600_000
+    minutes = in_day % 3_600_000 // 60_000
     return b"%08d%09d" % (
         year * 10_000 + month * 100 + day,
-        hours * 10_000_000 + minutes * 100_000 + in_minute,
+        hours * 10_000_000 + minutes * 100_000 + in_day % 60_000,
     )
 
 

@@ -58,6 +58,7 @@ bench: $(STAMP)  ## run the benchmarks (they print numbers; see docs/benchmarks.
 	$(BIN)/python bench/admin.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/connector.py
+	$(BIN)/python bench/connector_parts.py
 	$(BIN)/python bench/stream_receive.py
 	$(BIN)/python bench/stream_send.py
 

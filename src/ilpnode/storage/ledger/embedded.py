@@ -17,10 +17,10 @@ the waiters and the recovery; `expiry_sweep` and `balance_reports` run beside th
   next commit takes all of them, so under load one commit (an fsync) carries many batches.
 - **The pump** (`_pump`). A new entry schedules it for the next turn of the loop (so every
   caller of one turn rides in one group). When the journal can write at once (the log), the
-  pump writes the group itself, synchronously, even while an earlier group's sync is under way:
-  the sync process covers every request waiting when its fdatasync ends with the next one, so
-  under load the disk goes from one sync to the next without waiting for the event loop to
-  notice an answer. The answers come back in order (`_appended`); if one fails, every later
+  pump writes the group itself, synchronously, once the group before it is durable
+  (`FRAMES_IN_FLIGHT_MAX`): what comes meanwhile gathers into one larger group, so a loaded node
+  makes fewer frames, syncs and round trips to the sync process per packet. The answers come
+  back in order (`_appended`); if one fails, every later
   group fails with it. A group alone (none in flight, no reservation held: a packet at light
   traffic) is synced within the write, sparing the round trip to the sync process. A
   compaction and, on PostgreSQL, every commit need awaits and one group at a time
@@ -78,9 +78,11 @@ RECOVERY_DELAY_SECONDS_MIN = 0.5
 RECOVERY_DELAY_SECONDS_MAX = 30.0
 # Changes made with `durable=False` reach the disk at the latest this long after they were made.
 DEFERRED_FLUSH_SECONDS = 0.05
-# Groups written to the log and waiting for their sync, at most (a bound, not a tuning knob: the
-# sync process takes all that wait, and under load a few are).
-FRAMES_IN_FLIGHT_MAX = 64
+# Groups written to the log and waiting for their sync, at most. One: with more, the disk never
+# waited for the loop between syncs, but a node short of CPU made a frame, a sync and two pipe
+# round trips for every few packets; the next group waits and grows instead (less CPU per packet
+# in both load shapes at c=10 and c=100: docs/benchmarks.md).
+FRAMES_IN_FLIGHT_MAX = 1
 
 
 class EmbeddedLedger:

@@ -52,10 +52,11 @@ path at each concurrency: per round, the path's p50 minus the direct path's p50 
 round, then the median over rounds (pairing within a round cancels most of the machine's
 swings); then the ratios of both shapes side by side.
 
-Then the idle and low-traffic CPU of ilp-connector, ilpnode and ilpnode-baseline (those in the
-run; ``bench/connector_idle.py``): % of one core at a paced open-loop load of ``--idle-rate``
-packets/s (Node pacer, not counted) and with no traffic, ``--idle-seconds`` each (0: skipped;
-``--idle-only``: only these, no load rounds; ~12 s for two paths at the defaults).
+Then the idle and low-traffic CPU of ilp-connector, ilpnode, ilpnode-process-crash and
+ilpnode-baseline (those in the run; ``bench/connector_idle.py``): % of one core at a paced
+open-loop load of ``--idle-rate`` packets/s (Node pacer, not counted) and with no traffic,
+``--idle-seconds`` each (0: skipped; ``--idle-only``: only these, no load rounds; ~12 s for two
+paths at the defaults).
 
 The header names the machine's CPU count and load average at the start, the report's its load
 average at the end (the machine is shared: a figure means little without it).
@@ -147,7 +148,7 @@ BASELINE_PATHS = {"ilpnode": "ilpnode-baseline", "ilpnode-shared": "ilpnode-shar
 # The generator shapes, in the order a round measures them.
 SHAPES = ("wrk", "node")
 # The paths whose idle and low-traffic CPU is measured (when in the run).
-IDLE_PATHS = ("ilp-connector", "ilpnode", "ilpnode-baseline")
+IDLE_PATHS = ("ilp-connector", "ilpnode", "ilpnode-process-crash", "ilpnode-baseline")
 DEFAULT_POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -677,13 +678,16 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[list[Measurement], lis
             " node processes and their PostgreSQL backends)"
         )
         # Rounds interleave the paths and the shapes, so that a slow spell of the shared
-        # machine hits them all alike; the report takes each path's median round.
+        # machine hits them all alike, and every other round takes the paths in reverse, so
+        # that none always follows the same one (the one before leaves the machine warmer or
+        # busier); the report takes each path's median round.
         results: list[Measurement] = []
         for round_number in range(1, args.rounds + 1):
             print(f"round {round_number} of {args.rounds}")
+            in_order = targets if round_number % 2 else targets[::-1]
             for concurrency in args.concurrency:
                 for generator in generators:
-                    for target in targets:
+                    for target in in_order:
                         if generator.kind == "wrk" and len(target.urls) > 1:
                             continue  # wrk drives one URL: measured in the node shape only
                         results.append(measure(generator, args, target, concurrency, round_number))
@@ -908,7 +912,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=3.0,
         help="each window of the idle and paced CPU figures (ilp-connector, ilpnode,"
-        " ilpnode-baseline), after the rounds; 0: none",
+        " ilpnode-process-crash, ilpnode-baseline), after the rounds; 0: none",
     )
     parser.add_argument(
         "--idle-rate", type=float, default=100.0, help="the paced load of those figures, packets/s"

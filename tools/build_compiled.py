@@ -88,6 +88,7 @@ MODULES = [
     "ilpnode.connector.middleware.peer_protocols",
     "ilpnode.connector.middleware.rate_limit",
     "ilpnode.connector.middleware.router",
+    "ilpnode.accounting.errors",
     "ilpnode.accounting.packets",
     "ilpnode.storage.ledger.balance_reports",
     "ilpnode.storage.ledger.embedded",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import Final
 
 from ilpnode.ledger import CreateTransferResult, CreateTransferStatus
 
@@ -80,6 +81,9 @@ class LiquidityError(enum.Enum):
 
 
 _S = CreateTransferStatus
+# Final: compiled code reads them directly (`first_failure` runs twice per packet).
+_CREATED: Final = CreateTransferStatus.CREATED
+_LINKED_EVENT_FAILED: Final = CreateTransferStatus.LINKED_EVENT_FAILED
 _E = TransferError
 
 BUG_STATUSES: frozenset[CreateTransferStatus] = frozenset(
@@ -175,9 +179,10 @@ def first_failure(results: Sequence[CreateTransferResult]) -> CreateTransferResu
     """
     fallback: CreateTransferResult | None = None
     for result in results:
-        if result.status is _S.CREATED:
+        status = result.status
+        if status is _CREATED:
             continue
-        if result.status is not _S.LINKED_EVENT_FAILED:
+        if status is not _LINKED_EVENT_FAILED:
             return result
         if fallback is None:
             fallback = result

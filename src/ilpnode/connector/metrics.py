@@ -32,7 +32,9 @@ RECENT_MINUTES: Final = 15
 """How far back `PeerTraffic.recent` can look (per-minute buckets are kept this long)."""
 _NS_PER_MINUTE: Final = 60 * 10**9
 
-LATENCY_BUCKETS_SECONDS: Final = (
+# Typed as a tuple of any length: compiled code then keeps one Python tuple, where a fixed-length
+# one would be unpacked into C doubles and boxed again for every `bisect` call.
+LATENCY_BUCKETS_SECONDS: Final[tuple[float, ...]] = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 )  # fmt: skip
 

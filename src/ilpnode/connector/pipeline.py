@@ -225,7 +225,7 @@ class Connector:
         """The encoded Fulfill or Reject for `prepare`, sent by `peer`. Never raises."""
         received = self._clock.now_ns()
         context = PacketContext(
-            incoming=peer, raw=raw, received_ns=received, expires_at_ns=expiry_ns(prepare)
+            incoming=peer, raw=raw, received_ns=received, expires_at_ns=expiry_ns(prepare, raw)
         )
         reply = await self._pipeline(prepare, context)
         seconds = (self._clock.now_ns() - received) / _NS_PER_SECOND

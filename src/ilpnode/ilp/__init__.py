@@ -60,7 +60,7 @@ from ._packet import (
 )
 from ._patch import read_prepare_amount_and_expiry, rewrite_prepare
 from ._prepare_codec import decode_prepare, encode_prepare
-from ._prepare_rewrite import rewrite_prepare_ms
+from ._prepare_rewrite import prepare_expires_ms, rewrite_prepare_ms
 from ._reply_codec import (
     decode_fulfill,
     decode_reject,
@@ -125,6 +125,7 @@ __all__ = [
     "is_ildcp_request",
     "is_valid_address",
     "parse_address",
+    "prepare_expires_ms",
     "read_link_check_answer",
     "read_prepare_amount_and_expiry",
     "rewrite_prepare",

@@ -7,7 +7,8 @@ Rafiki (``modifySerializedIlpPrepare``) and interledger-rs (``Prepare::set_amoun
 
 Compiled (tools/build_compiled.py): a connector does this for every packet it forwards, with
 the expiry as an integer of Unix milliseconds, the unit its pipeline already counts in; the
-17 digits are made from it with integer arithmetic only (no datetime object per packet).
+17 digits are made from it with integer arithmetic only (no datetime object per packet), and
+`prepare_expires_ms` reads an incoming Prepare's expiry back the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from ._errors import TruncatedPacket
 from ._oer import MAX_UINT64
 from ._wire import TYPE_PREPARE, envelope
 
-__all__ = ["MAX_WIRE_MS", "MIN_WIRE_MS", "prepare_amount_offset", "rewrite_prepare_ms"]
+__all__ = [
+    "MAX_WIRE_MS",
+    "MIN_WIRE_MS",
+    "prepare_amount_offset",
+    "prepare_expires_ms",
+    "rewrite_prepare_ms",
+]
 
 #: The first and last Unix millisecond an ILP timestamp can hold (years 1 to 9999, UTC).
 MIN_WIRE_MS: Final = -62_135_596_800_000
@@ -75,6 +82,45 @@ def wire_timestamp_ms(expires_ms: int) -> bytes:
         year * 10_000 + month * 100 + day,
         hours * 10_000_000 + minutes * 100_000 + in_day % 60_000,
     )
+
+
+def prepare_expires_ms(encoded: bytes) -> int:
+    """The expiry of encoded Prepare `encoded` in Unix milliseconds, read from its 17 digits
+    with integer arithmetic (no datetime object, unlike `decode_prepare`). Only for a Prepare
+    `decode_prepare` accepted: its digits are then a valid date and time, which this does not
+    check again. Compiled, it takes `bytes` only.
+
+    Raises:
+        IlpCodecError: `encoded` is not a Prepare, or too short for amount and expiry.
+    """
+    pos = prepare_amount_offset(encoded) + 8  # the digits follow the 8-byte amount
+    date = _decimal(encoded, pos, 8)  # YYYYMMDD
+    in_day = _decimal(encoded, pos + 8, 9)  # HHmmssSSS
+    year = date // 10_000
+    month = date // 100 % 100
+    day = date % 100
+    # A civil date to days since 1970-01-01: Howard Hinnant's `days_from_civil`, the inverse of
+    # the arithmetic in `wire_timestamp_ms`.
+    march_year = year - 1 if month <= 2 else year
+    era = march_year // 400
+    year_of_era = march_year - era * 400
+    day_of_year = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days = era * 146_097 + day_of_era - 719_468
+    return (
+        days * _MS_PER_DAY
+        + in_day // 10_000_000 * 3_600_000
+        + in_day // 100_000 % 100 * 60_000
+        + in_day % 100_000
+    )
+
+
+def _decimal(encoded: bytes, start: int, count: int) -> int:
+    # Compiled, a loop over the bytes' values: no slice, no int() call.
+    value = 0
+    for index in range(start, start + count):
+        value = value * 10 + encoded[index] - 48
+    return value
 
 
 def rewrite_prepare_ms(encoded: bytes, amount: int, expires_ms: int) -> bytes:

@@ -85,7 +85,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from ilpnode.ledger.model import (
     TIMESTAMP_MAX,
@@ -111,6 +111,8 @@ from ilpnode.ledger.trusted import transfer_result
 __all__ = ["LedgerEngine", "LedgerSnapshot"]
 
 _LINKED = 1  # AccountFlags.LINKED == TransferFlags.LINKED == 1 << 0
+# Final: compiled code reads it directly instead of looking the member up on its class.
+_EXISTS: Final = CreateTransferStatus.EXISTS
 _Event = TypeVar("_Event", Account, Transfer)
 _Status = TypeVar("_Status", CreateAccountStatus, CreateTransferStatus)
 
@@ -374,7 +376,7 @@ class LedgerEngine:
         status, record = validate_transfer(
             transfer, timestamp, state.accounts, state.transfers, state.pending
         )
-        if status is CreateTransferStatus.EXISTS:
+        if status is _EXISTS:
             return status, state.transfers[transfer.id].timestamp
         if record is None:
             return status, None

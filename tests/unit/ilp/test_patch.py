@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -15,6 +16,7 @@ from ilpnode.ilp import (
     decode_prepare,
     encode_fulfill,
     encode_prepare,
+    prepare_expires_ms,
     read_prepare_amount_and_expiry,
     rewrite_prepare,
     rewrite_prepare_ms,
@@ -121,6 +123,17 @@ def test_rewrite_in_milliseconds_writes_the_same_digits(when: datetime) -> None:
     )
     assert rewrite_prepare_ms(original, 7, ms) == encode_prepare(moved)  # the encoder's digits
     assert decode_prepare(rewrite_prepare_ms(original, 7, ms)).expires_at == when
+    # Read back from the digits the encoder wrote (not from ours): the same millisecond.
+    assert prepare_expires_ms(encode_prepare(moved)) == ms
+    short = encode_prepare(replace(moved, data=b""))  # a short-form envelope
+    assert prepare_expires_ms(short) == ms
+
+
+def test_the_expiry_is_read_only_from_a_prepare() -> None:
+    with pytest.raises(UnknownPacketType):
+        prepare_expires_ms(encode_fulfill(FulfillPacket(fulfillment=bytes(32))))
+    with pytest.raises(TruncatedPacket):
+        prepare_expires_ms(encode_prepare(prepare(b""))[:20])
 
 
 def test_rewrite_in_milliseconds_checks_its_range() -> None:

@@ -28,6 +28,7 @@ from ilpnode.ilp import (
     encode_length,
     encode_packet,
     is_valid_address,
+    prepare_expires_ms,
     rewrite_prepare,
     rewrite_prepare_ms,
 )
@@ -189,3 +190,4 @@ def test_rewrite_prepare_matches_replace(p: Prepare, amount: int, expires_at: da
     # from a count of milliseconds): two independent ways to the same 17 digits.
     ms = (expires_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
     assert rewrite_prepare_ms(encode_packet(p), amount, ms) == encode_packet(expected)
+    assert prepare_expires_ms(encode_packet(expected)) == ms  # and read back

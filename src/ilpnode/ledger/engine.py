@@ -328,7 +328,8 @@ class LedgerEngine:
         chain_broken = False
         journal_mark = timestamp_mark = 0
         for index, event in enumerate(events):
-            linked = bool(int(event.flags) & _LINKED)
+            flags: int = event.flags + 0  # bits as a plain int: see model.py
+            linked = bool(flags & _LINKED)
             if linked and chain_start is None:
                 chain_start, chain_broken = index, False
                 journal_mark, timestamp_mark = len(self._journal), self._state.last_timestamp

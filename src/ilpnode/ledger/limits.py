@@ -49,7 +49,8 @@ def debits_exceed_credits(account: Balances, amount: int) -> bool:
         True (refuse with EXCEEDS_CREDITS) iff the flag is set and
         `debits_pending + debits_posted + amount > credits_posted`. Never raises.
     """
-    return bool(int(account.flags) & _DEBITS_LIMITED) and (
+    flags: int = account.flags + 0  # bits as a plain int: see model.py
+    return bool(flags & _DEBITS_LIMITED) and (
         account.debits_pending + account.debits_posted + amount > account.credits_posted
     )
 
@@ -65,7 +66,8 @@ def credits_exceed_debits(account: Balances, amount: int) -> bool:
         True (refuse with EXCEEDS_DEBITS) iff the flag is set and
         `credits_pending + credits_posted + amount > debits_posted`. Never raises.
     """
-    return bool(int(account.flags) & _CREDITS_LIMITED) and (
+    flags: int = account.flags + 0
+    return bool(flags & _CREDITS_LIMITED) and (
         account.credits_pending + account.credits_posted + amount > account.debits_posted
     )
 

@@ -111,7 +111,7 @@ def validate_transfer(
     """
     S = CreateTransferStatus
     t = transfer
-    flags = int(t.flags)
+    flags: int = t.flags + 0  # bits as a plain int: see model.py
     if t.timestamp != 0:
         return S.TIMESTAMP_MUST_BE_ZERO, None
     if flags & ~_TRANSFER_FLAGS_KNOWN:
@@ -209,7 +209,7 @@ def _validate_post_or_void(
     pending: dict[int, TransferPendingStatus],
 ) -> tuple[CreateTransferStatus, Transfer | None]:
     S = CreateTransferStatus
-    flags = int(t.flags)
+    flags: int = t.flags + 0  # bits as a plain int: see model.py
     if (flags & _POST and flags & _VOID) or flags & _PENDING:
         return S.FLAGS_ARE_MUTUALLY_EXCLUSIVE, None
     if t.pending_id == 0:
@@ -223,7 +223,8 @@ def _validate_post_or_void(
     p = transfers.get(t.pending_id)
     if p is None:
         return S.PENDING_TRANSFER_NOT_FOUND, None
-    if not int(p.flags) & _PENDING:
+    pending_flags: int = p.flags + 0
+    if not pending_flags & _PENDING:
         return S.PENDING_TRANSFER_NOT_PENDING, None
     # Zero means "as the pending transfer" for the accounts, ledger, code and amount.
     if t.debit_account_id != 0 and t.debit_account_id != p.debit_account_id:

@@ -169,7 +169,7 @@ class LedgerState:
             self.pending[pending.id] = TransferPendingStatus.EXPIRED
             self.expired[pending.id] = entry
             return
-        flags = int(entry.flags)
+        flags: int = entry.flags + 0  # bits as a plain int: see model.py
         if flags & _PENDING:
             self._move(entry, pending_delta=entry.amount, posted_delta=0)
             self.pending[entry.id] = TransferPendingStatus.PENDING

@@ -90,6 +90,34 @@ def _sample() -> tuple[list[JournalEntry], list[JournalEntry]]:
     return first, second
 
 
+@given(transfers)
+def test_a_transfer_record_keeps_the_v1_layout_byte_for_byte(t: Transfer) -> None:
+    # The layout of `ilpnode ledger log v1`, spelled out here apart from the codec: each u128
+    # as its low then its high u64, little-endian. Logs written before and after must agree.
+    record = struct.pack(
+        "<BQQQQQQQQQQQQIIIHHQ",
+        0x54,
+        *_halves(t.id),
+        *_halves(t.debit_account_id),
+        *_halves(t.credit_account_id),
+        t.amount,
+        *_halves(t.pending_id),
+        *_halves(t.user_data_128),
+        t.user_data_64,
+        t.user_data_32,
+        t.timeout,
+        t.ledger,
+        t.code,
+        int(t.flags),
+        t.timestamp,
+    )
+    assert encode_frame([t])[12:] == record  # after the frame's magic, length and CRC
+
+
+def _halves(value: int) -> tuple[int, int]:
+    return value & (2**64 - 1), value >> 64
+
+
 def test_a_last_frame_cut_short_anywhere_is_a_torn_tail() -> None:
     first, second = _sample()
     whole = _log(first, second)

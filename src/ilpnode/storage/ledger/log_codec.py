@@ -73,6 +73,9 @@ _ACCOUNT: Final = struct.Struct("<BQQQQQQQQQIIHHQ")
 # kind, id, debit_account_id, credit_account_id, amount, pending_id, user_data_128, user_data_64,
 # user_data_32, timeout, ledger, code, flags, timestamp
 _TRANSFER: Final = struct.Struct("<BQQQQQQQQQQQQIIIHHQ")
+# The same record as written: each u128 as its 16 little-endian bytes (one `to_bytes` call
+# instead of a mask, a shift and two more integers per field; twice per forwarded packet).
+_TRANSFER_OUT: Final = struct.Struct("<B16s16s16sQ16s16sQIIIHHQ")
 # kind, pending_id, timestamp
 _EXPIRY: Final = struct.Struct("<BQQQ")
 # kind, last_timestamp
@@ -154,19 +157,14 @@ def encode_snapshot_frame(
 
 
 def _encode_transfer(t: Transfer) -> bytes:
-    return _TRANSFER.pack(
+    return _TRANSFER_OUT.pack(
         _KIND_TRANSFER,
-        t.id & _M64,
-        t.id >> 64,
-        t.debit_account_id & _M64,
-        t.debit_account_id >> 64,
-        t.credit_account_id & _M64,
-        t.credit_account_id >> 64,
+        t.id.to_bytes(16, "little"),
+        t.debit_account_id.to_bytes(16, "little"),
+        t.credit_account_id.to_bytes(16, "little"),
         t.amount,
-        t.pending_id & _M64,
-        t.pending_id >> 64,
-        t.user_data_128 & _M64,
-        t.user_data_128 >> 64,
+        t.pending_id.to_bytes(16, "little"),
+        t.user_data_128.to_bytes(16, "little"),
         t.user_data_64,
         t.user_data_32,
         t.timeout,

@@ -1,6 +1,7 @@
 """Child process for the two-process test: spends one credit line as fast as it can.
 
-Usage: python -m tests.integration.ledger.pg_worker DATABASE_URL ID_BASE COUNT
+Usage: python tests/integration/ledger/pg_worker.py DATABASE_URL ID_BASE COUNT (by path, with
+the project root on PYTHONPATH: `-m` would import this package before `compiled.activate()`)
 
 Opens a `PostgresLedger` on the (migrated) database, prints `ready`, waits for a line on stdin
 (so that both processes start together), then submits COUNT transfers of 1 unit from PEER to

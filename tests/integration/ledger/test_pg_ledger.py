@@ -121,8 +121,9 @@ async def test_two_processes_spend_one_credit_line_exactly(
     workers = [
         await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "tests.integration.ledger.pg_worker",
+            # By path, not `-m`: `-m` imports this package (and `ilpnode.ledger` with it) before
+            # the worker's `compiled.activate()`, which then refuses a stale build.
+            str(PROJECT_ROOT / "tests" / "integration" / "ledger" / "pg_worker.py"),
             pg_url,
             str(id_base),
             str(per_worker),
@@ -138,7 +139,10 @@ async def test_two_processes_spend_one_credit_line_exactly(
         for worker in workers:
             assert worker.stdout is not None
             ready = await asyncio.wait_for(worker.stdout.readline(), WORKER_START_TIMEOUT_SECONDS)
-            assert ready == b"ready\n", ready
+            if ready != b"ready\n":
+                assert worker.stderr is not None
+                failure = (await worker.stderr.read())[-2000:].decode(errors="replace")
+                pytest.fail(f"a worker did not start: {ready!r}; its stderr: {failure}")
         runs = [asyncio.create_task(worker.communicate(b"go\n")) for worker in workers]
         lowest = available(await one(ledger, PEER))
         while not all(run.done() for run in runs):

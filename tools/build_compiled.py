@@ -53,6 +53,7 @@ from ilpnode.compiled import MANIFEST, SOURCE_ROOT, source_digests  # noqa: E402
 MODULES = [
     "ilpnode.clock",
     "ilpnode.deadline_timer",
+    "ilpnode.ilp._condition",
     "ilpnode.ilp._prepare_codec",
     "ilpnode.ilp._reply_codec",
     "ilpnode.ilp._prepare_rewrite",

@@ -316,14 +316,17 @@ class HttpClient:
         )
         # Failures are raised after their handlers, never from inside one (compiled code: see
         # `peer_client`). The pool slot is released whatever happens.
-        try:
-            await pool.acquire(deadline)
-        except TimeoutError:
-            no_slot = True
+        if pool.active < pool.max:  # a free slot, nearly always: taken without a coroutine
+            pool.active += 1
         else:
-            no_slot = False
-        if no_slot:
-            raise RequestTimedOut("no free connection before the deadline")
+            try:
+                await pool.acquire(deadline)
+            except TimeoutError:
+                no_slot = True
+            else:
+                no_slot = False
+            if no_slot:
+                raise RequestTimedOut("no free connection before the deadline")
         try:
             return await self._send(pool, data, deadline, loop)
         finally:

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, final
 
 from ilpnode.ilp import IlpCodecError, Prepare, decode_prepare
 
@@ -47,14 +46,13 @@ Authenticate = Callable[[str], Peer | None]
 HandlePrepare = Callable[[Peer, Prepare, bytes], Awaitable[bytes]]
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@final
 class Answer:
-    """An HTTP answer: status, content type, body and any other header lines."""
+    """An HTTP answer: status, content type, body and any other header lines. Immutable."""
 
-    status: int
-    body: bytes
-    content_type: bytes
-    extra: tuple[tuple[bytes, bytes], ...]
+    # A plain class, not a frozen dataclass: compiled, its fields are then set as C struct
+    # members, where the dataclass needed one `object.__setattr__` call per field and request.
+    __slots__ = ("body", "content_type", "extra", "status")
 
     def __init__(
         self,
@@ -63,13 +61,13 @@ class Answer:
         content_type: bytes = TEXT,
         extra: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
-        # Spelled out (one per request): compiled, a dataclass's own __init__ stays Python code.
-        # Frozen: the fields are set as the dataclass would, past its __setattr__.
-        _set = object.__setattr__
-        _set(self, "status", status)
-        _set(self, "body", body)
-        _set(self, "content_type", content_type)
-        _set(self, "extra", extra)
+        self.status: Final = status
+        self.body: Final = body
+        self.content_type: Final = content_type
+        self.extra: Final = extra
+
+    def __repr__(self) -> str:
+        return f"Answer({self.status}, {self.body!r}, {self.content_type!r}, {self.extra!r})"
 
 
 def _text(status: int, reason: str, *extra: tuple[bytes, bytes]) -> Answer:

@@ -78,6 +78,7 @@ _BAD_REQUEST: Final = Answer(400, b"invalid HTTP request\n")
 _HEADERS_TOO_LARGE: Final = Answer(431, b"request headers too large\n")
 _INTERNAL: Final = Answer(500, b"internal error\n")
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+_OK_HEAD: Final = b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\ncontent-length: %d\r\n\r\n"
 _NOTHING: Final = Answer(0, b"")  # "close after the queue, with no answer of our own"
 
 
@@ -351,6 +352,11 @@ class _Connection(asyncio.Protocol):
         transport = self._transport
         if self._closed or transport is None:
             return  # the client went away; the packet ran to its end anyway
+        if answer.status == 200 and keep_alive and not head_only and not answer.extra:
+            # A packet's answer, nearly every time: one format from a head made once.
+            body = answer.body
+            transport.write(_OK_HEAD % (answer.content_type, len(body)) + body)
+            return
         head = [
             b"HTTP/1.1 %d %s\r\n" % (answer.status, _REASONS.get(answer.status, b"")),
             b"content-type: %s\r\ncontent-length: %d\r\n" % (answer.content_type, len(answer.body)),

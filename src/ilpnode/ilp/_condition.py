@@ -24,7 +24,8 @@ PEER_PROTOCOL_CONDITION: Final = bytes.fromhex(
     "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925"
 )
 
-_sha256 = hashlib.sha256
+_sha256: Final = hashlib.sha256
+_compare_digest: Final = hmac.compare_digest
 
 
 def condition_of(fulfillment: bytes) -> bytes:
@@ -37,4 +38,4 @@ def fulfillment_matches(fulfillment: bytes, condition: bytes) -> bool:
 
     A connector checks this for every Fulfill and turns a mismatch into an F05 Reject.
     """
-    return hmac.compare_digest(_sha256(fulfillment).digest(), condition)
+    return _compare_digest(_sha256(fulfillment).digest(), condition)

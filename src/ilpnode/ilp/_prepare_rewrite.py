@@ -17,6 +17,7 @@ from typing import Final
 
 from ._errors import TruncatedPacket
 from ._oer import MAX_UINT64
+from ._prepare_codec import read_decimal
 from ._wire import TYPE_PREPARE, envelope
 
 __all__ = [
@@ -94,8 +95,8 @@ def prepare_expires_ms(encoded: bytes) -> int:
         IlpCodecError: `encoded` is not a Prepare, or too short for amount and expiry.
     """
     pos = prepare_amount_offset(encoded) + 8  # the digits follow the 8-byte amount
-    date = _decimal(encoded, pos, 8)  # YYYYMMDD
-    in_day = _decimal(encoded, pos + 8, 9)  # HHmmssSSS
+    date = read_decimal(encoded, pos, 8)  # YYYYMMDD
+    in_day = read_decimal(encoded, pos + 8, 9)  # HHmmssSSS
     year = date // 10_000
     month = date // 100 % 100
     day = date % 100
@@ -113,14 +114,6 @@ def prepare_expires_ms(encoded: bytes) -> int:
         + in_day // 100_000 % 100 * 60_000
         + in_day % 100_000
     )
-
-
-def _decimal(encoded: bytes, start: int, count: int) -> int:
-    # Compiled, a loop over the bytes' values: no slice, no int() call.
-    value = 0
-    for index in range(start, start + count):
-        value = value * 10 + encoded[index] - 48
-    return value
 
 
 def rewrite_prepare_ms(encoded: bytes, amount: int, expires_ms: int) -> bytes:

@@ -146,3 +146,17 @@ def test_new_transfer_ids_are_distinct_uuid4s() -> None:
     assert len(set(ids)) == 1000
     assert all(UUID(int=i).version == 4 for i in ids)
     assert all(UUID(int=i).variant == "specified in RFC 4122" for i in ids)
+
+
+def test_a_refill_becomes_uuid4s_keeping_every_other_random_bit() -> None:
+    from ilpnode.accounting.packets import _uuid4_words
+
+    random = bytes(range(256)) * 16
+    words = _uuid4_words(random)
+    assert len(words) == len(random) // 8
+    for number, start in enumerate(range(0, len(random), 16)):
+        made = (words[2 * number] << 64 | words[2 * number + 1]).to_bytes(16, "big")
+        expected = bytearray(random[start : start + 16])
+        expected[6] = expected[6] & 0x0F | 0x40
+        expected[8] = expected[8] & 0x3F | 0x80
+        assert made == bytes(expected)

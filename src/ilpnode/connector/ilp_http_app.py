@@ -34,6 +34,17 @@ ACCEPTED_CONTENT_TYPES: Final = frozenset(
 )
 OCTET_STREAM: Final = b"application/octet-stream"
 TEXT: Final = b"text/plain; charset=utf-8"
+_REASONS: Final = {
+    200: b"OK",
+    400: b"Bad Request",
+    401: b"Unauthorized",
+    405: b"Method Not Allowed",
+    413: b"Content Too Large",
+    415: b"Unsupported Media Type",
+    431: b"Request Header Fields Too Large",
+    500: b"Internal Server Error",
+}
+_OK_HEAD: Final = b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\ncontent-length: %d\r\n\r\n"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -65,6 +76,24 @@ class Answer:
         self.body: Final = body
         self.content_type: Final = content_type
         self.extra: Final = extra
+
+    def encode(self, *, keep_alive: bool, head_only: bool = False) -> bytes:
+        """The answer as HTTP/1.1 bytes: status line, headers (`connection: close` unless
+        `keep_alive`), then the body unless `head_only` (the answer to a HEAD request)."""
+        if self.status == 200 and keep_alive and not head_only and not self.extra:
+            # A packet's answer, nearly every time: one format from a head made once.
+            return _OK_HEAD % (self.content_type, len(self.body)) + self.body
+        head = [
+            b"HTTP/1.1 %d %s\r\n" % (self.status, _REASONS.get(self.status, b"")),
+            b"content-type: %s\r\ncontent-length: %d\r\n" % (self.content_type, len(self.body)),
+        ]
+        head.extend(b"%s: %s\r\n" % pair for pair in self.extra)
+        if not keep_alive:
+            head.append(b"connection: close\r\n")
+        head.append(b"\r\n")
+        if not head_only:
+            head.append(self.body)
+        return b"".join(head)
 
     def __repr__(self) -> str:
         return f"Answer({self.status}, {self.body!r}, {self.content_type!r}, {self.extra!r})"

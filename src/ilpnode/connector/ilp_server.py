@@ -6,8 +6,9 @@ Theory of operation
 Each TCP connection is one `_Connection` (an `asyncio.Protocol`) with an `httptools` request
 parser (the parser uvicorn uses). Bytes are fed to the parser as they arrive; a complete request
 (method, headers, body) is queued, and the connection answers its requests one at a time, in
-order, each in a task (`IlpHttpApp.precheck`, then `answer`). So a pipelining client gets its
-answers in order, and a slow packet never blocks other connections.
+order (`IlpHttpApp.precheck`, then `answer`), in a task of its own: started with its first
+request, waiting between requests, ended when the connection closes. So a pipelining client
+gets its answers in order, and a slow packet never blocks other connections.
 
 Limits, each answered with a status and then the connection closed (after the answers to any
 requests before it): headers over `MAX_HEADER_BYTES` (431), a body over `MAX_BODY_BYTES` (413),
@@ -64,21 +65,10 @@ logger = logging.getLogger("ilpnode.connector")
 MAX_HEADER_BYTES: Final = 16 * 1024  # request line and headers; real peers send a few hundred
 PIPELINE_DEPTH_MAX: Final = 16  # queued requests per connection before reading pauses
 _SWEEP_SECONDS_MAX: Final = 1.0  # the longest the server sleeps between deadline checks
-_REASONS: Final = {
-    200: b"OK",
-    400: b"Bad Request",
-    401: b"Unauthorized",
-    405: b"Method Not Allowed",
-    413: b"Content Too Large",
-    415: b"Unsupported Media Type",
-    431: b"Request Header Fields Too Large",
-    500: b"Internal Server Error",
-}
 _BAD_REQUEST: Final = Answer(400, b"invalid HTTP request\n")
 _HEADERS_TOO_LARGE: Final = Answer(431, b"request headers too large\n")
 _INTERNAL: Final = Answer(500, b"internal error\n")
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
-_OK_HEAD: Final = b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\ncontent-length: %d\r\n\r\n"
 _NOTHING: Final = Answer(0, b"")  # "close after the queue, with no answer of our own"
 
 
@@ -196,7 +186,9 @@ class _Connection(asyncio.Protocol):
         self._closed = False
         self._deadline: float | None = None  # loop time; checked by `IlpServer.serve`
         self._reading = True
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # the worker, once there was a request
+        self._idle: asyncio.Future[None] | None = None  # what the worker waits on between them
+        self._answering = False  # the worker is inside `_answer`
         self._last: Answer | None = None  # once set: answer what is queued, then this, then close
         self._refusal: Answer | None = None  # set by a parser callback that refuses the request
         self._client = ""  # the source address, counted against its cap
@@ -248,6 +240,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._disarm()
+        self._release_worker()
         server = self._server
         if self in server.connections:
             server.connections.discard(self)
@@ -315,10 +308,40 @@ class _Connection(asyncio.Protocol):
         if not self._reading and self._last is None and self._transport is not None:
             self._transport.resume_reading()
             self._reading = True
-        # Kept: the loop holds tasks only weakly, and this one must run to its end.
-        self._task = self._loop.create_task(self._answer(self._queue.popleft()))
+        if self._answering:
+            return  # called at the end of an answer: the worker goes on to this request
+        idle = self._idle
+        if idle is not None:
+            self._idle = None
+            idle.set_result(None)
+        elif self._task is None:
+            # Kept: the loop holds tasks only weakly, and this one must run to its end.
+            self._task = self._loop.create_task(self._work())
 
-    async def _answer(self, request: _Request) -> None:
+    async def _work(self) -> None:
+        # One task per connection answers its requests in turn and waits between them: a task
+        # per request was a Task object, its registration and its weak references, each time.
+        while True:
+            if self._busy and self._queue:
+                self._answering = True
+                go_on = await self._answer(self._queue.popleft())
+                self._answering = False
+                if not go_on:
+                    return  # the connection is closed after this answer
+            elif self._closed:
+                return
+            else:
+                idle = self._idle = self._loop.create_future()
+                await idle  # `_next` has a request, or the connection closed
+
+    def _release_worker(self) -> None:
+        idle = self._idle
+        if idle is not None:
+            self._idle = None
+            idle.set_result(None)  # it sees the connection closed, and ends
+
+    async def _answer(self, request: _Request) -> bool:
+        """Answer `request`; True if the connection goes on to the next one (`_next`)."""
         try:
             checked = self._app.precheck(request.method, request.headers)
             answer = (
@@ -340,34 +363,20 @@ class _Connection(asyncio.Protocol):
             else:
                 self._write(answer, keep_alive=False, head_only=head_only)
             self._close()
-            return
+            return False
         keep_alive = request.keep_alive and not self._server.stopping
         self._write(answer, keep_alive=keep_alive, head_only=head_only)
         if not keep_alive:
             self._close()
-            return
+            return False
         self._next()
+        return True
 
     def _write(self, answer: Answer, *, keep_alive: bool, head_only: bool = False) -> None:
         transport = self._transport
         if self._closed or transport is None:
             return  # the client went away; the packet ran to its end anyway
-        if answer.status == 200 and keep_alive and not head_only and not answer.extra:
-            # A packet's answer, nearly every time: one format from a head made once.
-            body = answer.body
-            transport.write(_OK_HEAD % (answer.content_type, len(body)) + body)
-            return
-        head = [
-            b"HTTP/1.1 %d %s\r\n" % (answer.status, _REASONS.get(answer.status, b"")),
-            b"content-type: %s\r\ncontent-length: %d\r\n" % (answer.content_type, len(answer.body)),
-        ]
-        head.extend(b"%s: %s\r\n" % pair for pair in answer.extra)
-        if not keep_alive:
-            head.append(b"connection: close\r\n")
-        head.append(b"\r\n")
-        if not head_only:
-            head.append(answer.body)
-        transport.write(b"".join(head))
+        transport.write(answer.encode(keep_alive=keep_alive, head_only=head_only))
 
     def _refuse(self, answer: Answer) -> None:
         """Answer `answer` and close; requests already whole are answered first, in order."""
@@ -395,12 +404,14 @@ class _Connection(asyncio.Protocol):
         if self._transport is not None and not self._closed:
             self._closed = True
             self._transport.close()
+        self._release_worker()
 
     def abort(self) -> None:
         self._disarm()
         self._closed = True
         if self._transport is not None:
             self._transport.abort()
+        self._release_worker()
 
     def _arm(self, seconds: float) -> None:
         self._deadline = self._loop.time() + seconds

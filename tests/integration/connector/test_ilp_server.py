@@ -178,6 +178,52 @@ async def test_a_client_that_leaves_does_not_cancel_its_packet(running: Running)
     assert (running.handler.calls, running.handler.finished) == (1, 1)
 
 
+async def test_a_client_that_leaves_mid_pipeline_does_not_cancel_the_packets_queued(
+    running: Running,
+) -> None:
+    running.handler.delay = 0.1
+    _, writer = await running.connect()
+    writer.write(request() + request())
+    await asyncio.sleep(0.05)
+    writer.close()
+    await asyncio.sleep(0.5)
+    assert (running.handler.calls, running.handler.finished) == (2, 2)
+
+
+async def test_a_request_after_connection_close_is_refused_and_never_handled(
+    running: Running,
+) -> None:
+    reader, writer = await running.connect()
+    writer.write(request(extra=b"Connection: close\r\n") + request())
+    first = await read_answer(reader)
+    assert (first[0], first[2]) == (200, REPLY)
+    second = await read_answer(reader)
+    assert (second[0], second[1][b"connection"]) == (400, b"close")
+    assert await closed(reader)
+    await asyncio.sleep(0.1)
+    assert running.handler.calls == 1
+    writer.close()
+
+
+async def test_a_connection_answers_after_waiting_and_leaves_no_task_behind(
+    running: Running,
+) -> None:
+    """Each connection answers its requests in one task, which waits between them and ends with
+    the connection."""
+    before = len(asyncio.all_tasks())
+    reader, writer = await running.connect()
+    for _ in range(3):
+        writer.write(request())
+        assert (await read_answer(reader))[0] == 200
+        await asyncio.sleep(0.1)  # idle, within the keep-alive of 0.5 s
+    assert running.handler.calls == 3
+    writer.close()
+    while running.server.connections:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    assert len(asyncio.all_tasks()) == before
+
+
 async def test_shutdown_finishes_the_request_in_flight(running: Running) -> None:
     running.handler.delay = 0.3
     busy_reader, busy_writer = await running.connect()

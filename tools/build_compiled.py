@@ -57,6 +57,7 @@ MODULES = [
     "ilpnode.ilp._prepare_codec",
     "ilpnode.ilp._reply_codec",
     "ilpnode.ilp._prepare_rewrite",
+    "ilpnode.ilp._timestamp",
     "ilpnode.ledger.engine",
     "ilpnode.ledger.invariants",
     "ilpnode.ledger.limits",

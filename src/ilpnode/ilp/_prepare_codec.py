@@ -12,13 +12,13 @@ Bytes after the data, inside or after the envelope, are ignored (RFC 0030).
 from __future__ import annotations
 
 import struct
-from datetime import UTC, datetime
 from typing import Final
 
 from ._address import MAX_ADDRESS_LENGTH
 from ._errors import InvalidField, TruncatedPacket
 from ._oer import SHORT_LENGTHS, encode_length, read_long_length
 from ._packet import MAX_DATA_BYTES, Prepare
+from ._timestamp import timestamp_at
 from ._wire import (
     PREPARE_HEADS,
     TYPE_PREPARE,
@@ -31,7 +31,7 @@ from ._wire import (
     slot_setter,
 )
 
-__all__ = ["decode_prepare", "encode_prepare", "read_decimal"]
+__all__ = ["decode_prepare", "encode_prepare"]
 
 # Fixed part of the content: amount (8) + expiry (17) + condition (32).
 _FIXED: Final = 57
@@ -40,7 +40,6 @@ _MIN_CONTENT: Final = _FIXED + 2
 # amount, (the expiry's 17 digits, read in place), condition and the first byte of the
 # destination's length.
 _unpack_fixed: Final = struct.Struct(">Q17x32sB").unpack_from
-_datetime: Final = datetime
 
 _set_amount: Final = slot_setter(Prepare, "amount")
 _set_expires_at: Final = slot_setter(Prepare, "expires_at")
@@ -87,26 +86,7 @@ def _decode_prepare(data: bytes) -> Prepare:
     if n < _MIN_CONTENT:
         raise TruncatedPacket(f"Prepare content is {n} bytes, minimum {_MIN_CONTENT}")
     amount, condition, n = _unpack_fixed(data, pos)
-    date = read_decimal(data, pos + 8, 8)  # YYYYMMDD
-    in_day = read_decimal(data, pos + 16, 9)  # HHmmssSSS
-    if date < 0 or in_day < 0:
-        raise InvalidField(f"invalid ILP timestamp {data[pos + 8 : pos + 25]!r}")
-    # The constructor checks every field's range (month 13, 30 February, hour 24, second 60
-    # are refused), and makes no string to parse.
-    try:
-        expires_at = _datetime(
-            date // 10_000,
-            date // 100 % 100,
-            date % 100,
-            in_day // 10_000_000,
-            in_day // 100_000 % 100,
-            in_day // 1000 % 100,
-            in_day % 1000 * 1000,
-            UTC,
-        )
-    except ValueError as exc:
-        timestamp = data[pos + 8 : pos + 25].decode("ascii")
-        raise InvalidField(f"invalid ILP timestamp {timestamp!r}: {exc}") from None
+    expires_at = timestamp_at(data, pos + 8)
     # Size limits only need checking for long-form lengths (a short one is below 128).
     p = pos + _FIXED
     if n < 128:
@@ -146,19 +126,6 @@ def _decode_prepare(data: bytes) -> Prepare:
     _set_destination(packet, dest.decode("ascii"))
     _set_data(packet, data[q:r])
     return packet
-
-
-def read_decimal(data: bytes, start: int, count: int) -> int:
-    """The number written in ASCII digits at `data[start : start + count]`, or -1 if one of
-    those bytes is not a digit 0-9 (no sign, space or separator). Compiled, a loop over the
-    bytes' values: no slice and no `int()` call."""
-    value = 0
-    for index in range(start, start + count):
-        digit = data[index] - 48
-        if digit < 0 or digit > 9:
-            return -1
-        value = value * 10 + digit
-    return value
 
 
 def encode_prepare(prepare: Prepare) -> bytes:

@@ -17,7 +17,7 @@ from typing import Final
 
 from ._errors import TruncatedPacket
 from ._oer import MAX_UINT64
-from ._prepare_codec import read_decimal
+from ._timestamp import read_decimal
 from ._wire import TYPE_PREPARE, envelope
 
 __all__ = [

@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ilpnode.ilp import InvalidField, decode_timestamp, encode_timestamp
+from ilpnode.ilp import (
+    InvalidField,
+    Prepare,
+    decode_prepare,
+    decode_timestamp,
+    encode_prepare,
+    encode_timestamp,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,6 +87,56 @@ def test_decode_refuses(raw: bytes) -> None:
 
 
 def test_decode_accepts_bytes_like() -> None:
-    assert decode_timestamp(bytearray(b"20171224161432279")) == datetime(  # type: ignore[arg-type]
+    assert decode_timestamp(bytearray(b"20171224161432279")) == datetime(
         2017, 12, 24, 16, 14, 32, 279000, tzinfo=UTC
     )
+
+
+def _by_fromisoformat(raw: bytes) -> datetime | None:
+    """RFC 0030's rules through `datetime.fromisoformat`, independently of the decoder (how it
+    decoded before it read the digits in place): the datetime, or None if refused."""
+    if len(raw) != 17 or not raw.isdigit() or raw[8:10] == b"24":
+        return None
+    s = raw.decode("ascii")
+    try:
+        return datetime.fromisoformat(f"{s[:8]}T{s[8:14]}.{s[14:]}Z")
+    except ValueError:
+        return None
+
+
+_SEVENTEEN_DIGITS = st.text(alphabet="0123456789", min_size=17, max_size=17).map(str.encode)
+_VALID = st.datetimes(
+    min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)
+).map(lambda naive: encode_timestamp(naive.replace(tzinfo=UTC)))
+
+
+@given(
+    st.one_of(
+        _VALID,
+        _SEVENTEEN_DIGITS,
+        st.binary(min_size=17, max_size=17),
+        # a valid timestamp with one byte changed: the edges of every field
+        st.tuples(_VALID, st.integers(0, 16), st.integers(0, 255)).map(
+            lambda t: t[0][: t[1]] + bytes([t[2]]) + t[0][t[1] + 1 :]
+        ),
+    )
+)
+def test_decode_agrees_with_fromisoformat_in_a_timestamp_and_a_prepare(raw: bytes) -> None:
+    expected = _by_fromisoformat(raw)
+    packet = encode_prepare(
+        Prepare(
+            amount=1,
+            expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+            execution_condition=bytes(32),
+            destination="test.a",
+        )
+    )
+    with_raw = packet[:10] + raw + packet[27:]  # type, length, amount (8), then the 17 digits
+    if expected is None:
+        with pytest.raises(InvalidField):
+            decode_timestamp(raw)
+        with pytest.raises(InvalidField):
+            decode_prepare(with_raw)
+    else:
+        assert decode_timestamp(raw) == expected
+        assert decode_prepare(with_raw).expires_at == expected

@@ -483,9 +483,11 @@ def configure_ilpnode(admin_url: str, generator_token: str, fulfiller_url: str, 
             _graphql(client, CREATE_PEER, {"input": peer})
 
 
-def wait_healthy(node: Service, admin_url: str) -> None:
+def wait_healthy(
+    node: Service, admin_url: str, timeout_seconds: float = START_TIMEOUT_SECONDS
+) -> None:
     """Until the node's /healthz answers 200 (LOG_LEVEL=warning hides the "ready" line)."""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline and node.process.poll() is None:
         try:
             if httpx.get(f"{admin_url}/healthz", timeout=5).status_code == 200:

@@ -36,11 +36,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -52,13 +49,13 @@ from bench.connector import (
     FULFILLMENT,
     ROOT,
     HarnessError,
-    Service,
     _node,
     configure_ilpnode,
     ilpnode_environment,
     loadgen,
     packet_path,
     service,
+    wait_healthy,
 )
 from ilpnode.ilp import Prepare, encode_packet
 
@@ -103,16 +100,6 @@ def _load(url: str, token: str, config: dict[str, object]) -> dict[str, object]:
     raise HarnessError(f"the load generator gave no result: {done.stderr.strip()}")
 
 
-def _wait_healthy(node: Service, admin_url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline and node.process.poll() is None:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{admin_url}/healthz", timeout=10).status_code == 200:
-                return
-        time.sleep(0.5)
-    raise HarnessError(f"ilpnode under callgrind is not healthy; {node.log}:\n{node.tail()}")
-
-
 def profile(tree: Path, args: argparse.Namespace, workdir: Path) -> Profile:
     """One run of the node of `tree` under callgrind (see the module docstring)."""
     fulfiller_token, generator_token = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
@@ -150,7 +137,7 @@ def profile(tree: Path, args: argparse.Namespace, workdir: Path) -> Profile:
             )
         )
         admin_url = f"http://127.0.0.1:{env['ADMIN_PORT']}"
-        _wait_healthy(node, admin_url)
+        wait_healthy(node, admin_url, START_TIMEOUT_SECONDS)
         configure_ilpnode(admin_url, generator_token, fulfiller["url"], fulfiller_token)
         url = f"http://127.0.0.1:{env['CONNECTOR_PORT']}/"
         _load(url, generator_token, {**shape, "durationMs": args.warmup * 1000, "warmupMs": 0})

@@ -237,9 +237,15 @@ class _Pool:
         self.active = 0
         self.waiting: deque[asyncio.Future[None]] = deque()
 
-    async def acquire(self, deadline: float) -> None:
+    def try_acquire(self) -> bool:
+        """Take a free slot at once, if there is one (nearly always: no coroutine then)."""
         if self.active < self.max:
             self.active += 1
+            return True
+        return False
+
+    async def acquire(self, deadline: float) -> None:
+        if self.try_acquire():
             return
         loop = asyncio.get_running_loop()
         slot: asyncio.Future[None] = loop.create_future()
@@ -316,9 +322,7 @@ class HttpClient:
         )
         # Failures are raised after their handlers, never from inside one (compiled code: see
         # `peer_client`). The pool slot is released whatever happens.
-        if pool.active < pool.max:  # a free slot, nearly always: taken without a coroutine
-            pool.active += 1
-        else:
+        if not pool.try_acquire():
             try:
                 await pool.acquire(deadline)
             except TimeoutError:

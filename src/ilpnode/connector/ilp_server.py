@@ -188,7 +188,6 @@ class _Connection(asyncio.Protocol):
         self._reading = True
         self._task: asyncio.Task[None] | None = None  # the worker, once there was a request
         self._idle: asyncio.Future[None] | None = None  # what the worker waits on between them
-        self._answering = False  # the worker is inside `_answer`
         self._last: Answer | None = None  # once set: answer what is queued, then this, then close
         self._refusal: Answer | None = None  # set by a parser callback that refuses the request
         self._client = ""  # the source address, counted against its cap
@@ -240,7 +239,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._disarm()
-        self._release_worker()
+        self._wake_worker()
         server = self._server
         if self in server.connections:
             server.connections.discard(self)
@@ -308,25 +307,18 @@ class _Connection(asyncio.Protocol):
         if not self._reading and self._last is None and self._transport is not None:
             self._transport.resume_reading()
             self._reading = True
-        if self._answering:
-            return  # called at the end of an answer: the worker goes on to this request
-        idle = self._idle
-        if idle is not None:
-            self._idle = None
-            idle.set_result(None)
-        elif self._task is None:
+        if self._task is None:
             # Kept: the loop holds tasks only weakly, and this one must run to its end.
             self._task = self._loop.create_task(self._work())
+        else:
+            self._wake_worker()  # at the end of an answer it is not waiting: it goes on itself
 
     async def _work(self) -> None:
         # One task per connection answers its requests in turn and waits between them: a task
         # per request was a Task object, its registration and its weak references, each time.
         while True:
             if self._busy and self._queue:
-                self._answering = True
-                go_on = await self._answer(self._queue.popleft())
-                self._answering = False
-                if not go_on:
+                if not await self._answer(self._queue.popleft()):
                     return  # the connection is closed after this answer
             elif self._closed:
                 return
@@ -334,11 +326,12 @@ class _Connection(asyncio.Protocol):
                 idle = self._idle = self._loop.create_future()
                 await idle  # `_next` has a request, or the connection closed
 
-    def _release_worker(self) -> None:
+    def _wake_worker(self) -> None:
+        # Waiting between requests: a request is queued, or the connection closed (it ends).
         idle = self._idle
         if idle is not None:
             self._idle = None
-            idle.set_result(None)  # it sees the connection closed, and ends
+            idle.set_result(None)
 
     async def _answer(self, request: _Request) -> bool:
         """Answer `request`; True if the connection goes on to the next one (`_next`)."""
@@ -404,14 +397,14 @@ class _Connection(asyncio.Protocol):
         if self._transport is not None and not self._closed:
             self._closed = True
             self._transport.close()
-        self._release_worker()
+        self._wake_worker()
 
     def abort(self) -> None:
         self._disarm()
         self._closed = True
         if self._transport is not None:
             self._transport.abort()
-        self._release_worker()
+        self._wake_worker()
 
     def _arm(self, seconds: float) -> None:
         self._deadline = self._loop.time() + seconds

@@ -71,6 +71,7 @@ MODULES = [
     "ilpnode.ledger.statuses",
     "ilpnode.peer_table",
     "ilpnode.ledger.trusted",
+    "ilpnode.ledger.watching",
     "ilpnode.connector.directory",
     "ilpnode.connector.http_client",
     "ilpnode.connector.ilp_http_app",

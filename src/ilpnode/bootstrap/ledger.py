@@ -17,7 +17,7 @@ from ilpnode.accounting import TransferCode
 from ilpnode.bootstrap.errors import StartupError
 from ilpnode.clock import SystemClock
 from ilpnode.config import Settings
-from ilpnode.ledger import Account, Ledger
+from ilpnode.ledger import Account, Ledger, QuietBand
 from ilpnode.storage.database import Database, redacted_url
 from ilpnode.storage.ledger.embedded import EmbeddedLedger
 from ilpnode.storage.ledger.lock import LedgerLock, LedgerLockHeld, lock_ledger
@@ -35,7 +35,9 @@ class OpenLedger(Ledger, Protocol):
 
     async def expire_due(self) -> int: ...
 
-    def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None: ...
+    def watch_balances(
+        self, watched: dict[int, QuietBand], report: Callable[[list[Account]], None]
+    ) -> None: ...
 
     async def close(self) -> None: ...
 

@@ -37,7 +37,7 @@ async def start_webhooks(webhooks: LiquidityWebhooks, ledger: OpenLedger) -> Non
     Raises:
         StartupError: the webhooks' state cannot be read or settled.
     """
-    ledger.watch_balances(webhooks.watch.watched_ids, webhooks.watch.balances_changed)
+    ledger.watch_balances(webhooks.watch.watched, webhooks.watch.balances_changed)
     try:
         await webhooks.start()
     except Exception as error:

@@ -33,11 +33,22 @@ from ilpnode.ledger.statuses import (
     TransferPendingStatus,
 )
 from ilpnode.ledger.trusted import trusted_transfer
+from ilpnode.ledger.watching import (
+    BALANCE_MAX,
+    BALANCE_MIN,
+    REPORT_ALWAYS,
+    QuietBand,
+    available_balance,
+    quiet,
+)
 
 __all__ = [
     "AMOUNT_MAX",
+    "BALANCE_MAX",
+    "BALANCE_MIN",
     "ID_INT_MAX",
     "NANOSECONDS_PER_SECOND",
+    "REPORT_ALWAYS",
     "TIMESTAMP_MAX",
     "Account",
     "AccountFlags",
@@ -54,13 +65,16 @@ __all__ = [
     "LedgerSnapshot",
     "LedgerUnavailable",
     "MemoryLedger",
+    "QuietBand",
     "Transfer",
     "TransferFlags",
     "TransferId",
     "TransferPendingStatus",
+    "available_balance",
     "check_invariants",
     "credits_exceed_debits",
     "debits_exceed_credits",
     "exceeds_limit",
+    "quiet",
     "trusted_transfer",
 ]

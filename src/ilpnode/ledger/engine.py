@@ -107,6 +107,7 @@ from ilpnode.ledger.statuses import (
     TransferPendingStatus,
 )
 from ilpnode.ledger.trusted import transfer_result
+from ilpnode.ledger.watching import available
 
 __all__ = ["LedgerEngine", "LedgerSnapshot"]
 
@@ -220,6 +221,14 @@ class LedgerEngine:
         """The accounts with these ids, in the order asked; unknown ids are omitted (like TB)."""
         accounts = self._state.accounts
         return [row.snapshot() for id_ in ids if (row := accounts.get(id_)) is not None]
+
+    def available_balance(self, id_: AccountId) -> int | None:
+        """The account's available balance (`watching.available_balance`) without a snapshot
+        of it; None for an unknown id."""
+        row = self._state.accounts.get(id_)
+        if row is None:
+            return None
+        return available(row.credits_posted, row.debits_posted, row.debits_pending)
 
     def lookup_transfers(self, ids: Iterable[TransferId]) -> list[Transfer]:
         """The transfers with these ids, in the order asked; unknown ids are omitted."""

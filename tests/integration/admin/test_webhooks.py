@@ -235,7 +235,7 @@ async def test_a_crossing_not_recorded_before_a_stop_is_recorded_at_the_next_sta
         # ledger no longer reports, and the balance crosses.
         assert node.ledger is not None
         assert node.webhooks is not None
-        node.ledger.watch_balances(set(), node.webhooks.watch.balances_changed)
+        node.ledger.watch_balances({}, node.webhooks.watch.balances_changed)
         await api.data(WITHDRAW_PEER, money(peerId=peer["id"], amount=450, timeoutSeconds=0))
         await settled(node)
         assert await events(api) == []

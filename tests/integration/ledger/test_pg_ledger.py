@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ilpnode.clock import Clock, SystemClock
 from ilpnode.ledger import (
+    REPORT_ALWAYS,
     Account,
     AccountId,
     CreateTransferResult,
@@ -481,7 +482,8 @@ async def test_balance_reports_after_a_write_without_locks_are_the_committed_bal
     await open_chart(first, credit_line=100)
     reports: list[list[tuple[int, int]]] = []
     first.watch_balances(
-        {PEER}, lambda accounts: reports.append([(a.id, a.credits_posted) for a in accounts])
+        {PEER: REPORT_ALWAYS},
+        lambda accounts: reports.append([(a.id, a.credits_posted) for a in accounts]),
     )
     queued: list[asyncio.Task[list[CreateTransferResult]]] = []
 
@@ -509,6 +511,30 @@ async def test_balance_reports_after_a_write_without_locks_are_the_committed_bal
     kinds = [statement.split()[0] for statement in statements]
     # read, write; the queued batch's read (which observed PEER), write; the idle read.
     assert kinds == ["WITH", "EXECUTE", "WITH", "EXECUTE", "SELECT"], statements
+
+
+async def test_balance_reports_leave_out_balances_within_their_quiet_band(
+    open_ledger: OpenLedger,
+) -> None:
+    """Judged on the committed balance, whether the write took locks or not: a balance still
+    within its band is not reported (104), one past it is (105)."""
+    ledger = await open_ledger(ManualClock())
+    await open_chart(ledger, credit_line=100)
+    reports: list[list[tuple[int, int]]] = []
+    ledger.watch_balances(
+        {PEER: (0, 104)},
+        lambda accounts: reports.append([(a.id, available(a)) for a in accounts]),
+    )
+
+    for id_, amount in ((92, 4), (93, 1)):
+        [result] = await ledger.create_transfers([deposit(id_, amount)])
+        assert result.status is S.CREATED
+    deadline = time.monotonic() + 5  # a write without locks is reported after a read
+    while not reports and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # nothing else comes
+
+    assert reports == [[(PEER, 105)]]
 
 
 BULK = 10_000_000  # ids of the rows the next test adds (beyond any the tests use)

@@ -14,6 +14,7 @@ from ilpnode.services.webhooks.alerts import (
     WatchedAccount,
     event_data,
     event_type_for,
+    quiet_band,
     thresholds_are_ordered,
 )
 from ilpnode.services.webhooks.delivery import DeliveryOptions, WebhookDelivery, retry_delay_ms
@@ -53,6 +54,7 @@ __all__ = [
     "canonical_json",
     "event_data",
     "event_type_for",
+    "quiet_band",
     "retry_delay_ms",
     "signature_header",
     "thresholds_are_ordered",

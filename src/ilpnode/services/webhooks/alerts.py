@@ -14,6 +14,9 @@ state *changes* into LOW (`*.liquidity_low`) or into HIGH (`*.liquidity_high`); 
 NORMAL sends nothing and re-arms. So there is one event per crossing, where Rafiki sends one on
 every debit that leaves the balance at or below the threshold.
 
+The watch tells the ledger, per account, the band of balances in which the state it last saw
+holds (`quiet_band`): the ledger then reports only the balances that may change it.
+
 The bodies are Rafiki's (`webhook/service.ts`, `openapi/specs/webhooks.yaml`):
 `{id, type, data: {id, asset: {id, code, scale}, liquidityThreshold, balance}}` with the amounts
 as decimal strings (Rafiki's bigints through `BigInt.prototype.toJSON`) and the scale a number.
@@ -28,6 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from ilpnode.ledger import BALANCE_MAX, BALANCE_MIN, REPORT_ALWAYS, QuietBand
+
 __all__ = [
     "AccountKind",
     "AlertState",
@@ -36,6 +41,7 @@ __all__ = [
     "WatchedAccount",
     "event_data",
     "event_type_for",
+    "quiet_band",
     "thresholds_are_ordered",
 ]
 
@@ -114,6 +120,22 @@ class WatchedAccount:
         if self.high is not None and balance >= self.high:
             return AlertState.HIGH
         return AlertState.NORMAL
+
+
+def quiet_band(account: WatchedAccount, state: AlertState) -> QuietBand:
+    """The balances, inclusive, at which `account.state_of` gives `state` (`REPORT_ALWAYS` if
+    none do): a balance outside them may change the state, one inside cannot."""
+    low, high = account.low, account.high
+    if state is AlertState.LOW:
+        return REPORT_ALWAYS if low is None else (BALANCE_MIN, low)
+    if state is AlertState.HIGH:
+        if high is None:
+            return REPORT_ALWAYS
+        return (high if low is None else max(high, low + 1), BALANCE_MAX)
+    return (
+        BALANCE_MIN if low is None else low + 1,
+        BALANCE_MAX if high is None else high - 1,
+    )
 
 
 def event_type_for(account: WatchedAccount, state: AlertState) -> EventType | None:

@@ -6,14 +6,18 @@ Theory of operation
 Where balances change. Every change of a balance goes through the ledger backend, which tells
 the watch, after each commit, the balances of the *watched* accounts it touched
 (`balances_changed`; the embedded ledger once per group commit, the shared ledger once per
-transaction). The backend only checks each entry's accounts against `watched_ids`, a set this
+transaction). The backend only checks each entry's accounts against `watched`, a dict this
 watch fills, so a node whose accounts have no thresholds pays nothing, and one whose accounts
-do pays a set lookup per ledger entry: no database round trip and no await on the packet path.
+do pays a dict lookup per ledger entry: no database round trip and no await on the packet path.
 
 Detecting a crossing, in memory. The watch keeps, per watched account, its thresholds and the
 state of the last balance it saw (`alerts.AlertState`). A balance whose state differs is a
 crossing: it is queued as an `Observation` and the background task is woken. Balances are seen
 as of each commit, so two crossings within one group commit (a few milliseconds) cancel out.
+Beside each account in `watched` is the band of balances in which its state is the one last
+seen (`alerts.quiet_band`), kept in step with that state and the thresholds in the same
+synchronous steps that change them: the backend reports only balances outside it, the only
+ones that can be crossings, and skips the snapshot and the check of all the others.
 
 Recording it, durably and once. The task settles the queue in order in one database
 transaction (`WebhookStore.settle`): the stored state (normal / low / high, with the
@@ -47,8 +51,8 @@ from typing import Final
 from uuid import UUID
 
 from ilpnode.clock import Clock
-from ilpnode.ledger import Account, AccountId, Ledger
-from ilpnode.services.webhooks.alerts import AlertState, WatchedAccount
+from ilpnode.ledger import REPORT_ALWAYS, Account, AccountId, Ledger, QuietBand, available_balance
+from ilpnode.services.webhooks.alerts import AlertState, WatchedAccount, quiet_band
 from ilpnode.services.webhooks.ports import Observation, Settled, WebhookStore
 
 __all__ = ["RECONCILE_SECONDS", "LiquidityWatch"]
@@ -69,7 +73,7 @@ CLOSE_TIMEOUT_SECONDS: Final = 5.0
 
 def liquidity_of(account: Account) -> int:
     """Rafiki's balance of a liquidity account: what it can still spend."""
-    return account.credits_posted - account.debits_posted - account.debits_pending
+    return available_balance(account)
 
 
 class LiquidityWatch:
@@ -89,8 +93,9 @@ class LiquidityWatch:
         self._clock = clock
         self._on_event = on_event
         self._reconcile_seconds = reconcile_seconds
-        self.watched_ids: set[int] = set()
-        """The ledger account ids to report; filled in place (the ledger holds this set)."""
+        self.watched: dict[int, QuietBand] = {}
+        """The ledger account ids to report, each with its quiet band; changed in place (the
+        ledger holds this dict)."""
         self._accounts: dict[int, WatchedAccount] = {}
         self._seen: dict[int, AlertState] = {}
         self._changes: dict[int, int] = {}  # per account: how often `_seen` moved (see `_arm`)
@@ -115,7 +120,7 @@ class LiquidityWatch:
             state = watched.state_of(balance)
             if self._seen.get(account.id) is state:
                 continue
-            self._seen[account.id] = state
+            self._see(watched, state)
             self._changes[account.id] = self._changes.get(account.id, 0) + 1
             if len(self._pending) >= PENDING_MAX:
                 if not self._overflowed:
@@ -267,19 +272,27 @@ class LiquidityWatch:
             account = observation.account
             key = account.account_id
             self._accounts[key] = account
-            self.watched_ids.add(key)
             # A balance reported while this read was under way is newer than ours: keep it.
             if self._changes.get(key, 0) == changes[key]:
-                self._seen[key] = result.state or account.state_of(observation.balance)
+                self._see(account, result.state or account.state_of(observation.balance))
+            else:  # the state seen then, judged by the thresholds of now
+                seen = self._seen.get(key)
+                self.watched[key] = REPORT_ALWAYS if seen is None else quiet_band(account, seen)
         self._announce(settled, observations)
 
     def _drop(self, ids: Iterable[UUID]) -> None:
         for owner_id in ids:
             key = owner_id.int
-            self.watched_ids.discard(key)
+            self.watched.pop(key, None)
             self._accounts.pop(key, None)
             self._seen.pop(key, None)
             self._changes.pop(key, None)
+
+    def _see(self, account: WatchedAccount, state: AlertState) -> None:
+        """`state` is the last seen of `account`: the ledger reports balances outside it."""
+        key = account.account_id
+        self._seen[key] = state
+        self.watched[key] = quiet_band(account, state)
 
     def _announce(self, settled: Sequence[Settled], observations: Sequence[Observation]) -> None:
         recorded = False

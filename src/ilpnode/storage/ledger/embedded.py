@@ -57,6 +57,7 @@ from ilpnode.ledger import (
     CreateTransferResult,
     JournalEntry,
     LedgerEngine,
+    QuietBand,
     Transfer,
     TransferId,
 )
@@ -229,10 +230,13 @@ class EmbeddedLedger:
         self._tasks.clear()
         await self._journal.close()
 
-    def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None:
-        """After each group commit, call `report` with the accounts of `ids` (a set the caller
-        may change at any time) that the group touched, as they are then."""
-        self._reports.watch(ids, report)
+    def watch_balances(
+        self, watched: dict[int, QuietBand], report: Callable[[list[Account]], None]
+    ) -> None:
+        """After each group commit, call `report` with the accounts of `watched` (id -> quiet
+        band, a dict the caller may change at any time) that the group touched, as they are
+        then, unless their available balance is within their band (`balance_reports`)."""
+        self._reports.watch(watched, report)
 
     @property
     def available(self) -> bool:

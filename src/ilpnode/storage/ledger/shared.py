@@ -150,6 +150,7 @@ from ilpnode.ledger import (
     CreateAccountResult,
     CreateTransferResult,
     LedgerUnavailable,
+    QuietBand,
     Transfer,
     TransferId,
 )
@@ -231,11 +232,13 @@ class PostgresLedger:
         """Transactions this process's writer committed (each a group of calls)."""
         return self._writer.commits
 
-    def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None:
-        """After each commit of this process, call `report` with the accounts of `ids` (a set
-        the caller may change at any time) that it changed, as committed
-        (`LedgerWriter.watch_balances`)."""
-        self._writer.watch_balances(ids, report)
+    def watch_balances(
+        self, watched: dict[int, QuietBand], report: Callable[[list[Account]], None]
+    ) -> None:
+        """After each commit of this process, call `report` with the accounts of `watched` (id
+        -> quiet band, a dict the caller may change at any time) that it changed, as committed,
+        unless within their band (`LedgerWriter.watch_balances`)."""
+        self._writer.watch_balances(watched, report)
 
     @classmethod
     async def open(

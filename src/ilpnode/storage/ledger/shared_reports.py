@@ -1,5 +1,6 @@
 """Balance reports of the shared ledger: after a commit, the committed balances of the watched
-accounts it changed (the liquidity webhooks watch the accounts with a threshold).
+accounts it changed (the liquidity webhooks watch the accounts with a threshold), but for those
+whose available balance is within their quiet band (`ilpnode.ledger.watching`).
 
 A commit decided under locks knows its accounts' committed balances: the engine's. One decided
 on a read without locks (`shared_apply`, the optimistic path) knows only what its read plus its
@@ -22,7 +23,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from ilpnode.ledger import Account
+from ilpnode.ledger import REPORT_ALWAYS, Account, QuietBand, available_balance, quiet
 from ilpnode.storage.ledger.shared_apply import Decided, read_accounts
 
 __all__ = ["CommitReports"]
@@ -40,14 +41,15 @@ class CommitReports:
     """The watched accounts, whom to tell, and which balances are still to be read."""
 
     def __init__(self) -> None:
-        self._watched: set[int] = set()
+        self._watched: dict[int, QuietBand] = {}
         self._report: Report | None = None
         self._unreported: set[int] = set()
         """Watched accounts changed by optimistic commits, their balances not reported yet."""
 
-    def watch(self, ids: set[int], report: Report) -> None:
-        """Report the accounts of `ids` (a set the caller may change at any time)."""
-        self._watched = ids
+    def watch(self, watched: dict[int, QuietBand], report: Report) -> None:
+        """Report the accounts of `watched` (id -> quiet band, a dict the caller may change at
+        any time)."""
+        self._watched = watched
         self._report = report
 
     @property
@@ -67,12 +69,12 @@ class CommitReports:
             return
         if committed.observed:
             self._unreported.difference_update(account.id for account in committed.observed)
-            _deliver(report, committed.observed)
+            self._deliver(report, committed.observed)
         changed = [account for account in committed.accounts if account.id in self._watched]
-        if committed.optimistic:
+        if committed.optimistic:  # not the committed balances: no band can judge them yet
             self._unreported.update(account.id for account in changed)
         elif changed:
-            _deliver(report, changed)
+            self._deliver(report, changed)
 
     async def report_when_idle(
         self, woken: asyncio.Event, connection: Callable[[], asyncpg.Connection | None]
@@ -99,11 +101,18 @@ class CommitReports:
         if failure is not None:  # the next batch finds the connection broken and reconnects
             logger.warning("could not read the balances to report after a commit: %s", failure)
             return
-        _deliver(report, accounts)
+        self._deliver(report, accounts)
 
-
-def _deliver(report: Report, accounts: Sequence[Account]) -> None:
-    try:
-        report(list(accounts))
-    except Exception:  # the watch's bug must not fail a committed call
-        logger.exception("the balance report after a ledger commit failed")
+    def _deliver(self, report: Report, accounts: Sequence[Account]) -> None:
+        watched = self._watched
+        news = [
+            account
+            for account in accounts
+            if not quiet(watched.get(account.id, REPORT_ALWAYS), available_balance(account))
+        ]
+        if not news:
+            return
+        try:
+            report(news)
+        except Exception:  # the watch's bug must not fail a committed call
+            logger.exception("the balance report after a ledger commit failed")

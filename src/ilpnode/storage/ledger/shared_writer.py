@@ -68,11 +68,11 @@ Failures, by kind:
 - A caller cancelled while it waits: its call still runs (a reservation then simply expires; a
   post is booked); only its answer is dropped.
 
-`watch_balances(ids, report)`: after each commit, once its callers are answered, `report` gets
-the committed balances of the accounts in `ids` that the transaction changed (the liquidity
-webhooks); for a transaction decided without locks, with the next transaction's read or, if
-none follows soon, a read of their own while idle (`shared_reports`).
-Nothing when `ids` is empty.
+`watch_balances(watched, report)`: after each commit, once its callers are answered, `report`
+gets the committed balances of the accounts in `watched` that the transaction changed (the
+liquidity webhooks), but for those within their quiet band (`ilpnode.ledger.watching`); for a
+transaction decided without locks, with the next transaction's read or, if none follows soon, a
+read of their own while idle (`shared_reports`). Nothing when `watched` is empty.
 
 `close()` stops taking calls, lets the writer finish what was queued, and closes the connection.
 """
@@ -91,7 +91,7 @@ from typing import Final, Generic, TypeVar
 import asyncpg
 
 from ilpnode.clock import Clock
-from ilpnode.ledger import Account, CreateTransferResult, Transfer
+from ilpnode.ledger import Account, CreateTransferResult, QuietBand, Transfer
 from ilpnode.storage.ledger.shared_apply import Decided, apply_calls
 from ilpnode.storage.ledger.shared_cache import OwnCommits
 from ilpnode.storage.ledger.shared_errors import (
@@ -194,10 +194,13 @@ class LedgerWriter:
         """Start the writer task (on the running event loop)."""
         self._task = asyncio.create_task(self._write_forever(), name="pg-ledger-writer")
 
-    def watch_balances(self, ids: set[int], report: Callable[[list[Account]], None]) -> None:
-        """After each commit, call `report` with the accounts of `ids` (a set the caller may
-        change at any time) that the transaction changed, as committed."""
-        self._reports.watch(ids, report)
+    def watch_balances(
+        self, watched: dict[int, QuietBand], report: Callable[[list[Account]], None]
+    ) -> None:
+        """After each commit, call `report` with the accounts of `watched` (id -> quiet band, a
+        dict the caller may change at any time) that the transaction changed, as committed,
+        unless within their band."""
+        self._reports.watch(watched, report)
 
     async def close(self) -> None:
         """Finish every queued call, then close the connection."""

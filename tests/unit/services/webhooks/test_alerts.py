@@ -5,7 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from ilpnode.ledger import AMOUNT_MAX, BALANCE_MAX, BALANCE_MIN, REPORT_ALWAYS, quiet
 from ilpnode.services.webhooks import (
     AccountKind,
     AlertState,
@@ -14,6 +17,7 @@ from ilpnode.services.webhooks import (
     WatchedAccount,
     event_data,
     event_type_for,
+    quiet_band,
     thresholds_are_ordered,
 )
 
@@ -89,3 +93,30 @@ def test_a_high_event_adds_the_high_threshold() -> None:
         "liquidityHighThreshold": "500",
         "balance": "700",
     }
+
+
+# Balances and thresholds near each other, where the edges are, and anywhere in the ledger's range.
+_AMOUNTS = st.one_of(st.integers(-5, 5), st.integers(-AMOUNT_MAX, AMOUNT_MAX))
+_THRESHOLDS = st.one_of(st.none(), _AMOUNTS)
+
+
+@given(low=_THRESHOLDS, high=_THRESHOLDS, state=st.sampled_from(AlertState), balance=_AMOUNTS)
+def test_a_quiet_band_holds_exactly_the_balances_of_its_state(
+    low: int | None, high: int | None, state: AlertState, balance: int
+) -> None:
+    """The ledger reports only balances outside the band: a balance left out of it that had
+    the state would cost a report, one inside it without the state would be a missed crossing.
+    Unordered thresholds too (the services refuse them; the band must not rely on it)."""
+    watched = account(low, high)
+
+    assert quiet(quiet_band(watched, state), balance) == (watched.state_of(balance) is state)
+
+
+def test_quiet_bands_at_their_edges() -> None:
+    assert quiet_band(account(100, 900), AlertState.NORMAL) == (101, 899)
+    assert quiet_band(account(100, 900), AlertState.LOW) == (BALANCE_MIN, 100)
+    assert quiet_band(account(100, 900), AlertState.HIGH) == (900, BALANCE_MAX)
+    assert quiet_band(account(None, 900), AlertState.NORMAL) == (BALANCE_MIN, 899)
+    assert quiet_band(account(100, None), AlertState.HIGH) == REPORT_ALWAYS  # no high: never
+    assert quiet_band(account(100, 101), AlertState.NORMAL)[0] > 100  # no normal balance left
+    assert not quiet(REPORT_ALWAYS, 0)

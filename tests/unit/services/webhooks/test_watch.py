@@ -4,13 +4,14 @@ crossing, arming without events, and reconciliation of what a process missed."""
 from __future__ import annotations
 
 import asyncio
+import random
 from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 import pytest
 
 from ilpnode.connector.peer_table import ConnectorPeerTable
-from ilpnode.ledger import AccountId
+from ilpnode.ledger import BALANCE_MAX, BALANCE_MIN, AccountId, quiet
 from ilpnode.services.peering import (
     Asset,
     AssetService,
@@ -24,6 +25,7 @@ from ilpnode.services.peering import (
     UpdatePeer,
 )
 from ilpnode.services.webhooks import AlertState, LiquidityWatch
+from ilpnode.services.webhooks.watch import liquidity_of
 
 from ..peering.fakes import Peering, TickingClock, make_peering
 from .fakes import FakeWebhookStore
@@ -40,9 +42,12 @@ class Watched:
     woken: list[int]
 
     async def report(self, *ids: UUID) -> None:
-        """What the ledger backend does after a commit: the touched watched accounts."""
+        """What the ledger backend does after a commit: the touched watched accounts whose
+        balances are outside their quiet bands."""
         accounts = await self.peering.ledger.lookup_accounts([AccountId(i.int) for i in ids])
-        self.watch.balances_changed([a for a in accounts if a.id in self.watch.watched_ids])
+        bands = self.watch.watched
+        news = [a for a in accounts if a.id in bands and not quiet(bands[a.id], liquidity_of(a))]
+        self.watch.balances_changed(news)
         await self.watch.flush()
 
     async def withdraw(self, peer: Peer, amount: int) -> None:
@@ -160,6 +165,59 @@ async def test_high_threshold_crossed_upward(watched: Watched) -> None:
     assert watched.types() == ["peer.liquidity_high", "peer.liquidity_low"]
 
 
+async def test_the_quiet_band_follows_the_state_seen_and_the_thresholds(watched: Watched) -> None:
+    """The ledger reports a balance only outside the band: it must move with every crossing
+    and every change of thresholds, in the same step."""
+    asset = await make_asset(watched)
+    peer = await make_peer(watched, asset, liquidity=1_000, low=100, high=2_000)
+    key = peer.id.int
+    assert watched.watch.watched[key] == (101, 1_999)  # normal
+
+    await watched.withdraw(peer, 950)  # 50: low
+    assert watched.watch.watched[key] == (BALANCE_MIN, 100)
+    await watched.peers.update(UpdatePeer(id=peer.id, liquidity_threshold=20))  # 50: normal now
+    assert watched.watch.watched[key] == (21, 1_999)
+    await watched.deposit(peer, 1_950)  # 2000: high
+    assert watched.watch.watched[key] == (2_000, BALANCE_MAX)
+    await watched.peers.update(UpdatePeer(id=peer.id, liquidity_high_threshold=None))
+    assert watched.watch.watched[key] == (21, BALANCE_MAX)
+    assert watched.types() == ["peer.liquidity_low", "peer.liquidity_high"]
+
+
+async def test_a_random_walk_sends_one_event_per_crossing(watched: Watched) -> None:
+    """Many small moves around both thresholds, reported only outside the quiet bands as the
+    ledger does: every crossing into low or high is recorded, nothing else."""
+    asset = await make_asset(watched)
+    peer = await make_peer(watched, asset, liquidity=500, low=400, high=600)
+    account = watched.store.alerts[peer.id]
+    state = AlertState.NORMAL
+    expected: list[str] = []
+    balance = 500
+    moves = random.Random(22)
+    for _ in range(300):
+        amount = moves.randint(1, 60)
+        if moves.random() < 0.5 and balance - amount >= 0:
+            await watched.withdraw(peer, amount)
+            balance -= amount
+        else:
+            await watched.deposit(peer, amount)
+            balance += amount
+        now = (
+            AlertState.LOW
+            if balance <= 400
+            else AlertState.HIGH
+            if balance >= 600
+            else AlertState.NORMAL
+        )
+        if now is not state and now is not AlertState.NORMAL:
+            expected.append(f"peer.liquidity_{now.value}")
+        state = now
+
+    assert len(expected) > 10  # the walk did cross, both ways
+    assert watched.types() == expected
+    assert account.state is state
+
+
 async def test_an_asset_threshold(watched: Watched) -> None:
     asset = await make_asset(watched, liquidity_threshold=10)
     result = await watched.liquidity.deposit_to_asset(
@@ -180,12 +238,12 @@ async def test_an_asset_threshold(watched: Watched) -> None:
 async def test_setting_a_threshold_is_not_a_crossing(watched: Watched) -> None:
     asset = await make_asset(watched)
     peer = await make_peer(watched, asset, liquidity=50, low=None)
-    assert peer.id.int not in watched.watch.watched_ids
+    assert peer.id.int not in watched.watch.watched
 
     updated = await watched.peers.update(UpdatePeer(id=peer.id, liquidity_threshold=100))
 
     assert isinstance(updated, Peer)
-    assert peer.id.int in watched.watch.watched_ids
+    assert peer.id.int in watched.watch.watched
     assert watched.store.events == []  # already low when the threshold was set: armed low
     await watched.withdraw(peer, 10)
     assert watched.store.events == []
@@ -225,7 +283,7 @@ async def test_clearing_thresholds_and_deleting_forget_the_account(watched: Watc
     await watched.assets.update(UpdateAsset(id=asset.id, liquidity_threshold=None))
 
     assert watched.store.alerts == {}
-    assert watched.watch.watched_ids == set()
+    assert watched.watch.watched == {}
 
 
 async def test_only_state_changes_are_queued(watched: Watched) -> None:

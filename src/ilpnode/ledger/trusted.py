@@ -22,6 +22,7 @@ records (`tests/unit/ledger/test_model.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from ilpnode.ledger.model import Account, AccountId, Transfer, TransferFlags, TransferId
@@ -32,6 +33,13 @@ __all__ = ["account_with_balances", "transfer_result", "trusted_transfer"]
 # Compiled records and this module compiled with them (`ilpnode.compiled` runs all or none).
 _NATIVE: Final = hasattr(Transfer, "__mypyc_attrs__") and not __file__.endswith(".py")
 _new = object.__new__
+# The native classes' own `__new__`, looked up once: through the class, each call would look it
+# up along the type's MRO first.
+_NEW_TRANSFER: Final[Callable[[type[Transfer]], Transfer]] = Transfer.__new__
+_NEW_ACCOUNT: Final[Callable[[type[Account]], Account]] = Account.__new__
+_NEW_RESULT: Final[Callable[[type[CreateTransferResult]], CreateTransferResult]] = (
+    CreateTransferResult.__new__
+)
 _NO_ACCOUNT: Final = AccountId(0)
 _NO_TRANSFER: Final = TransferId(0)
 
@@ -94,7 +102,7 @@ def trusted_transfer(
     """A `Transfer` from values the caller knows fit their fields (not checked): the engine's
     stored records, derived from a validated input and the engine's own clock."""
     if _NATIVE:
-        native: Transfer = Transfer.__new__(Transfer)
+        native: Transfer = _NEW_TRANSFER(Transfer)
         native.id = id
         native.debit_account_id = debit_account_id
         native.credit_account_id = credit_account_id
@@ -138,7 +146,7 @@ def account_with_balances(
     """`account` with these balances (not checked): the engine's view of a stored account,
     whose balances it keeps in range."""
     if _NATIVE:
-        native: Account = Account.__new__(Account)
+        native: Account = _NEW_ACCOUNT(Account)
         native.id = account.id
         native.debits_pending = debits_pending
         native.debits_posted = debits_posted
@@ -170,7 +178,7 @@ def transfer_result(
 ) -> CreateTransferResult:
     """The engine's result for the transfer at `index` (its own values, not checked)."""
     if _NATIVE:
-        native: CreateTransferResult = CreateTransferResult.__new__(CreateTransferResult)
+        native: CreateTransferResult = _NEW_RESULT(CreateTransferResult)
         native.index = index
         native.status = status
         native.timestamp = timestamp

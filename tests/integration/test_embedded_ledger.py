@@ -29,6 +29,7 @@ from ilpnode.storage.ledger.embedded import (
     LedgerCorruptionError,
     LedgerUnavailableError,
 )
+from ilpnode.storage.ledger.expiry_sweep import SWEEP_INTERVAL_SECONDS_MAX
 from ilpnode.storage.ledger.log_codec import FILE_HEADER, decode_log, encode_frame
 from ilpnode.storage.ledger.log_file import ledger_log_path
 from ilpnode.storage.ledger.rows import insert_entries
@@ -160,6 +161,10 @@ async def _stored_within_a_second(database: Database, count: int) -> bool:
     return _stored_transfers(database) == count
 
 
+def _flush_armed(ledger: EmbeddedLedger) -> bool:
+    return ledger._deferred_flush is not None and ledger._deferred_flush.armed
+
+
 async def test_deferred_changes_ride_in_the_next_durable_group(
     database: Database, clock: ManualClock
 ) -> None:
@@ -196,17 +201,69 @@ async def test_under_load_a_group_leaves_the_flush_timer_for_later_deferred_chan
         await ledger.create_transfers([deposit(720, 50)])
         held = builders.pending(719, PEER, OTHER, 5, timeout=60)  # another packet in flight
         await ledger.create_transfers([held], durable=False)
-        pending = builders.pending(721, PEER, OTHER, 5, timeout=60)
-        await ledger.create_transfers([pending], durable=False)
-        await ledger.create_transfers([builders.post(722, 721)])  # takes both reservations
+        rejected = builders.pending(721, PEER, OTHER, 5, timeout=60)
+        await ledger.create_transfers([rejected], durable=False)
+        await ledger.create_transfers([builders.void(724, 721)], durable=False)  # arms it
+        fulfilled = builders.pending(725, PEER, OTHER, 5, timeout=60)
+        await ledger.create_transfers([fulfilled], durable=False)
+        await ledger.create_transfers([builders.post(722, 725)])  # takes them all
         timer = ledger._deferred_flush
         assert timer is not None
-        assert timer.armed  # kept (cleared), not made again for the next reservation
+        assert timer.armed  # kept (cleared), not made again for the next deferred change
         stored = _stored_transfers(database)
-        later = builders.pending(723, PEER, OTHER, 5, timeout=60)
+        later = builders.void(723, 719)  # the other packet was rejected
         await ledger.create_transfers([later], durable=False)
         # Flushed on its own, by the same timer moved on.
         assert await _stored_within_a_second(database, stored + 1)
+    finally:
+        await ledger.close()
+
+
+async def test_a_reservation_waits_for_its_resolution_which_carries_it_to_disk(
+    database: Database, clock: ManualClock
+) -> None:
+    """A reservation alone arms no flush timer: its post's durable group carries it, or the
+    expiry sweep's (within a second); a void arms one, so a rejected packet's entries reach the
+    disk on their own within DEFERRED_FLUSH_SECONDS."""
+    ledger = await open_with_accounts(database, clock)
+    try:
+        await ledger.create_transfers([deposit(730, 50)])
+        stored = _stored_transfers(database)
+        pending = builders.pending(731, PEER, OTHER, 5, timeout=60)
+        [reserved] = await ledger.create_transfers([pending], durable=False)
+        assert reserved.status is CreateTransferStatus.CREATED
+        assert not _flush_armed(ledger)
+        assert _stored_transfers(database) == stored
+        deadline = asyncio.get_running_loop().time() + 2 * SWEEP_INTERVAL_SECONDS_MAX
+        while _stored_transfers(database) == stored:  # the sweep's durable call takes it
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.01)
+        assert _stored_transfers(database) == stored + 1
+
+        await ledger.create_transfers([builders.void(732, 731)], durable=False)
+
+        assert _flush_armed(ledger)
+        assert await _stored_within_a_second(database, stored + 2)
+    finally:
+        await ledger.close()
+
+
+async def test_an_expiry_carries_its_reservation_to_disk(
+    database: Database, clock: ManualClock
+) -> None:
+    ledger = await open_with_accounts(database, clock)
+    try:
+        await ledger.create_transfers([deposit(740, 50)])
+        stored = _stored_transfers(database)
+        pending = builders.pending(741, PEER, OTHER, 5, timeout=1)
+        await ledger.create_transfers([pending], durable=False)
+        clock.advance(2)
+
+        assert await ledger.expire_due() == 1
+
+        assert _stored_transfers(database) == stored + 1  # the reservation; its expiry too
+        [peer] = await ledger.lookup_accounts([PEER])
+        assert peer.debits_pending == 0
     finally:
         await ledger.close()
 

@@ -22,6 +22,7 @@ from ilpnode.ledger.model import (
     Transfer,
     TransferFlags,
     TransferId,
+    is_pending_transfer,
 )
 from ilpnode.ledger.ports import Ledger
 from ilpnode.ledger.replay import JournalError
@@ -75,6 +76,7 @@ __all__ = [
     "credits_exceed_debits",
     "debits_exceed_credits",
     "exceeds_limit",
+    "is_pending_transfer",
     "quiet",
     "trusted_transfer",
 ]

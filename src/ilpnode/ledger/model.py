@@ -240,3 +240,11 @@ class ExpiredTransfer:
 
 JournalEntry: TypeAlias = Account | Transfer | ExpiredTransfer
 """One accepted state change, in the order the engine applied it (see `engine.py`)."""
+
+
+def is_pending_transfer(entry: JournalEntry) -> bool:
+    """Whether `entry` is a pending transfer (a reservation), not a post, void or expiry."""
+    if not isinstance(entry, Transfer):
+        return False
+    flags: int = entry.flags + 0  # bits as a plain int: "Flags as bits" above
+    return bool(flags & _PENDING_BIT)

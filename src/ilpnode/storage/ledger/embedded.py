@@ -28,8 +28,9 @@ the waiters and the recovery; `expiry_sweep` and `balance_reports` run beside th
 - **Durability.** Mutating calls return only once everything enqueued before they returned is
   committed (that covers an `EXISTS` answer for an entry still in flight).
   `create_transfers(..., durable=False)` (a packet's reservation and its void) returns at once
-  and does not schedule the pump: its entries ride in the next group, or a timer flushes them
-  within `DEFERRED_FLUSH_SECONDS`.
+  without scheduling the pump: its entries ride in the next group, or a timer flushes them
+  within `DEFERRED_FLUSH_SECONDS` (a reservation alone arms none: the expiry sweep's group
+  carries it within a second, if its post's does not first).
 - **Start.** `open` rebuilds the engine (`Journal.rebuild`; anything wrong refuses to start:
   `LedgerCorruptionError`), then expires, durably, what fell due while the node was down.
 - **Memory.** Once a group is durable the engine forgets the pending transfers of
@@ -60,6 +61,7 @@ from ilpnode.ledger import (
     QuietBand,
     Transfer,
     TransferId,
+    is_pending_transfer,
 )
 from ilpnode.storage.database import Database
 from ilpnode.storage.ledger.balance_reports import BalanceReports
@@ -77,12 +79,10 @@ logger = logging.getLogger(__name__)
 # Recovery after a failed commit retries with back-off between these bounds.
 RECOVERY_DELAY_SECONDS_MIN = 0.5
 RECOVERY_DELAY_SECONDS_MAX = 30.0
-# Changes made with `durable=False` reach the disk at the latest this long after they were made.
-DEFERRED_FLUSH_SECONDS = 0.05
-# Groups written to the log and waiting for their sync, at most. One: with more, the disk never
-# waited for the loop between syncs, but a node short of CPU made a frame, a sync and two pipe
-# round trips for every few packets; the next group waits and grows instead (less CPU per packet
-# in both load shapes at c=10 and c=100: docs/benchmarks.md).
+DEFERRED_FLUSH_SECONDS = 0.05  # `durable=False` changes on disk within (`_enqueue_deferred`)
+# Groups written to the log and waiting for their sync, at most. One: with more, a node short of
+# CPU made a frame, a sync and two pipe round trips for every few packets; the next group waits
+# and grows instead (less CPU per packet at c=10 and c=100: docs/benchmarks.md).
 FRAMES_IN_FLIGHT_MAX = 1
 
 
@@ -113,6 +113,7 @@ class EmbeddedLedger:
         self._closing = False
         self._tasks: list[asyncio.Task[None]] = []
         self._deferred_flush: DeadlineTimer | None = None  # made with the loop (`_start_tasks`)
+        self._flush_due = False  # the deferred flush's deadline is set for the buffer
         # Kept: asyncio.get_running_loop() makes a getpid system call on Python 3.11.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._forget_codes = forget_codes
@@ -198,11 +199,7 @@ class EmbeddedLedger:
     # -- operations -----------------------------------------------------------------------------
 
     async def expire_due(self) -> int:
-        """Release every pending transfer whose timeout has passed; durable on return.
-
-        Returns:
-            How many pending transfers were expired.
-        """
+        """Release every pending transfer whose timeout has passed, durably; how many."""
         self._check_available()
         expired = self._engine.expire_pending(now=self._clock.now_ns())
         await self._wait_durable(self._enqueue())
@@ -234,8 +231,7 @@ class EmbeddedLedger:
         self, watched: dict[int, QuietBand], report: Callable[[list[Account]], None]
     ) -> None:
         """After each group commit, call `report` with the accounts of `watched` (id -> quiet
-        band, a dict the caller may change at any time) that the group touched, as they are
-        then, unless their available balance is within their band (`balance_reports`)."""
+        band; the caller may change it any time) the group touched, but those in their band."""
         self._reports.watch(watched, report)
 
     @property
@@ -263,13 +259,16 @@ class EmbeddedLedger:
 
     def _enqueue_deferred(self) -> None:
         # Buffered without scheduling the pump: the next durable call's group carries it (one
-        # fsync per forwarded packet instead of two), or the timer flushes it. Under load a
-        # group that takes it only clears the deadline (see `DeadlineTimer`).
+        # fsync per forwarded packet instead of two), or the timer flushes it (under load a group
+        # that takes it only clears the deadline). Reservations alone arm no timer: their posts'
+        # groups carry them, or the expiry sweep's (`expire_due`, every second); voids arm it.
         entries = self._engine.drain_journal()
         if not entries:
             return
-        if not self._buffer and self._deferred_flush is not None:
-            self._deferred_flush.set(self._running_loop().time() + DEFERRED_FLUSH_SECONDS)
+        if not self._flush_due and not all(is_pending_transfer(entry) for entry in entries):
+            self._flush_due = True
+            if self._deferred_flush is not None:
+                self._deferred_flush.set(self._running_loop().time() + DEFERRED_FLUSH_SECONDS)
         self._buffer.extend(entries)
         self._enqueued += len(entries)
 
@@ -284,11 +283,11 @@ class EmbeddedLedger:
         return self._enqueued
 
     def _stop_deferred_flush(self, *, drop: bool) -> None:
-        if self._deferred_flush is not None:
-            if drop:
-                self._deferred_flush.cancel()
-            else:
-                self._deferred_flush.clear()
+        self._flush_due = False
+        if self._deferred_flush is not None and drop:
+            self._deferred_flush.cancel()
+        elif self._deferred_flush is not None:
+            self._deferred_flush.clear()
 
     def _schedule_pump(self) -> None:
         # One turn of the loop later, so that the entries of every caller of this turn ride in
@@ -414,6 +413,7 @@ class EmbeddedLedger:
         )
         self._failure = error
         self._buffer.clear()
+        self._flush_due = False
         while self._waiters:
             _, future = self._waiters.popleft()
             if not future.done():

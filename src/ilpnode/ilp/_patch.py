@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from ._oer import MAX_UINT64
 from ._prepare_rewrite import prepare_amount_offset, rewrite_prepare_ms
-from ._timestamp import parse_digits, to_wire_datetime
+from ._timestamp import decode_timestamp, to_wire_datetime
 
 __all__ = ["read_prepare_amount_and_expiry", "rewrite_prepare"]
 
@@ -49,4 +49,4 @@ def read_prepare_amount_and_expiry(encoded: bytes) -> tuple[int, datetime]:
     encoded = bytes(encoded)
     pos = prepare_amount_offset(encoded)
     amount = int.from_bytes(encoded[pos : pos + 8], "big")
-    return amount, parse_digits(encoded[pos + 8 : pos + 25])
+    return amount, decode_timestamp(encoded[pos + 8 : pos + 25])

@@ -59,13 +59,6 @@ def decode_timestamp(raw: bytes | bytearray | memoryview) -> datetime:
     return timestamp_at(raw if type(raw) is bytes else bytes(raw), 0)
 
 
-def parse_digits(raw: bytes) -> datetime:
-    """Decode 17 bytes as an ILP timestamp.  Raises InvalidField."""
-    if len(raw) != TIMESTAMP_LENGTH:
-        raise InvalidField(f"timestamp must be {TIMESTAMP_LENGTH} digits, got {len(raw)} bytes")
-    return timestamp_at(raw, 0)
-
-
 def timestamp_at(data: bytes, start: int) -> datetime:
     """The ILP timestamp in ``data[start : start + 17]``, which the caller knows is there.
 

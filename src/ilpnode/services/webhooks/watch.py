@@ -71,11 +71,6 @@ CLOSE_TIMEOUT_SECONDS: Final = 5.0
 """At close, how long the queue may take to be recorded."""
 
 
-def liquidity_of(account: Account) -> int:
-    """Rafiki's balance of a liquidity account: what it can still spend."""
-    return available_balance(account)
-
-
 class LiquidityWatch:
     """Turns balance changes into stored liquidity events (see the module docstring)."""
 
@@ -116,7 +111,7 @@ class LiquidityWatch:
             watched = self._accounts.get(account.id)
             if watched is None:
                 continue
-            balance = liquidity_of(account)
+            balance = available_balance(account)
             state = watched.state_of(balance)
             if self._seen.get(account.id) is state:
                 continue
@@ -261,7 +256,7 @@ class LiquidityWatch:
         }
         ledger_ids = [AccountId(account.account_id) for account in accounts]
         found = await self._ledger.lookup_accounts(ledger_ids)
-        balances: dict[int, int] = {account.id: liquidity_of(account) for account in found}
+        balances: dict[int, int] = {account.id: available_balance(account) for account in found}
         observations = [
             Observation(account=account, balance=balances[account.account_id], arm=True)
             for account in accounts
@@ -274,10 +269,8 @@ class LiquidityWatch:
             self._accounts[key] = account
             # A balance reported while this read was under way is newer than ours: keep it.
             if self._changes.get(key, 0) == changes[key]:
-                self._see(account, result.state or account.state_of(observation.balance))
-            else:  # the state seen then, judged by the thresholds of now
-                seen = self._seen.get(key)
-                self.watched[key] = REPORT_ALWAYS if seen is None else quiet_band(account, seen)
+                self._seen[key] = result.state or account.state_of(observation.balance)
+            self._bound(account)  # the state seen, judged by the thresholds of now
         self._announce(settled, observations)
 
     def _drop(self, ids: Iterable[UUID]) -> None:
@@ -289,10 +282,16 @@ class LiquidityWatch:
             self._changes.pop(key, None)
 
     def _see(self, account: WatchedAccount, state: AlertState) -> None:
-        """`state` is the last seen of `account`: the ledger reports balances outside it."""
+        """`state` is the last seen of `account`."""
+        self._seen[account.account_id] = state
+        self._bound(account)
+
+    def _bound(self, account: WatchedAccount) -> None:
+        """The ledger reports `account`'s balances outside the band of the state last seen of
+        it (every balance, before one is seen)."""
         key = account.account_id
-        self._seen[key] = state
-        self.watched[key] = quiet_band(account, state)
+        seen = self._seen.get(key)
+        self.watched[key] = REPORT_ALWAYS if seen is None else quiet_band(account, seen)
 
     def _announce(self, settled: Sequence[Settled], observations: Sequence[Observation]) -> None:
         recorded = False

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from ilpnode.connector.peer_table import ConnectorPeerTable
-from ilpnode.ledger import BALANCE_MAX, BALANCE_MIN, AccountId, quiet
+from ilpnode.ledger import BALANCE_MAX, BALANCE_MIN, AccountId, available_balance, quiet
 from ilpnode.services.peering import (
     Asset,
     AssetService,
@@ -25,7 +25,6 @@ from ilpnode.services.peering import (
     UpdatePeer,
 )
 from ilpnode.services.webhooks import AlertState, LiquidityWatch
-from ilpnode.services.webhooks.watch import liquidity_of
 
 from ..peering.fakes import Peering, TickingClock, make_peering
 from .fakes import FakeWebhookStore
@@ -46,7 +45,9 @@ class Watched:
         balances are outside their quiet bands."""
         accounts = await self.peering.ledger.lookup_accounts([AccountId(i.int) for i in ids])
         bands = self.watch.watched
-        news = [a for a in accounts if a.id in bands and not quiet(bands[a.id], liquidity_of(a))]
+        news = [
+            a for a in accounts if a.id in bands and not quiet(bands[a.id], available_balance(a))
+        ]
         self.watch.balances_changed(news)
         await self.watch.flush()
 
